@@ -1,0 +1,45 @@
+# Everything runs inside a project-local virtual environment that these targets create.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint types test-sqlite test-postgres bench fmt clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Install and run casework on the embedded default (SQLite, demo data).
+run: $(STAMP)
+	$(BIN)/casework serve
+
+## The whole suite: format, lint, types, then the tests on SQLite and on PostgreSQL.
+test: $(STAMP) lint types test-sqlite test-postgres
+
+check: test
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test-sqlite: $(STAMP)
+	CASEWORK_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
+
+test-postgres: $(STAMP)
+	CASEWORK_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 -q
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/api_cases.py
+
+clean:
+	rm -rf $(VENV) casework-data .pytest_cache .mypy_cache .ruff_cache

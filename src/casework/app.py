@@ -1,0 +1,62 @@
+"""The ASGI application: routers, error handlers, middleware and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from casework import __version__, problems
+from casework.auth.router import router as auth_router
+from casework.cases.router import router as cases_router
+from casework.config import Settings
+from casework.customers.router import router as customers_router
+from casework.db import Database
+from casework.health.router import router as health_router
+from casework.logging import configure as configure_logging
+from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware
+from casework.schemas import Problem
+
+_ERRORS = {
+    status: {"model": Problem, "description": text}
+    for status, text in {
+        401: "Not authenticated",
+        403: "Permission denied",
+        404: "Not found",
+        409: "Conflict",
+        413: "Payload too large",
+        422: "Validation failed",
+    }.items()
+}
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    database = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="casework",
+        version=__version__,
+        description="Compliance case management and screening.",
+        lifespan=lifespan,
+        responses=_ERRORS,  # type: ignore[arg-type]
+    )
+    app.state.settings = settings
+    app.state.db = database
+    problems.install(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    for router in (health_router, auth_router, cases_router, customers_router):
+        app.include_router(router)
+    return app

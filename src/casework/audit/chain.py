@@ -1,0 +1,56 @@
+"""The hash chain: how one audit event's digest is computed from its content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from casework.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+
+
+def jsonable(value: Any) -> Any:
+    """Turn domain values into plain JSON values, deterministically."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_digest(event: AuditEvent) -> str:
+    body = {
+        "tenant_id": event.tenant_id,
+        "seq": event.seq,
+        "prev_hash": event.prev_hash,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_type": jsonable(event.actor_type),
+        "actor_user_id": event.actor_user_id,
+        "actor_client_id": event.actor_client_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "case_id": event.case_id,
+        "message": event.message,
+        "before": event.before,
+        "after": event.after,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()

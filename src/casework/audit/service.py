@@ -1,0 +1,115 @@
+"""Appending to and verifying each tenant's audit chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.audit.chain import GENESIS_HASH, event_digest, jsonable
+from casework.auth.principal import Principal
+from casework.models import AuditEvent, AuditHead
+from casework.models.base import utcnow
+
+
+def start_chain(session: Session, *, tenant_id: str) -> None:
+    session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH))
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    case_id: str | None = None,
+    message: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the actor's tenant chain.
+
+    The head row is locked until the transaction ends, so concurrent writers of one
+    tenant append in a single order (on SQLite the write lock does the same).
+    """
+    session.flush()
+    head = session.scalars(
+        select(AuditHead).where(AuditHead.tenant_id == actor.tenant_id).with_for_update()
+    ).one()
+    event = AuditEvent(
+        tenant_id=actor.tenant_id,
+        seq=head.seq + 1,
+        occurred_at=utcnow(),
+        actor_type=actor.actor_type,
+        actor_user_id=actor.user_id,
+        actor_client_id=actor.api_client_id,
+        actor_name=actor.display_name,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        case_id=case_id,
+        message=message[:500],
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        prev_hash=head.hash,
+    )
+    event.hash = event_digest(event)
+    head.seq = event.seq
+    head.hash = event.hash
+    session.add(event)
+    session.flush()
+    return event
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keys whose values differ, as (before, after) pairs of dicts."""
+    keys = [k for k in after if jsonable(before.get(k)) != jsonable(after.get(k))]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    bad_event_id: str | None = None
+    reason: str | None = None
+
+
+def verify(session: Session, *, tenant_id: str) -> VerifyResult:
+    """Walk the chain in order and report the first event that does not fit."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.tenant_id == tenant_id)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
+    )
+    for event in events:
+        reason = None
+        if event.seq != expected_seq:
+            reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
+        elif event.prev_hash != expected_prev:
+            reason = "previous-hash link broken (event removed or reordered)"
+        elif event_digest(event) != event.hash:
+            reason = "content does not match its hash (event edited)"
+        if reason:
+            return VerifyResult(False, checked, event.seq, event.id, reason)
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    head = session.get(AuditHead, tenant_id)
+    if head is not None and (head.seq != checked or head.hash != expected_prev):
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            None,
+            f"chain ends at {checked} but its head records {head.seq} events (tail removed)",
+        )
+    return VerifyResult(True, checked)

@@ -1,0 +1,85 @@
+"""Who is calling: principal resolution and the permission aliases routes declare."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPBearer
+
+from casework.auth import service
+from casework.auth.permissions import Permission
+from casework.auth.principal import Principal
+from casework.auth.secrets import ACCESS_TOKEN_PREFIX
+from casework.dependencies import DbSession
+from casework.errors import NotAuthenticated, PermissionDenied
+
+# Declared for OpenAPI's security schemes; resolution below reads the headers itself.
+_bearer = HTTPBearer(auto_error=False, description="API key or OAuth2 access token")
+_api_key = APIKeyHeader(name="apiKey", auto_error=False, description="API client id")
+_api_secret = APIKeyHeader(name="apiSecret", auto_error=False, description="API client secret")
+
+
+def current_principal(
+    request: Request,
+    session: DbSession,
+    _b: Annotated[Any, Depends(_bearer)] = None,
+    _k: Annotated[Any, Depends(_api_key)] = None,
+    _s: Annotated[Any, Depends(_api_secret)] = None,
+) -> Principal:
+    principal: Principal | None = None
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("Authorization must be 'Bearer <api key or access token>'")
+        if token.startswith(ACCESS_TOKEN_PREFIX):
+            principal = service.by_access_token(session, token)
+        else:
+            principal = service.by_api_key(session, token)
+    elif "apikey" in request.headers or "apisecret" in request.headers:
+        client_id = request.headers.get("apikey", "")
+        secret = request.headers.get("apisecret", "")
+        if not client_id or not secret:
+            raise NotAuthenticated("both apiKey and apiSecret headers are required")
+        principal = service.by_client_secret(session, client_id, secret)
+    else:
+        raise NotAuthenticated("credentials are required")
+    if principal is None:
+        raise NotAuthenticated("credentials are invalid, expired or revoked")
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal, scope="function")]
+
+
+def needs(permission: Permission) -> Any:
+    """A dependency that returns the caller if it holds ``permission``."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(f"this action needs the {permission.value!r} permission")
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    return Depends(dependency, scope="function")
+
+
+CaseReader = Annotated[Principal, needs(Permission.case_read)]
+CaseCreator = Annotated[Principal, needs(Permission.case_create)]
+CaseUpdater = Annotated[Principal, needs(Permission.case_update)]
+CaseAssigner = Annotated[Principal, needs(Permission.case_assign)]
+CaseEscalator = Annotated[Principal, needs(Permission.case_escalate)]
+CaseResolver = Annotated[Principal, needs(Permission.case_resolve)]
+CaseCommenter = Annotated[Principal, needs(Permission.case_comment)]
+CustomerReader = Annotated[Principal, needs(Permission.customer_read)]
+CustomerWriter = Annotated[Principal, needs(Permission.customer_write)]
+DocumentReader = Annotated[Principal, needs(Permission.document_read)]
+DocumentWriter = Annotated[Principal, needs(Permission.document_write)]
+ConfigReader = Annotated[Principal, needs(Permission.config_read)]
+ConfigManager = Annotated[Principal, needs(Permission.config_manage)]
+AnalyticsReader = Annotated[Principal, needs(Permission.analytics_read)]
+AuditReader = Annotated[Principal, needs(Permission.audit_read)]
+Admin = Annotated[Principal, needs(Permission.admin)]

@@ -1,0 +1,86 @@
+"""OAuth2 client-credentials token endpoint (RFC 6749 section 4.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from casework.auth import service
+from casework.dependencies import AppSettings, DbSession
+from casework.logging import correlation_id
+
+router = APIRouter(tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+
+
+def _oauth_error(status: int, error: str, description: str, basic: bool = False) -> JSONResponse:
+    body = {
+        "error": error,
+        "error_description": description,
+        "type": f"https://casework.dev/problems/oauth-{error.replace('_', '-')}",
+        "title": error,
+        "status": status,
+        "detail": description,
+        "correlation_id": correlation_id.get(),
+        "errors": [],
+    }
+    headers = {"Cache-Control": "no-store"}
+    if basic:
+        headers["WWW-Authenticate"] = 'Basic realm="casework"'
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep else None
+
+
+@router.post(
+    "/oauth/token",
+    response_model=TokenOut,
+    responses={400: {"description": "Bad grant"}, 401: {"description": "Bad client"}},
+)
+def issue_token(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    grant_type: Annotated[str, Form(max_length=50)],
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+) -> JSONResponse:
+    """Exchange client credentials (form fields or HTTP Basic) for a bearer token."""
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+    basic = _basic_credentials(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret:
+        return _oauth_error(401, "invalid_client", "client credentials are required", basic=True)
+    client = service.client_by_credentials(session, client_id, client_secret)
+    if client is None:
+        return _oauth_error(401, "invalid_client", "client authentication failed", basic=True)
+    issued = service.issue_access_token(
+        session, client=client, ttl_seconds=settings.access_token_ttl_seconds
+    )
+    body = TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+    return JSONResponse(
+        body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )

@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from casework.customers.schemas import CustomerCreate, CustomerRef
+from casework.models import Case, CaseAttachment, Comment, Task
+from casework.models.enums import (
+    CreatedByType,
+    Module,
+    Outcome,
+    Priority,
+    ProcessingStatus,
+    Resolution,
+    ReviewStatus,
+)
+from casework.schemas import UserRef
+
+PriorityName = Literal["low", "medium", "high"]
+PublicId = Annotated[str, Field(min_length=1, max_length=64)]
+TaskText = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def _future(value: datetime | None) -> datetime | None:
+    if value is not None and value <= datetime.now(UTC):
+        raise ValueError("must be in the future")
+    return value
+
+
+class RecordRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=100)
+    name: str | None = Field(default=None, max_length=300)
+
+
+class _ModuleChoice(BaseModel):
+    module: Module | None = None
+    custom_module: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_module(self) -> _ModuleChoice:
+        if self.module is not None and self.custom_module is not None:
+            raise ValueError("give module or custom_module, not both")
+        return self
+
+
+class CaseCreate(_ModuleChoice):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20_000)
+    priority: PriorityName | None = Field(
+        default=None, description="Defaults to the config's priority, else medium."
+    )
+    record: RecordRef | None = None
+    customer_id: PublicId | None = None
+    customer: CustomerCreate | None = None
+    assignee_id: PublicId | None = None
+    escalate_to: PublicId | None = None
+    due_date: AwareDatetime | None = Field(
+        default=None, description="Defaults to now + the config's SLA when a config is given."
+    )
+    tasks: list[TaskText] = Field(default_factory=list, max_length=100)
+    attachments: list[PublicId] = Field(default_factory=list, max_length=50)
+    config: str | None = Field(default=None, min_length=1, max_length=63)
+    notes: str | None = Field(default=None, max_length=20_000)
+
+    _due = field_validator("due_date")(_future)
+
+    @model_validator(mode="after")
+    def _one_customer(self) -> CaseCreate:
+        if self.customer_id is not None and self.customer is not None:
+            raise ValueError("give customer_id or customer, not both")
+        return self
+
+
+class CaseUpdate(_ModuleChoice):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    priority: PriorityName | None = None
+    record: RecordRef | None = None
+    customer_id: PublicId | None = None
+    due_date: AwareDatetime | None = None
+    notes: str | None = Field(default=None, max_length=20_000)
+
+    _due = field_validator("due_date")(_future)
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee_id: PublicId | None = Field(description="A user holding case.assign; null unassigns.")
+
+
+class EscalateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    to: PublicId
+    reassign: bool = False
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class TransitionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    to: ReviewStatus
+    resolution: Resolution | None = None
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class ReopenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: TaskText
+
+
+class TaskUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    done: bool | None = None
+    text: TaskText | None = None
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class AttachBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: PublicId
+
+
+class TaskOut(BaseModel):
+    id: str
+    text: str
+    done: bool
+    done_by: UserRef | None
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, task: Task) -> TaskOut:
+        return cls(
+            id=task.id,
+            text=task.text,
+            done=task.done,
+            done_by=UserRef.of(task.done_by),
+            done_at=task.done_at,
+        )
+
+
+class CommentOut(BaseModel):
+    id: str
+    body: str
+    author: UserRef | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, comment: Comment) -> CommentOut:
+        return cls(
+            id=comment.id,
+            body=comment.body,
+            author=UserRef.of(comment.author),
+            created_at=comment.created_at,
+        )
+
+
+class AttachmentOut(BaseModel):
+    document_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    attached_at: datetime
+
+    @classmethod
+    def of(cls, link: CaseAttachment) -> AttachmentOut:
+        doc = link.document
+        return cls(
+            document_id=doc.id,
+            filename=doc.filename,
+            content_type=doc.content_type,
+            size=doc.size,
+            sha256=doc.sha256,
+            attached_at=link.attached_at,
+        )
+
+
+class CaseOut(BaseModel):
+    id: str
+    number: int
+    title: str
+    description: str
+    priority: PriorityName
+    module: Module | None
+    custom_module: str | None
+    record: RecordRef | None
+    customer: CustomerRef | None
+    config: str | None
+    review_status: ReviewStatus
+    resolution: Resolution | None
+    resolution_note: str | None
+    processing_status: ProcessingStatus | None
+    outcome: Outcome | None
+    risk_score: float | None
+    assignee: UserRef | None
+    assigned_by: UserRef | None
+    is_escalated: bool
+    escalated_to: UserRef | None
+    due_date: datetime | None
+    is_overdue: bool
+    created_by_type: CreatedByType
+    total_amount_in_default_currency: Decimal | None
+    notes: str | None
+    tasks: list[TaskOut]
+    comments: list[CommentOut]
+    attachments: list[AttachmentOut]
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case, *, now: datetime | None = None) -> CaseOut:
+        now = now or datetime.now(UTC)
+        record = (
+            RecordRef(id=case.record_id, type=case.record_type or "", name=case.record_name)
+            if case.record_id
+            else None
+        )
+        return cls(
+            id=case.id,
+            number=case.number,
+            title=case.title,
+            description=case.description,
+            priority=Priority(case.priority).name,  # type: ignore[arg-type]
+            module=case.module,
+            custom_module=case.custom_module,
+            record=record,
+            customer=CustomerRef.of(case.customer),
+            config=case.config.slug if case.config else None,
+            review_status=case.review_status,
+            resolution=case.resolution,
+            resolution_note=case.resolution_note,
+            processing_status=case.processing_status,
+            outcome=case.outcome,
+            risk_score=case.risk_score,
+            assignee=UserRef.of(case.assignee),
+            assigned_by=UserRef.of(case.assigned_by),
+            is_escalated=case.is_escalated,
+            escalated_to=UserRef.of(case.escalated_to),
+            due_date=case.due_date,
+            is_overdue=is_overdue(case, now),
+            created_by_type=case.created_by_type,
+            total_amount_in_default_currency=case.total_amount_in_default_currency,
+            notes=case.notes,
+            tasks=[TaskOut.of(t) for t in case.tasks],
+            comments=[CommentOut.of(c) for c in case.comments],
+            attachments=[AttachmentOut.of(a) for a in case.attachments],
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            resolved_at=case.resolved_at,
+        )
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    return (
+        case.due_date is not None
+        and case.due_date < now
+        and case.review_status not in (ReviewStatus.resolved, ReviewStatus.closed)
+    )
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    seq: int
+    occurred_at: datetime
+    actor_type: str
+    actor_user_id: str | None
+    actor_client_id: str | None
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: str
+    message: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None

@@ -1,0 +1,414 @@
+"""Opening and working cases: create, update, assign, escalate, move through states."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from casework.audit import service as audit
+from casework.auth.permissions import Permission
+from casework.auth.principal import Principal
+from casework.cases import repository, state
+from casework.cases.schemas import CaseCreate, CaseUpdate, RecordRef
+from casework.customers import service as customers
+from casework.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
+from casework.models.base import utcnow
+from casework.models.enums import CreatedByType, Priority, ReviewStatus
+from casework.tenants.service import next_number
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """The audited view of a case's own fields."""
+    return {
+        "title": case.title,
+        "description": case.description,
+        "priority": Priority(case.priority).name,
+        "module": case.module,
+        "custom_module": case.custom_module,
+        "record": (
+            {"id": case.record_id, "type": case.record_type, "name": case.record_name}
+            if case.record_id
+            else None
+        ),
+        "customer_id": case.customer_id,
+        "review_status": case.review_status,
+        "resolution": case.resolution,
+        "assignee_id": case.assignee_id,
+        "is_escalated": case.is_escalated,
+        "escalated_to_id": case.escalated_to_id,
+        "due_date": case.due_date,
+        "notes": case.notes,
+    }
+
+
+def active_user(session: Session, *, tenant_id: str, user_id: str, field: str) -> User:
+    user = session.scalar(
+        select(User)
+        .options(joinedload(User.role))
+        .where(User.id == user_id, User.tenant_id == tenant_id, User.is_active.is_(True))
+    )
+    if user is None:
+        raise ValidationFailed.on(field, f"no active user {user_id} in this tenant")
+    return user
+
+
+def assignable_user(session: Session, *, tenant_id: str, user_id: str, field: str) -> User:
+    user = active_user(session, tenant_id=tenant_id, user_id=user_id, field=field)
+    if Permission.case_assign.value not in user.role.permissions:
+        raise ValidationFailed.on(field, "this user lacks the case.assign permission")
+    return user
+
+
+def _customer(session: Session, tenant_id: str, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.tenant_id != tenant_id:
+        raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
+    return customer
+
+
+def _config(session: Session, tenant_id: str, slug: str) -> CaseConfig:
+    config = session.scalar(
+        select(CaseConfig).where(
+            CaseConfig.tenant_id == tenant_id,
+            CaseConfig.slug == slug,
+            CaseConfig.is_active.is_(True),
+        )
+    )
+    if config is None:
+        raise ValidationFailed.on("config", f"no active case config {slug!r}")
+    return config
+
+
+def _documents(session: Session, tenant_id: str, ids: list[str], field: str) -> list[Document]:
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed.on(field, "lists a document twice")
+    found = {
+        d.id: d
+        for d in session.scalars(
+            select(Document).where(Document.tenant_id == tenant_id, Document.id.in_(ids))
+        )
+    }
+    for index, doc_id in enumerate(ids):
+        if doc_id not in found:
+            raise ValidationFailed.on(f"{field}[{index}]", f"no document {doc_id} in this tenant")
+    return [found[i] for i in ids]
+
+
+def _apply_record(case: Case, record: RecordRef | None) -> None:
+    case.record_id = record.id if record else None
+    case.record_type = record.type if record else None
+    case.record_name = record.name if record else None
+
+
+def create_case(
+    session: Session,
+    *,
+    actor: Principal,
+    data: CaseCreate,
+    created_by_type: CreatedByType | None = None,
+) -> Case:
+    tenant_id = actor.tenant_id
+    now = utcnow()
+    config = _config(session, tenant_id, data.config) if data.config else None
+    customer: Customer | None = None
+    if data.customer_id:
+        customer = _customer(session, tenant_id, data.customer_id)
+    assignee = (
+        assignable_user(session, tenant_id=tenant_id, user_id=data.assignee_id, field="assignee_id")
+        if data.assignee_id
+        else None
+    )
+    escalated_to = (
+        active_user(session, tenant_id=tenant_id, user_id=data.escalate_to, field="escalate_to")
+        if data.escalate_to
+        else None
+    )
+    documents = _documents(session, tenant_id, data.attachments, "attachments")
+    if data.customer is not None:
+        customer = customers.new_customer(session, tenant_id=tenant_id, data=data.customer)
+
+    priority = (
+        Priority[data.priority]
+        if data.priority
+        else (config.default_priority if config else Priority.medium)
+    )
+    module, custom_module = data.module, data.custom_module
+    if module is None and custom_module is None and config is not None:
+        module, custom_module = config.module, config.custom_module
+    due_date = data.due_date
+    if due_date is None and config is not None and config.sla_hours:
+        due_date = now + timedelta(hours=config.sla_hours)
+    if created_by_type is None:
+        created_by_type = CreatedByType.by_api if actor.api_client_id else CreatedByType.by_officer
+
+    case = Case(
+        tenant_id=tenant_id,
+        number=next_number(session, tenant_id=tenant_id, name="case_number"),
+        title=data.title,
+        description=data.description,
+        priority=priority,
+        module=module,
+        custom_module=custom_module,
+        customer_id=customer.id if customer else None,
+        config_id=config.id if config else None,
+        review_status=ReviewStatus.open,
+        assignee_id=assignee.id if assignee else None,
+        assigned_by_id=actor.user_id if assignee else None,
+        assigned_at=now if assignee else None,
+        is_escalated=escalated_to is not None,
+        escalated_to_id=escalated_to.id if escalated_to else None,
+        escalated_at=now if escalated_to else None,
+        due_date=due_date,
+        created_by_type=created_by_type,
+        created_by_user_id=actor.user_id,
+        created_by_client_id=actor.api_client_id,
+        notes=data.notes,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply_record(case, data.record)
+    session.add(case)
+    session.flush()
+    texts = [*(config.checklist if config else []), *data.tasks]
+    for position, text in enumerate(texts):
+        session.add(
+            Task(tenant_id=tenant_id, case_id=case.id, text=text, position=position, created_at=now)
+        )
+    for doc in documents:
+        session.add(
+            CaseAttachment(
+                tenant_id=tenant_id,
+                case_id=case.id,
+                document_id=doc.id,
+                attached_by_id=actor.user_id,
+                attached_at=now,
+            )
+        )
+    after = snapshot(case) | {
+        "number": case.number,
+        "config": config.slug if config else None,
+        "created_by_type": created_by_type,
+        "tasks": texts,
+        "attachments": [d.id for d in documents],
+    }
+    if data.customer is not None and customer is not None:
+        after["customer"] = customers.snapshot(customer) | {"id": customer.id}
+    audit.record(
+        session,
+        actor=actor,
+        action="case.created",
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        message="Case created",
+        after=after,
+    )
+    return repository.reload(session, case)
+
+
+def get_case(session: Session, *, actor: Principal, case_id: str) -> Case:
+    return repository.get(session, tenant_id=actor.tenant_id, case_id=case_id)
+
+
+def _locked(session: Session, actor: Principal, case_id: str) -> Case:
+    return repository.get(session, tenant_id=actor.tenant_id, case_id=case_id, for_update=True)
+
+
+def _record_change(
+    session: Session,
+    *,
+    actor: Principal,
+    case: Case,
+    action: str,
+    message: str,
+    before: dict[str, Any],
+    extra_after: dict[str, Any] | None = None,
+) -> Case:
+    old, new = audit.changes(before, snapshot(case))
+    case.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        message=message,
+        before=old,
+        after=new | (extra_after or {}),
+    )
+    return repository.reload(session, case)
+
+
+def update_case(session: Session, *, actor: Principal, case_id: str, data: CaseUpdate) -> Case:
+    case = _locked(session, actor, case_id)
+    values = data.model_dump(exclude_unset=True)
+    if "title" in values and values["title"] is None:
+        raise ValidationFailed.on("title", "cannot be removed")
+    before = snapshot(case)
+    if "customer_id" in values:
+        case.customer_id = (
+            _customer(session, actor.tenant_id, values["customer_id"]).id
+            if values["customer_id"]
+            else None
+        )
+    if "module" in values or "custom_module" in values:
+        case.module = values.get("module")
+        case.custom_module = values.get("custom_module")
+    if "record" in values:
+        _apply_record(case, data.record)
+    if "priority" in values:
+        if values["priority"] is None:
+            raise ValidationFailed.on("priority", "cannot be removed")
+        case.priority = Priority[values["priority"]]
+    for name in ("title", "description", "due_date", "notes"):
+        if name in values:
+            setattr(case, name, values[name] if name != "description" else values[name] or "")
+    if audit.changes(before, snapshot(case))[1] == {}:
+        return case
+    return _record_change(
+        session,
+        actor=actor,
+        case=case,
+        action="case.updated",
+        message="Case updated",
+        before=before,
+    )
+
+
+def assign(session: Session, *, actor: Principal, case_id: str, assignee_id: str | None) -> Case:
+    case = _locked(session, actor, case_id)
+    if case.review_status in state.FINISHED:
+        raise InvalidTransition(f"a {case.review_status.value} case cannot be reassigned")
+    assignee = (
+        assignable_user(
+            session, tenant_id=actor.tenant_id, user_id=assignee_id, field="assignee_id"
+        )
+        if assignee_id
+        else None
+    )
+    before = snapshot(case)
+    case.assignee_id = assignee.id if assignee else None
+    case.assigned_by_id = actor.user_id
+    case.assigned_at = utcnow()
+    message = f"Assigned to {assignee.full_name}" if assignee else "Unassigned"
+    return _record_change(
+        session, actor=actor, case=case, action="case.assigned", message=message, before=before
+    )
+
+
+def escalate(
+    session: Session,
+    *,
+    actor: Principal,
+    case_id: str,
+    to: str,
+    reassign: bool,
+    note: str | None,
+) -> Case:
+    case = _locked(session, actor, case_id)
+    if case.review_status in state.FINISHED:
+        raise InvalidTransition(f"a {case.review_status.value} case cannot be escalated")
+    if reassign:
+        if not actor.can(Permission.case_assign):
+            raise PermissionDenied("re-assigning needs the 'case.assign' permission")
+        target = assignable_user(session, tenant_id=actor.tenant_id, user_id=to, field="to")
+    else:
+        target = active_user(session, tenant_id=actor.tenant_id, user_id=to, field="to")
+    before = snapshot(case)
+    now = utcnow()
+    case.is_escalated = True
+    case.escalated_to_id = target.id
+    case.escalated_at = now
+    if reassign:
+        case.assignee_id = target.id
+        case.assigned_by_id = actor.user_id
+        case.assigned_at = now
+    return _record_change(
+        session,
+        actor=actor,
+        case=case,
+        action="case.escalated",
+        message=f"Escalated to {target.full_name}" + (f": {note}" if note else ""),
+        before=before,
+        extra_after={"note": note} if note else None,
+    )
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Principal,
+    case_id: str,
+    to: ReviewStatus,
+    resolution: Any,
+    note: str | None,
+) -> Case:
+    case = _locked(session, actor, case_id)
+    if to in state.FINISHED and not actor.can(Permission.case_resolve):
+        raise PermissionDenied(f"moving a case to {to.value} needs the 'case.resolve' permission")
+    if not state.allowed(case.review_status, to):
+        raise InvalidTransition(f"a case cannot move from {case.review_status.value} to {to.value}")
+    if to == ReviewStatus.resolved:
+        if resolution is None:
+            raise ValidationFailed.on("resolution", "is required to resolve a case")
+        if not note:
+            raise ValidationFailed.on("note", "is required to resolve a case")
+        open_tasks = [t for t in case.tasks if not t.done]
+        if open_tasks and not actor.can(Permission.case_override_checklist):
+            raise InvalidTransition(
+                f"{len(open_tasks)} checklist item(s) are still open; tick them first"
+            )
+    elif resolution is not None:
+        raise ValidationFailed.on("resolution", "is only given when resolving")
+    before = snapshot(case)
+    case.review_status = to
+    extra: dict[str, Any] = {}
+    if to == ReviewStatus.resolved:
+        case.resolution = resolution
+        case.resolution_note = note
+        case.resolved_at = utcnow()
+        case.resolved_by_id = actor.user_id
+        extra["note"] = note
+    elif note:
+        extra["note"] = note
+    message = f"Status changed to {to.value}"
+    if to == ReviewStatus.resolved:
+        message = f"Resolved as {resolution.value}: {note}"
+    return _record_change(
+        session,
+        actor=actor,
+        case=case,
+        action="case.resolved" if to == ReviewStatus.resolved else "case.status_changed",
+        message=message,
+        before=before,
+        extra_after=extra,
+    )
+
+
+def reopen(session: Session, *, actor: Principal, case_id: str, note: str) -> Case:
+    case = _locked(session, actor, case_id)
+    if case.review_status not in state.REOPEN_FROM:
+        raise InvalidTransition(
+            f"only resolved or closed cases reopen, not {case.review_status.value}"
+        )
+    before = snapshot(case)
+    case.review_status = state.REOPEN_TO
+    case.resolution = None
+    case.resolution_note = None
+    case.resolved_at = None
+    case.resolved_by_id = None
+    return _record_change(
+        session,
+        actor=actor,
+        case=case,
+        action="case.reopened",
+        message=f"Reopened: {note}",
+        before=before,
+        extra_after={"note": note},
+    )

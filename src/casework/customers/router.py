@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from casework import idempotency
+from casework.auth.dependencies import CustomerReader, CustomerWriter
+from casework.customers import service
+from casework.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
+from casework.dependencies import DbSession
+from casework.pagination import CursorParam, Page, PageSize
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+@router.post("", status_code=201, response_model=CustomerOut)
+def create_customer(
+    body: CustomerCreate,
+    request: Request,
+    session: DbSession,
+    principal: CustomerWriter,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    return idempotency.respond(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        request_fingerprint=idempotency.fingerprint(
+            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
+        ),
+        produce=lambda: CustomerOut.of(
+            service.create_customer(session, actor=principal, data=body)
+        ),
+    )
+
+
+@router.get("")
+def list_customers(
+    session: DbSession,
+    principal: CustomerReader,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the name")] = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorParam = None,
+    limit: PageSize = 50,
+) -> Page[CustomerOut]:
+    rows, next_cursor = service.list_customers(
+        session, actor=principal, q=q, external_id=external_id, cursor=cursor, limit=limit
+    )
+    return Page[CustomerOut](items=[CustomerOut.of(c) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/{customer_id}")
+def get_customer(customer_id: str, session: DbSession, principal: CustomerReader) -> CustomerOut:
+    return CustomerOut.of(service.get_customer(session, actor=principal, customer_id=customer_id))
+
+
+@router.patch("/{customer_id}")
+def update_customer(
+    customer_id: str, body: CustomerUpdate, session: DbSession, principal: CustomerWriter
+) -> CustomerOut:
+    return CustomerOut.of(
+        service.update_customer(session, actor=principal, customer_id=customer_id, data=body)
+    )

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from anyascii import anyascii
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.customers.schemas import CustomerCreate, CustomerUpdate
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import Customer
+from casework.pagination import SortKey, paginate
+
+_FIELDS = (
+    "customer_type",
+    "external_id",
+    "full_name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "birth_date",
+    "country",
+    "nationality",
+    "email",
+    "input_details",
+)
+
+
+def _latin(value: str | None) -> str | None:
+    return None if value is None else anyascii(value).strip()
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in _FIELDS}
+
+
+def _derive_names(customer: Customer) -> None:
+    if not customer.full_name:
+        parts = [customer.first_name, customer.middle_name, customer.last_name]
+        customer.full_name = " ".join(p for p in parts if p)
+    customer.full_name_en = _latin(customer.full_name) or ""
+    customer.first_name_en = _latin(customer.first_name)
+    customer.middle_name_en = _latin(customer.middle_name)
+    customer.last_name_en = _latin(customer.last_name)
+
+
+def _ensure_external_id_free(
+    session: Session, tenant_id: str, external_id: str | None, own_id: str | None = None
+) -> None:
+    if external_id is None:
+        return
+    taken = session.scalar(
+        select(Customer.id).where(
+            Customer.tenant_id == tenant_id, Customer.external_id == external_id
+        )
+    )
+    if taken and taken != own_id:
+        raise Conflict(f"external_id {external_id!r} belongs to customer {taken}")
+
+
+def new_customer(session: Session, *, tenant_id: str, data: CustomerCreate) -> Customer:
+    """Add a customer without an audit event of its own (the caller records the write)."""
+    _ensure_external_id_free(session, tenant_id, data.external_id)
+    values = data.model_dump(exclude_unset=True)
+    values["input_details"] = values.get("input_details") or {}
+    customer = Customer(tenant_id=tenant_id, **values)
+    _derive_names(customer)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def snapshot(customer: Customer) -> dict[str, Any]:
+    return _snapshot(customer)
+
+
+def create_customer(session: Session, *, actor: Principal, data: CustomerCreate) -> Customer:
+    customer = new_customer(session, tenant_id=actor.tenant_id, data=data)
+    audit.record(
+        session,
+        actor=actor,
+        action="customer.created",
+        entity_type="customer",
+        entity_id=customer.id,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+def get_customer(session: Session, *, actor: Principal, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.tenant_id != actor.tenant_id:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+def update_customer(
+    session: Session, *, actor: Principal, customer_id: str, data: CustomerUpdate
+) -> Customer:
+    customer = get_customer(session, actor=actor, customer_id=customer_id)
+    values = data.model_dump(exclude_unset=True)
+    if "full_name" in values and values["full_name"] is None:
+        raise ValidationFailed.on("full_name", "cannot be removed")
+    if "external_id" in values:
+        _ensure_external_id_free(session, actor.tenant_id, values["external_id"], customer.id)
+    if "input_details" in values and values["input_details"] is None:
+        values["input_details"] = {}
+    before = _snapshot(customer)
+    for name, value in values.items():
+        setattr(customer, name, value)
+    _derive_names(customer)
+    old, new = audit.changes(before, _snapshot(customer))
+    if new:
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="customer.updated",
+            entity_type="customer",
+            entity_id=customer.id,
+            before=old,
+            after=new,
+        )
+    return customer
+
+
+def list_customers(
+    session: Session,
+    *,
+    actor: Principal,
+    q: str | None,
+    external_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Customer], str | None]:
+    stmt = select(Customer).where(Customer.tenant_id == actor.tenant_id)
+    if external_id:
+        stmt = stmt.where(Customer.external_id == external_id)
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(Customer.full_name.ilike(pattern) | Customer.full_name_en.ilike(pattern))
+    key = SortKey(column=None, id_column=Customer.id, descending=True)
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)

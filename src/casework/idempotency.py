@@ -1,0 +1,88 @@
+"""``Idempotency-Key`` for creating POSTs.
+
+The key is claimed by inserting a row in the same transaction as the object it
+creates. A concurrent request with the same key blocks on the unique index (on
+PostgreSQL) or on the write lock (on SQLite) until the first commits, then finds the
+row and replays its stored response; if the first rolled back, the second proceeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casework.audit.chain import canonical
+from casework.auth.principal import Principal
+from casework.errors import Conflict, IdempotencyMismatch
+from casework.models import IdempotencyRecord
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Replays the first response for a repeated request with the same key.",
+    ),
+]
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    return hashlib.sha256(
+        method.encode() + b" " + path.encode() + b"\n" + canonical(body)
+    ).hexdigest()
+
+
+def respond(
+    session: Session,
+    *,
+    principal: Principal,
+    key: str | None,
+    request_fingerprint: str,
+    produce: Callable[[], BaseModel],
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run ``produce`` once per key and answer with its (stored) JSON."""
+    if key is None:
+        return JSONResponse(produce().model_dump(mode="json"), status_code=status_code)
+    record = IdempotencyRecord(
+        tenant_id=principal.tenant_id,
+        principal_id=principal.key,
+        key=key,
+        fingerprint=request_fingerprint,
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        existing = session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.tenant_id == principal.tenant_id,
+                IdempotencyRecord.principal_id == principal.key,
+                IdempotencyRecord.key == key,
+            )
+        )
+        if existing is None or existing.status_code is None:
+            raise Conflict("a request with this Idempotency-Key is still in progress") from None
+        if existing.fingerprint != request_fingerprint:
+            raise IdempotencyMismatch(
+                "this Idempotency-Key was used with a different request body"
+            ) from None
+        return JSONResponse(
+            existing.response,
+            status_code=existing.status_code,
+            headers={"Idempotent-Replayed": "true"},
+        )
+    body = produce().model_dump(mode="json")
+    record.status_code = status_code
+    record.response = body
+    session.flush()
+    return JSONResponse(body, status_code=status_code)

@@ -1,0 +1,31 @@
+"""All ORM classes, one module per aggregate; importing this registers them all."""
+
+from casework.models.audit import AuditEvent, AuditHead
+from casework.models.base import Base
+from casework.models.case import Case, CaseAttachment, Comment, Task
+from casework.models.case_config import CaseConfig
+from casework.models.customer import Customer
+from casework.models.document import Document
+from casework.models.idempotency import IdempotencyRecord
+from casework.models.identity import AccessToken, ApiClient, Role, User
+from casework.models.tenant import Tenant, TenantCounter
+
+__all__ = [
+    "AccessToken",
+    "ApiClient",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseAttachment",
+    "CaseConfig",
+    "Comment",
+    "Customer",
+    "Document",
+    "IdempotencyRecord",
+    "Role",
+    "Task",
+    "Tenant",
+    "TenantCounter",
+    "User",
+]

@@ -1,0 +1,51 @@
+"""The audit trail: append-only events, hash-chained per tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.models.base import Base, id_column, str_enum
+from casework.models.enums import ActorType
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "seq"),
+        Index(None, "tenant_id", "case_id", "seq"),
+    )
+
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime]
+    actor_type: Mapped[ActorType] = mapped_column(str_enum(ActorType))
+    actor_user_id: Mapped[str | None] = mapped_column(String(24), default=None)
+    actor_client_id: Mapped[str | None] = mapped_column(String(24), default=None)
+    actor_name: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    # Not a foreign key: the trail must outlive what it describes.
+    case_id: Mapped[str | None] = mapped_column(String(24), default=None)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last link of a tenant's chain; its row lock orders concurrent appends."""
+
+    __tablename__ = "audit_heads"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.models.base import Base, IntEnumType, Timestamps, id_column, str_enum
+from casework.models.enums import Module, Priority
+
+
+class CaseConfig(Timestamps, Base):
+    """A blueprint: what a case of this kind starts with (checklist, SLA, priority)."""
+
+    __tablename__ = "case_configs"
+    __table_args__ = (UniqueConstraint("tenant_id", "slug"),)
+
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(63))
+    name: Mapped[str] = mapped_column(String(200))
+    module: Mapped[Module | None] = mapped_column(str_enum(Module), default=None)
+    custom_module: Mapped[str | None] = mapped_column(String(100), default=None)
+    default_priority: Mapped[Priority] = mapped_column(
+        IntEnumType(Priority), default=Priority.medium
+    )
+    checklist: Mapped[list[str]] = mapped_column(default=list)
+    sla_hours: Mapped[int | None] = mapped_column(default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,67 @@
+"""Enumerations of the domain, shared by models, schemas and services."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Priority(IntEnum):
+    """Stored as an integer so that sorting by priority uses an index."""
+
+    low = 1
+    medium = 2
+    high = 3
+
+
+class Module(StrEnum):
+    transaction_monitoring = "transaction-monitoring"
+    aml = "aml"
+    cdd = "cdd"
+    kyc = "kyc"
+    reporting = "reporting"
+
+
+class ReviewStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    awaiting_user = "awaiting_user"
+    blocked = "blocked"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class Resolution(StrEnum):
+    false_positive = "false_positive"
+    potential_threat = "potential_threat"
+
+
+class ProcessingStatus(StrEnum):
+    pending = "PENDING"
+    processing = "PROCESSING"
+    completed = "COMPLETED"
+    error = "ERROR"
+
+
+class Outcome(StrEnum):
+    accepted = "ACCEPTED"
+    rejected = "REJECTED"
+    pending = "PENDING"
+
+
+class CreatedByType(StrEnum):
+    by_officer = "byOfficer"
+    by_api = "byApi"
+    by_rule = "byRule"
+    by_workflow = "byWorkflow"
+    by_ongoing_aml_hit = "byOngoingAmlHit"
+
+
+class CustomerType(StrEnum):
+    individual = "INDIVIDUAL"
+    business = "BUSINESS"
+
+
+class ActorType(StrEnum):
+    user = "user"
+    api_client = "api_client"
+    system = "system"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.permissions import BUILTIN_ROLES
+from casework.auth.principal import Principal
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import Role, Tenant, TenantCounter
+from casework.validation import currency_code, slug
+
+
+def create_tenant(session: Session, *, slug_value: str, name: str, currency: str = "EUR") -> Tenant:
+    try:
+        slug(slug_value)
+    except ValueError as exc:
+        raise ValidationFailed.on("slug", str(exc)) from exc
+    try:
+        currency = currency_code(currency)
+    except ValueError as exc:
+        raise ValidationFailed.on("currency", str(exc)) from exc
+    if not name.strip():
+        raise ValidationFailed.on("name", "must not be empty")
+    if session.scalar(select(Tenant.id).where(Tenant.slug == slug_value)):
+        raise Conflict(f"a tenant with slug {slug_value!r} exists")
+    tenant = Tenant(slug=slug_value, name=name.strip(), default_currency=currency, settings={})
+    session.add(tenant)
+    session.flush()
+    for role_slug, (role_name, permissions) in BUILTIN_ROLES.items():
+        session.add(
+            Role(
+                tenant_id=tenant.id,
+                slug=role_slug,
+                name=role_name,
+                permissions=sorted(permissions),
+                is_builtin=True,
+            )
+        )
+    session.add(TenantCounter(tenant_id=tenant.id, name="case_number", value=0))
+    audit.start_chain(session, tenant_id=tenant.id)
+    audit.record(
+        session,
+        actor=Principal.system(tenant.id),
+        action="tenant.created",
+        entity_type="tenant",
+        entity_id=tenant.id,
+        after={"slug": tenant.slug, "name": tenant.name, "default_currency": currency},
+    )
+    return tenant
+
+
+def get_tenant_by_slug(session: Session, slug_value: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug_value))
+    if tenant is None:
+        raise NotFound(f"no tenant with slug {slug_value!r}")
+    return tenant
+
+
+def next_number(session: Session, *, tenant_id: str, name: str) -> int:
+    """Take the next value of a per-tenant counter; the row stays locked until commit."""
+    value = session.scalar(
+        update(TenantCounter)
+        .where(TenantCounter.tenant_id == tenant_id, TenantCounter.name == name)
+        .values(value=TenantCounter.value + 1)
+        .returning(TenantCounter.value)
+    )
+    if value is None:
+        raise NotFound(f"counter {name!r} missing for tenant")
+    return value
