@@ -1,0 +1,295 @@
+"""The ``casework`` command line: serve, migrate and administer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from casework.config import Settings
+from casework.db import Database
+
+app = typer.Typer(help="casework: compliance case management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Tenants.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
+clients_app = typer.Typer(help="API clients of a tenant.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="api-clients")
+app.add_typer(audit_app, name="audit")
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant slug.")]
+
+
+def _emit(data: dict[str, Any] | list[Any], as_json: bool, human: str | Table) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
+    else:
+        console.print(human)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """The configured database, its schema brought up to date when it is embedded SQLite."""
+    from casework.migrations import current_revision, head_revision, upgrade
+
+    settings = settings or Settings()
+    database = Database(settings)
+    if database.is_sqlite:
+        upgrade(database.engine)
+    elif current_revision(database.engine) != head_revision():
+        raise _fail("the database schema is not current: run `casework db upgrade`")
+    return database
+
+
+def _run(fn: Any) -> Any:
+    from casework.errors import DomainError
+
+    try:
+        return fn()
+    except DomainError as exc:
+        raise _fail(exc.detail, 2) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database."""
+    from casework.migrations import current_revision, upgrade
+
+    database = Database(Settings())
+    upgrade(database.engine)
+    console.print(f"database at revision {current_revision(database.engine)}")
+
+
+@tenants_app.command("create")
+def tenants_create(
+    slug: Annotated[str, typer.Option(help="Short lowercase name, e.g. acme")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    currency: Annotated[str, typer.Option(help="Default ISO 4217 currency")] = "EUR",
+    as_json: JsonFlag = False,
+) -> None:
+    from casework.tenants.service import create_tenant
+
+    database = open_database()
+    with database.transaction() as session:
+        tenant = _run(lambda: create_tenant(session, slug_value=slug, name=name, currency=currency))
+        data = {"id": tenant.id, "slug": tenant.slug, "name": tenant.name,
+                "default_currency": tenant.default_currency}
+    _emit(data, as_json, f"created tenant {slug} ({data['id']})")
+
+
+@tenants_app.command("list")
+def tenants_list(as_json: JsonFlag = False) -> None:
+    from casework.models import Tenant
+
+    database = open_database()
+    with database.transaction(write=False) as session:
+        rows = [
+            {"id": t.id, "slug": t.slug, "name": t.name, "default_currency": t.default_currency}
+            for t in session.scalars(select(Tenant).order_by(Tenant.slug))
+        ]
+    table = Table("slug", "name", "currency", "id")
+    for r in rows:
+        table.add_row(r["slug"], r["name"], r["default_currency"], r["id"])
+    _emit(rows, as_json, table)
+
+
+@users_app.command("create")
+def users_create(
+    tenant: TenantOpt,
+    email: Annotated[str, typer.Option()],
+    first_name: Annotated[str, typer.Option("--first-name")],
+    last_name: Annotated[str, typer.Option("--last-name")],
+    role: Annotated[str, typer.Option(help="admin, supervisor, analyst, viewer or a custom role")],
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="CASEWORK_USER_PASSWORD", help="At least 12 characters."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    from casework.auth.principal import Principal
+    from casework.tenants.service import get_tenant_by_slug
+    from casework.users.service import create_user
+
+    database = open_database()
+    with database.transaction() as session:
+        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        user = _run(
+            lambda: create_user(
+                session,
+                actor=Principal.system(tenant_row.id, "cli"),
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role_slug=role,
+                password=password,
+            )
+        )
+        data = {"id": user.id, "email": user.email, "role": role, "tenant": tenant}
+    _emit(data, as_json, f"created user {data['email']} ({data['id']}) with role {role}")
+
+
+@users_app.command("list")
+def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
+    from sqlalchemy.orm import joinedload
+
+    from casework.models import User
+    from casework.tenants.service import get_tenant_by_slug
+
+    database = open_database()
+    with database.transaction(write=False) as session:
+        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        rows = [
+            {"id": u.id, "email": u.email, "name": u.full_name, "role": u.role.slug,
+             "is_active": u.is_active}
+            for u in session.scalars(
+                select(User).options(joinedload(User.role))
+                .where(User.tenant_id == tenant_row.id).order_by(User.email)
+            )
+        ]
+    table = Table("email", "name", "role", "active", "id")
+    for r in rows:
+        table.add_row(r["email"], r["name"], r["role"], str(r["is_active"]), r["id"])
+    _emit(rows, as_json, table)
+
+
+@clients_app.command("create")
+def clients_create(
+    tenant: TenantOpt,
+    name: Annotated[str, typer.Option()],
+    acting_user: Annotated[str, typer.Option("--acting-user", help="Email of the user it acts as")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Create API credentials; the secret and API key are printed once and never again."""
+    from casework.auth.clients import create_api_client
+    from casework.auth.principal import Principal
+    from casework.tenants.service import get_tenant_by_slug
+    from casework.users.service import get_user_by_email
+
+    database = open_database()
+    with database.transaction() as session:
+        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        user = _run(lambda: get_user_by_email(session, tenant_id=tenant_row.id, email=acting_user))
+        client, secret, api_key = _run(
+            lambda: create_api_client(
+                session,
+                actor=Principal.system(tenant_row.id, "cli"),
+                name=name,
+                acting_user_id=user.id,
+            )
+        )
+        data = {"id": client.id, "name": client.name, "client_id": client.client_id,
+                "client_secret": secret, "api_key": api_key, "acting_user": user.email}
+    human = (
+        f"created API client {name}\n  client_id:     {data['client_id']}\n"
+        f"  client_secret: {secret}\n  api_key:       {api_key}\n"
+        "[yellow]The secret and API key are shown only now; store them safely.[/yellow]"
+    )
+    _emit(data, as_json, human)
+
+
+@clients_app.command("revoke")
+def clients_revoke(
+    tenant: TenantOpt,
+    client_id: Annotated[str, typer.Option("--client-id")],
+    as_json: JsonFlag = False,
+) -> None:
+    from casework.auth.clients import revoke_api_client
+    from casework.auth.principal import Principal
+    from casework.models import ApiClient
+    from casework.tenants.service import get_tenant_by_slug
+
+    database = open_database()
+    with database.transaction() as session:
+        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        client = session.scalar(
+            select(ApiClient).where(
+                ApiClient.tenant_id == tenant_row.id, ApiClient.client_id == client_id
+            )
+        )
+        if client is None:
+            raise _fail(f"no API client {client_id} in tenant {tenant}", 2)
+        actor = Principal.system(tenant_row.id, "cli")
+        _run(lambda: revoke_api_client(session, actor=actor, api_client_id=client.id))
+    _emit({"client_id": client_id, "revoked": True}, as_json, f"revoked {client_id}")
+
+
+@audit_app.command("verify")
+def audit_verify(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
+    """Check the tenant's hash chain; exits 1 and names the first bad event."""
+    from casework.audit.service import verify
+    from casework.tenants.service import get_tenant_by_slug
+
+    database = open_database()
+    with database.transaction(write=False) as session:
+        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        result = verify(session, tenant_id=tenant_row.id)
+    data = {"ok": result.ok, "checked": result.checked, "bad_seq": result.bad_seq,
+            "bad_event_id": result.bad_event_id, "reason": result.reason}
+    if result.ok:
+        _emit(data, as_json, f"audit chain intact: {result.checked} events")
+        return
+    _emit(
+        data,
+        as_json,
+        f"[red]audit chain broken[/red] at event seq {result.bad_seq} "
+        f"(id {result.bad_event_id}): {result.reason}",
+    )
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo(as_json: JsonFlag = False) -> None:
+    """Create the demo tenant, users, configs and cases (does nothing if present)."""
+    from casework.demo import ensure_demo
+
+    database = open_database()
+    report = ensure_demo(database)
+    _emit(report.as_dict(), as_json, report.human())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Run the API (and, on the embedded default, load demo data into an empty database)."""
+    import uvicorn
+
+    from casework.demo import ensure_demo, has_tenants
+
+    settings = Settings()
+    database = open_database(settings)
+    if database.is_sqlite and not has_tenants(database):
+        report = ensure_demo(database)
+        console.print(report.human())
+    database.dispose()
+    if workers > 1:
+        if database.is_sqlite:
+            raise _fail("--workers above 1 needs PostgreSQL")
+        uvicorn.run("casework.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        return
+    from casework.app import create_app
+
+    console.print(f"casework listening on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,124 @@
+"""Test set-up: a real database (SQLite file or a fresh PostgreSQL database), schema from
+the migrations, one app per test session. Tests isolate themselves by working in tenants
+of their own, so no cleanup between tests is needed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from casework.app import create_app
+from casework.config import Settings
+from casework.db import Database
+from casework.migrations import upgrade
+from tests.factories import TenantKit, make_tenant_kit
+
+BACKEND = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "CASEWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL} and CI=true: {exc}")
+        pytest.skip("PostgreSQL is unreachable; set CASEWORK_TEST_PG_URL")
+    name = f"casework_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("casework-data")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> Iterator[str]:
+    if BACKEND == "postgresql":
+        yield from _postgres_database()
+    elif BACKEND == "sqlite":
+        yield f"sqlite:///{data_dir / 'casework.db'}"
+    else:
+        raise pytest.UsageError(f"unknown CASEWORK_TEST_DATABASE {BACKEND!r}")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        max_upload_bytes=2 * 1024 * 1024,
+        log_json=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, db: Database) -> FastAPI:
+    return create_app(settings, db)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def kit(db: Database) -> TenantKit:
+    """A fresh tenant with one user (and API credentials) per built-in role."""
+    return make_tenant_kit(db)
+
+
+@pytest.fixture
+def other_kit(db: Database) -> TenantKit:
+    return make_tenant_kit(db)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by a real uvicorn server on a free loopback port."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not started.wait(0.01):
+        if server.started:
+            started.set()
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
