@@ -74,7 +74,9 @@ def make_member(db: Database, *, tenant_id: str, role: str, password: str | None
 def make_tenant_kit(db: Database, *, currency: str = "EUR") -> TenantKit:
     slug = f"t-{secrets.token_hex(6)}"
     with db.transaction() as session:
-        tenant: Tenant = create_tenant(session, slug_value=slug, name=f"Tenant {slug}", currency=currency)
+        tenant: Tenant = create_tenant(
+            session, slug_value=slug, name=f"Tenant {slug}", currency=currency
+        )
         tenant_id = tenant.id
     kit = TenantKit(tenant_id=tenant_id, slug=slug)
     for role in ROLES:

@@ -8,15 +8,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from casework import __version__, problems
+from casework.analytics.router import router as analytics_router
+from casework.auth.clients_router import router as api_clients_router
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
 from casework.config import Settings
+from casework.configs.router import router as configs_router
 from casework.customers.router import router as customers_router
 from casework.db import Database
+from casework.documents.router import router as documents_router
 from casework.health.router import router as health_router
 from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware
 from casework.schemas import Problem
+from casework.users.router import roles_router
+from casework.users.router import router as users_router
 
 _ERRORS = {
     status: {"model": Problem, "description": text}
@@ -37,7 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         database.dispose()
 
@@ -57,6 +63,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         upload_max_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(CorrelationIdMiddleware)
-    for router in (health_router, auth_router, cases_router, customers_router):
+    for router in (
+        health_router,
+        auth_router,
+        cases_router,
+        customers_router,
+        users_router,
+        roles_router,
+        api_clients_router,
+        configs_router,
+        documents_router,
+        analytics_router,
+    ):
         app.include_router(router)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -44,17 +46,20 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_database(settings: Settings | None = None) -> Database:
+@contextmanager
+def open_database(settings: Settings | None = None) -> Iterator[Database]:
     """The configured database, its schema brought up to date when it is embedded SQLite."""
     from casework.migrations import current_revision, head_revision, upgrade
 
-    settings = settings or Settings()
-    database = Database(settings)
-    if database.is_sqlite:
-        upgrade(database.engine)
-    elif current_revision(database.engine) != head_revision():
-        raise _fail("the database schema is not current: run `casework db upgrade`")
-    return database
+    database = Database(settings or Settings())
+    try:
+        if database.is_sqlite:
+            upgrade(database.engine)
+        elif current_revision(database.engine) != head_revision():
+            raise _fail("the database schema is not current: run `casework db upgrade`")
+        yield database
+    finally:
+        database.dispose()
 
 
 def _run(fn: Any) -> Any:
@@ -72,8 +77,11 @@ def db_upgrade() -> None:
     from casework.migrations import current_revision, upgrade
 
     database = Database(Settings())
-    upgrade(database.engine)
-    console.print(f"database at revision {current_revision(database.engine)}")
+    try:
+        upgrade(database.engine)
+        console.print(f"database at revision {current_revision(database.engine)}")
+    finally:
+        database.dispose()
 
 
 @tenants_app.command("create")
@@ -85,11 +93,14 @@ def tenants_create(
 ) -> None:
     from casework.tenants.service import create_tenant
 
-    database = open_database()
-    with database.transaction() as session:
+    with open_database() as database, database.transaction() as session:
         tenant = _run(lambda: create_tenant(session, slug_value=slug, name=name, currency=currency))
-        data = {"id": tenant.id, "slug": tenant.slug, "name": tenant.name,
-                "default_currency": tenant.default_currency}
+        data = {
+            "id": tenant.id,
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "default_currency": tenant.default_currency,
+        }
     _emit(data, as_json, f"created tenant {slug} ({data['id']})")
 
 
@@ -97,9 +108,8 @@ def tenants_create(
 def tenants_list(as_json: JsonFlag = False) -> None:
     from casework.models import Tenant
 
-    database = open_database()
-    with database.transaction(write=False) as session:
-        rows = [
+    with open_database() as database, database.transaction(write=False) as session:
+        rows: list[dict[str, Any]] = [
             {"id": t.id, "slug": t.slug, "name": t.name, "default_currency": t.default_currency}
             for t in session.scalars(select(Tenant).order_by(Tenant.slug))
         ]
@@ -126,8 +136,7 @@ def users_create(
     from casework.tenants.service import get_tenant_by_slug
     from casework.users.service import create_user
 
-    database = open_database()
-    with database.transaction() as session:
+    with open_database() as database, database.transaction() as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
         user = _run(
             lambda: create_user(
@@ -151,15 +160,21 @@ def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
     from casework.models import User
     from casework.tenants.service import get_tenant_by_slug
 
-    database = open_database()
-    with database.transaction(write=False) as session:
+    with open_database() as database, database.transaction(write=False) as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        rows = [
-            {"id": u.id, "email": u.email, "name": u.full_name, "role": u.role.slug,
-             "is_active": u.is_active}
+        rows: list[dict[str, Any]] = [
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.full_name,
+                "role": u.role.slug,
+                "is_active": u.is_active,
+            }
             for u in session.scalars(
-                select(User).options(joinedload(User.role))
-                .where(User.tenant_id == tenant_row.id).order_by(User.email)
+                select(User)
+                .options(joinedload(User.role))
+                .where(User.tenant_id == tenant_row.id)
+                .order_by(User.email)
             )
         ]
     table = Table("email", "name", "role", "active", "id")
@@ -181,8 +196,7 @@ def clients_create(
     from casework.tenants.service import get_tenant_by_slug
     from casework.users.service import get_user_by_email
 
-    database = open_database()
-    with database.transaction() as session:
+    with open_database() as database, database.transaction() as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
         user = _run(lambda: get_user_by_email(session, tenant_id=tenant_row.id, email=acting_user))
         client, secret, api_key = _run(
@@ -193,8 +207,14 @@ def clients_create(
                 acting_user_id=user.id,
             )
         )
-        data = {"id": client.id, "name": client.name, "client_id": client.client_id,
-                "client_secret": secret, "api_key": api_key, "acting_user": user.email}
+        data = {
+            "id": client.id,
+            "name": client.name,
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "api_key": api_key,
+            "acting_user": user.email,
+        }
     human = (
         f"created API client {name}\n  client_id:     {data['client_id']}\n"
         f"  client_secret: {secret}\n  api_key:       {api_key}\n"
@@ -214,8 +234,7 @@ def clients_revoke(
     from casework.models import ApiClient
     from casework.tenants.service import get_tenant_by_slug
 
-    database = open_database()
-    with database.transaction() as session:
+    with open_database() as database, database.transaction() as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
         client = session.scalar(
             select(ApiClient).where(
@@ -235,12 +254,16 @@ def audit_verify(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
     from casework.audit.service import verify
     from casework.tenants.service import get_tenant_by_slug
 
-    database = open_database()
-    with database.transaction(write=False) as session:
+    with open_database() as database, database.transaction(write=False) as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
         result = verify(session, tenant_id=tenant_row.id)
-    data = {"ok": result.ok, "checked": result.checked, "bad_seq": result.bad_seq,
-            "bad_event_id": result.bad_event_id, "reason": result.reason}
+    data = {
+        "ok": result.ok,
+        "checked": result.checked,
+        "bad_seq": result.bad_seq,
+        "bad_event_id": result.bad_event_id,
+        "reason": result.reason,
+    }
     if result.ok:
         _emit(data, as_json, f"audit chain intact: {result.checked} events")
         return
@@ -258,8 +281,8 @@ def demo(as_json: JsonFlag = False) -> None:
     """Create the demo tenant, users, configs and cases (does nothing if present)."""
     from casework.demo import ensure_demo
 
-    database = open_database()
-    report = ensure_demo(database)
+    with open_database() as database:
+        report = ensure_demo(database)
     _emit(report.as_dict(), as_json, report.human())
 
 
@@ -275,13 +298,11 @@ def serve(
     from casework.demo import ensure_demo, has_tenants
 
     settings = Settings()
-    database = open_database(settings)
-    if database.is_sqlite and not has_tenants(database):
-        report = ensure_demo(database)
-        console.print(report.human())
-    database.dispose()
+    with open_database(settings) as database:
+        if database.is_sqlite and not has_tenants(database):
+            console.print(ensure_demo(database).human())
     if workers > 1:
-        if database.is_sqlite:
+        if settings.is_sqlite:
             raise _fail("--workers above 1 needs PostgreSQL")
         uvicorn.run("casework.asgi:app", host=host, port=port, workers=workers, log_level="info")
         return

@@ -26,14 +26,39 @@ TEAM = [
     ("viewer", "viewer@demo.casework.test", "Vera", "Viewer", "viewer"),
 ]
 CUSTOMERS: list[dict[str, Any]] = [
-    {"customer_type": "INDIVIDUAL", "first_name": "Jürgen", "last_name": "Müller",
-     "birth_date": "1978-03-14", "country": "DEU", "nationality": "DEU", "external_id": "C-1001"},
-    {"customer_type": "INDIVIDUAL", "first_name": "Олена", "last_name": "Коваленко",
-     "birth_date": "1990-07", "country": "UKR", "nationality": "UKR", "external_id": "C-1002"},
-    {"customer_type": "INDIVIDUAL", "first_name": "Chidi", "last_name": "Okonkwo",
-     "birth_date": "1985", "country": "NGA", "nationality": "NGA", "external_id": "C-1003"},
-    {"customer_type": "BUSINESS", "full_name": "Northwind Trading Ltd", "country": "GBR",
-     "external_id": "B-2001"},
+    {
+        "customer_type": "INDIVIDUAL",
+        "first_name": "Jürgen",
+        "last_name": "Müller",
+        "birth_date": "1978-03-14",
+        "country": "DEU",
+        "nationality": "DEU",
+        "external_id": "C-1001",
+    },
+    {
+        "customer_type": "INDIVIDUAL",
+        "first_name": "Олена",
+        "last_name": "Коваленко",
+        "birth_date": "1990-07",
+        "country": "UKR",
+        "nationality": "UKR",
+        "external_id": "C-1002",
+    },
+    {
+        "customer_type": "INDIVIDUAL",
+        "first_name": "Chidi",
+        "last_name": "Okonkwo",
+        "birth_date": "1985",
+        "country": "NGA",
+        "nationality": "NGA",
+        "external_id": "C-1003",
+    },
+    {
+        "customer_type": "BUSINESS",
+        "full_name": "Northwind Trading Ltd",
+        "country": "GBR",
+        "external_id": "B-2001",
+    },
 ]
 
 
@@ -46,8 +71,13 @@ class DemoReport:
     cases: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "tenant": self.tenant, "logins": self.logins,
-                "api_client": self.api_client, "cases": self.cases}
+        return {
+            "created": self.created,
+            "tenant": self.tenant,
+            "logins": self.logins,
+            "api_client": self.api_client,
+            "cases": self.cases,
+        }
 
     def human(self) -> str:
         if not self.created:
@@ -56,8 +86,9 @@ class DemoReport:
                 "when it was created (make new ones with `casework api-clients create`)"
             )
         lines = [f"demo tenant '{self.tenant}' created with {self.cases} cases.", "users:"]
-        lines += [f"  {u['email']:<34} {u['role']:<11} password: {u['password']}"
-                  for u in self.logins]
+        lines += [
+            f"  {u['email']:<34} {u['role']:<11} password: {u['password']}" for u in self.logins
+        ]
         lines += [
             "API client (acts as the supervisor):",
             f"  api_key:       {self.api_client['api_key']}",
@@ -95,25 +126,48 @@ def _build(session: Session) -> DemoReport:
     for key, email, first, last, role in TEAM:
         password = secrets.token_urlsafe(12)
         users[key] = create_user(
-            session, actor=system, email=email, first_name=first, last_name=last,
-            role_slug=role, password=password,
+            session,
+            actor=system,
+            email=email,
+            first_name=first,
+            last_name=last,
+            role_slug=role,
+            password=password,
         )
         report.logins.append({"email": email, "role": role, "password": password})
     client, secret, api_key = create_api_client(
         session, actor=system, name="Demo integration", acting_user_id=users["supervisor"].id
     )
-    report.api_client = {"client_id": client.client_id, "client_secret": secret,
-                         "api_key": api_key}
-    create_config(session, actor=system, data=CaseConfigCreate(
-        slug="aml-investigation", name="AML investigation", module="aml",
-        default_priority="high", sla_hours=72,
-        checklist=["Review transaction history", "Verify source of funds",
-                   "Screen counterparties", "Record the decision"],
-    ))
-    create_config(session, actor=system, data=CaseConfigCreate(
-        slug="kyc-review", name="KYC review", module="kyc", default_priority="medium",
-        sla_hours=120, checklist=["Check identity document", "Confirm address"],
-    ))
+    report.api_client = {"client_id": client.client_id, "client_secret": secret, "api_key": api_key}
+    create_config(
+        session,
+        actor=system,
+        data=CaseConfigCreate(
+            slug="aml-investigation",
+            name="AML investigation",
+            module="aml",
+            default_priority="high",
+            sla_hours=72,
+            checklist=[
+                "Review transaction history",
+                "Verify source of funds",
+                "Screen counterparties",
+                "Record the decision",
+            ],
+        ),
+    )
+    create_config(
+        session,
+        actor=system,
+        data=CaseConfigCreate(
+            slug="kyc-review",
+            name="KYC review",
+            module="kyc",
+            default_priority="medium",
+            sla_hours=120,
+            checklist=["Check identity document", "Confirm address"],
+        ),
+    )
     report.cases = _cases(session, users)
     return report
 
@@ -127,46 +181,108 @@ def _cases(session: Session, users: dict[str, User]) -> int:
     analyst2 = principal_for_user(users["analyst2"])
     now = utcnow()
     specs: list[tuple[dict[str, Any], ReviewStatus, Principal]] = [
-        ({"title": "Structuring below reporting threshold", "config": "aml-investigation",
-          "customer": CUSTOMERS[0], "assignee_id": users["analyst"].id,
-          "description": "Nine cash deposits of EUR 9,500 within five days."},
-         ReviewStatus.in_progress, analyst),
-        ({"title": "Rapid pass-through of incoming wires", "config": "aml-investigation",
-          "customer": CUSTOMERS[1], "assignee_id": users["analyst2"].id},
-         ReviewStatus.awaiting_user, analyst2),
-        ({"title": "Possible sanctions name match", "module": "aml", "priority": "high",
-          "customer": CUSTOMERS[2], "tasks": ["Compare date of birth", "Compare nationality"],
-          "due_date": (now + timedelta(hours=6)).isoformat()},
-         ReviewStatus.open, supervisor),
-        ({"title": "Onboarding review: Northwind Trading", "config": "kyc-review",
-          "customer": CUSTOMERS[3], "assignee_id": users["analyst"].id},
-         ReviewStatus.resolved, analyst),
-        ({"title": "Unusual card spend abroad", "module": "transaction-monitoring",
-          "priority": "low", "assignee_id": users["analyst2"].id},
-         ReviewStatus.blocked, analyst2),
-        ({"title": "Periodic review of high-risk customer", "custom_module": "periodic-review",
-          "priority": "medium", "tasks": ["Refresh source of wealth"]},
-         ReviewStatus.open, supervisor),
+        (
+            {
+                "title": "Structuring below reporting threshold",
+                "config": "aml-investigation",
+                "customer": CUSTOMERS[0],
+                "assignee_id": users["analyst"].id,
+                "description": "Nine cash deposits of EUR 9,500 within five days.",
+            },
+            ReviewStatus.in_progress,
+            analyst,
+        ),
+        (
+            {
+                "title": "Rapid pass-through of incoming wires",
+                "config": "aml-investigation",
+                "customer": CUSTOMERS[1],
+                "assignee_id": users["analyst2"].id,
+            },
+            ReviewStatus.awaiting_user,
+            analyst2,
+        ),
+        (
+            {
+                "title": "Possible sanctions name match",
+                "module": "aml",
+                "priority": "high",
+                "customer": CUSTOMERS[2],
+                "tasks": ["Compare date of birth", "Compare nationality"],
+                "due_date": (now + timedelta(hours=6)).isoformat(),
+            },
+            ReviewStatus.open,
+            supervisor,
+        ),
+        (
+            {
+                "title": "Onboarding review: Northwind Trading",
+                "config": "kyc-review",
+                "customer": CUSTOMERS[3],
+                "assignee_id": users["analyst"].id,
+            },
+            ReviewStatus.resolved,
+            analyst,
+        ),
+        (
+            {
+                "title": "Unusual card spend abroad",
+                "module": "transaction-monitoring",
+                "priority": "low",
+                "assignee_id": users["analyst2"].id,
+            },
+            ReviewStatus.blocked,
+            analyst2,
+        ),
+        (
+            {
+                "title": "Periodic review of high-risk customer",
+                "custom_module": "periodic-review",
+                "priority": "medium",
+                "tasks": ["Refresh source of wealth"],
+            },
+            ReviewStatus.open,
+            supervisor,
+        ),
     ]
     for body, target, worker in specs:
         case = service.create_case(
-            session, actor=supervisor, data=CaseCreate.model_validate(body),
+            session,
+            actor=supervisor,
+            data=CaseCreate.model_validate(body),
             created_by_type=CreatedByType.by_officer,
         )
         if target == ReviewStatus.open:
             continue
-        service.transition(session, actor=worker, case_id=case.id, to=ReviewStatus.in_progress,
-                           resolution=None, note=None)
-        parts.add_comment(session, actor=worker, case_id=case.id,
-                          body="Started the review; pulling statements for the last 90 days.")
+        service.transition(
+            session,
+            actor=worker,
+            case_id=case.id,
+            to=ReviewStatus.in_progress,
+            resolution=None,
+            note=None,
+        )
+        parts.add_comment(
+            session,
+            actor=worker,
+            case_id=case.id,
+            body="Started the review; pulling statements for the last 90 days.",
+        )
         if target == ReviewStatus.resolved:
             for task in case.tasks:
-                parts.update_task(session, actor=worker, case_id=case.id, task_id=task.id,
-                                  done=True, text=None)
-            service.transition(session, actor=worker, case_id=case.id,
-                               to=ReviewStatus.resolved, resolution=Resolution.false_positive,
-                               note="Documents verified; activity matches the business profile.")
+                parts.update_task(
+                    session, actor=worker, case_id=case.id, task_id=task.id, done=True, text=None
+                )
+            service.transition(
+                session,
+                actor=worker,
+                case_id=case.id,
+                to=ReviewStatus.resolved,
+                resolution=Resolution.false_positive,
+                note="Documents verified; activity matches the business profile.",
+            )
         elif target != ReviewStatus.in_progress:
-            service.transition(session, actor=worker, case_id=case.id, to=target,
-                               resolution=None, note=None)
+            service.transition(
+                session, actor=worker, case_id=case.id, to=target, resolution=None, note=None
+            )
     return len(specs)

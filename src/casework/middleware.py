@@ -9,7 +9,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.logging import correlation_id
-from casework.problems import problem_response
+from casework.problems import problem_response, unexpected
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -34,8 +34,20 @@ class CorrelationIdMiddleware:
                 message["headers"] = [*message["headers"], (b"x-correlation-id", value.encode())]
             await send(message)
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            response = unexpected(scope["method"], scope["path"], exc)
+            await response(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
 

@@ -51,13 +51,18 @@ class SortKey:
                 value = self.decode(value)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValidationFailed.on("cursor", "is not a cursor this list produced") from exc
-        beyond_id = self.id_column < last_id if self.descending else self.id_column > last_id
+        beyond_id: ColumnElement[bool] = (
+            self.id_column < last_id if self.descending else self.id_column > last_id
+        )
         if self.column is None:
             return beyond_id
         if value is None:
             return and_(self.column.is_(None), beyond_id)
         beyond = self.column < value if self.descending else self.column > value
-        return or_(beyond, and_(self.column == value, beyond_id), self.column.is_(None))
+        following: ColumnElement[bool] = or_(
+            beyond, and_(self.column == value, beyond_id), self.column.is_(None)
+        )
+        return following
 
     def cursor_for(self, value: Any, row_id: str) -> str:
         if value is not None and self.encode is not None:

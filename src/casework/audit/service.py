@@ -84,25 +84,26 @@ def verify(session: Session, *, tenant_id: str) -> VerifyResult:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    events = session.scalars(
+    stmt = (
         select(AuditEvent)
         .where(AuditEvent.tenant_id == tenant_id)
         .order_by(AuditEvent.seq)
         .execution_options(yield_per=1000)
     )
-    for event in events:
-        reason = None
-        if event.seq != expected_seq:
-            reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
-        elif event.prev_hash != expected_prev:
-            reason = "previous-hash link broken (event removed or reordered)"
-        elif event_digest(event) != event.hash:
-            reason = "content does not match its hash (event edited)"
-        if reason:
-            return VerifyResult(False, checked, event.seq, event.id, reason)
-        expected_prev = event.hash
-        expected_seq += 1
-        checked += 1
+    with session.scalars(stmt) as events:
+        for event in events:
+            reason = None
+            if event.seq != expected_seq:
+                reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
+            elif event.prev_hash != expected_prev:
+                reason = "previous-hash link broken (event removed or reordered)"
+            elif event_digest(event) != event.hash:
+                reason = "content does not match its hash (event edited)"
+            if reason:
+                return VerifyResult(False, checked, event.seq, event.id, reason)
+            expected_prev = event.hash
+            expected_seq += 1
+            checked += 1
     head = session.get(AuditHead, tenant_id)
     if head is not None and (head.seq != checked or head.hash != expected_prev):
         return VerifyResult(

@@ -19,7 +19,7 @@ router = APIRouter(tags=["auth"])
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105
     expires_in: int
 
 

@@ -18,7 +18,7 @@ _hasher = PasswordHasher()
 
 CLIENT_ID_PREFIX = "cwc_"
 API_KEY_PREFIX = "cwk_"
-ACCESS_TOKEN_PREFIX = "cwt_"
+ACCESS_TOKEN_PREFIX = "cwt_"  # noqa: S105
 
 
 def new_client_id() -> str:

@@ -14,13 +14,15 @@ from casework.auth.principal import Principal
 from casework.models import AccessToken, ApiClient, User
 from casework.models.base import utcnow
 
+_KNOWN = frozenset(p.value for p in Permission)
+
 
 def principal_for_user(user: User) -> Principal:
     return Principal(
         tenant_id=user.tenant_id,
         user_id=user.id,
         display_name=user.full_name,
-        permissions=frozenset(Permission(p) for p in user.role.permissions if p in Permission),
+        permissions=frozenset(Permission(p) for p in user.role.permissions if p in _KNOWN),
     )
 
 

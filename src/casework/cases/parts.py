@@ -55,7 +55,7 @@ def add_task(session: Session, *, actor: Principal, case_id: str, text: str) -> 
         message=f"Task added: {text}",
         after={"text": text, "position": position},
     )
-    return task
+    return _load_task(session, task.id)
 
 
 def update_task(
@@ -98,8 +98,12 @@ def update_task(
         after=new,
     )
     session.expire(task)
+    return _load_task(session, task.id)
+
+
+def _load_task(session: Session, task_id: str) -> Task:
     return session.scalars(
-        select(Task).where(Task.id == task.id).options(joinedload(Task.done_by))
+        select(Task).where(Task.id == task_id).options(joinedload(Task.done_by))
     ).one()
 
 

@@ -24,7 +24,7 @@ def full_case_options() -> list[Any]:
     ]
 
 
-def cases_of(tenant_id: str) -> Select[tuple[Case]]:
+def cases_of(tenant_id: str) -> Select[Case]:
     return select(Case).where(Case.tenant_id == tenant_id)
 
 

@@ -4,7 +4,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from casework.customers.schemas import CustomerCreate, CustomerRef
 from casework.models import Case, CaseAttachment, Comment, Task
@@ -42,11 +49,12 @@ class _ModuleChoice(BaseModel):
     module: Module | None = None
     custom_module: str | None = Field(default=None, min_length=1, max_length=100)
 
-    @model_validator(mode="after")
-    def _one_module(self) -> _ModuleChoice:
-        if self.module is not None and self.custom_module is not None:
+    @field_validator("custom_module")
+    @classmethod
+    def _one_module(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("module") is not None:
             raise ValueError("give module or custom_module, not both")
-        return self
+        return value
 
 
 class CaseCreate(_ModuleChoice):
@@ -72,11 +80,14 @@ class CaseCreate(_ModuleChoice):
 
     _due = field_validator("due_date")(_future)
 
-    @model_validator(mode="after")
-    def _one_customer(self) -> CaseCreate:
-        if self.customer_id is not None and self.customer is not None:
+    @field_validator("customer")
+    @classmethod
+    def _one_customer(
+        cls, value: CustomerCreate | None, info: ValidationInfo
+    ) -> CustomerCreate | None:
+        if value is not None and info.data.get("customer_id") is not None:
             raise ValueError("give customer_id or customer, not both")
-        return self
+        return value
 
 
 class CaseUpdate(_ModuleChoice):
@@ -247,7 +258,7 @@ class CaseOut(BaseModel):
             number=case.number,
             title=case.title,
             description=case.description,
-            priority=Priority(case.priority).name,  # type: ignore[arg-type]
+            priority=Priority(case.priority).name,
             module=case.module,
             custom_module=case.custom_module,
             record=record,

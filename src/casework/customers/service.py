@@ -64,8 +64,8 @@ def _ensure_external_id_free(
 def new_customer(session: Session, *, tenant_id: str, data: CustomerCreate) -> Customer:
     """Add a customer without an audit event of its own (the caller records the write)."""
     _ensure_external_id_free(session, tenant_id, data.external_id)
-    values = data.model_dump(exclude_unset=True)
-    values["input_details"] = values.get("input_details") or {}
+    values = data.model_dump()
+    values["input_details"] = values["input_details"] or {}
     customer = Customer(tenant_id=tenant_id, **values)
     _derive_names(customer)
     session.add(customer)

@@ -67,4 +67,4 @@ def next_number(session: Session, *, tenant_id: str, name: str) -> int:
     )
     if value is None:
         raise NotFound(f"counter {name!r} missing for tenant")
-    return value
+    return int(value)

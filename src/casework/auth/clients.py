@@ -1,0 +1,110 @@
+"""Issuing, listing and revoking a tenant's API clients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from casework.audit import service as audit
+from casework.auth import secrets
+from casework.auth.principal import Principal
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import ApiClient, User
+from casework.models.base import utcnow
+from casework.pagination import SortKey, paginate
+
+
+def _snapshot(client: ApiClient) -> dict[str, Any]:
+    return {
+        "name": client.name,
+        "client_id": client.client_id,
+        "acting_user_id": client.acting_user_id,
+        "revoked_at": client.revoked_at,
+    }
+
+
+def create_api_client(
+    session: Session, *, actor: Principal, name: str, acting_user_id: str
+) -> tuple[ApiClient, str, str]:
+    """Add a client; returns it with its secret and API key, which are never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed.on("name", "must be 1 to 200 characters")
+    user = session.scalar(
+        select(User).where(
+            User.id == acting_user_id,
+            User.tenant_id == actor.tenant_id,
+            User.is_active.is_(True),
+        )
+    )
+    if user is None:
+        raise ValidationFailed.on(
+            "acting_user_id", f"no active user {acting_user_id} in this tenant"
+        )
+    client_secret = secrets.new_secret()
+    api_key = secrets.new_secret(secrets.API_KEY_PREFIX)
+    client = ApiClient(
+        tenant_id=actor.tenant_id,
+        name=name,
+        client_id=secrets.new_client_id(),
+        secret_hash=secrets.digest(client_secret),
+        api_key_hash=secrets.digest(api_key),
+        acting_user=user,
+    )
+    session.add(client)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="api_client.created",
+        entity_type="api_client",
+        entity_id=client.id,
+        after=_snapshot(client),
+    )
+    return client, client_secret, api_key
+
+
+def get_api_client(session: Session, *, actor: Principal, api_client_id: str) -> ApiClient:
+    client = session.scalar(
+        select(ApiClient)
+        .options(joinedload(ApiClient.acting_user))
+        .where(ApiClient.tenant_id == actor.tenant_id, ApiClient.id == api_client_id)
+    )
+    if client is None:
+        raise NotFound(f"API client {api_client_id} not found")
+    return client
+
+
+def revoke_api_client(session: Session, *, actor: Principal, api_client_id: str) -> ApiClient:
+    client = get_api_client(session, actor=actor, api_client_id=api_client_id)
+    if client.revoked_at is not None:
+        raise Conflict(f"API client {api_client_id} was already revoked")
+    before = _snapshot(client)
+    client.revoked_at = utcnow()
+    old, new = audit.changes(before, _snapshot(client))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="api_client.revoked",
+        entity_type="api_client",
+        entity_id=client.id,
+        before=old,
+        after=new,
+    )
+    return client
+
+
+def list_api_clients(
+    session: Session, *, actor: Principal, cursor: str | None, limit: int
+) -> tuple[Sequence[ApiClient], str | None]:
+    key = SortKey(column=None, id_column=ApiClient.id, descending=True)
+    stmt = (
+        select(ApiClient)
+        .options(joinedload(ApiClient.acting_user))
+        .where(ApiClient.tenant_id == actor.tenant_id)
+    )
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from casework import idempotency
+from casework.auth.dependencies import ConfigManager, ConfigReader
+from casework.configs import service
+from casework.configs.schemas import CaseConfigCreate, CaseConfigOut, CaseConfigUpdate
+from casework.dependencies import DbSession
+from casework.models.enums import Module
+from casework.pagination import CursorParam, Page, PageSize
+
+router = APIRouter(prefix="/v1/case-configs", tags=["case-configs"])
+
+
+@router.post("", status_code=201, response_model=CaseConfigOut)
+def create_config(
+    body: CaseConfigCreate,
+    request: Request,
+    session: DbSession,
+    principal: ConfigManager,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    return idempotency.respond(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        request_fingerprint=idempotency.fingerprint(
+            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
+        ),
+        produce=lambda: CaseConfigOut.of(
+            service.create_config(session, actor=principal, data=body)
+        ),
+    )
+
+
+@router.get("")
+def list_configs(
+    session: DbSession,
+    principal: ConfigReader,
+    is_active: bool | None = None,
+    module: Module | None = None,
+    cursor: CursorParam = None,
+    limit: PageSize = 50,
+) -> Page[CaseConfigOut]:
+    rows, next_cursor = service.list_configs(
+        session, actor=principal, is_active=is_active, module=module, cursor=cursor, limit=limit
+    )
+    return Page[CaseConfigOut](items=[CaseConfigOut.of(c) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/{config_id}")
+def get_config(config_id: str, session: DbSession, principal: ConfigReader) -> CaseConfigOut:
+    return CaseConfigOut.of(service.get_config(session, actor=principal, config_id=config_id))
+
+
+@router.patch("/{config_id}")
+def update_config(
+    config_id: str, body: CaseConfigUpdate, session: DbSession, principal: ConfigManager
+) -> CaseConfigOut:
+    """Change a config; cases already opened from it keep what they were given."""
+    return CaseConfigOut.of(
+        service.update_config(session, actor=principal, config_id=config_id, data=body)
+    )

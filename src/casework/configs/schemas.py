@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from casework.cases.schemas import PriorityName, TaskText
+from casework.models import CaseConfig
+from casework.models.enums import Module, Priority
+from casework.validation import slug
+
+Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
+ConfigName = Annotated[str, Field(min_length=1, max_length=200)]
+SlaHours = Annotated[int, Field(ge=1, le=8760, description="Hours until a new case is due")]
+
+
+class _ConfigFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    module: Module | None = None
+    custom_module: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @field_validator("custom_module")
+    @classmethod
+    def _one_module(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("module") is not None:
+            raise ValueError("give module or custom_module, not both")
+        return value
+
+
+class CaseConfigCreate(_ConfigFields):
+    slug: Slug
+    name: ConfigName
+    default_priority: PriorityName = "medium"
+    checklist: list[TaskText] = Field(default_factory=list, max_length=100)
+    sla_hours: SlaHours | None = None
+
+
+class CaseConfigUpdate(_ConfigFields):
+    slug: Slug | None = None
+    name: ConfigName | None = None
+    default_priority: PriorityName | None = None
+    checklist: list[TaskText] | None = Field(default=None, max_length=100)
+    sla_hours: SlaHours | None = None
+    is_active: bool | None = None
+
+
+class CaseConfigOut(BaseModel):
+    id: str
+    slug: str
+    name: str
+    module: Module | None
+    custom_module: str | None
+    default_priority: PriorityName
+    checklist: list[str]
+    sla_hours: int | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, config: CaseConfig) -> CaseConfigOut:
+        return cls(
+            id=config.id,
+            slug=config.slug,
+            name=config.name,
+            module=config.module,
+            custom_module=config.custom_module,
+            default_priority=Priority(config.default_priority).name,
+            checklist=list(config.checklist),
+            sla_hours=config.sla_hours,
+            is_active=config.is_active,
+            created_at=config.created_at,
+            updated_at=config.updated_at,
+        )

@@ -1,0 +1,131 @@
+"""Case configs: the blueprints cases are opened from (checklist, SLA, priority)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.configs.schemas import CaseConfigCreate, CaseConfigUpdate
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import CaseConfig
+from casework.models.enums import Module, Priority
+from casework.pagination import SortKey, paginate
+
+_REQUIRED = ("slug", "name", "default_priority", "is_active")
+
+
+def _snapshot(config: CaseConfig) -> dict[str, Any]:
+    return {
+        "slug": config.slug,
+        "name": config.name,
+        "module": config.module,
+        "custom_module": config.custom_module,
+        "default_priority": Priority(config.default_priority).name,
+        "checklist": list(config.checklist),
+        "sla_hours": config.sla_hours,
+        "is_active": config.is_active,
+    }
+
+
+def _ensure_slug_free(
+    session: Session, tenant_id: str, slug: str, own_id: str | None = None
+) -> None:
+    taken = session.scalar(
+        select(CaseConfig.id).where(CaseConfig.tenant_id == tenant_id, CaseConfig.slug == slug)
+    )
+    if taken and taken != own_id:
+        raise Conflict(f"a case config with slug {slug!r} exists")
+
+
+def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate) -> CaseConfig:
+    _ensure_slug_free(session, actor.tenant_id, data.slug)
+    config = CaseConfig(
+        tenant_id=actor.tenant_id,
+        slug=data.slug,
+        name=data.name,
+        module=data.module,
+        custom_module=data.custom_module,
+        default_priority=Priority[data.default_priority],
+        checklist=list(data.checklist),
+        sla_hours=data.sla_hours,
+        is_active=True,
+    )
+    session.add(config)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="case_config.created",
+        entity_type="case_config",
+        entity_id=config.id,
+        after=_snapshot(config),
+    )
+    return config
+
+
+def get_config(session: Session, *, actor: Principal, config_id: str) -> CaseConfig:
+    config = session.get(CaseConfig, config_id)
+    if config is None or config.tenant_id != actor.tenant_id:
+        raise NotFound(f"case config {config_id} not found")
+    return config
+
+
+def update_config(
+    session: Session, *, actor: Principal, config_id: str, data: CaseConfigUpdate
+) -> CaseConfig:
+    config = get_config(session, actor=actor, config_id=config_id)
+    values = data.model_dump(exclude_unset=True)
+    for name in _REQUIRED:
+        if name in values and values[name] is None:
+            raise ValidationFailed.on(name, "cannot be removed")
+    if "slug" in values:
+        _ensure_slug_free(session, actor.tenant_id, values["slug"], config.id)
+    before = _snapshot(config)
+    if "module" in values or "custom_module" in values:
+        config.module = values.get("module")
+        config.custom_module = values.get("custom_module")
+    if "default_priority" in values:
+        config.default_priority = Priority[values["default_priority"]]
+    if "checklist" in values:
+        config.checklist = list(values["checklist"] or [])
+    for name in ("slug", "name", "sla_hours", "is_active"):
+        if name in values:
+            setattr(config, name, values[name])
+    old, new = audit.changes(before, _snapshot(config))
+    if new:
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="case_config.updated",
+            entity_type="case_config",
+            entity_id=config.id,
+            before=old,
+            after=new,
+        )
+    return config
+
+
+def list_configs(
+    session: Session,
+    *,
+    actor: Principal,
+    is_active: bool | None,
+    module: Module | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[CaseConfig], str | None]:
+    stmt = select(CaseConfig).where(CaseConfig.tenant_id == actor.tenant_id)
+    if is_active is not None:
+        stmt = stmt.where(CaseConfig.is_active.is_(is_active))
+    if module is not None:
+        stmt = stmt.where(CaseConfig.module == module)
+    key = SortKey(column=CaseConfig.slug, id_column=CaseConfig.id, descending=False)
+    return paginate(
+        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda c: c.slug
+    )

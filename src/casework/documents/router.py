@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated
+from urllib.parse import quote
+
+from anyascii import anyascii
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session
+
+from casework import idempotency
+from casework.auth.dependencies import DocumentReader, DocumentWriter
+from casework.dependencies import AppSettings, DbSession
+from casework.documents import service
+from casework.documents.schemas import DocumentOut
+from casework.documents.storage import LocalStorage
+from casework.models import Document
+from casework.pagination import CursorParam, Page, PageSize
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+
+def get_storage(settings: AppSettings) -> LocalStorage:
+    return LocalStorage(settings.documents_dir)
+
+
+Storage = Annotated[LocalStorage, Depends(get_storage)]
+
+_NOT_FOR_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\/%]')
+
+
+def _content_disposition(filename: str) -> str:
+    """RFC 6266: the exact name as RFC 5987 ``filename*``, plus a plain ASCII fallback."""
+    fallback = _NOT_FOR_FALLBACK.sub("_", anyascii(filename)).strip() or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _out(session: Session, documents: Sequence[Document]) -> list[DocumentOut]:
+    users = service.uploaders(session, documents)
+    return [DocumentOut.of(d, u) for d, u in zip(documents, users, strict=True)]
+
+
+@router.post("", status_code=201, response_model=DocumentOut)
+def upload_document(
+    file: Annotated[UploadFile, File(description="The file; its type is sniffed from its bytes.")],
+    request: Request,
+    session: DbSession,
+    principal: DocumentWriter,
+    settings: AppSettings,
+    storage: Storage,
+    customer_id: Annotated[
+        str | None, Form(min_length=1, max_length=64, description="A customer of this tenant.")
+    ] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    """Upload one file as multipart/form-data, at most ``max_upload_bytes`` long."""
+    with service.receive(
+        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
+    ) as upload:
+
+        def produce() -> DocumentOut:
+            document = service.create_document(
+                session, actor=principal, storage=storage, upload=upload, customer_id=customer_id
+            )
+            return _out(session, [document])[0]
+
+        return idempotency.respond(
+            session,
+            principal=principal,
+            key=idempotency_key,
+            request_fingerprint=idempotency.fingerprint(
+                "POST",
+                request.url.path,
+                {
+                    "sha256": upload.staged.sha256,
+                    "filename": upload.filename,
+                    "customer_id": customer_id,
+                },
+            ),
+            produce=produce,
+        )
+
+
+@router.get("")
+def list_documents(
+    session: DbSession,
+    principal: DocumentReader,
+    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: CursorParam = None,
+    limit: PageSize = 50,
+) -> Page[DocumentOut]:
+    rows, next_cursor = service.list_documents(
+        session, actor=principal, customer_id=customer_id, cursor=cursor, limit=limit
+    )
+    return Page[DocumentOut](items=_out(session, rows), next_cursor=next_cursor)
+
+
+@router.get("/{document_id}")
+def get_document(document_id: str, session: DbSession, principal: DocumentReader) -> DocumentOut:
+    document = service.get_document(session, actor=principal, document_id=document_id)
+    return _out(session, [document])[0]
+
+
+@router.get(
+    "/{document_id}/content",
+    response_class=FileResponse,
+    responses={200: {"description": "The stored bytes, as an attachment"}},
+)
+def download_document(
+    document_id: str, session: DbSession, principal: DocumentReader, storage: Storage
+) -> FileResponse:
+    """The bytes, typed with the sniffed content type (never the uploader's)."""
+    document = service.get_document(session, actor=principal, document_id=document_id)
+    return FileResponse(
+        storage.path_for(document.storage_key),
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": _content_disposition(document.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

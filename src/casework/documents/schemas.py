@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from casework.models import Document, User
+from casework.schemas import UserRef
+
+
+class DocumentOut(BaseModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    customer_id: str | None
+    created_at: datetime
+    uploaded_by: UserRef | None
+
+    @classmethod
+    def of(cls, document: Document, uploaded_by: User | None) -> DocumentOut:
+        return cls(
+            id=document.id,
+            filename=document.filename,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            customer_id=document.customer_id,
+            created_at=document.created_at,
+            uploaded_by=UserRef.of(uploaded_by),
+        )

@@ -1,0 +1,209 @@
+"""Documents: receiving uploads, sniffing their type, storing and finding them."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import filetype
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.documents.storage import LocalStorage, StagedFile, TooLarge
+from casework.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
+from casework.ids import new_id
+from casework.models import Customer, Document, User
+from casework.pagination import SortKey, paginate
+
+CHUNK_BYTES = 1024 * 1024
+SNIFF_BYTES = 8192
+MAX_FILENAME = 255
+DEFAULT_FILENAME = "document"
+_SEPARATORS = re.compile(r"[/\\]")
+
+
+def sanitize_filename(name: str | None) -> str:
+    """The client's name as safe metadata: a basename without control characters."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = _SEPARATORS.split(text)[-1]
+    text = "".join(
+        c for c in text if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029"
+    ).strip()
+    if text in {"", ".", ".."}:
+        return DEFAULT_FILENAME
+    if len(text) > MAX_FILENAME:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and len(extension) <= 16:
+            text = stem[: MAX_FILENAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            text = text[:MAX_FILENAME].rstrip()
+    return text
+
+
+class _Probe:
+    """Watches an upload stream by: its first bytes, and whether it is all UTF-8 text."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.is_text = True
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        if self.is_text:
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError:
+                self.is_text = False
+            else:
+                self.is_text = b"\x00" not in chunk
+
+    def content_type(self, filename: str) -> str:
+        kind = filetype.guess(bytes(self.head))
+        if kind is not None:
+            return str(kind.mime)
+        if self.is_text:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                return "application/octet-stream"
+            return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
+        return "application/octet-stream"
+
+
+def _chunks(source: BinaryIO, probe: _Probe) -> Iterator[bytes]:
+    while chunk := source.read(CHUNK_BYTES):
+        probe.feed(chunk)
+        yield chunk
+
+
+@dataclass(frozen=True)
+class Upload:
+    staged: StagedFile
+    filename: str
+    content_type: str
+
+
+@contextmanager
+def receive(
+    storage: LocalStorage, source: BinaryIO, *, filename: str | None, max_bytes: int
+) -> Iterator[Upload]:
+    """Stage an upload; on leaving, its temporary file is gone (placed or removed)."""
+    probe = _Probe()
+    try:
+        staged = storage.save_stream(_chunks(source, probe), max_bytes=max_bytes)
+    except TooLarge:
+        message = f"must be at most {max_bytes} bytes"
+        raise PayloadTooLarge(f"file: {message}", errors=[FieldError("file", message)]) from None
+    try:
+        if staged.size == 0:
+            raise ValidationFailed.on("file", "is empty")
+        name = sanitize_filename(filename)
+        yield Upload(staged=staged, filename=name, content_type=probe.content_type(name))
+    finally:
+        storage.discard(staged)
+
+
+def _delete_unless_committed(session: Session, storage: LocalStorage, key: str) -> None:
+    """Remove a placed file again if the session's transaction ends without committing."""
+    committed = False
+    settled = False
+
+    def on_commit(sess: Session) -> None:
+        nonlocal committed
+        if not sess.in_nested_transaction():
+            committed = True
+
+    def on_end(_sess: Session, transaction: SessionTransaction) -> None:
+        nonlocal settled
+        if transaction.parent is None and not settled:
+            settled = True
+            if not committed:
+                storage.delete(key)
+
+    event.listen(session, "after_commit", on_commit)
+    event.listen(session, "after_transaction_end", on_end)
+
+
+def create_document(
+    session: Session,
+    *,
+    actor: Principal,
+    storage: LocalStorage,
+    upload: Upload,
+    customer_id: str | None,
+) -> Document:
+    if customer_id is not None:
+        customer = session.get(Customer, customer_id)
+        if customer is None or customer.tenant_id != actor.tenant_id:
+            raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
+    document_id = new_id()
+    key = f"{document_id[-2:]}/{document_id}"
+    storage.place(upload.staged, key)
+    _delete_unless_committed(session, storage, key)
+    document = Document(
+        id=document_id,
+        tenant_id=actor.tenant_id,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.staged.size,
+        sha256=upload.staged.sha256,
+        storage_key=key,
+        customer_id=customer_id,
+        uploaded_by_id=actor.user_id,
+    )
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="document.uploaded",
+        entity_type="document",
+        entity_id=document.id,
+        message=f"Uploaded {document.filename}",
+        after={
+            "filename": document.filename,
+            "content_type": document.content_type,
+            "size": document.size,
+            "sha256": document.sha256,
+            "customer_id": document.customer_id,
+        },
+    )
+    return document
+
+
+def get_document(session: Session, *, actor: Principal, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.tenant_id != actor.tenant_id:
+        raise NotFound(f"document {document_id} not found")
+    return document
+
+
+def list_documents(
+    session: Session,
+    *,
+    actor: Principal,
+    customer_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Document], str | None]:
+    stmt = select(Document).where(Document.tenant_id == actor.tenant_id)
+    if customer_id:
+        stmt = stmt.where(Document.customer_id == customer_id)
+    key = SortKey(column=None, id_column=Document.id, descending=True)
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+
+
+def uploaders(session: Session, documents: Sequence[Document]) -> list[User | None]:
+    """Each document's uploading user, in order, read with one query."""
+    ids = {d.uploaded_by_id for d in documents if d.uploaded_by_id}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return [users.get(d.uploaded_by_id) if d.uploaded_by_id else None for d in documents]

@@ -1,0 +1,282 @@
+"""Users and roles of a tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from casework.audit import service as audit
+from casework.auth import secrets
+from casework.auth.permissions import Permission
+from casework.auth.principal import Principal
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import Role, User
+from casework.pagination import SortKey, paginate
+from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
+
+_KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
+
+
+def _checked(field: str, value: str, check: Callable[[str], str]) -> str:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ValidationFailed.on(field, str(exc)) from exc
+
+
+def _name(field: str, value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 100:
+        raise ValidationFailed.on(field, "must be 1 to 100 characters")
+    return value
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role.slug,
+        "is_active": user.is_active,
+        "has_password": user.password_hash is not None,
+    }
+
+
+def _role_snapshot(role: Role) -> dict[str, Any]:
+    return {"slug": role.slug, "name": role.name, "permissions": sorted(role.permissions)}
+
+
+def _role_by_slug(session: Session, tenant_id: str, role_slug: str) -> Role:
+    role = session.scalar(select(Role).where(Role.tenant_id == tenant_id, Role.slug == role_slug))
+    if role is None:
+        raise ValidationFailed.on("role", f"no role {role_slug!r} in this tenant")
+    return role
+
+
+def _without_admin(role: Role) -> bool:
+    return Permission.admin.value not in role.permissions
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role_slug: str,
+    password: str | None = None,
+) -> User:
+    email = _checked("email", email, email_address)
+    first_name = _name("first_name", first_name)
+    last_name = _name("last_name", last_name)
+    if password is not None:
+        password = _checked("password", password, password_text)
+    role = _role_by_slug(session, actor.tenant_id, role_slug)
+    taken = session.scalar(
+        select(User.id).where(User.tenant_id == actor.tenant_id, User.email == email)
+    )
+    if taken:
+        raise Conflict(f"a user with email {email!r} exists")
+    user = User(
+        tenant_id=actor.tenant_id,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        password_hash=secrets.hash_password(password) if password is not None else None,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        after=_user_snapshot(user),
+    )
+    return user
+
+
+def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
+    user = session.scalar(
+        select(User)
+        .options(joinedload(User.role))
+        .where(User.tenant_id == actor.tenant_id, User.id == user_id)
+    )
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def get_user_by_email(session: Session, *, tenant_id: str, email: str) -> User:
+    user = session.scalar(
+        select(User)
+        .options(joinedload(User.role))
+        .where(User.tenant_id == tenant_id, User.email == email.strip().lower())
+    )
+    if user is None:
+        raise NotFound(f"no user with email {email!r}")
+    return user
+
+
+def update_user(session: Session, *, actor: Principal, user_id: str, data: UserUpdate) -> User:
+    user = get_user(session, actor=actor, user_id=user_id)
+    values = data.model_dump(exclude_unset=True)
+    for name, value in values.items():
+        if value is None:
+            raise ValidationFailed.on(name, "cannot be removed")
+    is_self = actor.user_id == user.id
+    role = _role_by_slug(session, actor.tenant_id, values["role"]) if "role" in values else None
+    if is_self and role is not None and _without_admin(role):
+        raise Conflict("you cannot remove the admin permission from your own account")
+    if is_self and values.get("is_active") is False:
+        raise Conflict("you cannot deactivate your own account")
+    before = _user_snapshot(user)
+    if role is not None:
+        user.role = role
+    for name in ("first_name", "last_name", "is_active"):
+        if name in values:
+            setattr(user, name, values[name])
+    if data.password is not None:
+        user.password_hash = secrets.hash_password(data.password.get_secret_value())
+    old, new = audit.changes(before, _user_snapshot(user))
+    if data.password is not None:
+        new["password_changed"] = True
+    if new:
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="user.updated",
+            entity_type="user",
+            entity_id=user.id,
+            before=old,
+            after=new,
+        )
+    return user
+
+
+def list_users(
+    session: Session,
+    *,
+    actor: Principal,
+    role: str | None,
+    is_active: bool | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[User], str | None]:
+    stmt = select(User).options(joinedload(User.role)).where(User.tenant_id == actor.tenant_id)
+    if role:
+        stmt = stmt.where(
+            User.role_id.in_(
+                select(Role.id).where(Role.tenant_id == actor.tenant_id, Role.slug == role)
+            )
+        )
+    if is_active is not None:
+        stmt = stmt.where(User.is_active.is_(is_active))
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(
+            User.email.ilike(pattern)
+            | User.first_name.ilike(pattern)
+            | User.last_name.ilike(pattern)
+            | (User.first_name + " " + User.last_name).ilike(pattern)
+        )
+    key = SortKey(column=User.email, id_column=User.id, descending=False)
+    return paginate(
+        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda u: u.email
+    )
+
+
+def _permissions(values: list[str]) -> list[str]:
+    for index, value in enumerate(values):
+        if value not in _KNOWN_PERMISSIONS:
+            raise ValidationFailed.on(f"permissions[{index}]", f"unknown permission {value!r}")
+    return sorted(set(values))
+
+
+def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role:
+    permissions = _permissions(data.permissions)
+    taken = session.scalar(
+        select(Role.id).where(Role.tenant_id == actor.tenant_id, Role.slug == data.slug)
+    )
+    if taken:
+        raise Conflict(f"a role with slug {data.slug!r} exists")
+    role = Role(
+        tenant_id=actor.tenant_id,
+        slug=data.slug,
+        name=data.name,
+        permissions=permissions,
+        is_builtin=False,
+    )
+    session.add(role)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="role.created",
+        entity_type="role",
+        entity_id=role.id,
+        after=_role_snapshot(role),
+    )
+    return role
+
+
+def get_role(session: Session, *, actor: Principal, role_id: str) -> Role:
+    role = session.get(Role, role_id)
+    if role is None or role.tenant_id != actor.tenant_id:
+        raise NotFound(f"role {role_id} not found")
+    return role
+
+
+def update_role(session: Session, *, actor: Principal, role_id: str, data: RoleUpdate) -> Role:
+    role = get_role(session, actor=actor, role_id=role_id)
+    if role.is_builtin:
+        raise Conflict(f"the built-in role {role.slug!r} cannot be changed")
+    values = data.model_dump(exclude_unset=True)
+    for name, value in values.items():
+        if value is None:
+            raise ValidationFailed.on(name, "cannot be removed")
+    before = _role_snapshot(role)
+    if "permissions" in values:
+        permissions = _permissions(values["permissions"])
+        own_role_id = (
+            session.scalar(select(User.role_id).where(User.id == actor.user_id))
+            if actor.user_id
+            else None
+        )
+        if own_role_id == role.id and Permission.admin.value not in permissions:
+            raise Conflict("you cannot remove the admin permission from your own role")
+        role.permissions = permissions
+    if "name" in values:
+        role.name = values["name"]
+    old, new = audit.changes(before, _role_snapshot(role))
+    if new:
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="role.updated",
+            entity_type="role",
+            entity_id=role.id,
+            before=old,
+            after=new,
+        )
+    return role
+
+
+def list_roles(
+    session: Session, *, actor: Principal, cursor: str | None, limit: int
+) -> tuple[Sequence[Role], str | None]:
+    stmt = select(Role).where(Role.tenant_id == actor.tenant_id)
+    key = SortKey(column=Role.slug, id_column=Role.id, descending=False)
+    return paginate(
+        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda r: r.slug
+    )
