@@ -27,7 +27,8 @@ class Database:
         self.settings = settings
         url = settings.resolved_database_url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": settings.database_echo, "future": True}
+        # Parameters may hold password hashes or token digests: keep them out of error text.
+        kwargs: dict[str, Any] = {"echo": settings.database_echo, "hide_parameters": True}
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -1,0 +1,91 @@
+"""Every operation of the API with the permission it needs: the table the security
+tests walk. A test fails when the API gains an operation this table does not list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from casework.auth.permissions import Permission as P
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str
+    permission: P | None  # None: public by design (probes, metrics, token endpoint)
+    body: Any = None  # a valid-looking JSON body, so only authorization can refuse it
+
+
+ID = "0" * 24
+
+OPERATIONS: list[Op] = [
+    Op("GET", "/healthz", None),
+    Op("GET", "/readyz", None),
+    Op("GET", "/metrics", None),
+    Op("POST", "/oauth/token", None),
+    Op("POST", "/v1/cases", P.case_create, {"title": "t"}),
+    Op("GET", "/v1/cases", P.case_read),
+    Op("GET", "/v1/cases/{case_id}", P.case_read),
+    Op("PATCH", "/v1/cases/{case_id}", P.case_update, {"title": "t"}),
+    Op("POST", "/v1/cases/{case_id}/assign", P.case_assign, {"assignee_id": None}),
+    Op("POST", "/v1/cases/{case_id}/escalate", P.case_escalate, {"to": ID}),
+    Op("POST", "/v1/cases/{case_id}/transition", P.case_update, {"to": "in_progress"}),
+    Op("POST", "/v1/cases/{case_id}/reopen", P.case_resolve, {"note": "n"}),
+    Op("POST", "/v1/cases/{case_id}/tasks", P.case_update, {"text": "t"}),
+    Op("PATCH", "/v1/cases/{case_id}/tasks/{task_id}", P.case_update, {"done": True}),
+    Op("DELETE", "/v1/cases/{case_id}/tasks/{task_id}", P.case_update),
+    Op("POST", "/v1/cases/{case_id}/comments", P.case_comment, {"body": "b"}),
+    Op("GET", "/v1/cases/{case_id}/comments", P.case_read),
+    Op("POST", "/v1/cases/{case_id}/attachments", P.case_update, {"document_id": ID}),
+    Op("DELETE", "/v1/cases/{case_id}/attachments/{document_id}", P.case_update),
+    Op("GET", "/v1/cases/{case_id}/log", P.case_read),
+    Op("POST", "/v1/customers", P.customer_write, {"full_name": "n"}),
+    Op("GET", "/v1/customers", P.customer_read),
+    Op("GET", "/v1/customers/{customer_id}", P.customer_read),
+    Op("PATCH", "/v1/customers/{customer_id}", P.customer_write, {"email": "a@b.cd"}),
+    Op(
+        "POST",
+        "/v1/users",
+        P.admin,
+        {"email": "x@y.zz", "first_name": "a", "last_name": "b", "role": "viewer"},
+    ),
+    Op("GET", "/v1/users", P.admin),
+    Op("GET", "/v1/users/{user_id}", P.admin),
+    Op("PATCH", "/v1/users/{user_id}", P.admin, {"first_name": "a"}),
+    Op("POST", "/v1/roles", P.admin, {"slug": "r", "name": "r", "permissions": []}),
+    Op("GET", "/v1/roles", P.admin),
+    Op("GET", "/v1/roles/{role_id}", P.admin),
+    Op("PATCH", "/v1/roles/{role_id}", P.admin, {"name": "r"}),
+    Op("POST", "/v1/api-clients", P.admin, {"name": "c", "acting_user_id": ID}),
+    Op("GET", "/v1/api-clients", P.admin),
+    Op("GET", "/v1/api-clients/{api_client_id}", P.admin),
+    Op("POST", "/v1/api-clients/{api_client_id}/revoke", P.admin),
+    Op("POST", "/v1/case-configs", P.config_manage, {"slug": "c", "name": "c"}),
+    Op("GET", "/v1/case-configs", P.config_read),
+    Op("GET", "/v1/case-configs/{config_id}", P.config_read),
+    Op("PATCH", "/v1/case-configs/{config_id}", P.config_manage, {"name": "c"}),
+    Op("POST", "/v1/documents", P.document_write),
+    Op("GET", "/v1/documents", P.document_read),
+    Op("GET", "/v1/documents/{document_id}", P.document_read),
+    Op("GET", "/v1/documents/{document_id}/content", P.document_read),
+    Op("GET", "/v1/analytics/cases", P.analytics_read),
+]
+
+PROTECTED = [op for op in OPERATIONS if op.permission is not None]
+
+
+def fill(path: str, ids: dict[str, str] | None = None) -> str:
+    """The path with each {param} replaced by the given id (or a well-formed unknown one)."""
+    ids = ids or {}
+    out = path
+    while "{" in out:
+        start = out.index("{")
+        end = out.index("}", start)
+        name = out[start + 1 : end]
+        out = out[:start] + ids.get(name, ID) + out[end + 1 :]
+    return out
+
+
+def op_id(op: Op) -> str:
+    return f"{op.method} {op.path}"
