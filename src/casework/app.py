@@ -19,12 +19,12 @@ from casework.db import Database
 from casework.documents.router import router as documents_router
 from casework.health.router import router as health_router
 from casework.logging import configure as configure_logging
-from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware
+from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from casework.schemas import Problem
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
 
-_ERRORS = {
+API_ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "description": text}
     for status, text in {
         401: "Not authenticated",
@@ -33,8 +33,19 @@ _ERRORS = {
         409: "Conflict",
         413: "Payload too large",
         422: "Validation failed",
+        500: "Internal error (the body carries only a correlation id)",
     }.items()
 }
+NATIVE_API = (
+    cases_router,
+    customers_router,
+    users_router,
+    roles_router,
+    api_clients_router,
+    configs_router,
+    documents_router,
+    analytics_router,
+)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -52,7 +63,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Compliance case management and screening.",
         lifespan=lifespan,
-        responses=_ERRORS,  # type: ignore[arg-type]
     )
     app.state.settings = settings
     app.state.db = database
@@ -63,17 +73,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         upload_max_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(CorrelationIdMiddleware)
-    for router in (
-        health_router,
-        auth_router,
-        cases_router,
-        customers_router,
-        users_router,
-        roles_router,
-        api_clients_router,
-        configs_router,
-        documents_router,
-        analytics_router,
-    ):
-        app.include_router(router)
+    app.add_middleware(MetricsMiddleware)
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    for router in NATIVE_API:
+        app.include_router(router, responses=API_ERRORS)
     return app

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 
 from fastapi import HTTPException
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.logging import correlation_id
@@ -105,3 +107,42 @@ class BodyLimitMiddleware:
             errors=[{"field": "body", "message": f"must be at most {limit} bytes"}],
         )
         await response(scope, receive, send)
+
+
+REQUESTS = Counter(
+    "casework_http_requests_total", "HTTP requests served.", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "casework_http_request_duration_seconds",
+    "Time to serve an HTTP request.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
+
+
+class MetricsMiddleware:
+    """Counts requests and their latency by route template (never by raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        start = time.perf_counter()
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            REQUESTS.labels(scope["method"], template, str(status)).inc()
+            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)

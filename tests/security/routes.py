@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from casework.auth.permissions import Permission as P
+from casework.auth.permissions import Permission as P  # noqa: N817
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""Probes and metrics."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.factories import TenantKit
+
+
+def test_probes(client: TestClient):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient, kit: TenantKit):
+    client.get("/v1/cases/0123456789abcdef01234567", headers=kit.viewer.headers)
+    text = client.get("/metrics").text
+    assert 'route="/v1/cases/{case_id}",status="404"' in text
+    assert "0123456789abcdef01234567" not in text
+
+
+def test_unknown_route_is_problem_json(client: TestClient):
+    r = client.get("/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["correlation_id"] == r.headers["x-correlation-id"]
+
+
+def test_openapi_documents_errors(client: TestClient):
+    spec = client.get("/openapi.json").json()
+    responses = spec["paths"]["/v1/cases"]["post"]["responses"]
+    assert {"201", "401", "403", "409", "413", "422"} <= set(responses)
+    assert "Problem" in spec["components"]["schemas"]
