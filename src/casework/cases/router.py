@@ -26,6 +26,7 @@ from casework.cases.schemas import (
     CommentCreate,
     CommentOut,
     EscalateBody,
+    PriorityName,
     ReopenBody,
     TaskCreate,
     TaskOut,
@@ -67,7 +68,7 @@ def list_cases(
     session: DbSession,
     principal: CaseReader,
     review_status: Annotated[list[ReviewStatus] | None, Query(max_length=10)] = None,
-    priority: Annotated[list[str] | None, Query(max_length=3)] = None,
+    priority: Annotated[list[PriorityName] | None, Query(max_length=3)] = None,
     module: Module | None = None,
     assignee: Annotated[
         str | None, Query(max_length=64, description="A user id, `me` or `none`.")
@@ -83,17 +84,9 @@ def list_cases(
     cursor: CursorParam = None,
     limit: PageSize = 50,
 ) -> Page[CaseOut]:
-    priorities = None
-    if priority:
-        try:
-            priorities = [Priority[p] for p in priority]
-        except KeyError:
-            from casework.errors import ValidationFailed
-
-            raise ValidationFailed.on("query.priority", "must be low, medium or high") from None
     filters = listing.CaseFilters(
         review_status=review_status,
-        priority=priorities,
+        priority=[Priority[p] for p in priority] if priority else None,
         module=module,
         assignee=assignee,
         customer_id=customer_id,
