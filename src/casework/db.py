@@ -8,6 +8,7 @@ queue on ``busy_timeout`` instead of failing when a read lock cannot be upgraded
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from casework.config import Settings
 
 _IMMEDIATE = "casework_sqlite_immediate"
+_HOLDS_LOCK = "casework_holds_write_lock"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -66,6 +68,11 @@ class Database:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    # One writer at a time, queued in this process: waiting threads are woken in turn as
+    # the lock frees, instead of polling SQLite's busy handler (which sleeps, and lets an
+    # unlucky writer lose again and again). Other processes still meet busy_timeout.
+    write_lock = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can choose IMMEDIATE.
@@ -79,5 +86,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get(_IMMEDIATE, False):
+            write_lock.acquire()
+            conn.info[_HOLDS_LOCK] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn)
+                raise
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop(_HOLDS_LOCK, False):
+            write_lock.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)

@@ -41,6 +41,12 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     ).hexdigest()
 
 
+def secret_fingerprint(value: str, *, salt: str) -> str:
+    """A stand-in for a secret inside a fingerprint: deterministic (so a retry matches)
+    but slow to invert, since fingerprints are stored."""
+    return hashlib.scrypt(value.encode(), salt=salt.encode(), n=2**14, r=8, p=1).hex()
+
+
 def respond(
     session: Session,
     *,

@@ -71,7 +71,7 @@ class BodyLimitMiddleware:
 
     def _limit(self, scope: Scope) -> int:
         content_type = dict(scope["headers"]).get(b"content-type", b"")
-        if content_type.startswith(b"multipart/form-data"):
+        if content_type.lstrip().lower().startswith(b"multipart/form-data"):
             # Room for the multipart framing around a file of the upload limit.
             return self.upload_max_bytes + 64 * 1024
         return self.max_bytes

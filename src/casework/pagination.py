@@ -28,20 +28,23 @@ class Page(BaseModel, Generic[T]):
 
 @dataclass(frozen=True)
 class SortKey:
-    """Order by ``column`` (nulls last) then by ``id`` in the same direction."""
+    """Order by ``column`` then by ``id`` in the same direction; nulls (if any) last."""
 
     column: Any
     id_column: Any
     descending: bool
     encode: Any = None  # value -> JSON-safe
     decode: Any = None  # JSON-safe -> value
+    # Only a nullable column gets the extra "IS NULL" sort term, which stops an index
+    # on the sort column from serving the ORDER BY.
+    nullable: bool = False
 
     def order_by(self) -> list[Any]:
-        if self.column is None:
-            return [self.id_column.desc() if self.descending else self.id_column.asc()]
-        col = self.column.desc() if self.descending else self.column.asc()
         ident = self.id_column.desc() if self.descending else self.id_column.asc()
-        return [self.column.is_(None).asc(), col, ident]
+        if self.column is None:
+            return [ident]
+        col = self.column.desc() if self.descending else self.column.asc()
+        return [self.column.is_(None).asc(), col, ident] if self.nullable else [col, ident]
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         try:
@@ -59,9 +62,9 @@ class SortKey:
         if value is None:
             return and_(self.column.is_(None), beyond_id)
         beyond = self.column < value if self.descending else self.column > value
-        following: ColumnElement[bool] = or_(
-            beyond, and_(self.column == value, beyond_id), self.column.is_(None)
-        )
+        following: ColumnElement[bool] = or_(beyond, and_(self.column == value, beyond_id))
+        if self.nullable:
+            following = or_(following, self.column.is_(None))
         return following
 
     def cursor_for(self, value: Any, row_id: str) -> str:

@@ -16,6 +16,7 @@ from casework.errors import ValidationFailed
 from casework.models import Case, Customer
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import SortKey, paginate
+from casework.search import contains
 
 
 class CaseSort(StrEnum):
@@ -52,7 +53,12 @@ def _sort_key(sort: CaseSort) -> SortKey:
         )
     column = Case.due_date if name == "due_date" else Case.updated_at
     return SortKey(
-        column=column, id_column=Case.id, descending=descending, encode=_iso, decode=_from_iso
+        column=column,
+        id_column=Case.id,
+        descending=descending,
+        encode=_iso,
+        decode=_from_iso,
+        nullable=name == "due_date",
     )
 
 
@@ -105,20 +111,13 @@ def list_cases(
         overdue = (Case.due_date < now) & Case.review_status.not_in(finished)
         stmt = stmt.where(overdue if filters.overdue else ~overdue | Case.due_date.is_(None))
     if filters.q:
-        pattern = (
-            "%" + filters.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
         matching_customers = select(Customer.id).where(
             Customer.tenant_id == actor.tenant_id,
-            or_(
-                Customer.full_name.ilike(pattern, escape="\\"),
-                Customer.full_name_en.ilike(pattern, escape="\\"),
-            ),
+            contains(filters.q, Customer.full_name, Customer.full_name_en),
         )
         stmt = stmt.where(
             or_(
-                Case.title.ilike(pattern, escape="\\"),
-                Case.description.ilike(pattern, escape="\\"),
+                contains(filters.q, Case.title, Case.description),
                 Case.customer_id.in_(matching_customers),
             )
         )

@@ -84,6 +84,8 @@ def _config(session: Session, tenant_id: str, slug: str) -> CaseConfig:
 
 
 def _documents(session: Session, tenant_id: str, ids: list[str], field: str) -> list[Document]:
+    if not ids:
+        return []
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on(field, "lists a document twice")
     found = {
@@ -145,22 +147,23 @@ def create_case(
     if created_by_type is None:
         created_by_type = CreatedByType.by_api if actor.api_client_id else CreatedByType.by_officer
 
+    texts = [*(config.checklist if config else []), *data.tasks]
+    # Relationships are set on the new objects so the response needs no re-read.
     case = Case(
         tenant_id=tenant_id,
-        number=next_number(session, tenant_id=tenant_id, name="case_number"),
         title=data.title,
         description=data.description,
         priority=priority,
         module=module,
         custom_module=custom_module,
-        customer_id=customer.id if customer else None,
-        config_id=config.id if config else None,
+        customer=customer,
+        config=config,
         review_status=ReviewStatus.open,
-        assignee_id=assignee.id if assignee else None,
-        assigned_by_id=actor.user_id if assignee else None,
+        assignee=assignee,
+        assigned_by=session.get(User, actor.user_id) if assignee and actor.user_id else None,
         assigned_at=now if assignee else None,
         is_escalated=escalated_to is not None,
-        escalated_to_id=escalated_to.id if escalated_to else None,
+        escalated_to=escalated_to,
         escalated_at=now if escalated_to else None,
         due_date=due_date,
         created_by_type=created_by_type,
@@ -169,25 +172,23 @@ def create_case(
         notes=data.notes,
         created_at=now,
         updated_at=now,
+        tasks=[
+            Task(tenant_id=tenant_id, text=text, position=position, created_at=now, done_by=None)
+            for position, text in enumerate(texts)
+        ],
+        comments=[],
+        attachments=[
+            CaseAttachment(
+                tenant_id=tenant_id, document=doc, attached_by_id=actor.user_id, attached_at=now
+            )
+            for doc in documents
+        ],
     )
     _apply_record(case, data.record)
+    # The per-tenant counter is locked until commit, so it is taken as late as possible.
+    case.number = next_number(session, tenant_id=tenant_id, name="case_number")
     session.add(case)
     session.flush()
-    texts = [*(config.checklist if config else []), *data.tasks]
-    for position, text in enumerate(texts):
-        session.add(
-            Task(tenant_id=tenant_id, case_id=case.id, text=text, position=position, created_at=now)
-        )
-    for doc in documents:
-        session.add(
-            CaseAttachment(
-                tenant_id=tenant_id,
-                case_id=case.id,
-                document_id=doc.id,
-                attached_by_id=actor.user_id,
-                attached_at=now,
-            )
-        )
     after = snapshot(case) | {
         "number": case.number,
         "config": config.slug if config else None,
@@ -207,7 +208,7 @@ def create_case(
         message="Case created",
         after=after,
     )
-    return repository.reload(session, case)
+    return case
 
 
 def get_case(session: Session, *, actor: Principal, case_id: str) -> Case:

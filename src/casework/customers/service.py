@@ -13,6 +13,7 @@ from casework.customers.schemas import CustomerCreate, CustomerUpdate
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Customer
 from casework.pagination import SortKey, paginate
+from casework.search import contains
 
 _FIELDS = (
     "customer_type",
@@ -140,7 +141,6 @@ def list_customers(
     if external_id:
         stmt = stmt.where(Customer.external_id == external_id)
     if q:
-        pattern = f"%{q}%"
-        stmt = stmt.where(Customer.full_name.ilike(pattern) | Customer.full_name_en.ilike(pattern))
+        stmt = stmt.where(contains(q, Customer.full_name, Customer.full_name_en))
     key = SortKey(column=None, id_column=Customer.id, descending=True)
     return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)

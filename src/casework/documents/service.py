@@ -26,6 +26,7 @@ CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
 MAX_FILENAME = 255
 DEFAULT_FILENAME = "document"
+_TEXTUAL_FORMATS = frozenset({"application/pdf", "application/postscript", "application/rtf"})
 _SEPARATORS = re.compile(r"[/\\]")
 
 
@@ -67,14 +68,17 @@ class _Probe:
                 self.is_text = b"\x00" not in chunk
 
     def content_type(self, filename: str) -> str:
-        kind = filetype.guess(bytes(self.head))
-        if kind is not None:
-            return str(kind.mime)
         if self.is_text:
             try:
                 self._decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                return "application/octet-stream"
+                self.is_text = False
+        kind = filetype.guess(bytes(self.head))
+        # Short binary signatures ("BM", "ID3", "MZ") also begin ordinary text; a file that
+        # is all valid UTF-8 without NUL bytes is text unless its format is itself textual.
+        if kind is not None and (not self.is_text or kind.mime in _TEXTUAL_FORMATS):
+            return str(kind.mime)
+        if self.is_text:
             return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
         return "application/octet-stream"
 

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from casework import idempotency
 from casework.auth.dependencies import Admin
+from casework.auth.principal import Principal
 from casework.dependencies import DbSession
 from casework.pagination import CursorParam, Page, PageSize
 from casework.users import service
@@ -23,6 +24,19 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 roles_router = APIRouter(prefix="/v1/roles", tags=["roles"])
 
 
+def _create_fingerprint(
+    request: Request, body: UserCreate, principal: Principal, key: str | None
+) -> str:
+    if key is None:
+        return ""
+    dumped = body.model_dump(mode="json", exclude_unset=True)
+    if body.password is not None:
+        dumped["password"] = idempotency.secret_fingerprint(
+            body.password.get_secret_value(), salt=f"{principal.tenant_id}:{key}"
+        )
+    return idempotency.fingerprint("POST", request.url.path, dumped)
+
+
 @router.post("", status_code=201, response_model=UserOut)
 def create_user(
     body: UserCreate,
@@ -35,9 +49,7 @@ def create_user(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=idempotency.fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
-        ),
+        request_fingerprint=_create_fingerprint(request, body, principal, idempotency_key),
         produce=lambda: UserOut.of(
             service.create_user(
                 session,

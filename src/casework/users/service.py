@@ -15,6 +15,7 @@ from casework.auth.principal import Principal
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Role, User
 from casework.pagination import SortKey, paginate
+from casework.search import contains
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
 
 _KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -182,12 +183,14 @@ def list_users(
     if is_active is not None:
         stmt = stmt.where(User.is_active.is_(is_active))
     if q:
-        pattern = f"%{q}%"
         stmt = stmt.where(
-            User.email.ilike(pattern)
-            | User.first_name.ilike(pattern)
-            | User.last_name.ilike(pattern)
-            | (User.first_name + " " + User.last_name).ilike(pattern)
+            contains(
+                q,
+                User.email,
+                User.first_name,
+                User.last_name,
+                User.first_name + " " + User.last_name,
+            )
         )
     key = SortKey(column=User.email, id_column=User.id, descending=False)
     return paginate(
