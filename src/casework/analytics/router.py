@@ -9,8 +9,9 @@ from casework.analytics import service
 from casework.analytics.schemas import CaseAnalytics
 from casework.auth.dependencies import AnalyticsReader
 from casework.dependencies import DbSession
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], route_class=CommittingRoute)
 
 
 @router.get("/cases")

@@ -5,17 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from casework.audit.chain import GENESIS_HASH, event_digest, jsonable
 from casework.auth.principal import Principal
+from casework.ids import new_id
 from casework.models import AuditEvent, AuditHead
 from casework.models.base import utcnow
 
 
 def start_chain(session: Session, *, tenant_id: str) -> None:
     session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH))
+
+
+_ADVANCE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.tenant_id == bindparam("tenant"))
+    .values(seq=AuditHead.seq + 1)
+    .returning(AuditHead.seq, AuditHead.hash)
+)
+_SET_HEAD_HASH = (
+    update(AuditHead)
+    .where(AuditHead.tenant_id == bindparam("tenant"))
+    .values(hash=bindparam("new_hash"))
+)
+_INSERT_EVENT = insert(AuditEvent)
+_EVENT_COLUMNS = list(AuditEvent.__table__.columns)
 
 
 def record(
@@ -32,16 +48,18 @@ def record(
 ) -> AuditEvent:
     """Append one event to the actor's tenant chain.
 
-    The head row is locked until the transaction ends, so concurrent writers of one
-    tenant append in a single order (on SQLite the write lock does the same).
+    The caller's pending changes are flushed first. Advancing the head locks its row
+    until the transaction ends, so concurrent writers of one tenant append in a single
+    order (on SQLite the write lock does the same). The chain is written with plain
+    statements: it is on every write path and needs none of the unit of work.
     """
     session.flush()
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.tenant_id == actor.tenant_id).with_for_update()
-    ).one()
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_ADVANCE_HEAD, {"tenant": actor.tenant_id}).one()
     event = AuditEvent(
+        id=new_id(),
         tenant_id=actor.tenant_id,
-        seq=head.seq + 1,
+        seq=seq,
         occurred_at=utcnow(),
         actor_type=actor.actor_type,
         actor_user_id=actor.user_id,
@@ -54,13 +72,11 @@ def record(
         message=message[:500],
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
     )
     event.hash = event_digest(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    session.add(event)
-    session.flush()
+    connection.execute(_INSERT_EVENT, {c.key: getattr(event, c.key) for c in _EVENT_COLUMNS})
+    connection.execute(_SET_HEAD_HASH, {"tenant": actor.tenant_id, "new_hash": event.hash})
     return event
 
 

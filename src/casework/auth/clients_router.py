@@ -7,8 +7,9 @@ from casework.auth.client_schemas import ApiClientCreate, ApiClientCreated, ApiC
 from casework.auth.dependencies import Admin
 from casework.dependencies import DbSession
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/api-clients", tags=["api-clients"])
+router = APIRouter(prefix="/v1/api-clients", tags=["api-clients"], route_class=CommittingRoute)
 
 
 @router.post("", status_code=201)

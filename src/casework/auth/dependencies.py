@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
+from sqlalchemy.orm import Session
 
 from casework.auth import service
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
-from casework.dependencies import DbSession
+from casework.dependencies import get_database
 from casework.errors import NotAuthenticated, PermissionDenied
 
 # Declared for OpenAPI's security schemes; resolution below reads the headers itself.
@@ -22,12 +23,21 @@ _api_secret = APIKeyHeader(name="apiSecret", auto_error=False, description="API 
 
 def current_principal(
     request: Request,
-    session: DbSession,
     _b: Annotated[Any, Depends(_bearer)] = None,
     _k: Annotated[Any, Depends(_api_key)] = None,
     _s: Annotated[Any, Depends(_api_secret)] = None,
 ) -> Principal:
-    principal: Principal | None = None
+    """Resolve the caller in a short read transaction of its own, so that a writing
+    request takes the database's write lock only once its own work begins."""
+    with get_database(request).transaction(write=False) as session:
+        principal = _resolve(request, session)
+    if principal is None:
+        raise NotAuthenticated("credentials are invalid, expired or revoked")
+    request.state.principal = principal
+    return principal
+
+
+def _resolve(request: Request, session: Session) -> Principal | None:
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -46,25 +56,23 @@ def current_principal(
         principal = service.by_client_secret(session, client_id, secret)
     else:
         raise NotAuthenticated("credentials are required")
-    if principal is None:
-        raise NotAuthenticated("credentials are invalid, expired or revoked")
-    request.state.principal = principal
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal, scope="function")]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def needs(permission: Permission) -> Any:
     """A dependency that returns the caller if it holds ``permission``."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    # async: a pure check, so it runs on the event loop instead of costing a thread hop.
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             raise PermissionDenied(f"this action needs the {permission.value!r} permission")
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]
-    return Depends(dependency, scope="function")
+    return Depends(dependency)
 
 
 CaseReader = Annotated[Principal, needs(Permission.case_read)]

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from casework.auth import service
 from casework.dependencies import AppSettings, DbSession
 from casework.logging import correlation_id
+from casework.routing import CommittingRoute
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=CommittingRoute)
 
 
 class TokenOut(BaseModel):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, joinedload
 
 from casework.auth import secrets
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.models import AccessToken, ApiClient, User
+from casework.models import AccessToken, ApiClient, Role, User
 from casework.models.base import utcnow
 
 _KNOWN = frozenset(p.value for p in Permission)
@@ -30,59 +31,74 @@ def _principal_for_client(client: ApiClient) -> Principal | None:
     user = client.acting_user
     if client.revoked_at is not None or not user.is_active:
         return None
-    base = principal_for_user(user)
+    return replace(principal_for_user(user), api_client_id=client.id)
+
+
+# Authentication runs on every request: it reads plain columns, not ORM objects.
+_CALLER = (
+    select(
+        ApiClient.id,
+        ApiClient.tenant_id,
+        ApiClient.secret_hash,
+        ApiClient.revoked_at,
+        User.id.label("user_id"),
+        User.first_name,
+        User.last_name,
+        User.is_active,
+        Role.permissions,
+    )
+    .join(User, User.id == ApiClient.acting_user_id)
+    .join(Role, Role.id == User.role_id)
+)
+
+
+def _caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
+    if row is None or row.revoked_at is not None or not row.is_active:
+        return None
     return Principal(
-        tenant_id=client.tenant_id,
-        user_id=user.id,
-        display_name=user.full_name,
-        permissions=base.permissions,
-        api_client_id=client.id,
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        display_name=f"{row.first_name} {row.last_name}".strip(),
+        permissions=frozenset(Permission(p) for p in row.permissions if p in _KNOWN),
+        api_client_id=row.id,
     )
 
 
 def by_api_key(session: Session, api_key: str) -> Principal | None:
-    client = session.scalar(
-        select(ApiClient)
-        .options(joinedload(ApiClient.acting_user).joinedload(User.role))
-        .where(ApiClient.api_key_hash == secrets.digest(api_key))
-    )
-    return _principal_for_client(client) if client else None
+    digest = secrets.digest(api_key)
+    return _caller(session.execute(_CALLER.where(ApiClient.api_key_hash == digest)).first())
+
+
+def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
+    row = session.execute(_CALLER.where(ApiClient.client_id == client_id)).first()
+    if not secrets.digest_matches(client_secret, row.secret_hash if row else "0" * 64):
+        return None
+    return _caller(row)
 
 
 def client_by_credentials(session: Session, client_id: str, client_secret: str) -> ApiClient | None:
+    """The client itself (for issuing tokens), if the credentials are good and it may act."""
     client = session.scalar(
         select(ApiClient)
         .options(joinedload(ApiClient.acting_user).joinedload(User.role))
         .where(ApiClient.client_id == client_id)
     )
-    if client is None:
-        secrets.digest_matches(client_secret, "0" * 64)
+    if not secrets.digest_matches(client_secret, client.secret_hash if client else "0" * 64):
         return None
-    if not secrets.digest_matches(client_secret, client.secret_hash):
-        return None
-    if _principal_for_client(client) is None:
+    if client is None or _principal_for_client(client) is None:
         return None
     return client
 
 
-def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
-    client = client_by_credentials(session, client_id, client_secret)
-    return _principal_for_client(client) if client else None
-
-
 def by_access_token(session: Session, token: str) -> Principal | None:
     row = session.execute(
-        select(AccessToken, ApiClient)
-        .join(ApiClient, ApiClient.id == AccessToken.api_client_id)
-        .options(joinedload(ApiClient.acting_user).joinedload(User.role))
+        _CALLER.add_columns(AccessToken.expires_at)
+        .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
         .where(AccessToken.token_hash == secrets.digest(token))
     ).first()
-    if row is None:
+    if row is None or row.expires_at <= utcnow():
         return None
-    access_token, client = row
-    if access_token.expires_at <= utcnow():
-        return None
-    return _principal_for_client(client)
+    return _caller(row)
 
 
 @dataclass(frozen=True)

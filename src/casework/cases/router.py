@@ -36,8 +36,9 @@ from casework.cases.schemas import (
 from casework.dependencies import DbSession
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=CommittingRoute)
 
 
 def _fingerprint(request: Request, body: object) -> str:

@@ -15,6 +15,7 @@ from casework.cases import repository, state
 from casework.cases.schemas import CaseCreate, CaseUpdate, RecordRef
 from casework.customers import service as customers
 from casework.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from casework.ids import new_id
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Priority, ReviewStatus
@@ -150,6 +151,7 @@ def create_case(
     texts = [*(config.checklist if config else []), *data.tasks]
     # Relationships are set on the new objects so the response needs no re-read.
     case = Case(
+        id=new_id(),
         tenant_id=tenant_id,
         title=data.title,
         description=data.description,
@@ -188,7 +190,6 @@ def create_case(
     # The per-tenant counter is locked until commit, so it is taken as late as possible.
     case.number = next_number(session, tenant_id=tenant_id, name="case_number")
     session.add(case)
-    session.flush()
     after = snapshot(case) | {
         "number": case.number,
         "config": config.slug if config else None,

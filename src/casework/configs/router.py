@@ -10,8 +10,9 @@ from casework.configs.schemas import CaseConfigCreate, CaseConfigOut, CaseConfig
 from casework.dependencies import DbSession
 from casework.models.enums import Module
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/case-configs", tags=["case-configs"])
+router = APIRouter(prefix="/v1/case-configs", tags=["case-configs"], route_class=CommittingRoute)
 
 
 @router.post("", status_code=201, response_model=CaseConfigOut)

@@ -11,8 +11,9 @@ from casework.customers import service
 from casework.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from casework.dependencies import DbSession
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=CommittingRoute)
 
 
 @router.post("", status_code=201, response_model=CustomerOut)

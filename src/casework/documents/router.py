@@ -18,8 +18,9 @@ from casework.documents.schemas import DocumentOut
 from casework.documents.storage import LocalStorage
 from casework.models import Document
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/v1/documents", tags=["documents"], route_class=CommittingRoute)
 
 
 def get_storage(settings: AppSettings) -> LocalStorage:

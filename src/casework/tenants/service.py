@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
@@ -57,14 +57,19 @@ def get_tenant_by_slug(session: Session, slug_value: str) -> Tenant:
     return tenant
 
 
+_NEXT = (
+    update(TenantCounter)
+    .where(
+        TenantCounter.tenant_id == bindparam("tenant"), TenantCounter.name == bindparam("counter")
+    )
+    .values(value=TenantCounter.value + 1)
+    .returning(TenantCounter.value)
+)
+
+
 def next_number(session: Session, *, tenant_id: str, name: str) -> int:
     """Take the next value of a per-tenant counter; the row stays locked until commit."""
-    value = session.scalar(
-        update(TenantCounter)
-        .where(TenantCounter.tenant_id == tenant_id, TenantCounter.name == name)
-        .values(value=TenantCounter.value + 1)
-        .returning(TenantCounter.value)
-    )
+    value = session.connection().execute(_NEXT, {"tenant": tenant_id, "counter": name}).scalar()
     if value is None:
         raise NotFound(f"counter {name!r} missing for tenant")
     return int(value)

@@ -10,6 +10,7 @@ from casework.auth.dependencies import Admin
 from casework.auth.principal import Principal
 from casework.dependencies import DbSession
 from casework.pagination import CursorParam, Page, PageSize
+from casework.routing import CommittingRoute
 from casework.users import service
 from casework.users.schemas import (
     RoleCreate,
@@ -20,8 +21,8 @@ from casework.users.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(prefix="/v1/users", tags=["users"])
-roles_router = APIRouter(prefix="/v1/roles", tags=["roles"])
+router = APIRouter(prefix="/v1/users", tags=["users"], route_class=CommittingRoute)
+roles_router = APIRouter(prefix="/v1/roles", tags=["roles"], route_class=CommittingRoute)
 
 
 def _create_fingerprint(
