@@ -393,7 +393,11 @@ def test_cli_secrets_never_reach_the_audit_trail(run: Any, db: Database):
     data = _api_client(run, tenant["slug"], analyst["email"])
     with db.transaction(write=False) as session:
         events = list(
-            session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == tenant["id"]))
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.tenant_id == tenant["id"])
+                .order_by(AuditEvent.seq)
+            )
         )
     assert [e.action for e in events] == ["tenant.created", "user.created", "api_client.created"]
     assert events[2].actor_name == "cli"

@@ -37,7 +37,9 @@ class Database:
             if ":memory:" in url:
                 kwargs["poolclass"] = NullPool
         else:
-            kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+            # No pre-ping: it would cost a round trip on every checkout. Connections are
+            # recycled instead, and one broken by a server restart is dropped on its error.
+            kwargs.update(pool_size=20, max_overflow=20, pool_recycle=1800)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -49,6 +51,15 @@ class Database:
 
     def session(self, *, write: bool = True) -> Session:
         return (self._writer if write else self._reader)()
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A session for one read outside the request's own transaction."""
+        session = self._reader()
+        try:
+            yield session
+        finally:
+            session.close()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

@@ -146,7 +146,13 @@ def test_password_never_reaches_the_audit_trail(client: TestClient, kit: TenantK
     assert r.status_code == 200
     hashes = [_password_hash(db, user["id"])]
     with db.transaction(write=False) as session:
-        events = list(session.scalars(select(AuditEvent).where(AuditEvent.entity_id == user["id"])))
+        events = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.entity_id == user["id"])
+                .order_by(AuditEvent.seq)
+            )
+        )
     assert [e.action for e in events] == ["user.created", "user.updated"]
     assert events[0].after is not None and events[0].after["has_password"] is True
     assert events[1].after == {"password_changed": True}

@@ -29,7 +29,7 @@ def current_principal(
 ) -> Principal:
     """Resolve the caller in a short read transaction of its own, so that a writing
     request takes the database's write lock only once its own work begins."""
-    with get_database(request).transaction(write=False) as session:
+    with get_database(request).lookup() as session:
         principal = _resolve(request, session)
     if principal is None:
         raise NotAuthenticated("credentials are invalid, expired or revoked")
