@@ -21,6 +21,8 @@ from casework.health.router import router as health_router
 from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from casework.schemas import Problem
+from casework.screening.matching import MatcherHolder
+from casework.screening.router import router as screening_router
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
 
@@ -45,6 +47,7 @@ NATIVE_API = (
     configs_router,
     documents_router,
     analytics_router,
+    screening_router,
 )
 
 
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.matchers = MatcherHolder()
     problems.install(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from casework.config import Settings
 from casework.db import Database
+from casework.screening.cli import app as lists_app
+from casework.screening.cli import screen_command
 
 app = typer.Typer(help="casework: compliance case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -27,6 +29,8 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="api-clients")
 app.add_typer(audit_app, name="audit")
+app.add_typer(lists_app, name="lists")
+app.command("screen")(screen_command)
 
 console = Console(stderr=False)
 err = Console(stderr=True)
@@ -42,7 +46,7 @@ def _emit(data: dict[str, Any] | list[Any], as_json: bool, human: str | Table) -
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -5,8 +5,35 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ListSource(BaseModel):
+    format: str
+    urls: list[str] = Field(min_length=1)
+
+
+DEFAULT_LIST_SOURCES = {
+    "ofac-sdn": ListSource(
+        format="ofac-csv",
+        urls=[
+            f"https://www.treasury.gov/ofac/downloads/{name}"
+            for name in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv")
+        ],
+    ),
+    "ofac-consolidated": ListSource(
+        format="ofac-csv",
+        urls=[
+            f"https://www.treasury.gov/ofac/downloads/consolidated/{name}"
+            for name in ("cons_prim.csv", "cons_alt.csv", "cons_add.csv", "cons_comments.csv")
+        ],
+    ),
+    "un-sc": ListSource(
+        format="un-xml",
+        urls=["https://scsanctions.un.org/resources/xml/en/consolidated.xml"],
+    ),
+}
 
 
 class Settings(BaseSettings):
@@ -25,6 +52,12 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=3600)
     page_size_default: int = Field(default=50, ge=1, le=200)
     page_size_max: int = Field(default=200, ge=1, le=1000)
+
+    list_sources: dict[str, ListSource] = Field(
+        default_factory=lambda: dict(DEFAULT_LIST_SOURCES),
+        description="Publisher downloads for `casework lists update`, by dataset name (JSON).",
+    )
+    screening_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -43,5 +43,15 @@ async def session_dependency(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+async def read_session_dependency(request: Request) -> AsyncIterator[Session]:
+    """For requests that only read, whatever their method (a screening is a POST)."""
+    session = get_database(request).session(write=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 DbSession = Annotated[Session, Depends(session_dependency, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session_dependency, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]

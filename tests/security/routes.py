@@ -70,7 +70,15 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/documents/{document_id}", P.document_read),
     Op("GET", "/v1/documents/{document_id}/content", P.document_read),
     Op("GET", "/v1/analytics/cases", P.analytics_read),
+    Op("POST", "/v1/screenings", P.screening_run, {"name": "n"}),
+    Op("POST", "/v1/screenings/batch", P.screening_run, {"queries": [{"name": "n"}]}),
+    Op("POST", "/v1/screenings/compare", P.screening_run, {"a": {"name": "a"}, "b": {"name": "b"}}),
+    Op("GET", "/v1/watchlist/entities/{entity_id}", P.screening_run),
+    Op("GET", "/v1/watchlist/datasets", P.screening_run),
 ]
+
+# Watchlists are reference data shared by all tenants, not rows of one tenant.
+SHARED_REFERENCE = {"/v1/watchlist/datasets", "/v1/watchlist/entities/{entity_id}"}
 
 PROTECTED = [op for op in OPERATIONS if op.permission is not None]
 

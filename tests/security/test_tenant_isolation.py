@@ -9,13 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import TenantKit, case_body
-from tests.security.routes import PROTECTED, fill, op_id
+from tests.security.routes import PROTECTED, SHARED_REFERENCE, fill, op_id
 
-ID_ROUTES = [op for op in PROTECTED if "{" in op.path]
+ID_ROUTES = [op for op in PROTECTED if "{" in op.path and op.path not in SHARED_REFERENCE]
 LIST_ROUTES = [
     op
     for op in PROTECTED
-    if op.method == "GET" and "{" not in op.path and op.path != "/v1/analytics/cases"
+    if op.method == "GET"
+    and "{" not in op.path
+    and op.path != "/v1/analytics/cases"
+    and op.path not in SHARED_REFERENCE
 ]
 
 

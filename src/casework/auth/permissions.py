@@ -22,6 +22,7 @@ class Permission(StrEnum):
     config_manage = "config.manage"
     analytics_read = "analytics.read"
     audit_read = "audit.read"
+    screening_run = "screening.run"
     admin = "admin"
 
 
@@ -34,6 +35,7 @@ _READ = {
     Permission.config_read,
     Permission.analytics_read,
     Permission.audit_read,
+    Permission.screening_run,
 }
 _ANALYST = _READ | {
     Permission.case_create,

@@ -9,6 +9,12 @@ from casework.models.document import Document
 from casework.models.idempotency import IdempotencyRecord
 from casework.models.identity import AccessToken, ApiClient, Role, User
 from casework.models.tenant import Tenant, TenantCounter
+from casework.models.watchlist import (
+    WatchlistChange,
+    WatchlistDataset,
+    WatchlistEntity,
+    WatchlistVersion,
+)
 
 __all__ = [
     "AccessToken",
@@ -28,4 +34,8 @@ __all__ = [
     "Tenant",
     "TenantCounter",
     "User",
+    "WatchlistChange",
+    "WatchlistDataset",
+    "WatchlistEntity",
+    "WatchlistVersion",
 ]

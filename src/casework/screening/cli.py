@@ -1,0 +1,220 @@
+"""`casework lists ...`: import, update and show watchlists."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from casework.config import Settings
+from casework.screening.entity import ImportFormatError
+from casework.screening.formats import FORMATS
+
+app = typer.Typer(help="Watchlists: import, update, show.", invoke_without_command=True)
+console = Console()
+err = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _emit(data: Any, as_json: bool, human: Any) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
+    else:
+        console.print(human)
+
+
+@app.callback()
+def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Without a command: the datasets and their versions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from casework.cli import open_database
+    from casework.screening.service import list_datasets
+
+    with open_database() as database, database.transaction(write=False) as session:
+        datasets = list_datasets(session)
+    data = [d.__dict__ for d in datasets]
+    table = Table("dataset", "format", "current", "entities", "versions")
+    for d in datasets:
+        history = ", ".join(f"v{v['number']} {v['status']}" for v in d.versions)
+        table.add_row(d.name, d.format, str(d.current_version or "-"), str(d.entities), history)
+    _emit(data, as_json, table if datasets else "no watchlists imported yet")
+
+
+def run_import(name: str, format_name: str, paths: list[Path], as_json: bool) -> dict[str, Any]:
+    from casework.cli import open_database
+    from casework.screening.service import import_dataset, record_failure
+
+    with open_database() as database:
+        try:
+            with (
+                Progress(
+                    SpinnerColumn(),
+                    TextColumn("[bold]{task.description}"),
+                    TextColumn("{task.completed} entities"),
+                    TimeElapsedColumn(),
+                    console=err,
+                    disable=as_json,
+                ) as progress,
+                database.transaction() as session,
+            ):
+                task = progress.add_task(f"importing {name}", total=None)
+                report = import_dataset(
+                    session,
+                    name=name,
+                    format_name=format_name,
+                    paths=paths,
+                    on_entity=lambda n: progress.update(task, completed=n),
+                )
+        except ImportFormatError as exc:
+            with database.transaction() as session:
+                number = record_failure(
+                    session, name=name, format_name=format_name, paths=paths, error=str(exc)
+                )
+            err.print(
+                f"[red]import failed[/red] (version {number} recorded as failed): {exc}",
+                soft_wrap=True,
+            )
+            raise typer.Exit(2) from None
+    return report.as_dict()
+
+
+def _human(report: dict[str, Any]) -> str:
+    schemas = ", ".join(f"{k} {v}" for k, v in report["by_schema"].items())
+    lines = [
+        f"{report['dataset']} version {report['version']}: {report['entities']} entities "
+        f"({schemas}), {report['names']} names, in {report['seconds']} s",
+        f"  added {report['added']}, changed {report['changed']}, removed {report['removed']}, "
+        f"unchanged {report['unchanged']}; skipped {report['skipped']}",
+    ]
+    lines += [f"  skipped {s['where']}: {s['reason']}" for s in report["skipped_records"][:20]]
+    return "\n".join(lines)
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dataset: Annotated[str, typer.Option(help="Dataset name, e.g. ofac-sdn")],
+    format_name: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import list files as a new version of a dataset."""
+    if format_name not in FORMATS:
+        err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    report = run_import(dataset, format_name, paths, as_json)
+    _emit(report, as_json, _human(report))
+
+
+@app.command("update")
+def update_command(
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="Only these datasets (default: all configured)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Download the configured publishers' files and import those that changed."""
+    from casework.cli import open_database
+    from casework.screening.service import file_facts, latest_files
+    from casework.screening.sources import DownloadError, download
+
+    settings = Settings()
+    chosen = dataset or sorted(settings.list_sources)
+    unknown = [d for d in chosen if d not in settings.list_sources]
+    if unknown:
+        err.print(f"[red]error:[/red] no configured source for {', '.join(unknown)}")
+        raise typer.Exit(2)
+    results: list[dict[str, Any]] = []
+    failed = False
+    for name in chosen:
+        source = settings.list_sources[name]
+        with tempfile.TemporaryDirectory(prefix="casework-list-") as tmp:
+            try:
+                paths = download(source, Path(tmp))
+            except DownloadError as exc:
+                err.print(f"[red]{name}: download failed[/red]: {exc}")
+                results.append({"dataset": name, "status": "download_failed", "error": str(exc)})
+                failed = True
+                continue
+            with open_database() as database, database.transaction(write=False) as session:
+                previous = latest_files(session, name)
+            if previous == file_facts(paths):
+                results.append({"dataset": name, "status": "unchanged"})
+                if not as_json:
+                    console.print(f"{name}: unchanged")
+                continue
+            report = run_import(name, source.format, paths, as_json)
+            results.append({"dataset": name, "status": "imported", "report": report})
+            if not as_json:
+                console.print(_human(report))
+    if as_json:
+        sys.stdout.write(json.dumps(results, default=str, indent=2) + "\n")
+    if failed:
+        raise typer.Exit(1)
+
+
+def screen_command(
+    name: Annotated[str, typer.Argument(help="The name to look for")],
+    schema: Annotated[str | None, typer.Option(help="Person, Company, Organization, ...")] = None,
+    dob: Annotated[str | None, typer.Option(help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="ISO alpha-3, repeatable")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(help="Only these datasets")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Match threshold 0..1")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many results")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Screen one name against the imported watchlists."""
+    from pydantic import ValidationError
+
+    from casework.cli import open_database
+    from casework.errors import DomainError
+    from casework.screening.matching import MatcherHolder
+    from casework.screening.schemas import ScreeningRequest
+    from casework.screening.search import screen
+
+    try:
+        request = ScreeningRequest.model_validate(
+            {
+                "name": name,
+                "schema": schema,
+                "birth_date": dob,
+                "countries": country or [],
+                "datasets": dataset,
+                "threshold": threshold,
+                "limit": limit,
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        err.print(f"[red]error:[/red] {problems}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    settings = Settings()
+    with open_database(settings) as database, database.transaction(write=False) as session:
+        try:
+            result = screen(session, MatcherHolder(), request, settings.screening_threshold)
+        except DomainError as exc:
+            err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
+            raise typer.Exit(2) from None
+    table = Table("score", "match", "entity", "schema", "name", "dob", "countries")
+    for m in result.matches:
+        table.add_row(
+            f"{m.score:.3f}",
+            "yes" if m.match else "",
+            m.entity_id,
+            m.schema_,
+            m.caption,
+            ", ".join(m.birth_dates),
+            ", ".join(m.countries),
+        )
+    _emit(
+        result.model_dump(mode="json", by_alias=True),
+        as_json,
+        table if result.matches else "no candidates",
+    )

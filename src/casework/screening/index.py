@@ -1,0 +1,515 @@
+"""The in-process candidate index: which listed names could match a query at all.
+
+Screening a name against a million entities cannot score every one in detail, so the
+index narrows the field cheaply. It works on the vocabulary of name tokens:
+
+* each token of a query is expanded to the listed tokens it could stand for: itself,
+  tokens one edit away (through deletion variants, so "vladmir" finds "vladimir"),
+  tokens that sound alike (same phonetic key) and, for vowelless transliterations of
+  abjad scripts, tokens with the same consonants;
+* every listed token has a posting list of the names that contain it, kept as one
+  sorted ``int32`` array per token inside a single array (compressed-row layout);
+* a listed name is a candidate when it shares enough expanded tokens with the query:
+  two, or half of a long query, since one shared word never makes a match on its own
+  (names of one distinctive word have their own postings, so "HAMAS" is still found);
+* candidates are ranked by a weighted overlap in which rare tokens count more (inverse
+  document frequency) and only the best are passed on to the detailed scorer.
+
+Identifiers are indexed by normalised value. Everything else the scorer needs (dates,
+countries, gender) is held in compact arrays, and whole entities are kept pickled and
+compressed in small blocks, so a million entities fit in well under 2 GB.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import zlib
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from casework.screening.entity import Entity, NameKind, Schema
+from casework.screening.normalize import (
+    NameForm,
+    has_vowel,
+    memo,
+    normalize_identifier,
+    normalize_name,
+    phonetic_key,
+    skeleton,
+    token_weight,
+)
+from casework.screening.score import token_sim
+
+IntArray = npt.NDArray[np.int32]
+OffsetArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+AnyArray = npt.NDArray[Any]
+
+RETRIEVAL_WEIGHT = 0.5  # tokens lighter than this (particles, initials) are not looked up
+BLOCK_SIZE = 32
+DENSE_FROM = 40_000  # total posting length from which retrieval counts in a dense array
+SCHEMAS = list(Schema)
+GENDERS = [None, "male", "female"]
+
+
+def retrieval_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens worth looking up; all of them if none is."""
+    tokens = list(tokens)
+    strong = [tok for tok in tokens if token_weight(tok) >= RETRIEVAL_WEIGHT]
+    return strong or tokens
+
+
+def deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+class Texts:
+    """Many strings in one buffer.
+
+    A million-entry list of ``str`` is a million objects that every full garbage
+    collection walks (tens of milliseconds, in the middle of someone's search); one
+    buffer and an offsets array are not, and take half the memory.
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode()
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:
+        start = self._ends[i - 1] if i else 0
+        return self._data[start : self._ends[i]].decode()
+
+
+def entity_names(entity: Entity) -> list[NameForm]:
+    """The entity's names, normalised for its schema, without empty or repeated ones."""
+    forms: dict[tuple[str, ...], NameForm] = {}
+    for name in entity.names:
+        form = normalize_name(
+            name.value,
+            entity.schema,
+            first_name=name.first_name,
+            middle_name=name.middle_name,
+            last_name=name.last_name,
+            weak=name.kind == NameKind.weak,
+        )
+        if form.tokens and (form.tokens not in forms or forms[form.tokens].weak):
+            forms[form.tokens] = form
+    return list(forms.values())
+
+
+def _csr(offsets: array[int], values: array[int], dtype: type) -> tuple[OffsetArray, AnyArray]:
+    """Compressed rows: row i is values[offsets[i]:offsets[i + 1]]."""
+    return np.frombuffer(offsets, dtype=np.int64).copy(), np.frombuffer(values, dtype=dtype).copy()
+
+
+class IndexBuilder:
+    """Collects entities in compact growable arrays; ``build`` freezes them into an Index."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.datasets: dict[str, int] = {}
+        self.topics: dict[str, int] = {}
+        self.countries: dict[str, int] = {}
+        self.identifiers: dict[str, int] = {}
+        self.keys = Texts()
+        self.lookup: dict[int, dict[str, int]] = defaultdict(dict)
+        self.post_token = array("i")
+        self.post_name = array("i")
+        self.name_entity = array("i")
+        self.name_weak = array("b")
+        self.name_tok_off = array("q", [0])
+        self.name_toks = array("i")
+        self.name_text = Texts()
+        self.ent_name_off = array("q", [0])
+        self.ent_schema = array("b")
+        self.ent_dataset = array("h")
+        self.ent_topics = array("q")
+        self.ent_gender = array("b")
+        self.dob_off = array("q", [0])
+        self.dob = array("i")
+        self.country_off = array("q", [0])
+        self.country = array("h")
+        self.ident_off = array("q", [0])
+        self.ident = array("i")
+        self.blocks: list[bytes] = []
+        self._pending: list[Entity] = []
+
+    def _token(self, tok: str) -> int:
+        tid = self.vocab.get(tok)
+        if tid is None:
+            tid = self.vocab[tok] = len(self.vocab)
+        return tid
+
+    def add(self, dataset: str, entity: Entity) -> None:
+        eid = len(self.keys)
+        ds = self.datasets.setdefault(dataset, len(self.datasets))
+        if entity.key in self.lookup[ds]:
+            raise ValueError(f"duplicate entity key {entity.key!r} in dataset {dataset!r}")
+        self.lookup[ds][entity.key] = eid
+        self.keys.append(entity.key)
+        for form in entity_names(entity):
+            nid = len(self.name_entity)
+            self.name_entity.append(eid)
+            self.name_weak.append(1 if form.weak else 0)
+            self.name_text.append(form.original)
+            for tok in form.tokens:
+                self.name_toks.append(self._token(tok))
+            self.name_tok_off.append(len(self.name_toks))
+            for tok in dict.fromkeys(retrieval_tokens(form.tokens)):
+                self.post_token.append(self.vocab[tok])
+                self.post_name.append(nid)
+        self.ent_name_off.append(len(self.name_entity))
+        self.ent_schema.append(SCHEMAS.index(entity.schema))
+        self.ent_dataset.append(ds)
+        bits = 0
+        for topic in entity.topics:
+            bit = self.topics.setdefault(topic, len(self.topics))
+            if bit < 63:
+                bits |= 1 << bit
+        self.ent_topics.append(bits)
+        self.ent_gender.append(GENDERS.index(entity.gender if entity.gender in GENDERS else None))
+        for date in sorted(set(entity.birth_dates)):
+            day = _date_code(date)
+            if day:
+                self.dob.append(day)
+        self.dob_off.append(len(self.dob))
+        for country in sorted(set(entity.countries) | set(entity.nationalities)):
+            self.country.append(self.countries.setdefault(country, len(self.countries)))
+        self.country_off.append(len(self.country))
+        for ident in entity.identifiers:
+            value = normalize_identifier(ident.value)
+            if value is None:
+                continue
+            iid = self.identifiers.setdefault(value, len(self.identifiers))
+            if iid not in self.ident[self.ident_off[-1] :]:
+                self.ident.append(iid)
+        self.ident_off.append(len(self.ident))
+        self._pending.append(entity)
+        if len(self._pending) == BLOCK_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.blocks.append(zlib.compress(pickle.dumps(self._pending, protocol=5), 1))
+            self._pending = []
+
+    def build(self) -> Index:
+        self._flush()
+        return Index(self)
+
+
+def _date_code(value: str) -> int:
+    parts = value.strip()[:10].split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 0
+        day = int(parts[2]) if len(parts) > 2 else 0
+    except ValueError:
+        return 0
+    return year * 10000 + month * 100 + day if 1000 <= year <= 2999 else 0
+
+
+def _date_text(code: int) -> str:
+    year, month, day = code // 10000, code // 100 % 100, code % 100
+    if not month:
+        return f"{year:04d}"
+    if not day:
+        return f"{year:04d}-{month:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _group(keys: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for key, tid in keys:
+        grouped[key].append(tid)
+    return {key: tuple(sorted(set(tids))) for key, tids in grouped.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Names retrieved for one query name: ids and cheap scores, best first."""
+
+    names: IntArray
+    scores: FloatArray
+
+
+_EMPTY = Candidates(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+class Index:
+    """The frozen index; read-only and safe to share between threads."""
+
+    def __init__(self, b: IndexBuilder) -> None:
+        self.tokens = list(b.vocab)
+        self.vocab = b.vocab
+        self.datasets = list(b.datasets)
+        self.dataset_ids = b.datasets
+        self.topic_bits = b.topics
+        self.country_codes = list(b.countries)
+        self.identifier_values = Texts()
+        for value in b.identifiers:
+            self.identifier_values.append(value)
+        self.identifier_ids = b.identifiers
+        self.keys = b.keys
+        self.lookup = dict(b.lookup)
+        self.name_text = b.name_text
+        self.blocks = b.blocks
+        self.name_entity = np.frombuffer(b.name_entity, dtype=np.int32).copy()
+        self.name_weak = np.frombuffer(b.name_weak, dtype=np.int8).copy()
+        self.name_tok_off, self.name_toks = _csr(b.name_tok_off, b.name_toks, np.int32)
+        self.ent_name_off = np.frombuffer(b.ent_name_off, dtype=np.int64).copy()
+        self.ent_schema = np.frombuffer(b.ent_schema, dtype=np.int8).copy()
+        self.ent_dataset = np.frombuffer(b.ent_dataset, dtype=np.int16).copy()
+        self.ent_topics = np.frombuffer(b.ent_topics, dtype=np.int64).copy()
+        self.ent_gender = np.frombuffer(b.ent_gender, dtype=np.int8).copy()
+        self.dob_off, self.dob = _csr(b.dob_off, b.dob, np.int32)
+        self.country_off, self.country = _csr(b.country_off, b.country, np.int16)
+        self.ident_off, self.ident = _csr(b.ident_off, b.ident, np.int32)
+        owners = np.repeat(np.arange(len(self.ent_schema), dtype=np.int32), np.diff(self.ident_off))
+        order = np.argsort(self.ident, kind="stable")
+        self.ident_entities = owners[order]
+        self.ident_entities_off = np.zeros(len(self.identifier_values) + 1, dtype=np.int64)
+        np.cumsum(
+            np.bincount(self.ident, minlength=len(self.identifier_values)),
+            out=self.ident_entities_off[1:],
+        )
+
+        n_names, n_tokens = len(self.name_entity), len(self.tokens)
+        post_token = np.frombuffer(b.post_token, dtype=np.int32)
+        post_name = np.frombuffer(b.post_name, dtype=np.int32)
+        per_name = np.bincount(post_name, minlength=n_names)
+        single = per_name[post_name] == 1
+        df = np.bincount(post_token, minlength=n_tokens).astype(np.float64)
+        self.idf = np.log1p(max(n_names, 1) / np.maximum(df, 1.0)).astype(np.float32)
+        self.name_weight = np.bincount(
+            post_name, weights=self.idf[post_token], minlength=n_names
+        ).astype(np.float32)
+        self.multi_off, self.multi = self._postings(post_token[~single], post_name[~single])
+        self.single_off, self.single = self._postings(post_token[single], post_name[single])
+        del per_name, single, df
+
+        indexed = np.nonzero(np.bincount(post_token, minlength=n_tokens))[0]
+        words = [self.tokens[int(t)] for t in indexed]
+        ids = [int(t) for t in indexed]
+        self.phonetic = _group((phonetic_key(w), t) for w, t in zip(words, ids, strict=True))
+        self.skeletons = _group((skeleton(w), t) for w, t in zip(words, ids, strict=True))
+        self.deleted = _group(
+            (d, t) for w, t in zip(words, ids, strict=True) if len(w) >= 4 for d in deletions(w)
+        )
+        self.expand = memo(100_000)(self._expand)
+
+    def _postings(self, tokens: IntArray, names: IntArray) -> tuple[OffsetArray, IntArray]:
+        order = np.lexsort((names, tokens))
+        counts = np.bincount(tokens, minlength=len(self.tokens))
+        offsets = np.zeros(len(self.tokens) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return offsets, names[order].astype(np.int32)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _expand(self, token: str) -> tuple[tuple[int, float], ...]:
+        """Listed tokens this query token may stand for, with their similarity."""
+        found: set[int] = set()
+        exact = self.vocab.get(token)
+        if exact is not None:
+            found.add(exact)
+        found.update(self.phonetic.get(phonetic_key(token), ()))
+        if len(token) >= 3:
+            found.update(self.deleted.get(token, ()))
+            for variant in deletions(token):
+                tid = self.vocab.get(variant)
+                if tid is not None:
+                    found.add(tid)
+                found.update(self.deleted.get(variant, ()))
+        key = skeleton(token)
+        if len(key) >= 2:
+            vowelless = not has_vowel(token)
+            found.update(
+                t for t in self.skeletons.get(key, ()) if vowelless or not has_vowel(self.tokens[t])
+            )
+        scored = ((tid, token_sim(token, self.tokens[tid])) for tid in found)
+        return tuple(sorted(((t, s) for t, s in scored if s > 0.0), key=lambda p: (-p[1], p[0])))
+
+    def _union(
+        self, token: str, offsets: OffsetArray, postings: IntArray
+    ) -> tuple[IntArray, FloatArray]:
+        """Names containing any expansion of the token, with the best similarity each."""
+        parts = [
+            (postings[offsets[tid] : offsets[tid + 1]], sim) for tid, sim in self.expand(token)
+        ]
+        parts = [(ids, sim) for ids, sim in parts if len(ids)]
+        if not parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        if len(parts) == 1:
+            ids, sim = parts[0]
+            return ids, np.full(len(ids), sim, dtype=np.float32)
+        ids = np.concatenate([p[0] for p in parts])
+        sims = np.concatenate([np.full(len(p[0]), p[1], dtype=np.float32) for p in parts])
+        unique, first = np.unique(ids, return_index=True)
+        return unique, sims[first]
+
+    def retrieve(self, tokens: tuple[str, ...], allowed: EntityFilter, limit: int) -> Candidates:
+        """The ``limit`` best-ranked names for a query name, by cheap weighted overlap.
+
+        A word repeated in the query ("Ahmad Ahmad") counts twice in the overlap but
+        once for the number of distinct words a candidate must share.
+        """
+        counted = Counter(retrieval_tokens(tokens))
+        if not counted:
+            return _EMPTY
+        words = sorted(counted)
+        weights = [self._weight(w) * counted[w] for w in words]
+        total = float(sum(weights))
+        found_ids: list[IntArray] = []
+        found_scores: list[FloatArray] = []
+        if len(words) >= 2 or sum(counted.values()) >= 2:
+            cand, overlap = self._shared(words, weights)
+            found_ids.append(cand)
+            found_scores.append(overlap / (total + self.name_weight[cand] - overlap))
+        for word, weight in zip(words, weights, strict=True):
+            ids, sims = self._union(word, self.single_off, self.single)
+            if len(ids):
+                overlap = sims * weight
+                found_ids.append(ids)
+                found_scores.append(overlap / (total + self.name_weight[ids] - overlap))
+        if not found_ids:
+            return _EMPTY
+        ids = np.concatenate(found_ids)
+        scores = np.concatenate(found_scores).astype(np.float32)
+        ok = allowed.mask(self, self.name_entity[ids])
+        ids, scores = ids[ok], scores[ok]
+        if len(ids) > limit:
+            top = np.argpartition(-scores, limit - 1)[:limit]
+            top = np.nonzero(scores >= scores[top].min())[0]
+            ids, scores = ids[top], scores[top]
+        order = np.lexsort((ids, -scores))[:limit]
+        return Candidates(ids[order], scores[order])
+
+    def _shared(self, words: list[str], weights: list[float]) -> tuple[IntArray, FloatArray]:
+        """Multi-word names sharing enough of the query's distinct words, and the overlap.
+
+        A name must share two words, or half of them for long queries. By pigeonhole it
+        then contains one of the ``len(words) - need + 1`` rarest words, so only those
+        posting lists are merged into the candidate set and the others are probed. When
+        the lists are long (common names), counting into one slot per listed name is
+        cheaper than merging.
+        """
+        unions = [self._union(w, self.multi_off, self.multi) for w in words]
+        need = min(len(words), max(2, math.ceil(len(words) / 2)))
+        if sum(len(ids) for ids, _ in unions) > DENSE_FROM:
+            hits = np.zeros(len(self.name_entity), dtype=np.int8)
+            dense = np.zeros(len(self.name_entity), dtype=np.float32)
+            for (ids, sims), weight in zip(unions, weights, strict=True):
+                hits[ids] += 1
+                dense[ids] += sims * weight
+            cand = np.flatnonzero(hits >= need).astype(np.int32)
+            return cand, dense[cand]
+        by_size = sorted(range(len(words)), key=lambda i: (len(unions[i][0]), i))
+        seeds = [unions[i][0] for i in by_size[: len(words) - need + 1]]
+        cand = np.unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
+        counts = np.zeros(len(cand), dtype=np.int8)
+        overlap = np.zeros(len(cand), dtype=np.float32)
+        for (ids, sims), weight in zip(unions, weights, strict=True):
+            if not len(ids) or not len(cand):
+                continue
+            pos = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+            hit = ids[pos] == cand
+            counts += hit
+            overlap += np.where(hit, sims[pos], 0.0) * weight
+        keep = counts >= need
+        return cand[keep], overlap[keep]
+
+    def _weight(self, token: str) -> float:
+        tid = self.vocab.get(token)
+        if tid is not None and tid < len(self.idf):
+            return float(self.idf[tid])
+        expanded = self.expand(token)
+        if expanded:
+            return float(self.idf[expanded[0][0]])
+        return float(self.idf.max()) if len(self.idf) else 1.0
+
+    def identifier_entities(self, value: str) -> list[int]:
+        iid = self.identifier_ids.get(value)
+        if iid is None:
+            return []
+        start, end = self.ident_entities_off[iid], self.ident_entities_off[iid + 1]
+        return [int(e) for e in self.ident_entities[start:end]]
+
+    def name_form(self, nid: int) -> NameForm:
+        toks = self.name_toks[self.name_tok_off[nid] : self.name_tok_off[nid + 1]]
+        return NameForm(
+            original=self.name_text[nid],
+            tokens=tuple(self.tokens[int(t)] for t in toks),
+            weak=bool(self.name_weak[nid]),
+        )
+
+    def entity_name_ids(self, eid: int) -> range:
+        return range(int(self.ent_name_off[eid]), int(self.ent_name_off[eid + 1]))
+
+    def schema(self, eid: int) -> Schema:
+        return SCHEMAS[int(self.ent_schema[eid])]
+
+    def birth_dates(self, eid: int) -> tuple[str, ...]:
+        codes = self.dob[self.dob_off[eid] : self.dob_off[eid + 1]]
+        return tuple(_date_text(int(c)) for c in codes)
+
+    def entity_countries(self, eid: int) -> frozenset[str]:
+        codes = self.country[self.country_off[eid] : self.country_off[eid + 1]]
+        return frozenset(self.country_codes[int(c)] for c in codes)
+
+    def gender(self, eid: int) -> str | None:
+        return GENDERS[int(self.ent_gender[eid])]
+
+    def entity_identifiers(self, eid: int) -> frozenset[str]:
+        ids = self.ident[self.ident_off[eid] : self.ident_off[eid + 1]]
+        return frozenset(self.identifier_values[int(i)] for i in ids)
+
+    def entity_id(self, dataset: str, key: str) -> int | None:
+        ds = self.dataset_ids.get(dataset)
+        return None if ds is None else self.lookup.get(ds, {}).get(key)
+
+    def entity(self, eid: int) -> Entity:
+        block: list[Entity] = pickle.loads(zlib.decompress(self.blocks[eid // BLOCK_SIZE]))  # noqa: S301
+        return block[eid % BLOCK_SIZE]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFilter:
+    """Which entities a search may return: schemas, datasets and topics (None: any)."""
+
+    schemas: frozenset[Schema]
+    datasets: frozenset[str] | None = None
+    topics: frozenset[str] | None = None
+
+    def mask(self, index: Index, eids: IntArray) -> npt.NDArray[np.bool_]:
+        lut = np.array([s in self.schemas for s in SCHEMAS], dtype=bool)
+        ok = lut[index.ent_schema[eids]]
+        if self.datasets is not None:
+            wanted = [index.dataset_ids[d] for d in self.datasets if d in index.dataset_ids]
+            ok &= np.isin(index.ent_dataset[eids], np.array(wanted, dtype=np.int16))
+        if self.topics is not None:
+            bits = 0
+            for topic in self.topics:
+                bit = index.topic_bits.get(topic)
+                if bit is not None and bit < 63:
+                    bits |= 1 << bit
+            ok &= (index.ent_topics[eids] & np.int64(bits)) != 0
+        return ok
+
+    def allows(self, index: Index, eid: int) -> bool:
+        return bool(self.mask(index, np.array([eid], dtype=np.int32))[0])

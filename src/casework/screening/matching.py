@@ -1,0 +1,40 @@
+"""The in-process matcher, built from the current list versions and rebuilt when one
+changes. Each process holds its own; a new list version reaches it on the next search."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.models import WatchlistDataset
+from casework.screening.engine import Matcher
+from casework.screening.service import current_entities
+
+
+def current_versions(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(WatchlistDataset.name, WatchlistDataset.current_version).where(
+            WatchlistDataset.current_version.is_not(None)
+        )
+    )
+    return {name: version for name, version in rows if version is not None}
+
+
+class MatcherHolder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._matcher: Matcher | None = None
+        self._versions: dict[str, int] = {}
+
+    def get(self, session: Session) -> tuple[Matcher, dict[str, int]]:
+        versions = current_versions(session)
+        matcher = self._matcher
+        if matcher is not None and versions == self._versions:
+            return matcher, versions
+        with self._lock:
+            if self._matcher is None or versions != self._versions:
+                self._matcher = Matcher.build(current_entities(session))
+                self._versions = versions
+            return self._matcher, self._versions

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from casework.screening.entity import Entity, Schema
+from casework.validation import country_alpha3, partial_date
+
+Country = Annotated[str, AfterValidator(country_alpha3)]
+PartialDate = Annotated[str, AfterValidator(partial_date)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Subject(BaseModel):
+    """Who or what to look for."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Text
+    aliases: list[Text] = Field(default_factory=list, max_length=20)
+    birth_date: PartialDate | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY")
+    countries: list[Country] = Field(default_factory=list, max_length=10)
+    gender: str | None = Field(default=None, pattern="^(male|female)$")
+    identifiers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class ScreeningRequest(Subject):
+    schema_: Schema | None = Field(
+        default=None,
+        alias="schema",
+        description="Person, Company, Organization, ...; any if absent",
+    )
+    datasets: list[Annotated[str, Field(max_length=63)]] | None = Field(default=None, max_length=50)
+    topics: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=20)
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class MatchOut(BaseModel):
+    entity_id: str
+    datasets: list[str]
+    schema_: str = Field(alias="schema")
+    caption: str
+    names: list[str]
+    score: float
+    match: bool
+    explanation: dict[str, Any]
+    topics: list[str]
+    programs: list[str]
+    birth_dates: list[str]
+    countries: list[str]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class ScreeningResult(BaseModel):
+    matches: list[MatchOut]
+    dataset_versions: dict[str, int]
+    took_ms: float
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queries: list[ScreeningRequest] = Field(min_length=1, max_length=1000)
+
+
+class BatchResult(BaseModel):
+    results: list[ScreeningResult]
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_: Schema = Field(default=Schema.person, alias="schema")
+    a: Subject
+    b: Subject
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class CompareResult(BaseModel):
+    score: float
+    match: bool
+    explanation: dict[str, Any]
+
+
+class EntityOut(BaseModel):
+    entity_id: str
+    dataset: str
+    schema_: str = Field(alias="schema")
+    caption: str
+    entity: dict[str, Any]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    @classmethod
+    def of(cls, dataset: str, entity: Entity) -> EntityOut:
+        return cls(
+            entity_id=f"{dataset}:{entity.key}",
+            dataset=dataset,
+            schema_=entity.schema.value,
+            caption=entity.caption,
+            entity=entity.to_document(),
+        )

@@ -1,0 +1,340 @@
+"""Importing a list as a new version of its dataset, and reading datasets back.
+
+One import is one transaction: the new version, its entities and its differences to
+the previous version become visible together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from casework.errors import NotFound, ValidationFailed
+from casework.ids import new_id
+from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
+from casework.models.base import utcnow
+from casework.screening.entity import Entity, Skipped
+from casework.screening.formats import reader
+from casework.validation import slug
+
+BATCH = 1000
+MAX_SKIPS_KEPT = 200
+
+
+@dataclass
+class ImportReport:
+    dataset: str
+    version: int
+    format: str
+    files: list[dict[str, Any]]
+    entities: int = 0
+    names: int = 0
+    by_schema: Counter[str] = field(default_factory=Counter)
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skipped_records: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "version": self.version,
+            "format": self.format,
+            "files": self.files,
+            "entities": self.entities,
+            "names": self.names,
+            "by_schema": dict(sorted(self.by_schema.items())),
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "skipped_records": self.skipped_records,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def file_facts(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    facts = []
+    for path in paths:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        facts.append({"name": path.name, "size": path.stat().st_size, "sha256": digest.hexdigest()})
+    return facts
+
+
+def _dataset(session: Session, name: str, format_name: str) -> WatchlistDataset:
+    try:
+        slug(name)
+    except ValueError as exc:
+        raise ValidationFailed.on("dataset", str(exc)) from exc
+    dataset = session.scalar(
+        select(WatchlistDataset).where(WatchlistDataset.name == name).with_for_update()
+    )
+    if dataset is None:
+        dataset = WatchlistDataset(name=name, title=name, format=format_name)
+        session.add(dataset)
+        session.flush()
+    return dataset
+
+
+def import_dataset(
+    session: Session,
+    *,
+    name: str,
+    format_name: str,
+    paths: Sequence[Path],
+    on_entity: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Read ``paths`` as ``format_name`` into a new version of dataset ``name``.
+
+    Raises ImportFormatError (from the reader) on malformed input; the caller rolls back.
+    """
+    started = time.perf_counter()
+    read = reader(format_name)
+    dataset = _dataset(session, name, format_name)
+    number = (
+        session.scalar(
+            select(WatchlistVersion.number)
+            .where(WatchlistVersion.dataset_id == dataset.id)
+            .order_by(WatchlistVersion.number.desc())
+            .limit(1)
+        )
+        or 0
+    ) + 1
+    report = ImportReport(dataset=name, version=number, format=format_name, files=file_facts(paths))
+    current: dict[str, tuple[str, str]] = {
+        key: (row_id, content_hash)
+        for row_id, key, content_hash in session.execute(
+            select(WatchlistEntity.id, WatchlistEntity.key, WatchlistEntity.content_hash).where(
+                WatchlistEntity.dataset_id == dataset.id, WatchlistEntity.version_to.is_(None)
+            )
+        )
+    }
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    closing: list[str] = []
+
+    def flush_batches(final: bool = False) -> None:
+        if closing and (final or len(closing) >= BATCH):
+            session.execute(
+                update(WatchlistEntity)
+                .where(WatchlistEntity.id.in_(closing))
+                .values(version_to=number)
+            )
+            closing.clear()
+        if rows and (final or len(rows) >= BATCH):
+            session.execute(insert(WatchlistEntity), rows)
+            rows.clear()
+        if changes and (final or len(changes) >= BATCH):
+            session.execute(insert(WatchlistChange), changes)
+            changes.clear()
+
+    def change(key: str, kind: str, caption: str, before: str | None, after: str | None) -> None:
+        changes.append(
+            {
+                "id": new_id(),
+                "dataset_id": dataset.id,
+                "version": number,
+                "key": key,
+                "change": kind,
+                "caption": caption[:500],
+                "before_hash": before,
+                "after_hash": after,
+            }
+        )
+
+    for item in read(paths):
+        if isinstance(item, Skipped):
+            _skip(report, item.where, item.reason)
+            continue
+        if item.key in seen:
+            _skip(report, item.key, "the same id appears twice in this import")
+            continue
+        seen.add(item.key)
+        _count(report, item)
+        content_hash = item.content_hash()
+        previous = current.get(item.key)
+        if previous is not None and previous[1] == content_hash:
+            report.unchanged += 1
+        else:
+            if previous is None:
+                report.added += 1
+                change(item.key, "added", item.caption, None, content_hash)
+            else:
+                report.changed += 1
+                closing.append(previous[0])
+                change(item.key, "changed", item.caption, previous[1], content_hash)
+            rows.append(_entity_row(dataset.id, number, item, content_hash))
+        if on_entity is not None:
+            on_entity(report.entities)
+        flush_batches()
+
+    for key, (row_id, content_hash) in current.items():
+        if key not in seen:
+            report.removed += 1
+            closing.append(row_id)
+            change(key, "removed", key, content_hash, None)
+            flush_batches()
+    flush_batches(final=True)
+
+    session.execute(
+        update(WatchlistVersion)
+        .where(WatchlistVersion.dataset_id == dataset.id, WatchlistVersion.status == "current")
+        .values(status="superseded")
+    )
+    report.seconds = time.perf_counter() - started
+    session.add(
+        WatchlistVersion(
+            dataset_id=dataset.id,
+            number=number,
+            status="current",
+            finished_at=utcnow(),
+            files=report.files,
+            report=report.as_dict(),
+        )
+    )
+    dataset.format = format_name
+    dataset.current_version = number
+    session.flush()
+    return report
+
+
+def record_failure(
+    session: Session, *, name: str, format_name: str, paths: Sequence[Path], error: str
+) -> int:
+    """Keep a failed attempt on record (in its own transaction, after the rollback)."""
+    dataset = _dataset(session, name, format_name)
+    number = (
+        session.scalar(
+            select(WatchlistVersion.number)
+            .where(WatchlistVersion.dataset_id == dataset.id)
+            .order_by(WatchlistVersion.number.desc())
+            .limit(1)
+        )
+        or 0
+    ) + 1
+    session.add(
+        WatchlistVersion(
+            dataset_id=dataset.id,
+            number=number,
+            status="failed",
+            finished_at=utcnow(),
+            files=file_facts(paths),
+            error=error[:5000],
+        )
+    )
+    session.flush()
+    return number
+
+
+def _skip(report: ImportReport, where: str, reason: str) -> None:
+    report.skipped += 1
+    if len(report.skipped_records) < MAX_SKIPS_KEPT:
+        report.skipped_records.append({"where": where, "reason": reason})
+
+
+def _count(report: ImportReport, entity: Entity) -> None:
+    report.entities += 1
+    report.names += len(entity.names)
+    report.by_schema[entity.schema.value] += 1
+
+
+def _entity_row(dataset_id: str, number: int, entity: Entity, content_hash: str) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "dataset_id": dataset_id,
+        "key": entity.key,
+        "version_from": number,
+        "version_to": None,
+        "content_hash": content_hash,
+        "schema": entity.schema.value,
+        "caption": entity.caption[:500],
+        "document": entity.to_document(),
+    }
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    name: str
+    format: str
+    current_version: int | None
+    entities: int
+    versions: list[dict[str, Any]]
+
+
+def list_datasets(session: Session) -> list[DatasetSummary]:
+    summaries = []
+    for dataset in session.scalars(select(WatchlistDataset).order_by(WatchlistDataset.name)):
+        versions: list[dict[str, Any]] = [
+            {
+                "number": v.number,
+                "status": v.status,
+                "finished_at": v.finished_at,
+                "entities": v.report.get("entities"),
+                "added": v.report.get("added"),
+                "changed": v.report.get("changed"),
+                "removed": v.report.get("removed"),
+                "error": v.error,
+            }
+            for v in session.scalars(
+                select(WatchlistVersion)
+                .where(WatchlistVersion.dataset_id == dataset.id)
+                .order_by(WatchlistVersion.number)
+            )
+        ]
+        current = next((v for v in versions if v["status"] == "current"), None)
+        summaries.append(
+            DatasetSummary(
+                name=dataset.name,
+                format=dataset.format,
+                current_version=dataset.current_version,
+                entities=int(current["entities"] or 0) if current else 0,
+                versions=versions,
+            )
+        )
+    return summaries
+
+
+def current_entities(session: Session, *, dataset: str | None = None) -> list[tuple[str, Entity]]:
+    """(dataset name, entity) for every current entity, in a stable order."""
+    stmt = (
+        select(WatchlistDataset.name, WatchlistEntity.document)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
+        .where(WatchlistEntity.version_to.is_(None))
+        .order_by(WatchlistDataset.name, WatchlistEntity.key)
+    )
+    if dataset is not None:
+        stmt = stmt.where(WatchlistDataset.name == dataset)
+    return [(name, Entity.from_document(doc)) for name, doc in session.execute(stmt)]
+
+
+def get_dataset(session: Session, name: str) -> WatchlistDataset:
+    dataset = session.scalar(select(WatchlistDataset).where(WatchlistDataset.name == name))
+    if dataset is None:
+        raise NotFound(f"no dataset {name!r}")
+    return dataset
+
+
+def latest_files(session: Session, name: str) -> list[dict[str, Any]] | None:
+    """The files of the dataset's current version, to tell whether a download is new."""
+    files = session.scalar(
+        select(WatchlistVersion.files)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistVersion.dataset_id)
+        .where(WatchlistDataset.name == name, WatchlistVersion.status == "current")
+    )
+    return list(files) if files is not None else None

@@ -1,0 +1,86 @@
+"""The migrations build the schema the models describe, and walk down and up again."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, text
+
+from casework.migrations import alembic_config, upgrade
+from casework.models import Base
+from tests.conftest import BACKEND, PG_ADMIN_URL
+
+
+@pytest.fixture
+def scratch_engine(tmp_path) -> Iterator[Engine]:
+    """An empty database of the backend under test."""
+    if BACKEND == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+        yield engine
+        engine.dispose()
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"casework_mig_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(admin.url.set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run(engine: Engine, verb: str, revision: str) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, verb)(config, revision)
+
+
+def test_schema_matches_models(scratch_engine: Engine):
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_to_base_and_up_again(scratch_engine: Engine):
+    upgrade(scratch_engine)
+    _run(scratch_engine, "downgrade", "base")
+    upgrade(scratch_engine)
+
+
+def test_existing_builtin_roles_gain_screening_permission(scratch_engine: Engine):
+    _run(scratch_engine, "upgrade", "0001")
+    with scratch_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO tenants (id, slug, name, default_currency, settings, "
+                "created_at) VALUES ('t1', 't1', 'T', 'EUR', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO roles (id, tenant_id, slug, name, permissions, is_builtin, "
+                "created_at, updated_at) VALUES ('r1', 't1', 'viewer', 'Viewer', "
+                "'[\"case.read\"]', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "('r2', 't1', 'custom', 'Custom', '[\"case.read\"]', false, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT slug, permissions FROM roles")).all())
+    as_lists = {
+        k: v if isinstance(v, list) else __import__("json").loads(v) for k, v in rows.items()
+    }
+    assert as_lists == {"viewer": ["case.read", "screening.run"], "custom": ["case.read"]}
