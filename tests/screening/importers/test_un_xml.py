@@ -386,14 +386,6 @@ def test_written_entities(tmp_path: Path) -> None:
     assert no_reference.listed_on is None
 
 
-def test_legal_forms() -> None:
-    assert un_xml.has_legal_form("LOGARCHEO S.A.")
-    assert un_xml.has_legal_form("FIRST EAST EXPORT BANK, P.L.C.")
-    assert un_xml.has_legal_form("Kingly Won International Co., Ltd")
-    assert not un_xml.has_legal_form("ANSAR AL-SHARIA BRIGADE")
-    assert not un_xml.has_legal_form("CONGOMET TRADING HOUSE")
-
-
 def test_records_without_name_or_reference_are_skipped(tmp_path: Path) -> None:
     body = _list(
         individuals="""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.legal_forms import has_legal_form
 
 ROOT = "export"
 RECORD = "sanctionEntity"
@@ -48,27 +49,10 @@ _BIRTH_PLACE_PARTS = ("place", "city", "region", "countryDescription")
 _UNKNOWN_COUNTRY = {"00", "UNKNOWN"}
 _LONGEST_YEAR_RANGE = 20
 
-_LEGAL_FORM = re.compile(
-    r"(?<!\w)(?:"
-    r"l\.?l\.?c\.?|ltd\.?|limited|inc\.?|incorporated|corp\.?|corporation|plc|llp|"
-    r"gmbh|s\.?a\.?r\.?l\.?|s\.?p\.?a\.?|s\.a\.?|b\.v\.?|n\.v\.?|co\.|company|"
-    r"p?jsc|[oc]jsc|ooo|oao|zao|pao|fze|fzco|sdn\.? bhd\.?|pte\.?|pty\.?|"
-    r"joint[- ]stock|limited liability|"
-    # Russian legal forms as lists print them, in Cyrillic.
-    r"ооо|оао|зао|пао|ао|"  # noqa: RUF001
-    r"общество с ограниченной ответственностью|акционерное общество"  # noqa: RUF001
-    r")(?!\w)",
-    re.IGNORECASE,
-)
 _STATED_LEGAL_FORM = re.compile(
     r"(?:type of entity|legal form)\s*:\s*([^\n;]+)",
     re.IGNORECASE,
 )
-
-
-def has_legal_form(texts: Iterable[str]) -> bool:
-    """True when a name or a stated entity type carries a company's legal form."""
-    return any(_LEGAL_FORM.search(text) for text in texts)
 
 
 def read(paths: Sequence[Path]) -> Iterator[Entity | Skipped]:

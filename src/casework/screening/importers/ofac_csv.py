@@ -62,6 +62,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.legal_forms import has_legal_form
 
 T = TypeVar("T")
 
@@ -104,15 +105,6 @@ _CP1252 = {
 _SCHEMAS = {"individual": Schema.person, "vessel": Schema.vessel, "aircraft": Schema.aircraft}
 _ALT_KINDS = {"aka": NameKind.aka, "fka": NameKind.fka, "nka": NameKind.aka}
 
-_LEGAL_FORM_WORDS = (
-    "LTD LIMITED LLC LLP LP PLC INC INCORPORATED CORP CORPORATION CO COMPANY CIA SA "
-    "SAS SARL SRL SAC SAPI CV RL LTDA LDA EIRL GMBH AG KG OHG BV NV AB OY ASA APS KFT "
-    "DOO JSC OJSC CJSC PJSC PAO OAO ZAO AO OOO TOO FZE FZCO FZC PTE PVT BHD TBK"
-)
-_LEGAL_FORMS = frozenset(_LEGAL_FORM_WORDS.split())
-# Forms that are also ordinary words or name parts count only when written with dots.
-_DOTTED_LEGAL_FORMS = frozenset({"AS", "SC", "SL", "SPA"})
-_NAME_TOKENS = re.compile(r"[\s,()]+")
 
 _MONTHS = {
     month: number
@@ -453,7 +445,7 @@ def _entity(
 
     if schema == Schema.legal_entity and (
         facts.company
-        or any(_has_legal_form(n.value) for n in names.items if n.kind != NameKind.weak)
+        or any(has_legal_form([n.value]) for n in names.items if n.kind != NameKind.weak)
     ):
         schema = Schema.company
 
@@ -581,17 +573,6 @@ def _name(value: str, kind: NameKind, person: bool) -> Name:
         middle_name=" ".join(parts[1:]) or None,
         last_name=last or None,
     )
-
-
-def _has_legal_form(name: str) -> bool:
-    for token in _NAME_TOKENS.split(name.upper()):
-        written = token.strip(".;:&")
-        bare = written.replace(".", "")
-        if not bare.isalpha():
-            continue
-        if bare in _LEGAL_FORMS or (bare in _DOTTED_LEGAL_FORMS and "." in token):
-            return True
-    return False
 
 
 def _programs(cell: str | None) -> list[str]:

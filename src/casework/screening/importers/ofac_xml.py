@@ -62,10 +62,10 @@ from casework.screening.entity import (
 from casework.screening.importers.un_xml import (
     add_identifier,
     clean,
-    has_legal_form,
     local_name,
     stream,
 )
+from casework.screening.legal_forms import has_legal_form
 
 ROOT = "Sanctions"
 _PERSONAL_ORDER = {
@@ -332,7 +332,7 @@ def _schema(subtype: str, party_type: str, primary: str) -> Schema:
     if kind == "individual":
         return Schema.person
     if kind == "entity":
-        return Schema.company if has_legal_form(primary) else Schema.organization
+        return Schema.company if has_legal_form([primary]) else Schema.organization
     return Schema.legal_entity
 
 

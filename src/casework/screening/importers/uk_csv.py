@@ -31,7 +31,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.eu_xml import has_legal_form
+from casework.screening.legal_forms import has_legal_form
 
 REQUIRED_COLUMNS = ("Name 6", "Group ID", "Group Type")
 ENCODINGS = ("utf-8-sig", "cp1252")

@@ -49,6 +49,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.legal_forms import has_legal_form
 
 ROOT = "CONSOLIDATED_LIST"
 _RECORDS = {("INDIVIDUALS", "INDIVIDUAL"), ("ENTITIES", "ENTITY")}
@@ -106,18 +107,6 @@ def stream(path: Path, root: str) -> Iterator[tuple[str, ET.Element, list[str]]]
         except ET.ParseError as exc:
             line = exc.position[0] if getattr(exc, "position", None) else 0
             raise ImportFormatError(str(path), f"line {line}", str(exc)) from None
-
-
-_LEGAL_FORM = re.compile(
-    r"\b(?:LTDA?|LIMITED|LLC|LLP|PLC|INC|INCORPORATED|CORP|CORPORATION|CO|COMPANY|COMPANIES"
-    r"|COMPAGNIE|GMBH|AG|AKTIENGESELLSCHAFT|SA|SAS|SARL|SRL|SPA|ANONIMA|ANONYME|NV|BV|KG|PTE"
-    r"|PTY|JSC|OJSC|CJSC|PJSC|OAO|ZAO|PAO|OOO|JV|ANSTALT|FZE|FZCO|FZC|DMCC|BHD)\b"
-)
-
-
-def has_legal_form(name: str) -> bool:
-    """Whether a name carries a company's legal form ("Ltd", "S.A.", "Co.", "LLC", ...)."""
-    return _LEGAL_FORM.search(name.upper().replace(".", "")) is not None
 
 
 # ------------------------------------------------------------------------------- UN records
@@ -227,7 +216,7 @@ def _record(element: ET.Element, tag: str, position: str, path: str) -> Entity |
         name = _first(fields, "FIRST_NAME")
         if not name:
             return Skipped(where, "no name (FIRST_NAME is empty)")
-        schema = Schema.company if has_legal_form(name) else Schema.organization
+        schema = Schema.company if has_legal_form([name]) else Schema.organization
         entity = Entity(key=f"un-{ref}", schema=schema, names=[Name(name)])
     original = _first(fields, "NAME_ORIGINAL_SCRIPT")
     if original:
