@@ -16,8 +16,8 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers import ofac_csv
-from casework.screening.importers.ofac_csv import parse_remarks, read
+from casework.screening.importers.ofac_csv import read
+from casework.screening.importers.ofac_remarks import Remarks, parse_remarks
 
 SDN_FILES = ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv")
 CONS_FILES = ("cons_prim.csv", "cons_alt.csv", "cons_add.csv", "cons_comments.csv")
@@ -343,8 +343,8 @@ def test_remarks_notes_known_and_unknown() -> None:
 
 
 def test_remarks_empty() -> None:
-    assert parse_remarks(None) == ofac_csv.Remarks()
-    assert parse_remarks("  ;  ; ") == ofac_csv.Remarks()
+    assert parse_remarks(None) == Remarks()
+    assert parse_remarks("  ;  ; ") == Remarks()
 
 
 # --- small files ------------------------------------------------------------------------
