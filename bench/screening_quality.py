@@ -3,7 +3,8 @@
 Positives are listed names changed the way customers' records differ from lists: typos,
 transposed letters, dropped middle names, reordered parts, "SURNAME, Given" forms,
 transliteration variants (spelling rules, and whole names written in Cyrillic), changed
-legal forms for companies, and short one-token names. Some carry the listed date of birth,
+legal forms for companies, and short one-token names; a quarter get two different changes
+("two changes"). Some carry the listed date of birth,
 a country, the gender or an identifier, as a KYC record would. Negatives are people on no
 list, from ../shared/data/screening-eval/. A positive is found when its entity scores at or
 above the threshold; a negative raises a false alert when any entity does.
@@ -47,6 +48,7 @@ WATCHLISTS = SHARED / "watchlists"
 NEGATIVES = SHARED / "screening-eval" / "negatives_synthetic_people.csv"
 BASELINE_THRESHOLD = 0.85
 NOMENKLATURA_THRESHOLD = 0.70
+DOUBLE_SHARE = 0.25  # positives that get a second, different change on top of the first
 QUERY_SCHEMA = {s: s for s in Schema} | {Schema.legal_entity: Schema.company}
 
 
@@ -192,6 +194,10 @@ def positives(entries: list[tuple[str, Entity]], count: int, rng: random.Random)
         found = perturb(entity, name.value, rng)
         if found is None:
             continue
+        if rng.random() < DOUBLE_SHARE and found[0].isascii():
+            again = perturb(entity, found[0], rng)
+            if again is not None and again[1] != found[1]:
+                found = again[0], "two changes"
         countries = entity.nationalities + entity.countries
         dob = entity.birth_dates and rng.random() < 0.5
         ids = entity.identifiers and rng.random() < 0.05

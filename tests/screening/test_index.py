@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
+from casework.screening.engine import EntityFilter
 from casework.screening.entity import Entity, Identifier, Name, NameKind, Schema
-from casework.screening.index import EntityFilter, Index, IndexBuilder, retrieval_tokens
-from casework.screening.normalize import compound_variants, normalize_name
+from casework.screening.index import Index, IndexBuilder
+from casework.screening.normalize import compound_variants, normalize_name, retrieval_tokens
 
 ANY = EntityFilter(schemas=frozenset(Schema))
 
@@ -44,7 +47,7 @@ def found(
     index: Index, text: str, schema: Schema | None = None, allowed: EntityFilter = ANY
 ) -> list[str]:
     tokens = normalize_name(text, schema).tokens
-    result = index.retrieve(tokens, allowed, 20)
+    result = index.retrieve(tokens, partial(allowed.mask, index), 20)
     return [index.keys[int(index.name_entity[n])] for n in result.names]
 
 
@@ -83,11 +86,11 @@ def test_one_word_names_are_retrieved_by_any_word_of_the_query(index: Index) -> 
 def test_compound_spellings_are_found_through_their_variants(index: Index) -> None:
     assert "qahtani" in found(index, "Abdulrahman Qahtani")
     tokens = normalize_name("Abdul Rahman Qahtani", Schema.person).tokens
-    assert index.retrieve(tokens, ANY, 20).names.size == 0
+    assert index.retrieve(tokens, partial(ANY.mask, index), 20).names.size == 0
     keys = {
         index.keys[int(index.name_entity[n])]
         for variant in compound_variants(tokens)
-        for n in index.retrieve(variant, ANY, 20).names
+        for n in index.retrieve(variant, partial(ANY.mask, index), 20).names
     }
     assert keys == {"qahtani"}
 
@@ -119,8 +122,10 @@ def test_identifiers_are_indexed_normalised(index: Index) -> None:
 def test_entity_details_round_trip(index: Index) -> None:
     eid = index.entity_id("test", "kim")
     assert eid is not None
-    assert index.gender(eid) == "male"
-    assert index.entity_identifiers(eid) == frozenset({"745310010"})
+    record = index.record(eid, index.entity_name_ids(eid))
+    assert record.gender == "male"
+    assert record.identifiers == frozenset({"745310010"})
+    assert [n.tokens for n in record.names] == [("jong", "un", "kim")]
     assert index.entity(eid).caption == "KIM, Jong Un"
     assert index.entity_id("test", "nobody") is None
     assert index.entity_id("nowhere", "kim") is None

@@ -98,6 +98,8 @@ def test_ranks_are_only_titles_for_people() -> None:
         ("Global Age Limietd", ("global", "age"), ("ltd",)),
         ("Joit Stock Company Miskhor", ("miskhor",), ("jsc",)),
         ("Company Limited", ("company",), ("ltd",)),
+        ("Compass Limited", ("compass",), ("ltd",)),
+        ("Croporacion Daimex S.A.", ("daimex",), ("corp", "sa")),
     ],
 )
 def test_legal_forms_are_set_aside(

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
+
+import numpy as np
 
 from casework.screening.countries import to_alpha3
 from casework.screening.entity import Entity, Schema
-from casework.screening.index import EntityFilter, Index, IndexBuilder
+from casework.screening.index import SCHEMAS, BoolArray, Index, IndexBuilder, IntArray
 from casework.screening.normalize import (
     NameForm,
     compound_variants,
@@ -28,6 +31,7 @@ from casework.screening.score import Record, compatible_schemas, score_records
 
 DEFAULT_THRESHOLD = 0.7
 NAMES_PER_QUERY_NAME = 48
+NAMES_PER_VARIANT = 16  # for the other cuts of a compound name, which rarely add much
 
 
 @dataclass
@@ -51,6 +55,33 @@ class Match:
     explanation: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class EntityFilter:
+    """Which entities a search may return: schemas, datasets and topics (None: any)."""
+
+    schemas: frozenset[Schema]
+    datasets: frozenset[str] | None = None
+    topics: frozenset[str] | None = None
+
+    def mask(self, index: Index, eids: IntArray) -> BoolArray:
+        lut = np.array([s in self.schemas for s in SCHEMAS], dtype=bool)
+        ok = lut[index.ent_schema[eids]]
+        if self.datasets is not None:
+            wanted = [index.dataset_ids[d] for d in self.datasets if d in index.dataset_ids]
+            ok &= np.isin(index.ent_dataset[eids], np.array(wanted, dtype=np.int16))
+        if self.topics is not None:
+            bits = 0
+            for topic in self.topics:
+                bit = index.topic_bits.get(topic)
+                if bit is not None and bit < 63:
+                    bits |= 1 << bit
+            ok &= (index.ent_topics[eids] & np.int64(bits)) != 0
+        return ok
+
+    def allows(self, index: Index, eid: int) -> bool:
+        return bool(self.mask(index, np.array([eid], dtype=np.int32))[0])
+
+
 def query_record(query: Query) -> Record:
     """A query normalised exactly as listed entities are."""
     names: dict[tuple[str, ...], NameForm] = {}
@@ -58,7 +89,7 @@ def query_record(query: Query) -> Record:
         form = normalize_name(value, query.schema)
         if form.tokens:
             names.setdefault(form.tokens, form)
-    countries = {to_alpha3(c) for c in query.countries}
+    countries = {to_alpha3(c) or (c.upper() if len(c) == 3 else None) for c in query.countries}
     identifiers = {normalize_identifier(i) for i in query.identifiers}
     return Record(
         schema=query.schema,
@@ -95,17 +126,6 @@ class Matcher:
         eid = self.index.entity_id(dataset, key)
         return None if eid is None else self.index.entity(eid)
 
-    def _record(self, eid: int, name_ids: Iterable[int]) -> Record:
-        index = self.index
-        return Record(
-            schema=index.schema(eid),
-            names=[index.name_form(nid) for nid in name_ids],
-            birth_dates=index.birth_dates(eid),
-            countries=index.entity_countries(eid),
-            gender=index.gender(eid),
-            identifiers=index.entity_identifiers(eid),
-        )
-
     def search(
         self,
         query: Query,
@@ -128,8 +148,12 @@ class Matcher:
         index = self.index
         wanted: dict[int, set[int]] = {}
         for form in record.names:
-            for tokens in [form.tokens, *compound_variants(form.tokens)]:
-                found = index.retrieve(tokens, allowed, NAMES_PER_QUERY_NAME)
+            searches = [(form.tokens, NAMES_PER_QUERY_NAME)]
+            for variant in compound_variants(form.tokens):
+                if all(t in form.tokens or t in index.vocab for t in variant):
+                    searches.append((variant, NAMES_PER_VARIANT))
+            for tokens, limit_names in searches:
+                found = index.retrieve(tokens, partial(allowed.mask, index), limit_names)
                 for nid in found.names.tolist():
                     wanted.setdefault(int(index.name_entity[nid]), set()).add(nid)
         for value in sorted(record.identifiers):
@@ -138,7 +162,7 @@ class Matcher:
                     wanted[eid] = set(index.entity_name_ids(eid))
         matches: list[Match] = []
         for eid, name_ids in wanted.items():
-            score, explanation = score_records(record, self._record(eid, sorted(name_ids)))
+            score, explanation = score_records(record, index.record(eid, sorted(name_ids)))
             if score >= threshold:
                 matches.append(
                     Match(
@@ -160,7 +184,7 @@ class Matcher:
         eid = self.index.entity_id(dataset, key)
         if eid is None:
             return None
-        record = self._record(eid, self.index.entity_name_ids(eid))
+        record = self.index.record(eid, self.index.entity_name_ids(eid))
         score, explanation = score_records(query_record(query), record)
         return Match(
             entity_key=key, dataset=dataset, score=round(score, 4), explanation=explanation

@@ -27,47 +27,42 @@ import pickle
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
-from casework.screening.entity import Entity, NameKind, Schema
+from casework.screening.entity import Entity, Schema
 from casework.screening.normalize import (
     NameForm,
+    deletions,
+    entity_names,
+    fold,
     has_vowel,
     memo,
     normalize_identifier,
-    normalize_name,
     phonetic_key,
+    retrieval_tokens,
     skeleton,
-    token_weight,
 )
-from casework.screening.score import token_sim
+from casework.screening.score import Record, date_code, date_text, token_sim
 
 IntArray = npt.NDArray[np.int32]
 OffsetArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 AnyArray = npt.NDArray[Any]
+BoolArray = npt.NDArray[np.bool_]
+Allowed = Callable[[IntArray], BoolArray]  # which of these entities a search may return
 
-RETRIEVAL_WEIGHT = 0.5  # tokens lighter than this (particles, initials) are not looked up
 BLOCK_SIZE = 32
+LONG = 6  # folded tokens from this length are also looked up two edits away
 DENSE_FROM = 40_000  # total posting length from which retrieval counts in a dense array
 SCHEMAS = list(Schema)
 GENDERS = [None, "male", "female"]
-
-
-def retrieval_tokens(tokens: Iterable[str]) -> list[str]:
-    """The tokens worth looking up; all of them if none is."""
-    tokens = list(tokens)
-    strong = [tok for tok in tokens if token_weight(tok) >= RETRIEVAL_WEIGHT]
-    return strong or tokens
-
-
-def deletions(token: str) -> set[str]:
-    return {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
 class Texts:
@@ -94,26 +89,13 @@ class Texts:
         return self._data[start : self._ends[i]].decode()
 
 
-def entity_names(entity: Entity) -> list[NameForm]:
-    """The entity's names, normalised for its schema, without empty or repeated ones."""
-    forms: dict[tuple[str, ...], NameForm] = {}
-    for name in entity.names:
-        form = normalize_name(
-            name.value,
-            entity.schema,
-            first_name=name.first_name,
-            middle_name=name.middle_name,
-            last_name=name.last_name,
-            weak=name.kind == NameKind.weak,
-        )
-        if form.tokens and (form.tokens not in forms or forms[form.tokens].weak):
-            forms[form.tokens] = form
-    return list(forms.values())
+def _frozen(values: array[int], dtype: type) -> AnyArray:
+    return np.frombuffer(values, dtype=dtype).copy()
 
 
 def _csr(offsets: array[int], values: array[int], dtype: type) -> tuple[OffsetArray, AnyArray]:
     """Compressed rows: row i is values[offsets[i]:offsets[i + 1]]."""
-    return np.frombuffer(offsets, dtype=np.int64).copy(), np.frombuffer(values, dtype=dtype).copy()
+    return _frozen(offsets, np.int64), _frozen(values, dtype)
 
 
 class IndexBuilder:
@@ -183,7 +165,7 @@ class IndexBuilder:
         self.ent_topics.append(bits)
         self.ent_gender.append(GENDERS.index(entity.gender if entity.gender in GENDERS else None))
         for date in sorted(set(entity.birth_dates)):
-            day = _date_code(date)
+            day = date_code(date)
             if day:
                 self.dob.append(day)
         self.dob_off.append(len(self.dob))
@@ -212,31 +194,29 @@ class IndexBuilder:
         return Index(self)
 
 
-def _date_code(value: str) -> int:
-    parts = value.strip()[:10].split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else 0
-        day = int(parts[2]) if len(parts) > 2 else 0
-    except ValueError:
-        return 0
-    return year * 10000 + month * 100 + day if 1000 <= year <= 2999 else 0
+class TokenMap:
+    """Strings (spelling variants, keys) to the listed tokens that have them.
 
+    Stored as two sorted arrays, string hashes and token ids, instead of a dict: a
+    large vocabulary has millions of deletion variants, and a dict entry with its
+    string and tuple costs some 150 bytes where this costs 12. A hash collision only
+    adds a candidate token, which the similarity check then drops.
+    """
 
-def _date_text(code: int) -> str:
-    year, month, day = code // 10000, code // 100 % 100, code % 100
-    if not month:
-        return f"{year:04d}"
-    if not day:
-        return f"{year:04d}-{month:02d}"
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        keys, ids = array("q"), array("i")
+        for key, tid in pairs:
+            keys.append(hash(key))
+            ids.append(tid)
+        hashes, tokens = _frozen(keys, np.int64), _frozen(ids, np.int32)
+        order = np.lexsort((tokens, hashes))
+        self._hashes, self._tokens = hashes[order], tokens[order]
 
-
-def _group(keys: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
-    grouped: dict[str, list[int]] = defaultdict(list)
-    for key, tid in keys:
-        grouped[key].append(tid)
-    return {key: tuple(sorted(set(tids))) for key, tids in grouped.items()}
+    def get(self, *keys: str) -> set[int]:
+        wanted = np.array([hash(k) for k in keys], dtype=np.int64)
+        starts = np.searchsorted(self._hashes, wanted, "left")
+        ends = np.searchsorted(self._hashes, wanted, "right")
+        return {int(t) for a, b in zip(starts, ends, strict=True) for t in self._tokens[a:b]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,29 +243,25 @@ class Index:
         self.identifier_values = Texts()
         for value in b.identifiers:
             self.identifier_values.append(value)
-        self.identifier_ids = b.identifiers
         self.keys = b.keys
         self.lookup = dict(b.lookup)
         self.name_text = b.name_text
         self.blocks = b.blocks
-        self.name_entity = np.frombuffer(b.name_entity, dtype=np.int32).copy()
-        self.name_weak = np.frombuffer(b.name_weak, dtype=np.int8).copy()
+        self.name_entity = _frozen(b.name_entity, np.int32)
+        self.name_weak = _frozen(b.name_weak, np.int8)
         self.name_tok_off, self.name_toks = _csr(b.name_tok_off, b.name_toks, np.int32)
-        self.ent_name_off = np.frombuffer(b.ent_name_off, dtype=np.int64).copy()
-        self.ent_schema = np.frombuffer(b.ent_schema, dtype=np.int8).copy()
-        self.ent_dataset = np.frombuffer(b.ent_dataset, dtype=np.int16).copy()
-        self.ent_topics = np.frombuffer(b.ent_topics, dtype=np.int64).copy()
-        self.ent_gender = np.frombuffer(b.ent_gender, dtype=np.int8).copy()
+        self.ent_name_off = _frozen(b.ent_name_off, np.int64)
+        self.ent_schema = _frozen(b.ent_schema, np.int8)
+        self.ent_dataset = _frozen(b.ent_dataset, np.int16)
+        self.ent_topics = _frozen(b.ent_topics, np.int64)
+        self.ent_gender = _frozen(b.ent_gender, np.int8)
         self.dob_off, self.dob = _csr(b.dob_off, b.dob, np.int32)
         self.country_off, self.country = _csr(b.country_off, b.country, np.int16)
         self.ident_off, self.ident = _csr(b.ident_off, b.ident, np.int32)
-        owners = np.repeat(np.arange(len(self.ent_schema), dtype=np.int32), np.diff(self.ident_off))
-        order = np.argsort(self.ident, kind="stable")
-        self.ident_entities = owners[order]
-        self.ident_entities_off = np.zeros(len(self.identifier_values) + 1, dtype=np.int64)
-        np.cumsum(
-            np.bincount(self.ident, minlength=len(self.identifier_values)),
-            out=self.ident_entities_off[1:],
+        owners = np.repeat(np.arange(len(self.ent_schema)), np.diff(self.ident_off))
+        self.identified = TokenMap(
+            (self.identifier_values[int(i)], int(e))
+            for i, e in zip(self.ident, owners, strict=True)
         )
 
         n_names, n_tokens = len(self.name_entity), len(self.tokens)
@@ -303,13 +279,20 @@ class Index:
         del per_name, single, df
 
         indexed = np.nonzero(np.bincount(post_token, minlength=n_tokens))[0]
-        words = [self.tokens[int(t)] for t in indexed]
-        ids = [int(t) for t in indexed]
-        self.phonetic = _group((phonetic_key(w), t) for w, t in zip(words, ids, strict=True))
-        self.skeletons = _group((skeleton(w), t) for w, t in zip(words, ids, strict=True))
-        self.deleted = _group(
-            (d, t) for w, t in zip(words, ids, strict=True) if len(w) >= 4 for d in deletions(w)
+        words = [(self.tokens[int(t)], int(t)) for t in indexed]
+        self.phonetic = TokenMap((phonetic_key(w), t) for w, t in words)
+        self.skeletons = TokenMap((skeleton(w), t) for w, t in words)
+        self.forms = TokenMap((f, t) for w, t in words for f in {w, fold(w)})
+        self.deleted = TokenMap(
+            (d, t) for w, t in words for f in {w, fold(w)} if len(f) >= 4 for d in deletions(f)
         )
+        ends: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for w, t in words:
+            f = fold(w)
+            if len(f) >= LONG:
+                ends[f"<{f[:3]}"].append((f, t))
+                ends[f">{f[-3:]}"].append((f, t))
+        self.ends = {key: ([f for f, _ in v], [t for _, t in v]) for key, v in ends.items()}
         self.expand = memo(100_000)(self._expand)
 
     def _postings(self, tokens: IntArray, names: IntArray) -> tuple[OffsetArray, IntArray]:
@@ -323,24 +306,31 @@ class Index:
         return len(self.keys)
 
     def _expand(self, token: str) -> tuple[tuple[int, float], ...]:
-        """Listed tokens this query token may stand for, with their similarity."""
-        found: set[int] = set()
-        exact = self.vocab.get(token)
-        if exact is not None:
-            found.add(exact)
-        found.update(self.phonetic.get(phonetic_key(token), ()))
-        if len(token) >= 3:
-            found.update(self.deleted.get(token, ()))
-            for variant in deletions(token):
-                tid = self.vocab.get(variant)
-                if tid is not None:
-                    found.add(tid)
-                found.update(self.deleted.get(variant, ()))
+        """Listed tokens this query token may stand for, with their similarity.
+
+        Looked up: the same spelling, one edit away (deletion variants of the token and
+        of its folded spelling), the same phonetic key, the same consonants for vowelless
+        tokens, and, for long tokens, two edits away among listed tokens that begin or
+        end with the same three letters.
+        """
+        forms = {token, fold(token)}
+        variants = {v for f in forms if len(f) >= 3 for v in deletions(f)}
+        found = self.phonetic.get(phonetic_key(token))
+        found |= self.forms.get(*forms, *variants)
+        found |= self.deleted.get(*forms, *variants)
+        folded = fold(token)
+        if len(folded) >= LONG:
+            for key in (f"<{folded[:3]}", f">{folded[-3:]}"):
+                spellings, ids = self.ends.get(key, ((), ()))
+                near = process.extract(
+                    folded, spellings, scorer=OSA.distance, score_cutoff=2, limit=None
+                )
+                found.update(ids[i] for _, _, i in near)
         key = skeleton(token)
         if len(key) >= 2:
             vowelless = not has_vowel(token)
             found.update(
-                t for t in self.skeletons.get(key, ()) if vowelless or not has_vowel(self.tokens[t])
+                t for t in self.skeletons.get(key) if vowelless or not has_vowel(self.tokens[t])
             )
         scored = ((tid, token_sim(token, self.tokens[tid])) for tid in found)
         return tuple(sorted(((t, s) for t, s in scored if s > 0.0), key=lambda p: (-p[1], p[0])))
@@ -363,7 +353,7 @@ class Index:
         unique, first = np.unique(ids, return_index=True)
         return unique, sims[first]
 
-    def retrieve(self, tokens: tuple[str, ...], allowed: EntityFilter, limit: int) -> Candidates:
+    def retrieve(self, tokens: tuple[str, ...], allowed: Allowed, limit: int) -> Candidates:
         """The ``limit`` best-ranked names for a query name, by cheap weighted overlap.
 
         A word repeated in the query ("Ahmad Ahmad") counts twice in the overlap but
@@ -381,17 +371,19 @@ class Index:
             cand, overlap = self._shared(words, weights)
             found_ids.append(cand)
             found_scores.append(overlap / (total + self.name_weight[cand] - overlap))
-        for word, weight in zip(words, weights, strict=True):
-            ids, sims = self._union(word, self.single_off, self.single)
-            if len(ids):
-                overlap = sims * weight
-                found_ids.append(ids)
-                found_scores.append(overlap / (total + self.name_weight[ids] - overlap))
+        singles = [self._union(w, self.single_off, self.single) for w in words]
+        if any(len(ids) for ids, _ in singles):
+            ids = np.concatenate([ids for ids, _ in singles])
+            parts = [sims * weight for (_, sims), weight in zip(singles, weights, strict=True)]
+            ids, where = np.unique(ids, return_inverse=True)
+            overlap = np.bincount(where, weights=np.concatenate(parts)).astype(np.float32)
+            found_ids.append(ids)
+            found_scores.append(overlap / (total + self.name_weight[ids] - overlap))
         if not found_ids:
             return _EMPTY
         ids = np.concatenate(found_ids)
         scores = np.concatenate(found_scores).astype(np.float32)
-        ok = allowed.mask(self, self.name_entity[ids])
+        ok = allowed(self.name_entity[ids])
         ids, scores = ids[ok], scores[ok]
         if len(ids) > limit:
             top = np.argpartition(-scores, limit - 1)[:limit]
@@ -444,11 +436,7 @@ class Index:
         return float(self.idf.max()) if len(self.idf) else 1.0
 
     def identifier_entities(self, value: str) -> list[int]:
-        iid = self.identifier_ids.get(value)
-        if iid is None:
-            return []
-        start, end = self.ident_entities_off[iid], self.ident_entities_off[iid + 1]
-        return [int(e) for e in self.ident_entities[start:end]]
+        return sorted(self.identified.get(value))
 
     def name_form(self, nid: int) -> NameForm:
         toks = self.name_toks[self.name_tok_off[nid] : self.name_tok_off[nid + 1]]
@@ -461,23 +449,19 @@ class Index:
     def entity_name_ids(self, eid: int) -> range:
         return range(int(self.ent_name_off[eid]), int(self.ent_name_off[eid + 1]))
 
-    def schema(self, eid: int) -> Schema:
-        return SCHEMAS[int(self.ent_schema[eid])]
-
-    def birth_dates(self, eid: int) -> tuple[str, ...]:
-        codes = self.dob[self.dob_off[eid] : self.dob_off[eid + 1]]
-        return tuple(_date_text(int(c)) for c in codes)
-
-    def entity_countries(self, eid: int) -> frozenset[str]:
-        codes = self.country[self.country_off[eid] : self.country_off[eid + 1]]
-        return frozenset(self.country_codes[int(c)] for c in codes)
-
-    def gender(self, eid: int) -> str | None:
-        return GENDERS[int(self.ent_gender[eid])]
-
-    def entity_identifiers(self, eid: int) -> frozenset[str]:
-        ids = self.ident[self.ident_off[eid] : self.ident_off[eid + 1]]
-        return frozenset(self.identifier_values[int(i)] for i in ids)
+    def record(self, eid: int, name_ids: Iterable[int]) -> Record:
+        """What the scorer needs of a listed entity, with the given ones of its names."""
+        dobs = self.dob[self.dob_off[eid] : self.dob_off[eid + 1]]
+        countries = self.country[self.country_off[eid] : self.country_off[eid + 1]]
+        idents = self.ident[self.ident_off[eid] : self.ident_off[eid + 1]]
+        return Record(
+            schema=SCHEMAS[int(self.ent_schema[eid])],
+            names=[self.name_form(nid) for nid in name_ids],
+            birth_dates=tuple(date_text(int(c)) for c in dobs),
+            countries=frozenset(self.country_codes[int(c)] for c in countries),
+            gender=GENDERS[int(self.ent_gender[eid])],
+            identifiers=frozenset(self.identifier_values[int(i)] for i in idents),
+        )
 
     def entity_id(self, dataset: str, key: str) -> int | None:
         ds = self.dataset_ids.get(dataset)
@@ -486,30 +470,3 @@ class Index:
     def entity(self, eid: int) -> Entity:
         block: list[Entity] = pickle.loads(zlib.decompress(self.blocks[eid // BLOCK_SIZE]))  # noqa: S301
         return block[eid % BLOCK_SIZE]
-
-
-@dataclass(frozen=True, slots=True)
-class EntityFilter:
-    """Which entities a search may return: schemas, datasets and topics (None: any)."""
-
-    schemas: frozenset[Schema]
-    datasets: frozenset[str] | None = None
-    topics: frozenset[str] | None = None
-
-    def mask(self, index: Index, eids: IntArray) -> npt.NDArray[np.bool_]:
-        lut = np.array([s in self.schemas for s in SCHEMAS], dtype=bool)
-        ok = lut[index.ent_schema[eids]]
-        if self.datasets is not None:
-            wanted = [index.dataset_ids[d] for d in self.datasets if d in index.dataset_ids]
-            ok &= np.isin(index.ent_dataset[eids], np.array(wanted, dtype=np.int16))
-        if self.topics is not None:
-            bits = 0
-            for topic in self.topics:
-                bit = index.topic_bits.get(topic)
-                if bit is not None and bit < 63:
-                    bits |= 1 << bit
-            ok &= (index.ent_topics[eids] & np.int64(bits)) != 0
-        return ok
-
-    def allows(self, index: Index, eid: int) -> bool:
-        return bool(self.mask(index, np.array([eid], dtype=np.int32))[0])

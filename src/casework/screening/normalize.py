@@ -8,15 +8,16 @@ and "SURNAME, Given" written given-name first so the token order is comparable.
 
 Each token also gets a weight: particles such as "al", "bin" or "van" and single-letter
 initials count for little, so that two names that share only "al" are not similar.
-Phonetic keys and consonant skeletons let spelling and transliteration variants meet
-("Mohammed" / "Muhammad", "Usama" / "Osama", "mhmd" from Arabic script).
+Folding (one spelling for what transliteration schemes write differently: "Mukhammad" /
+"Muhammad", "Dzhamal" / "Jamal"), phonetic keys and consonant skeletons let spelling and
+transliteration variants meet ("Usama" / "Osama", "mhmd" from Arabic script).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import TypeVar
@@ -25,7 +26,7 @@ import jellyfish
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
-from casework.screening.entity import Schema
+from casework.screening.entity import Entity, NameKind, Schema
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -104,6 +105,7 @@ llc=llc; l l c=llc; limited liability company=llc; ltd liability co=llc; fz llc=
 fzllc=llc; ltd=ltd; limited=ltd; co ltd=ltd; company limited=ltd; private limited=ltd
 pvt ltd=ltd; pte ltd=ltd; pty ltd=ltd; pvt=ltd; pte=ltd; pty=ltd; plc=plc
 public limited company=plc; inc=inc; incorporated=inc; corp=corp; corporation=corp
+corporacion=corp; corporacao=corp
 co=co; company=co; cia=co; compania=co; companhia=co; compagnie=co; llp=llp; lllp=llp
 limited liability partnership=llp; lp=lp
 limited partnership=lp; jsc=jsc; joint stock company=jsc; ojsc=jsc; cjsc=jsc; pjsc=jsc
@@ -212,39 +214,39 @@ def strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
 
     Forms are taken from both ends repeatedly ("OOO Alfa", "Alfa Co., Ltd."); longer,
     unambiguous forms are taken anywhere. A name made only of legal forms is kept whole.
-    Long form words are recognised with one typo ("Limitde", "Coproration").
+    Form words of five letters or more are recognised with one typo ("Limitde",
+    "Coproration"); the words that stay are returned as written.
     """
     forms: list[str] = []
-    original = list(tokens)
+    kept = list(tokens)
     rest = [_form_word(tok) for tok in tokens]
+
+    def take(start: int, end: int) -> None:
+        forms.append(LEGAL_FORMS[tuple(rest[start:end])])
+        del rest[start:end], kept[start:end]
+
     changed = True
     while changed and rest:
         changed = False
-        for size in range(min(_LONGEST_FORM, len(rest)), 0, -1):
-            tail, head = tuple(rest[-size:]), tuple(rest[:size])
-            if tail in LEGAL_FORMS and size < len(rest):
-                forms.append(LEGAL_FORMS[tail])
-                del rest[-size:]
-                changed = True
-                break
-            if head in LEGAL_FORMS and size < len(rest):
-                forms.append(LEGAL_FORMS[head])
-                del rest[:size]
-                changed = True
-                break
+        for size in range(min(_LONGEST_FORM, len(rest) - 1), 0, -1):
+            if tuple(rest[-size:]) in LEGAL_FORMS:
+                take(len(rest) - size, len(rest))
+            elif tuple(rest[:size]) in LEGAL_FORMS:
+                take(0, size)
+            else:
+                continue
+            changed = True
+            break
     i = 0
     while i < len(rest) and len(rest) > 1:
         for size in range(min(_LONGEST_FORM, len(rest) - 1), 0, -1):
             seq = tuple(rest[i : i + size])
             if seq in LEGAL_FORMS and seq not in _AMBIGUOUS_FORMS and (size > 1 or len(seq[0]) > 3):
-                forms.append(LEGAL_FORMS[seq])
-                del rest[i : i + size]
+                take(i, i + size)
                 break
         else:
             i += 1
-    if not forms:
-        return original, forms
-    return rest, forms
+    return kept, forms
 
 
 _FORM_WORDS = frozenset(word for key in LEGAL_FORMS for word in key if len(word) >= 5)
@@ -330,6 +332,20 @@ def is_patronymic(token: str) -> bool:
     return len(token) > 6 and token.endswith(_PATRONYMIC_ENDINGS)
 
 
+RETRIEVAL_WEIGHT = 0.5  # tokens lighter than this (particles, initials) are not looked up
+
+
+def retrieval_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens worth looking up; all of them if none is."""
+    tokens = list(tokens)
+    strong = [tok for tok in tokens if token_weight(tok) >= RETRIEVAL_WEIGHT]
+    return strong or tokens
+
+
+def deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
 def has_vowel(token: str) -> bool:
     return any(ch in _VOWELS for ch in token)
 
@@ -411,6 +427,23 @@ def compound_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
                 variants.append((*tokens[:i], prefix, tok[len(prefix) :], *tokens[i + 1 :]))
                 break
     return variants
+
+
+def entity_names(entity: Entity) -> list[NameForm]:
+    """The entity's names, normalised for its schema, without empty or repeated ones."""
+    forms: dict[tuple[str, ...], NameForm] = {}
+    for name in entity.names:
+        form = normalize_name(
+            name.value,
+            entity.schema,
+            first_name=name.first_name,
+            middle_name=name.middle_name,
+            last_name=name.last_name,
+            weak=name.kind == NameKind.weak,
+        )
+        if form.tokens and (form.tokens not in forms or forms[form.tokens].weak):
+            forms[form.tokens] = form
+    return list(forms.values())
 
 
 _IDENTIFIER_NOISE = re.compile(r"[^0-9A-Z]+")

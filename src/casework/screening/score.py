@@ -10,10 +10,12 @@ score is the aligned weight over the aligned weight plus what is missing or diff
 
     score = matched / (matched + unmatched + fuzz)
 
-so an exact name scores 1, a name with a dropped middle name about 0.85 (a middle name
-missing on one side costs a third of a name at either end), and two names that share one
-word of two score 0.5 or less. A single shared word between multi-word names is capped
-below any sensible threshold: one common token never makes a match.
+so an exact name scores 1 and two names that share one word of two 0.5 or less. What is
+missing costs by position: a middle name or a patronymic a third of a word, a first or
+last name 0.6 of a word once two words align ("Heriberto Lazcano" for "LAZCANO LAZCANO,
+Heriberto"), a whole word otherwise; a dropped middle name leaves about 0.85. A single
+shared word between multi-word names is capped below any sensible threshold: one common
+token never makes a match.
 
 The final score is 0.95 x the name score plus the qualifiers, clipped to 0..1, so that
 an exact name alone ranks below the same name with a matching date of birth, and scores
@@ -281,6 +283,22 @@ def parse_date(value: str) -> tuple[int, int, int] | None:
         return None
     year, month, day = (int(g) if g else 0 for g in found.groups())
     return year, month, day
+
+
+def date_code(value: str) -> int:
+    """A partial date as one integer, YYYYMMDD with 00 for what is unknown; 0 if unreadable."""
+    parsed = parse_date(value)
+    if parsed is None or not 1000 <= parsed[0] <= 2999:
+        return 0
+    year, month, day = parsed
+    return year * 10000 + month * 100 + day
+
+
+def date_text(code: int) -> str:
+    year, month, day = code // 10000, code // 100 % 100, code % 100
+    if not month:
+        return f"{year:04d}"
+    return f"{year:04d}-{month:02d}" if not day else f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _date_relation(q: tuple[int, int, int], c: tuple[int, int, int]) -> tuple[float, str]:
