@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -39,6 +39,12 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(
         method.encode() + b" " + path.encode() + b"\n" + canonical(body)
     ).hexdigest()
+
+
+def body_fingerprint(request: Request, body: BaseModel) -> str:
+    """The fingerprint of a JSON request: its method, path and the fields it set."""
+    dumped = body.model_dump(mode="json", exclude_unset=True)
+    return fingerprint(request.method, request.url.path, dumped)
 
 
 def secret_fingerprint(value: str, *, salt: str) -> str:

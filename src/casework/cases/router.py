@@ -41,11 +41,6 @@ from casework.routing import CommittingRoute
 router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=CommittingRoute)
 
 
-def _fingerprint(request: Request, body: object) -> str:
-    dumped = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
-    return idempotency.fingerprint(request.method, request.url.path, dumped)
-
-
 @router.post("", status_code=201, response_model=CaseOut)
 def create_case(
     body: CaseCreate,
@@ -59,7 +54,7 @@ def create_case(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=_fingerprint(request, body),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: CaseOut.of(service.create_case(session, actor=principal, data=body)),
     )
 
@@ -173,7 +168,7 @@ def add_task(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=_fingerprint(request, body),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: TaskOut.of(
             parts.add_task(session, actor=principal, case_id=case_id, text=body.text)
         ),
@@ -214,7 +209,7 @@ def add_comment(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=_fingerprint(request, body),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: CommentOut.of(
             parts.add_comment(session, actor=principal, case_id=case_id, body=body.body)
         ),

@@ -27,9 +27,7 @@ def create_config(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=idempotency.fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
-        ),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: CaseConfigOut.of(
             service.create_config(session, actor=principal, data=body)
         ),

@@ -28,9 +28,7 @@ def create_customer(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=idempotency.fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
-        ),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: CustomerOut.of(
             service.create_customer(session, actor=principal, data=body)
         ),

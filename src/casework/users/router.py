@@ -110,9 +110,7 @@ def create_role(
         session,
         principal=principal,
         key=idempotency_key,
-        request_fingerprint=idempotency.fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json", exclude_unset=True)
-        ),
+        request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: RoleOut.of(service.create_role(session, actor=principal, data=body)),
     )
 
