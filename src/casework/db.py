@@ -44,6 +44,19 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # One read needs no transaction around it. On PostgreSQL a small pool of
+        # connections kept in autocommit saves BEGIN and ROLLBACK on every request's
+        # authentication; SQLite reads are local calls either way.
+        self._lookup_engine: Engine | None = None
+        lookup_bind = self.engine
+        if not self.is_sqlite:
+            self._lookup_engine = create_engine(
+                url,
+                **{**kwargs, "pool_size": 10, "max_overflow": 10},
+                isolation_level="AUTOCOMMIT",
+            )
+            lookup_bind = self._lookup_engine
+        self._lookups = sessionmaker(lookup_bind, expire_on_commit=False)
         writer_engine = (
             self.engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else self.engine
         )
@@ -55,7 +68,7 @@ class Database:
     @contextmanager
     def lookup(self) -> Iterator[Session]:
         """A session for one read outside the request's own transaction."""
-        session = self._reader()
+        session = self._lookups()
         try:
             yield session
         finally:
@@ -76,6 +89,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._lookup_engine is not None:
+            self._lookup_engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:
