@@ -29,12 +29,22 @@ class MatcherHolder:
         self._versions: dict[str, int] = {}
 
     def get(self, session: Session) -> tuple[Matcher, dict[str, int]]:
+        """The matcher for the current list versions.
+
+        One caller rebuilds when a version changes; meanwhile the others go on with the
+        previous matcher (its versions are in the result) rather than wait for the build.
+        """
         versions = current_versions(session)
-        matcher = self._matcher
-        if matcher is not None and versions == self._versions:
-            return matcher, versions
-        with self._lock:
+        matcher, built_for = self._matcher, self._versions
+        if matcher is not None and versions == built_for:
+            return matcher, built_for
+        if not self._lock.acquire(blocking=matcher is None):
+            assert matcher is not None
+            return matcher, built_for
+        try:
             if self._matcher is None or versions != self._versions:
                 self._matcher = Matcher.build(current_entities(session))
                 self._versions = versions
             return self._matcher, self._versions
+        finally:
+            self._lock.release()
