@@ -11,6 +11,7 @@ from casework.cases import repository, state
 from casework.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from casework.models import Case, CaseAttachment, Comment, Document, Task
 from casework.models.base import utcnow
+from casework.tenancy import owned
 
 MAX_TASKS = 200
 
@@ -158,8 +159,8 @@ def list_comments(session: Session, *, actor: Principal, case_id: str) -> list[C
 
 def attach(session: Session, *, actor: Principal, case_id: str, document_id: str) -> Case:
     case = _case(session, actor, case_id)
-    document = session.get(Document, document_id)
-    if document is None or document.tenant_id != actor.tenant_id:
+    document = owned(session, Document, document_id, tenant_id=actor.tenant_id)
+    if document is None:
         raise ValidationFailed.on("document_id", f"no document {document_id} in this tenant")
     if any(a.document_id == document_id for a in case.attachments):
         raise Conflict(f"document {document_id} is already attached")

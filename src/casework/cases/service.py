@@ -19,6 +19,7 @@ from casework.ids import new_id
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Priority, ReviewStatus
+from casework.tenancy import owned
 from casework.tenants.service import next_number
 
 
@@ -65,8 +66,8 @@ def assignable_user(session: Session, *, tenant_id: str, user_id: str, field: st
 
 
 def _customer(session: Session, tenant_id: str, customer_id: str) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None or customer.tenant_id != tenant_id:
+    customer = owned(session, Customer, customer_id, tenant_id=tenant_id)
+    if customer is None:
         raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
     return customer
 

@@ -15,6 +15,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import CaseConfig
 from casework.models.enums import Module, Priority
 from casework.pagination import SortKey, paginate
+from casework.tenancy import owned
 
 _REQUIRED = ("slug", "name", "default_priority", "is_active")
 
@@ -69,8 +70,8 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
 
 
 def get_config(session: Session, *, actor: Principal, config_id: str) -> CaseConfig:
-    config = session.get(CaseConfig, config_id)
-    if config is None or config.tenant_id != actor.tenant_id:
+    config = owned(session, CaseConfig, config_id, tenant_id=actor.tenant_id)
+    if config is None:
         raise NotFound(f"case config {config_id} not found")
     return config
 

@@ -14,6 +14,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Customer
 from casework.pagination import SortKey, paginate
 from casework.search import contains
+from casework.tenancy import owned
 
 _FIELDS = (
     "customer_type",
@@ -34,7 +35,7 @@ def _latin(value: str | None) -> str | None:
     return None if value is None else anyascii(value).strip()
 
 
-def _snapshot(customer: Customer) -> dict[str, Any]:
+def snapshot(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in _FIELDS}
 
 
@@ -74,10 +75,6 @@ def new_customer(session: Session, *, tenant_id: str, data: CustomerCreate) -> C
     return customer
 
 
-def snapshot(customer: Customer) -> dict[str, Any]:
-    return _snapshot(customer)
-
-
 def create_customer(session: Session, *, actor: Principal, data: CustomerCreate) -> Customer:
     customer = new_customer(session, tenant_id=actor.tenant_id, data=data)
     audit.record(
@@ -86,14 +83,14 @@ def create_customer(session: Session, *, actor: Principal, data: CustomerCreate)
         action="customer.created",
         entity_type="customer",
         entity_id=customer.id,
-        after=_snapshot(customer),
+        after=snapshot(customer),
     )
     return customer
 
 
 def get_customer(session: Session, *, actor: Principal, customer_id: str) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None or customer.tenant_id != actor.tenant_id:
+    customer = owned(session, Customer, customer_id, tenant_id=actor.tenant_id)
+    if customer is None:
         raise NotFound(f"customer {customer_id} not found")
     return customer
 
@@ -109,11 +106,11 @@ def update_customer(
         _ensure_external_id_free(session, actor.tenant_id, values["external_id"], customer.id)
     if "input_details" in values and values["input_details"] is None:
         values["input_details"] = {}
-    before = _snapshot(customer)
+    before = snapshot(customer)
     for name, value in values.items():
         setattr(customer, name, value)
     _derive_names(customer)
-    old, new = audit.changes(before, _snapshot(customer))
+    old, new = audit.changes(before, snapshot(customer))
     if new:
         session.flush()
         audit.record(

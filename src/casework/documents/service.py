@@ -21,6 +21,7 @@ from casework.errors import FieldError, NotFound, PayloadTooLarge, ValidationFai
 from casework.ids import new_id
 from casework.models import Customer, Document, User
 from casework.pagination import SortKey, paginate
+from casework.tenancy import owned
 
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -145,10 +146,11 @@ def create_document(
     upload: Upload,
     customer_id: str | None,
 ) -> Document:
-    if customer_id is not None:
-        customer = session.get(Customer, customer_id)
-        if customer is None or customer.tenant_id != actor.tenant_id:
-            raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
+    if (
+        customer_id is not None
+        and owned(session, Customer, customer_id, tenant_id=actor.tenant_id) is None
+    ):
+        raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
     document_id = new_id()
     key = f"{document_id[-2:]}/{document_id}"
     storage.place(upload.staged, key)
@@ -185,8 +187,8 @@ def create_document(
 
 
 def get_document(session: Session, *, actor: Principal, document_id: str) -> Document:
-    document = session.get(Document, document_id)
-    if document is None or document.tenant_id != actor.tenant_id:
+    document = owned(session, Document, document_id, tenant_id=actor.tenant_id)
+    if document is None:
         raise NotFound(f"document {document_id} not found")
     return document
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from casework.errors import NotFound, ValidationFailed
 from casework.screening.engine import Matcher, Query
-from casework.screening.entity import Entity, NameKind
+from casework.screening.entity import Entity, NameKind, Schema
 from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import (
     CompareRequest,
@@ -21,9 +21,9 @@ from casework.screening.schemas import (
 )
 
 
-def _query(subject: Subject, schema: object) -> Query:
+def _query(subject: Subject, schema: Schema | None) -> Query:
     return Query(
-        schema=schema,  # type: ignore[arg-type]
+        schema=schema,
         name=subject.name,
         aliases=list(subject.aliases),
         birth_date=subject.birth_date,

@@ -16,6 +16,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Role, User
 from casework.pagination import SortKey, paginate
 from casework.search import contains
+from casework.tenancy import owned
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
 
 _KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -233,8 +234,8 @@ def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role
 
 
 def get_role(session: Session, *, actor: Principal, role_id: str) -> Role:
-    role = session.get(Role, role_id)
-    if role is None or role.tenant_id != actor.tenant_id:
+    role = owned(session, Role, role_id, tenant_id=actor.tenant_id)
+    if role is None:
         raise NotFound(f"role {role_id} not found")
     return role
 

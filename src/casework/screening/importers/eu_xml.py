@@ -27,6 +27,8 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.importers.common import add_unique
+from casework.screening.importers.xml_stream import local_name
 from casework.screening.legal_forms import has_legal_form
 
 ROOT = "export"
@@ -68,10 +70,10 @@ def _read_file(path: Path) -> Iterator[Entity | Skipped]:
         # entities nor lets internal ones expand without bound.
         for event, element in ET.iterparse(path, events=("start", "end")):  # noqa: S314
             if event == "start":
-                if not open_elements and _local(element.tag) != ROOT:
+                if not open_elements and local_name(element.tag) != ROOT:
                     raise ImportFormatError(
                         str(path),
-                        f"root element <{_local(element.tag)}>",
+                        f"root element <{local_name(element.tag)}>",
                         f"expected <{ROOT}>, the root of an EU Financial Sanctions File",
                     )
                 open_elements.append(element)
@@ -79,7 +81,7 @@ def _read_file(path: Path) -> Iterator[Entity | Skipped]:
             open_elements.pop()
             if len(open_elements) != 1:
                 continue
-            if _local(element.tag) == RECORD:
+            if local_name(element.tag) == RECORD:
                 count += 1
                 yield _convert(element, f"{path}: {RECORD} #{count}")
             open_elements[0].remove(element)
@@ -111,32 +113,32 @@ def _convert(record: ET.Element, where: str) -> Entity | Skipped:
     notes: list[str] = []
 
     for child in record:
-        tag = _local(child.tag)
+        tag = local_name(child.tag)
         values = _attributes(child)
         if tag == "subjectType":
             subject_code = values.get("code", "").lower()
         elif tag == "nameAlias":
             aliases.append(values)
         elif tag == "regulation":
-            _add(programs, values.get("programme"))
+            add_unique(programs, values.get("programme"))
             publication = _iso_date(values.get("publicationDate"))
             if publication:
                 regulation_dates.append(publication)
         elif tag == "citizenship":
-            _add(nationalities, _country(values))
+            add_unique(nationalities, _country(values))
         elif tag == "birthdate":
             for birth_date in _birth_dates(values):
-                _add(birth_dates, birth_date)
-            _add(birth_places, _joined(values, _BIRTH_PLACE_PARTS))
+                add_unique(birth_dates, birth_date)
+            add_unique(birth_places, _joined(values, _BIRTH_PLACE_PARTS))
         elif tag == "identification":
             identifier = _identifier(values)
             if identifier is not None and identifier not in identifiers:
                 identifiers.append(identifier)
         elif tag == "address":
-            _add(addresses, _joined(values, _ADDRESS_PARTS))
-            _add(countries, _country(values))
+            add_unique(addresses, _joined(values, _ADDRESS_PARTS))
+            add_unique(countries, _country(values))
         elif tag == "remark":
-            _add(notes, (child.text or "").strip())
+            add_unique(notes, (child.text or "").strip())
 
     if subject_code is None:
         return Skipped(where, "no subjectType")
@@ -154,8 +156,8 @@ def _convert(record: ET.Element, where: str) -> Entity | Skipped:
 
     gender = next((_GENDERS[g] for a in aliases if (g := a.get("gender", "")) in _GENDERS), None)
     for alias in aliases:
-        _add(notes, _labelled("Function", alias.get("function")))
-        _add(notes, _labelled("Title", alias.get("title")))
+        add_unique(notes, _labelled("Function", alias.get("function")))
+        add_unique(notes, _labelled("Title", alias.get("title")))
 
     listed_on = _iso_date(attributes.get("designationDate")) or min(regulation_dates, default=None)
     return Entity(
@@ -270,21 +272,12 @@ def _labelled(label: str, value: str | None) -> str | None:
     return f"{label}: {value}" if value else None
 
 
-def _add(values: list[str], value: str | None) -> None:
-    if value and value not in values:
-        values.append(value)
-
-
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
-
-
 def _attributes(element: ET.Element) -> dict[str, str]:
-    return {_local(k): v.strip() for k, v in element.attrib.items() if v and v.strip()}
+    return {local_name(k): v.strip() for k, v in element.attrib.items() if v and v.strip()}
 
 
 def _document(element: ET.Element) -> dict[str, Any]:
-    document: dict[str, Any] = {"tag": _local(element.tag), "attributes": _attributes(element)}
+    document: dict[str, Any] = {"tag": local_name(element.tag), "attributes": _attributes(element)}
     text = (element.text or "").strip()
     if text:
         document["text"] = text

@@ -32,6 +32,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.importers.common import add_unique
 
 SCHEMAS = {
     "Person": Schema.person,
@@ -226,7 +227,7 @@ def _convert(
             text for text in sanction.facts.get("program", []) if len(text) <= _LONGEST_LABEL
         ]
         for program in labels:
-            _add(programs, program)
+            add_unique(programs, program)
 
     listing_dates = [
         date
@@ -238,16 +239,16 @@ def _convert(
 
     address_texts: list[str] = []
     for text in properties.get("address", []):
-        _add(address_texts, text)
+        add_unique(address_texts, text)
     for address_id in properties.get("addressEntity", []):
-        _add(address_texts, addresses.get(address_id))
+        add_unique(address_texts, addresses.get(address_id))
 
     notes: list[str] = []
     for note in properties.get("notes", []):
-        _add(notes, note)
+        add_unique(notes, note)
     for label, prop in (("Title", "title"), ("Position", "position")):
         for value in properties.get(prop, []):
-            _add(notes, f"{label}: {value}")
+            add_unique(notes, f"{label}: {value}")
 
     source = dict(record)
     if sanctions:
@@ -321,7 +322,7 @@ def _countries(properties: dict[str, list[str]], props: tuple[str, ...]) -> list
     found: list[str] = []
     for prop in props:
         for code in properties.get(prop, []):
-            _add(found, _KOSOVO[1] if code.lower() == _KOSOVO[0] else to_alpha3(code))
+            add_unique(found, _KOSOVO[1] if code.lower() == _KOSOVO[0] else to_alpha3(code))
     return found
 
 
@@ -335,8 +336,3 @@ def _only(values: list[str]) -> str | None:
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-def _add(values: list[str], value: str | None) -> None:
-    if value and value not in values:
-        values.append(value)

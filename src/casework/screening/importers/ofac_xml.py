@@ -59,12 +59,8 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.un_xml import (
-    add_identifier,
-    clean,
-    local_name,
-    stream,
-)
+from casework.screening.importers.common import add_identifier, add_unique
+from casework.screening.importers.xml_stream import clean, local_name, stream
 from casework.screening.legal_forms import has_legal_form
 
 ROOT = "Sanctions"
@@ -309,7 +305,7 @@ def _profile(
         "names": source_names,
     }
     for comment in [*comments, *(clean(c.text) for c in _children(profile, "Comment"))]:
-        _add(entity.notes, comment)
+        add_unique(entity.notes, comment)
     source["features"] = [_feature(entity, f, index) for f in _children(profile, "Feature")]
     source["documents"] = [
         _identifier(entity, document, index)
@@ -416,10 +412,10 @@ def _feature(entity: Entity, feature: ET.Element, index: _Index) -> dict[str, An
         found.setdefault("values", []).extend([*dates, *(t for t in texts if t)])
         if key == "birthdate":
             for date in dates:
-                _add(entity.birth_dates, date)
+                add_unique(entity.birth_dates, date)
         elif key == "place of birth":
             for text in texts:
-                _add(entity.birth_places, text)
+                add_unique(entity.birth_places, text)
         elif key in ("nationality country", "citizenship country"):
             _countries(entity.nationalities, details, locations, index)
         elif key in ("nationality of registration", "vessel flag"):
@@ -431,12 +427,12 @@ def _feature(entity: Entity, feature: ET.Element, index: _Index) -> dict[str, An
             for location in locations:
                 text, codes = index.location(location)
                 if index.has_street(location):
-                    _add(entity.addresses, text)
+                    add_unique(entity.addresses, text)
                 for code in codes:
-                    _add(entity.countries, code)
+                    add_unique(entity.countries, code)
         elif not _feature_identifier(entity, key, kind, details):
             for text in [*dates, *texts]:
-                _add(entity.notes, f"{kind}: {text}")
+                add_unique(entity.notes, f"{kind}: {text}")
     return found
 
 
@@ -459,7 +455,7 @@ def _countries(into: list[str], details: list[str], locations: list[str], index:
     codes = [code for loc in locations for code in index.location(loc)[1]]
     codes += [code for code in (to_alpha3(d) for d in details) if code]
     for code in codes:
-        _add(into, code)
+        add_unique(into, code)
 
 
 def _identifier(entity: Entity, document: _Document, index: _Index) -> dict[str, Any]:
@@ -485,7 +481,7 @@ def _identifier(entity: Entity, document: _Document, index: _Index) -> dict[str,
         )
         add_identifier(entity, identifier)
     elif document.comment:
-        _add(entity.notes, f"{label}: {document.comment}")
+        add_unique(entity.notes, f"{label}: {document.comment}")
     return {
         "type": label,
         "number": document.number,
@@ -507,14 +503,14 @@ def _sanctions(entity: Entity, entry: _Entry, index: _Index) -> dict[str, Any]:
     for type_id, comment in entry.measures:
         measure = index.name("SanctionsType", type_id)
         if comment and measure.casefold() in ("program", ""):
-            _add(programs, comment)
-            _add(entity.programs, comment)
+            add_unique(programs, comment)
+            add_unique(entity.programs, comment)
         elif comment:
-            _add(entity.notes, f"{measure}: {comment}")
+            add_unique(entity.notes, f"{measure}: {comment}")
     dates = sorted(date for _type, date, _basis in entry.events if date)
     if dates and (entity.listed_on is None or dates[0] < entity.listed_on):
         entity.listed_on = dates[0]
-    _add(entity.notes, entry.comment)
+    add_unique(entity.notes, entry.comment)
     found = {
         "list": index.name("List", entry.list_id),
         "programs": programs,
@@ -597,8 +593,3 @@ def _child(element: ET.Element | None, name: str) -> ET.Element | None:
 def _child_text(element: ET.Element | None, name: str) -> str:
     child = _child(element, name)
     return child.text or "" if child is not None else ""
-
-
-def _add(values: list[str], value: str | None) -> None:
-    if value and value not in values:
-        values.append(value)

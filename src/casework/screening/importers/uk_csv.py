@@ -31,6 +31,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
+from casework.screening.importers.common import add_unique
 from casework.screening.legal_forms import has_legal_form
 
 REQUIRED_COLUMNS = ("Name 6", "Group ID", "Group Type")
@@ -174,13 +175,13 @@ def _convert(group_id: str, group: _Group, sheet: _Sheet, where: str) -> Entity 
     for row in rows:
         for dob in _numbered(row.get("dob", "")):
             birth_date = _partial_date(dob)
-            _add(birth_dates, birth_date)
+            add_unique(birth_dates, birth_date)
             if birth_date is None:
-                _add(notes, f"DOB: {dob}")
+                add_unique(notes, f"DOB: {dob}")
         gender = gender or _GENDERS.get(row.get("gender", "").lower())
-        _add(birth_places, _joined(row, ("town of birth", "country of birth")))
+        add_unique(birth_places, _joined(row, ("town of birth", "country of birth")))
         for nationality in _numbered(row.get("nationality", "")):
-            _add(nationalities, to_alpha3(nationality))
+            add_unique(nationalities, to_alpha3(nationality))
         for identifier in (
             *_identifiers(row, "passport number", "passport details", "passport"),
             *_identifiers(
@@ -193,18 +194,18 @@ def _convert(group_id: str, group: _Group, sheet: _Sheet, where: str) -> Entity 
         ):
             if identifier not in identifiers:
                 identifiers.append(identifier)
-        _add(addresses, _joined(row, _ADDRESS_PARTS))
-        _add(countries, to_alpha3(row.get("country")))
+        add_unique(addresses, _joined(row, _ADDRESS_PARTS))
+        add_unique(countries, to_alpha3(row.get("country")))
         if schema == Schema.vessel:
             for column in _FLAG_COLUMNS:
-                _add(countries, to_alpha3(row.get(column)))
-        _add(programs, row.get("regime"))
+                add_unique(countries, to_alpha3(row.get(column)))
+        add_unique(programs, row.get("regime"))
         if "title" in row:
-            _add(notes, f"Title: {row['title']}")
+            add_unique(notes, f"Title: {row['title']}")
         if "position" in row:
-            _add(notes, f"Position: {row['position']}")
-        _add(notes, row.get("other information"))
-        _add(listed, _full_date(row.get("listed on", "")))
+            add_unique(notes, f"Position: {row['position']}")
+        add_unique(notes, row.get("other information"))
+        add_unique(listed, _full_date(row.get("listed on", "")))
 
     return Entity(
         key=f"uk-{group_id}",
@@ -300,9 +301,9 @@ def _imo_numbers(row: dict[str, str], schema: Schema) -> list[Identifier]:
     found: list[str] = []
     for column, value in row.items():
         if re.search(r"\bimo\b", column):
-            _add(found, "".join(ch for ch in value if ch.isdigit()) or None)
+            add_unique(found, "".join(ch for ch in value if ch.isdigit()) or None)
     for match in _IMO.finditer(row.get("other information", "")):
-        _add(found, match.group(1))
+        add_unique(found, match.group(1))
     return [Identifier(kind="imo", value=number) for number in found]
 
 
@@ -341,11 +342,6 @@ def _full_date(text: str) -> str | None:
 
 def _joined(row: dict[str, str], columns: tuple[str, ...]) -> str | None:
     return ", ".join(row[column] for column in columns if column in row) or None
-
-
-def _add(values: list[str], value: str | None) -> None:
-    if value and value not in values:
-        values.append(value)
 
 
 def _normal(title: str) -> str:

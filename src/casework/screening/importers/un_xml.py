@@ -25,8 +25,6 @@ entities or DTDs (a reference to one is a parse error), which is what this relie
 place of defusedxml; the expat it runs on (2.4.1 and later) also caps entity expansion. On
 top of that a file whose prolog declares a DOCTYPE is refused: neither format has one.
 
-``stream``, ``clean``, ``local_name``, ``has_legal_form`` and ``add_identifier`` are
-shared with the OFAC XML importer.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,71 +40,19 @@ from casework.screening.countries import to_alpha3
 from casework.screening.entity import (
     Entity,
     Identifier,
-    ImportFormatError,
     Name,
     NameKind,
     Schema,
     Skipped,
 )
+from casework.screening.importers.common import add_identifier, add_unique
+from casework.screening.importers.xml_stream import clean, stream
 from casework.screening.legal_forms import has_legal_form
 
 ROOT = "CONSOLIDATED_LIST"
 _RECORDS = {("INDIVIDUALS", "INDIVIDUAL"), ("ENTITIES", "ENTITY")}
 
 # ---------------------------------------------------------------------------- shared helpers
-
-_SPACE = re.compile(r"\s+")
-_PROLOG_BYTES = 65536
-_ROOT_START = re.compile(rb"<[A-Za-z_:]")
-
-
-def clean(text: str | None) -> str:
-    """Text with runs of whitespace (the lists wrap long values) made single spaces."""
-    return _SPACE.sub(" ", text).strip() if text else ""
-
-
-def local_name(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _refuse_doctype(path: Path, head: bytes) -> None:
-    root = _ROOT_START.search(head)
-    prolog = head[: root.start()] if root else head
-    at = prolog.find(b"<!DOCTYPE")
-    if at >= 0:
-        line = prolog.count(b"\n", 0, at) + 1
-        raise ImportFormatError(
-            str(path), f"line {line}", "a DOCTYPE is not accepted: the format has none"
-        )
-
-
-def stream(path: Path, root: str) -> Iterator[tuple[str, ET.Element, list[str]]]:
-    """("start" | "end", element, open element names) for each element of an XML file.
-
-    The list of names (namespaces dropped) is live: it ends with the element itself and
-    is only valid until the next step. Raises ``ImportFormatError`` when the file is not
-    well-formed (naming the line), declares a DOCTYPE, or its root element is not ``root``.
-    """
-    names: list[str] = []
-    with path.open("rb") as handle:
-        _refuse_doctype(path, handle.read(_PROLOG_BYTES))
-        handle.seek(0)
-        try:
-            for event, element in ET.iterparse(handle, events=("start", "end")):  # noqa: S314
-                if event == "start":
-                    names.append(local_name(element.tag))
-                    if len(names) == 1 and names[0] != root:
-                        raise ImportFormatError(
-                            str(path), f"/{names[0]}", f"expected root element <{root}>"
-                        )
-                    yield event, element, names
-                else:
-                    yield event, element, names
-                    names.pop()
-        except ET.ParseError as exc:
-            line = exc.position[0] if getattr(exc, "position", None) else 0
-            raise ImportFormatError(str(path), f"line {line}", str(exc)) from None
-
 
 # ------------------------------------------------------------------------------- UN records
 
@@ -233,11 +178,11 @@ def _record(element: ET.Element, tag: str, position: str, path: str) -> Entity |
     entity.programs = [program] if program else []
     entity.topics = ["sanction"]
     entity.listed_on = _date(_first(fields, "LISTED_ON"))
-    _add(entity.notes, _first(fields, "COMMENTS1"))
+    add_unique(entity.notes, _first(fields, "COMMENTS1"))
     for value in fields.get("TITLE", []):
-        _add(entity.notes, f"Title: {value}")
+        add_unique(entity.notes, f"Title: {value}")
     for value in fields.get("DESIGNATION", []):
-        _add(entity.notes, f"Designation: {value}")
+        add_unique(entity.notes, f"Designation: {value}")
     if tag == "INDIVIDUAL":
         _person(entity, fields)
     entity.source = fields
@@ -250,23 +195,23 @@ def _person(entity: Entity, fields: dict[str, Any]) -> None:
     for value in fields.get("NATIONALITY", []):
         code = country_code(value)
         if code:
-            _add(entity.nationalities, code)
+            add_unique(entity.nationalities, code)
         elif value.casefold() not in _NOT_STATED:
-            _add(entity.notes, f"Nationality: {value}")
+            add_unique(entity.notes, f"Nationality: {value}")
     for dob in fields.get("INDIVIDUAL_DATE_OF_BIRTH", []):
         _birth_date(entity, dob)
     for pob in fields.get("INDIVIDUAL_PLACE_OF_BIRTH", []):
         place = _join(pob, "STREET", "CITY", "STATE_PROVINCE", "COUNTRY")
         note = _POB_LABEL.sub("", pob.get("NOTE", ""))
         if place:
-            _add(entity.birth_places, place)
-            _add(entity.notes, note and f"Place of birth: {note}")
+            add_unique(entity.birth_places, place)
+            add_unique(entity.notes, note and f"Place of birth: {note}")
         elif note:
-            _add(entity.birth_places, note)
+            add_unique(entity.birth_places, note)
     for alias in fields.get("INDIVIDUAL_ALIAS", []):
         if alias.get("ALIAS_NAME"):
-            _add(entity.birth_dates, _date(alias.get("DATE_OF_BIRTH")))
-            _add(entity.birth_places, _join(alias, "CITY_OF_BIRTH", "COUNTRY_OF_BIRTH"))
+            add_unique(entity.birth_dates, _date(alias.get("DATE_OF_BIRTH")))
+            add_unique(entity.birth_places, _join(alias, "CITY_OF_BIRTH", "COUNTRY_OF_BIRTH"))
     for document in fields.get("INDIVIDUAL_DOCUMENT", []):
         _document(entity, document)
 
@@ -281,21 +226,21 @@ def _birth_date(entity: Entity, dob: dict[str, str]) -> None:
         low, high = bounds[0], bounds[-1]
         years = range(low, high + 1) if high - low <= _MAX_YEAR_SPAN else (low, high)
         for year in years:
-            _add(entity.birth_dates, str(year))
+            add_unique(entity.birth_dates, str(year))
     elif dob.get("DATE"):
-        _add(entity.birth_dates, _date(dob["DATE"]))
+        add_unique(entity.birth_dates, _date(dob["DATE"]))
     elif dob.get("YEAR"):
         given = dob["YEAR"]
         if month and month[1] in (None, given):
-            _add(entity.birth_dates, f"{given}-{month[0]:02d}")
+            add_unique(entity.birth_dates, f"{given}-{month[0]:02d}")
             note_used = True
         else:
-            _add(entity.birth_dates, _date(given))
+            add_unique(entity.birth_dates, _date(given))
     elif month and month[1]:
-        _add(entity.birth_dates, f"{month[1]}-{month[0]:02d}")
+        add_unique(entity.birth_dates, f"{month[1]}-{month[0]:02d}")
         note_used = True
     if note and not note_used and note.casefold() != "approximately":
-        _add(entity.notes, f"Date of birth: {note}")
+        add_unique(entity.notes, f"Date of birth: {note}")
 
 
 def _document(entity: Entity, document: dict[str, str]) -> None:
@@ -304,7 +249,7 @@ def _document(entity: Entity, document: dict[str, str]) -> None:
     number = document.get("NUMBER", "")
     if not number:
         label = ": ".join(x for x in (kind_of or "Document", detail) if x)
-        _add(entity.notes, f"{label}: {document['NOTE']}" if document.get("NOTE") else None)
+        add_unique(entity.notes, f"{label}: {document['NOTE']}" if document.get("NOTE") else None)
         return
     issued = " ".join(
         x
@@ -327,22 +272,6 @@ def _document(entity: Entity, document: dict[str, str]) -> None:
         note="; ".join(x for x in note_parts if x) or None,
     )
     add_identifier(entity, identifier)
-
-
-def add_identifier(entity: Entity, identifier: Identifier) -> None:
-    """Add an identifier, or merge its note into the one already there with the same kind,
-    value and country (the UN repeats a passport under its French and Spanish labels)."""
-    for i, known in enumerate(entity.identifiers):
-        if (known.kind, known.value, known.country) == (
-            identifier.kind,
-            identifier.value,
-            identifier.country,
-        ):
-            notes = [n for n in (known.note or "").split("; ") if n]
-            notes += [n for n in (identifier.note or "").split("; ") if n and n not in notes]
-            entity.identifiers[i] = replace(known, note="; ".join(notes) or None)
-            return
-    entity.identifiers.append(identifier)
 
 
 def document_kind(*labels: str) -> str:
@@ -370,14 +299,14 @@ def _address(entity: Entity, address: dict[str, str]) -> None:
     country = address.get("COUNTRY", "")
     code = country_code(country) if country else None
     if code:
-        _add(entity.countries, code)
+        add_unique(entity.countries, code)
     if any(address.get(k) for k in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE")):
-        _add(
+        add_unique(
             entity.addresses,
             _join(address, "STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY"),
         )
     elif address.get("NOTE") and not country:
-        _add(entity.addresses, address["NOTE"])
+        add_unique(entity.addresses, address["NOTE"])
 
 
 def country_code(text: str) -> str | None:
@@ -447,8 +376,3 @@ def _join(group: dict[str, str], *tags: str) -> str:
 def _add_name(entity: Entity, name: Name) -> None:
     if all(n.value.casefold() != name.value.casefold() for n in entity.names):
         entity.names.append(name)
-
-
-def _add(values: list[Any], value: Any) -> None:
-    if value and value not in values:
-        values.append(value)
