@@ -1,7 +1,7 @@
 """Benchmark the cases API against a real ``casework serve`` process.
 
     .venv/bin/python bench/api_cases.py [--postgres] [--requests N] [--concurrency N]
-                                        [--cases N] [--json]
+                                        [--workers N] [--cases N] [--json]
 
 Starts the server on a free port with a fresh data directory (SQLite; the server migrates
 and loads demo data) or a fresh ``casework_bench_<random>`` database (PostgreSQL, dropped
@@ -109,11 +109,14 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, logdir: Path) -> Iterator[str]:
+def server(env: dict[str, str], port: int, logdir: Path, workers: int = 1) -> Iterator[str]:
     """Run ``casework serve``; stop it (terminate, wait) however the block ends."""
     out, err = (logdir / "server.out").open("w"), (logdir / "server.err").open("w")
     proc = subprocess.Popen(
-        [CASEWORK, "serve", "--port", str(port)], env=env, stdout=out, stderr=err
+        [CASEWORK, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=out,
+        stderr=err,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -291,7 +294,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
         database = Database(Settings(data_dir=workdir, database_url=url))
         try:
-            with server(env, free_port(), workdir) as base:
+            with server(env, free_port(), workdir, args.workers) as base:
                 slug = f"bench-{secrets.token_hex(3)}"
                 tenant = cli(env, f"tenants create --slug {slug} --name 'Bench Bank'")
                 email = f"analyst@{slug}.test"
@@ -320,6 +323,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "warmup_per_endpoint": WARMUP,
         **load,
         "create_vs_healthz_pct": round(ratio, 1),
@@ -336,7 +340,8 @@ def report(r: dict[str, Any]) -> str:
     lst, cs, ratio = r["list"], r["cases"], r["create_vs_healthz_pct"]
     lines = [
         f"backend {r['backend']}  python {r['python']}  cpus {r['cpus']}  "
-        f"concurrency {r['concurrency']} (list: sequential)  warm-up {WARMUP}/endpoint",
+        f"workers {r['workers']}  concurrency {r['concurrency']} (list: sequential)  "
+        f"warm-up {WARMUP}/endpoint",
         f"{'endpoint':<42}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'fail':>6}",
     ]
     for label, s in (
@@ -372,6 +377,9 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=3000, help="Requests per endpoint.")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Server processes (above 1 needs --postgres)."
+    )
     parser.add_argument("--cases", type=int, default=100_000, help="Tenant size for the list.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -21,6 +21,7 @@ from casework.config import Settings
 
 _IMMEDIATE = "casework_sqlite_immediate"
 _HOLDS_LOCK = "casework_holds_write_lock"
+_DATABASE = "casework_database"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -60,7 +61,13 @@ class Database:
         writer_engine = (
             self.engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else self.engine
         )
-        self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+        self._writer = sessionmaker(writer_engine, expire_on_commit=False, info={_DATABASE: self})
+
+    @staticmethod
+    def of(session: Session) -> Database | None:
+        """The database a session came from (None for sessions made elsewhere)."""
+        database = session.info.get(_DATABASE)
+        return database if isinstance(database, Database) else None
 
     def session(self, *, write: bool = True) -> Session:
         return (self._writer if write else self._reader)()
@@ -86,6 +93,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection | None]:
+        """A connection whose statements commit at once, or None on SQLite.
+
+        SQLite has one writer at a time: a second connection could not write while a
+        request's transaction holds the lock, so callers fall back to that transaction.
+        """
+        if self._lookup_engine is None:
+            yield None
+            return
+        with self._lookup_engine.connect() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

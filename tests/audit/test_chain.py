@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from casework.audit.chain import content_digest, link_digest
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.db import Database
@@ -120,3 +124,32 @@ def test_chains_are_per_tenant(
         )
     assert _verify(settings, busy_kit.slug)[0] == 0
     assert _verify(settings, other_kit.slug)[0] == 1
+
+
+def test_concurrent_writers_extend_one_unbroken_chain(
+    live_server: str, settings: Settings, kit: TenantKit, db: Database
+):
+    """Real parallel requests: every append links to the one committed before it."""
+    before = len(_events(db, kit.tenant_id))
+
+    def create(i: int) -> int:
+        with httpx.Client(base_url=live_server, headers=kit.analyst.headers) as http:
+            response = http.post("/v1/cases", json=case_body(title=f"parallel {i}"))
+            assert response.status_code == 201, response.text
+            return int(response.json()["number"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(create, range(40)))
+    assert len(set(numbers)) == 40
+    events = _events(db, kit.tenant_id)
+    assert [e.seq for e in events] == list(range(1, before + 41))
+    code, report = _verify(settings, kit.slug)
+    assert code == 0, report
+    assert report["checked"] == before + 40
+
+
+def test_hash_binds_content_place_and_predecessor(busy_kit: TenantKit, db: Database):
+    events = _events(db, busy_kit.tenant_id)
+    for previous, event in itertools.pairwise(events):
+        assert event.prev_hash == previous.hash
+        assert event.hash == link_digest(previous.hash, event.seq, content_digest(event))

@@ -35,11 +35,10 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def event_digest(event: AuditEvent) -> str:
+def content_digest(event: AuditEvent) -> str:
+    """The digest of what an event says, without its place in the chain."""
     body = {
         "tenant_id": event.tenant_id,
-        "seq": event.seq,
-        "prev_hash": event.prev_hash,
         "occurred_at": event.occurred_at.isoformat(),
         "actor_type": jsonable(event.actor_type),
         "actor_user_id": event.actor_user_id,
@@ -54,3 +53,16 @@ def event_digest(event: AuditEvent) -> str:
         "after": event.after,
     }
     return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def link_digest(prev_hash: str, seq: int, content: str) -> str:
+    """An event's hash: its content bound to its position and to the event before it.
+
+    Kept to one ASCII line so that the database can compute the same value
+    (``sha256`` of ``prev:seq:content``) while it advances the chain's head.
+    """
+    return hashlib.sha256(f"{prev_hash}:{seq}:{content}".encode()).hexdigest()
+
+
+def event_digest(event: AuditEvent) -> str:
+    return link_digest(event.prev_hash, event.seq, content_digest(event))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.audit.chain import GENESIS_HASH, event_digest, jsonable
+from casework.audit import repository
+from casework.audit.chain import GENESIS_HASH, content_digest, event_digest, jsonable
 from casework.auth.principal import Principal
 from casework.ids import new_id
 from casework.models import AuditEvent, AuditHead
@@ -17,21 +18,6 @@ from casework.models.base import utcnow
 
 def start_chain(session: Session, *, tenant_id: str) -> None:
     session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH))
-
-
-_ADVANCE_HEAD = (
-    update(AuditHead)
-    .where(AuditHead.tenant_id == bindparam("tenant"))
-    .values(seq=AuditHead.seq + 1)
-    .returning(AuditHead.seq, AuditHead.hash)
-)
-_SET_HEAD_HASH = (
-    update(AuditHead)
-    .where(AuditHead.tenant_id == bindparam("tenant"))
-    .values(hash=bindparam("new_hash"))
-)
-_INSERT_EVENT = insert(AuditEvent)
-_EVENT_COLUMNS = list(AuditEvent.__table__.columns)
 
 
 def record(
@@ -54,12 +40,9 @@ def record(
     statements: it is on every write path and needs none of the unit of work.
     """
     session.flush()
-    connection = session.connection()
-    seq, prev_hash = connection.execute(_ADVANCE_HEAD, {"tenant": actor.tenant_id}).one()
     event = AuditEvent(
         id=new_id(),
         tenant_id=actor.tenant_id,
-        seq=seq,
         occurred_at=utcnow(),
         actor_type=actor.actor_type,
         actor_user_id=actor.user_id,
@@ -72,11 +55,8 @@ def record(
         message=message[:500],
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
-        prev_hash=prev_hash,
     )
-    event.hash = event_digest(event)
-    connection.execute(_INSERT_EVENT, {c.key: getattr(event, c.key) for c in _EVENT_COLUMNS})
-    connection.execute(_SET_HEAD_HASH, {"tenant": actor.tenant_id, "new_hash": event.hash})
+    repository.append(session.connection(), event, content_digest(event))
     return event
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from casework.auth import secrets
@@ -52,6 +52,17 @@ _CALLER = (
 )
 
 
+# Prepared once: a statement reused as the same object skips per-request compilation
+# checks, and the digest is the only parameter.
+_BY_API_KEY = _CALLER.where(ApiClient.api_key_hash == bindparam("digest"))
+_BY_CLIENT_ID = _CALLER.where(ApiClient.client_id == bindparam("client_id"))
+_BY_ACCESS_TOKEN = (
+    _CALLER.add_columns(AccessToken.expires_at)
+    .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
+    .where(AccessToken.token_hash == bindparam("digest"))
+)
+
+
 def _caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
     if row is None or row.revoked_at is not None or not row.is_active:
         return None
@@ -65,12 +76,12 @@ def _caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
 
 
 def by_api_key(session: Session, api_key: str) -> Principal | None:
-    digest = secrets.digest(api_key)
-    return _caller(session.execute(_CALLER.where(ApiClient.api_key_hash == digest)).first())
+    row = session.connection().execute(_BY_API_KEY, {"digest": secrets.digest(api_key)}).first()
+    return _caller(row)
 
 
 def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
-    row = session.execute(_CALLER.where(ApiClient.client_id == client_id)).first()
+    row = session.connection().execute(_BY_CLIENT_ID, {"client_id": client_id}).first()
     if not secrets.digest_matches(client_secret, row.secret_hash if row else "0" * 64):
         return None
     return _caller(row)
@@ -91,11 +102,7 @@ def client_by_credentials(session: Session, client_id: str, client_secret: str) 
 
 
 def by_access_token(session: Session, token: str) -> Principal | None:
-    row = session.execute(
-        _CALLER.add_columns(AccessToken.expires_at)
-        .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
-        .where(AccessToken.token_hash == secrets.digest(token))
-    ).first()
+    row = session.connection().execute(_BY_ACCESS_TOKEN, {"digest": secrets.digest(token)}).first()
     if row is None or row.expires_at <= utcnow():
         return None
     return _caller(row)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from casework import persist
 from casework.audit import service as audit
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
@@ -151,8 +152,9 @@ def create_case(
 
     texts = [*(config.checklist if config else []), *data.tasks]
     # Relationships are set on the new objects so the response needs no re-read.
+    case_id = new_id()
     case = Case(
-        id=new_id(),
+        id=case_id,
         tenant_id=tenant_id,
         title=data.title,
         description=data.description,
@@ -176,13 +178,25 @@ def create_case(
         created_at=now,
         updated_at=now,
         tasks=[
-            Task(tenant_id=tenant_id, text=text, position=position, created_at=now, done_by=None)
+            Task(
+                id=new_id(),
+                tenant_id=tenant_id,
+                case_id=case_id,
+                text=text,
+                position=position,
+                created_at=now,
+                done_by=None,
+            )
             for position, text in enumerate(texts)
         ],
         comments=[],
         attachments=[
             CaseAttachment(
-                tenant_id=tenant_id, document=doc, attached_by_id=actor.user_id, attached_at=now
+                case_id=case_id,
+                tenant_id=tenant_id,
+                document=doc,
+                attached_by_id=actor.user_id,
+                attached_at=now,
             )
             for doc in documents
         ],
@@ -190,7 +204,8 @@ def create_case(
     _apply_record(case, data.record)
     # The per-tenant counter is locked until commit, so it is taken as late as possible.
     case.number = next_number(session, tenant_id=tenant_id, name="case_number")
-    session.add(case)
+    session.flush()  # what validation loaded or changed goes first, as in any write
+    persist.insert_new(session, [case], case.tasks, case.attachments)
     after = snapshot(case) | {
         "number": case.number,
         "config": config.slug if config else None,

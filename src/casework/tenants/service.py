@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.permissions import BUILTIN_ROLES
 from casework.auth.principal import Principal
+from casework.db import Database
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Role, Tenant, TenantCounter
 from casework.validation import currency_code, slug
@@ -68,8 +71,21 @@ _NEXT = (
 
 
 def next_number(session: Session, *, tenant_id: str, name: str) -> int:
-    """Take the next value of a per-tenant counter; the row stays locked until commit."""
-    value = session.connection().execute(_NEXT, {"tenant": tenant_id, "counter": name}).scalar()
+    """Take the next value of a per-tenant counter.
+
+    Where the database allows it (PostgreSQL) the increment commits at once, like a
+    sequence: concurrent creates of one tenant do not queue behind each other's whole
+    transaction, and a create that fails afterwards leaves a gap in the numbers. On
+    SQLite the write lock already orders writers and the increment joins the session's
+    transaction, as it does for a tenant created in that same transaction.
+    """
+    params = {"tenant": tenant_id, "counter": name}
+    database, value = Database.of(session), None
+    with database.autocommit() if database else nullcontext(None) as connection:
+        if connection is not None:
+            value = connection.execute(_NEXT, params).scalar()
+    if value is None:
+        value = session.connection().execute(_NEXT, params).scalar()
     if value is None:
         raise NotFound(f"counter {name!r} missing for tenant")
     return int(value)
