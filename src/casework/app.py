@@ -12,12 +12,14 @@ from casework.analytics.router import router as analytics_router
 from casework.auth.clients_router import router as api_clients_router
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
+from casework.checks.router import router as checks_router
 from casework.config import Settings
 from casework.configs.router import router as configs_router
 from casework.customers.router import router as customers_router
 from casework.db import Database
 from casework.documents.router import router as documents_router
 from casework.health.router import router as health_router
+from casework.jobs import EmbeddedRunner, JobContext
 from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from casework.schemas import Problem
@@ -40,6 +42,7 @@ API_ERRORS: dict[int | str, dict[str, object]] = {
 }
 NATIVE_API = (
     cases_router,
+    checks_router,
     customers_router,
     users_router,
     roles_router,
@@ -56,9 +59,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings.log_level, settings.log_json)
     database = database or Database(settings)
 
+    matchers = MatcherHolder()
+    runner = None
+    if settings.jobs == "embedded":
+        runner = EmbeddedRunner(
+            JobContext(database=database, settings=settings, matchers=matchers),
+            threads=settings.job_threads,
+            sweep_seconds=settings.job_sweep_seconds,
+        )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            database.jobs = runner
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
+            database.jobs = None
         database.dispose()
 
     app = FastAPI(
@@ -69,7 +87,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database
-    app.state.matchers = MatcherHolder()
+    app.state.matchers = matchers
+    app.state.jobs = runner
     problems.install(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,8 +60,40 @@ class Settings(BaseSettings):
     )
     screening_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts stored secrets (webhook signing secrets); "
+        "when unset, one is generated once into <data_dir>/secret.key.",
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hostnames and IP networks (CIDR) webhooks may reach even though they "
+        'are private or loopback addresses (JSON list, e.g. ["hooks.internal", "10.1.0.0/16"]).',
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    job_runner: Literal["embedded", "procrastinate"] | None = Field(
+        default=None,
+        description="Who runs background jobs: threads of `casework serve` (embedded) or "
+        "`casework worker` processes on PostgreSQL (procrastinate). Default: embedded on "
+        "SQLite, procrastinate on PostgreSQL.",
+    )
+    job_threads: int = Field(default=2, ge=1, le=32)
+    job_sweep_seconds: float = Field(
+        default=15.0, gt=0, description="How often unfinished work is looked for again."
+    )
+    check_lease_seconds: float = Field(
+        default=300.0, gt=0, description="After this long a started check counts as stalled."
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def jobs(self) -> Literal["embedded", "procrastinate"]:
+        if self.job_runner is not None:
+            return self.job_runner
+        return "embedded" if self.is_sqlite else "procrastinate"
 
     @cached_property
     def resolved_database_url(self) -> str:

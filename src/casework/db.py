@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,9 +25,16 @@ _DATABASE = "casework_database"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+class JobSink(Protocol):
+    """Whoever runs background jobs for this process (see casework.jobs)."""
+
+    def defer(self, name: str, kwargs: dict[str, Any]) -> None: ...
+
+
 class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.jobs: JobSink | None = None
         url = settings.resolved_database_url
         self.is_sqlite = url.startswith("sqlite")
         # Parameters may hold password hashes or token digests: keep them out of error text.

@@ -15,6 +15,10 @@ from casework.models import AuditEvent
 from tests.factories import TenantKit
 
 CONFIG_FIELDS = {
+    "checks",
+    "outcome_policy",
+    "monitoring",
+    "kyc_config",
     "id",
     "slug",
     "name",

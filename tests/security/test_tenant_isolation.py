@@ -12,12 +12,14 @@ from tests.factories import TenantKit, case_body
 from tests.security.routes import PROTECTED, SHARED_REFERENCE, fill, op_id
 
 ID_ROUTES = [op for op in PROTECTED if "{" in op.path and op.path not in SHARED_REFERENCE]
+# Routes without an id that answer with something other than a list of rows.
+NOT_LISTS = {"/v1/analytics/cases", "/v1/country-risk", "/v1/country-risk/overrides"}
 LIST_ROUTES = [
     op
     for op in PROTECTED
     if op.method == "GET"
     and "{" not in op.path
-    and op.path != "/v1/analytics/cases"
+    and op.path not in NOT_LISTS
     and op.path not in SHARED_REFERENCE
 ]
 
@@ -38,6 +40,12 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         json=case_body(customer_id=customer["id"], attachments=[document.json()["id"]]),
     ).json()
     client.post(f"/v1/cases/{case['id']}/comments", json={"body": "hidden"}, headers=h)
+    checked = client.post(
+        "/v1/cases",
+        headers=h,
+        json=case_body(customer_id=customer["id"], checks=[{"type": "PEP"}], auto_start=False),
+    ).json()
+    check = client.get(f"/v1/cases/{checked['id']}/checks", headers=h).json()["items"][0]
     role = client.post(
         "/v1/roles", headers=h, json={"slug": "secret-role", "name": "r", "permissions": []}
     ).json()
@@ -53,6 +61,8 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "role_id": role["id"],
         "api_client_id": owner.analyst.api_client_id,
         "config_id": config["id"],
+        "check_id": check["id"],
+        "match_id": "0" * 24,
     }
 
 

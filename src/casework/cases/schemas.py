@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AnyHttpUrl,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -13,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from casework.checks.schemas import CheckSpec
 from casework.customers.schemas import CustomerCreate, CustomerRef
 from casework.models import Case, CaseAttachment, Comment, Task
 from casework.models.enums import (
@@ -77,8 +79,33 @@ class CaseCreate(_ModuleChoice):
     attachments: list[PublicId] = Field(default_factory=list, max_length=50)
     config: str | None = Field(default=None, min_length=1, max_length=63)
     notes: str | None = Field(default=None, max_length=20_000)
+    checks: list[CheckSpec] | None = Field(
+        default=None,
+        max_length=10,
+        description="Automated checks to run; when absent, those of the config.",
+    )
+    auto_start: bool = Field(default=True, description="Run the checks once the case exists.")
+    webhook_url: AnyHttpUrl | None = Field(
+        default=None, description="Receives the case when its checks complete."
+    )
 
     _due = field_validator("due_date")(_future)
+
+    @field_validator("checks")
+    @classmethod
+    def _distinct_checks(cls, value: list[CheckSpec] | None) -> list[CheckSpec] | None:
+        if value is not None and len({c.type for c in value}) != len(value):
+            raise ValueError("lists a check type twice")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if value is not None and (value.username or value.password):
+            raise ValueError("must not carry credentials")
+        if value is not None and len(str(value)) > 2000:
+            raise ValueError("must be at most 2000 characters")
+        return value
 
     @field_validator("customer")
     @classmethod
@@ -238,6 +265,8 @@ class CaseOut(BaseModel):
     created_by_type: CreatedByType
     total_amount_in_default_currency: Decimal | None
     notes: str | None
+    webhook_url: str | None
+    legal_hold: bool
     tasks: list[TaskOut]
     comments: list[CommentOut]
     attachments: list[AttachmentOut]
@@ -279,6 +308,8 @@ class CaseOut(BaseModel):
             created_by_type=case.created_by_type,
             total_amount_in_default_currency=case.total_amount_in_default_currency,
             notes=case.notes,
+            webhook_url=case.webhook_url,
+            legal_hold=case.legal_hold,
             tasks=[TaskOut.of(t) for t in case.tasks],
             comments=[CommentOut.of(c) for c in case.comments],
             attachments=[AttachmentOut.of(a) for a in case.attachments],

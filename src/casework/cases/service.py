@@ -14,12 +14,13 @@ from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.cases import repository, state
 from casework.cases.schemas import CaseCreate, CaseUpdate, RecordRef
+from casework.checks import service as case_checks
 from casework.customers import service as customers
 from casework.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from casework.ids import new_id
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
-from casework.models.enums import CreatedByType, Priority, ReviewStatus
+from casework.models.enums import CreatedByType, Priority, ProcessingStatus, ReviewStatus
 from casework.tenancy import owned
 from casework.tenants.service import next_number
 
@@ -175,6 +176,7 @@ def create_case(
         created_by_user_id=actor.user_id,
         created_by_client_id=actor.api_client_id,
         notes=data.notes,
+        webhook_url=str(data.webhook_url) if data.webhook_url else None,
         created_at=now,
         updated_at=now,
         tasks=[
@@ -202,16 +204,23 @@ def create_case(
         ],
     )
     _apply_record(case, data.record)
+    if data.checks or (data.checks is None and config is not None and config.checks):
+        case.processing_status = ProcessingStatus.pending
     # The per-tenant counter is locked until commit, so it is taken as late as possible.
     case.number = next_number(session, tenant_id=tenant_id, name="case_number")
     session.flush()  # what validation loaded or changed goes first, as in any write
     persist.insert_new(session, [case], case.tasks, case.attachments)
+    checks = case_checks.request_checks(
+        session, case=case, specs=data.checks, config=config, auto_start=data.auto_start
+    )
     after = snapshot(case) | {
         "number": case.number,
         "config": config.slug if config else None,
         "created_by_type": created_by_type,
         "tasks": texts,
         "attachments": [d.id for d in documents],
+        "checks": [c.type for c in checks],
+        "webhook_url": case.webhook_url,
     }
     if data.customer is not None and customer is not None:
         after["customer"] = customers.snapshot(customer) | {"id": customer.id}
@@ -230,6 +239,11 @@ def create_case(
 
 def get_case(session: Session, *, actor: Principal, case_id: str) -> Case:
     return repository.get(session, tenant_id=actor.tenant_id, case_id=case_id)
+
+
+def locked_case(session: Session, *, actor: Principal, case_id: str) -> Case:
+    """The case, its row locked until the transaction ends (for changes that read first)."""
+    return _locked(session, actor, case_id)
 
 
 def _locked(session: Session, actor: Principal, case_id: str) -> Case:

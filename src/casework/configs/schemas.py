@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from casework.cases.schemas import PriorityName, TaskText
+from casework.checks.schemas import ConfigCheck, OutcomePolicyIn
 from casework.models import CaseConfig
 from casework.models.enums import Module, Priority
 from casework.validation import slug
@@ -29,12 +30,33 @@ class _ConfigFields(BaseModel):
         return value
 
 
+def _distinct(value: list[ConfigCheck] | None) -> list[ConfigCheck] | None:
+    if value is not None and len({c.type for c in value}) != len(value):
+        raise ValueError("lists a check type twice")
+    return value
+
+
+ConfigChecks = Annotated[list[ConfigCheck], Field(max_length=10), AfterValidator(_distinct)]
+
+
 class CaseConfigCreate(_ConfigFields):
     slug: Slug
     name: ConfigName
     default_priority: PriorityName = "medium"
     checklist: list[TaskText] = Field(default_factory=list, max_length=100)
     sla_hours: SlaHours | None = None
+    checks: ConfigChecks = Field(default_factory=list)
+    outcome_policy: OutcomePolicyIn = Field(default_factory=OutcomePolicyIn)
+    monitoring: bool | None = Field(
+        default=None,
+        description="Rescreen customers when a list changes; default on when the config "
+        "has screening checks.",
+    )
+    kyc_config: Slug | None = Field(
+        default=None,
+        description="Makes this a dual (KYB) config: one case of this KYC config is opened "
+        "per beneficial owner its UBO resolution finds.",
+    )
 
 
 class CaseConfigUpdate(_ConfigFields):
@@ -44,6 +66,10 @@ class CaseConfigUpdate(_ConfigFields):
     checklist: list[TaskText] | None = Field(default=None, max_length=100)
     sla_hours: SlaHours | None = None
     is_active: bool | None = None
+    checks: ConfigChecks | None = None
+    outcome_policy: OutcomePolicyIn | None = None
+    monitoring: bool | None = None
+    kyc_config: Slug | None = None
 
 
 class CaseConfigOut(BaseModel):
@@ -56,6 +82,10 @@ class CaseConfigOut(BaseModel):
     checklist: list[str]
     sla_hours: int | None
     is_active: bool
+    checks: list[ConfigCheck]
+    outcome_policy: OutcomePolicyIn
+    monitoring: bool
+    kyc_config: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -71,6 +101,10 @@ class CaseConfigOut(BaseModel):
             checklist=list(config.checklist),
             sla_hours=config.sla_hours,
             is_active=config.is_active,
+            checks=[ConfigCheck.model_validate(c) for c in config.checks],
+            outcome_policy=OutcomePolicyIn.model_validate(config.outcome_policy or {}),
+            monitoring=config.monitoring,
+            kyc_config=config.kyc_config.slug if config.kyc_config else None,
             created_at=config.created_at,
             updated_at=config.updated_at,
         )

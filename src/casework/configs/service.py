@@ -30,7 +30,29 @@ def _snapshot(config: CaseConfig) -> dict[str, Any]:
         "checklist": list(config.checklist),
         "sla_hours": config.sla_hours,
         "is_active": config.is_active,
+        "checks": list(config.checks),
+        "outcome_policy": dict(config.outcome_policy),
+        "monitoring": config.monitoring,
+        "kyc_config_id": config.kyc_config_id,
     }
+
+
+_SCREENING = {"SANCTIONS", "PEP", "ADVERSE_MEDIA"}
+
+
+def _kyc_config(session: Session, tenant_id: str, slug: str, own_id: str | None) -> CaseConfig:
+    config = session.scalar(
+        select(CaseConfig).where(CaseConfig.tenant_id == tenant_id, CaseConfig.slug == slug)
+    )
+    if config is None or config.id == own_id:
+        raise ValidationFailed.on("kyc_config", f"no other case config {slug!r}")
+    if config.kyc_config_id is not None:
+        raise ValidationFailed.on("kyc_config", "must not itself be a dual config")
+    return config
+
+
+def _checks_json(checks: Sequence[Any]) -> list[dict[str, Any]]:
+    return [c.model_dump(mode="json", exclude_none=True) for c in checks]
 
 
 def _ensure_slug_free(
@@ -55,6 +77,18 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
         checklist=list(data.checklist),
         sla_hours=data.sla_hours,
         is_active=True,
+        checks=_checks_json(data.checks),
+        outcome_policy=data.outcome_policy.model_dump(),
+        monitoring=(
+            data.monitoring
+            if data.monitoring is not None
+            else any(c.type.value in _SCREENING for c in data.checks)
+        ),
+        kyc_config=(
+            _kyc_config(session, actor.tenant_id, data.kyc_config, None)
+            if data.kyc_config
+            else None
+        ),
     )
     session.add(config)
     session.flush()
@@ -97,6 +131,17 @@ def update_config(
     for name in ("slug", "name", "sla_hours", "is_active"):
         if name in values:
             setattr(config, name, values[name])
+    if data.checks is not None:
+        config.checks = _checks_json(data.checks)
+    if data.outcome_policy is not None:
+        config.outcome_policy = data.outcome_policy.model_dump()
+    if "monitoring" in values:
+        if values["monitoring"] is None:
+            raise ValidationFailed.on("monitoring", "cannot be removed")
+        config.monitoring = values["monitoring"]
+    if "kyc_config" in values:
+        slug = values["kyc_config"]
+        config.kyc_config = _kyc_config(session, actor.tenant_id, slug, config.id) if slug else None
     old, new = audit.changes(before, _snapshot(config))
     if new:
         session.flush()

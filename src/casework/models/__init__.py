@@ -4,6 +4,7 @@ from casework.models.audit import AuditEvent, AuditHead
 from casework.models.base import Base
 from casework.models.case import Case, CaseAttachment, Comment, Task
 from casework.models.case_config import CaseConfig
+from casework.models.check import Check, ScreeningMatch
 from casework.models.customer import Customer
 from casework.models.document import Document
 from casework.models.idempotency import IdempotencyRecord
@@ -25,11 +26,13 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseConfig",
+    "Check",
     "Comment",
     "Customer",
     "Document",
     "IdempotencyRecord",
     "Role",
+    "ScreeningMatch",
     "Task",
     "Tenant",
     "TenantCounter",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,9 @@ from casework.models.enums import (
     ReviewStatus,
 )
 from casework.models.identity import User
+
+if TYPE_CHECKING:
+    from casework.models.check import Check
 
 
 class Case(Timestamps, Base):
@@ -82,6 +86,8 @@ class Case(Timestamps, Base):
         Numeric(20, 4), default=None
     )
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    legal_hold: Mapped[bool] = mapped_column(default=False)
     delete_after: Mapped[datetime | None] = mapped_column(default=None)
 
     customer: Mapped[Customer | None] = relationship(lazy="raise")
@@ -98,6 +104,7 @@ class Case(Timestamps, Base):
     attachments: Mapped[list[CaseAttachment]] = relationship(
         lazy="raise", order_by="CaseAttachment.attached_at", cascade="all, delete-orphan"
     )
+    checks: Mapped[list[Check]] = relationship(lazy="raise", order_by="Check.id", viewonly=True)
 
 
 class Task(Base):

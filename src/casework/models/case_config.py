@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.models.base import Base, IntEnumType, Timestamps, id_column, str_enum
 from casework.models.enums import Module, Priority
@@ -24,4 +26,16 @@ class CaseConfig(Timestamps, Base):
     )
     checklist: Mapped[list[str]] = mapped_column(default=list)
     sla_hours: Mapped[int | None] = mapped_column(default=None)
+    # [{"type": "SANCTIONS", "params": {...}}, ...]: the checks a case of this kind runs.
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    # {"accept_below": 0.3, "reject_from": 0.85}: case risk -> ACCEPTED / PENDING / REJECTED.
+    outcome_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Rescreen the customer when a list changes (ongoing monitoring).
+    monitoring: Mapped[bool] = mapped_column(default=False)
+    # A dual (KYB) config opens one case of this KYC config per beneficial owner.
+    kyc_config_id: Mapped[str | None] = mapped_column(ForeignKey("case_configs.id"), default=None)
+    # Always wanted with the config and at most one row: loaded in the same query.
+    kyc_config: Mapped[CaseConfig | None] = relationship(
+        remote_side=[id], lazy="joined", join_depth=1
+    )
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -65,3 +65,18 @@ class ActorType(StrEnum):
     user = "user"
     api_client = "api_client"
     system = "system"
+
+
+class CheckType(StrEnum):
+    sanctions = "SANCTIONS"
+    pep = "PEP"
+    adverse_media = "ADVERSE_MEDIA"
+    ubo_resolution = "UBO_RESOLUTION"
+    jurisdiction = "JURISDICTION"
+    transaction_risk = "TRANSACTION_RISK"
+
+
+class MatchDecision(StrEnum):
+    unreviewed = "unreviewed"
+    false_positive = "false_positive"
+    true_positive = "true_positive"

@@ -1,0 +1,208 @@
+"""One runner per check type, each pure given its inputs and the list versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from casework.checks import screening_check
+from casework.checks.country_risk import CountryRiskView, load_table, with_overrides
+from casework.checks.jurisdiction import run_jurisdiction
+from casework.checks.policy import OutcomePolicy
+from casework.checks.screening_check import FoundMatch, Subject
+from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
+from casework.screening.engine import DEFAULT_THRESHOLD, Matcher
+from casework.screening.entity import Schema
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What the checks know of a customer: a plain copy, read in the claiming transaction."""
+
+    customer_type: CustomerType
+    name: str
+    aliases: tuple[str, ...] = ()
+    birth_date: str | None = None
+    countries: tuple[str, ...] = ()
+    input_details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    check_type: CheckType
+    params: dict[str, Any]
+    input_details: dict[str, Any]
+    customer: CustomerFacts | None
+    documents: dict[str, bytes]  # linked documents' bytes, by id
+    today: date
+
+
+@dataclass
+class CheckResult:
+    risk_score: float
+    outcome: Outcome
+    title: str
+    note: str | None = None
+    reasoning: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    matches: list[FoundMatch] = field(default_factory=list)
+    dataset_versions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What runners share: the matcher and its list versions, the outcome policy."""
+
+    matcher: Matcher | None
+    dataset_versions: dict[str, int]
+    policy: OutcomePolicy
+    country_risk: CountryRiskView | None = None  # the tenant's view, for JURISDICTION and UBO
+
+
+class CheckFailed(Exception):
+    """The check cannot run on these inputs; the message is shown on the check."""
+
+
+Runner = Callable[[CheckInputs, RunContext], CheckResult]
+
+
+def _details(inputs: CheckInputs) -> dict[str, Any]:
+    """The check's own input_details over the customer's."""
+    base = dict(inputs.customer.input_details) if inputs.customer else {}
+    return base | inputs.input_details
+
+
+def screening_subjects(inputs: CheckInputs) -> list[Subject]:
+    """The customer, and for a business its directors and the people in its ownership."""
+    customer = inputs.customer
+    if customer is None:
+        raise CheckFailed("the case has no customer to screen")
+    business = customer.customer_type is CustomerType.business
+    subjects = [
+        Subject(
+            name=customer.name,
+            role="customer",
+            schema=Schema.company if business else Schema.person,
+            aliases=customer.aliases,
+            birth_date=customer.birth_date,
+            countries=customer.countries,
+        )
+    ]
+    if business:
+        details = _details(inputs)
+        people: dict[str, Subject] = {}
+        for director in details.get("directors") or []:
+            if isinstance(director, dict) and isinstance(director.get("name"), str):
+                people.setdefault(director["name"], _person(director, "director"))
+        ownership = details.get("ownership")
+        if isinstance(ownership, dict):
+            for entity in ownership.get("entities") or []:
+                if (
+                    isinstance(entity, dict)
+                    and entity.get("type") == "person"
+                    and isinstance(entity.get("name"), str)
+                ):
+                    people.setdefault(entity["name"], _person(entity, "owner"))
+        subjects.extend(people.values())
+    return subjects
+
+
+def _person(data: dict[str, Any], role: str) -> Subject:
+    country = data.get("country")
+    birth = data.get("birth_date")
+    return Subject(
+        name=data["name"],
+        role=role,
+        schema=Schema.person,
+        birth_date=birth if isinstance(birth, str) else None,
+        countries=(country,) if isinstance(country, str) else (),
+    )
+
+
+def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
+    if context.matcher is None or not context.dataset_versions:
+        raise CheckFailed("no watchlist has been imported")
+    threshold = float(inputs.params.get("threshold", DEFAULT_THRESHOLD))
+    datasets = inputs.params.get("datasets")
+    found = screening_check.screen_subjects(
+        context.matcher,
+        inputs.check_type,
+        screening_subjects(inputs),
+        threshold=threshold,
+        datasets=set(datasets) if datasets else None,
+    )
+    assessment = screening_check.assess(
+        inputs.check_type,
+        found.screened,
+        [(m.subject, m.caption, m.score, MatchDecision.unreviewed) for m in found.matches],
+    )
+    return CheckResult(
+        risk_score=assessment.risk_score,
+        outcome=Outcome.pending if assessment.needs_review else Outcome.accepted,
+        title=assessment.title,
+        reasoning=assessment.reasoning,
+        evidence={
+            "screened": found.screened,
+            "threshold": threshold,
+            "topics": sorted(screening_check.TOPICS[inputs.check_type]),
+        },
+        matches=found.matches,
+        dataset_versions=dict(context.dataset_versions),
+    )
+
+
+def _ownership_countries(details: dict[str, Any]) -> dict[str, list[str]]:
+    """Countries of every entity in an ownership structure, by name (not the subject)."""
+    ownership = details.get("ownership")
+    found: dict[str, list[str]] = {}
+    if not isinstance(ownership, dict):
+        return found
+    subject = ownership.get("subject")
+    for entity in ownership.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("id") == subject:
+            continue
+        country, name = entity.get("country"), entity.get("name")
+        if isinstance(country, str) and isinstance(name, str):
+            found.setdefault(name, []).append(country)
+    return found
+
+
+def run_country_risk(inputs: CheckInputs, context: RunContext) -> CheckResult:
+    view = context.country_risk or with_overrides(load_table(), ())
+    details = _details(inputs)
+    counterparties = details.get("counterparty_countries") or []
+    if not isinstance(counterparties, list):
+        raise CheckFailed("input_details.counterparty_countries must be a list of countries")
+    result = run_jurisdiction(
+        customer_countries=list(inputs.customer.countries) if inputs.customer else [],
+        owner_countries=_ownership_countries(details),
+        counterparty_countries={"counterparty": [c for c in counterparties if isinstance(c, str)]},
+        view=view,
+        on=inputs.today,
+    )
+    return CheckResult(
+        risk_score=result.risk_score,
+        outcome=context.policy.outcome(result.risk_score),
+        title=result.title,
+        note=result.note,
+        reasoning=result.reasoning,
+        evidence=result.evidence | {"findings": result.findings},
+        dataset_versions=dict(result.dataset_versions),
+    )
+
+
+RUNNERS: dict[CheckType, Runner] = {
+    CheckType.jurisdiction: run_country_risk,
+    CheckType.sanctions: run_screening,
+    CheckType.pep: run_screening,
+    CheckType.adverse_media: run_screening,
+}
+
+
+def run(inputs: CheckInputs, context: RunContext) -> CheckResult:
+    runner = RUNNERS.get(inputs.check_type)
+    if runner is None:
+        raise CheckFailed(f"{inputs.check_type.value} checks cannot run here")
+    return runner(inputs, context)

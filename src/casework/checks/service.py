@@ -1,0 +1,289 @@
+"""Checks on cases: asking for them, starting and rerunning, analysts' match decisions,
+and rolling the results up into the case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from casework import jobs
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.checks import repository, screening_check
+from casework.checks.policy import OutcomePolicy, PartResult, roll_up
+from casework.checks.schemas import CheckSpec
+from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.models import Case, CaseConfig, Check, Document, ScreeningMatch
+from casework.models.base import utcnow
+from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
+
+RUN_CASE = "checks.run_case"
+SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
+
+
+def _retention(days: int | None) -> Any:
+    if days is None or days < 0:
+        return None
+    return utcnow() + timedelta(days=days)
+
+
+def request_checks(
+    session: Session,
+    *,
+    case: Case,
+    specs: list[CheckSpec] | None,
+    config: CaseConfig | None,
+    auto_start: bool,
+) -> list[Check]:
+    """The first attempt of the checks a new case asks for (or its config implies).
+
+    Checks named in the request take their parameters from the config when it lists the
+    same type. Started checks run once the transaction commits.
+    """
+    params = {c["type"]: c.get("params") or {} for c in (config.checks if config else [])}
+    wanted = specs if specs is not None else [CheckSpec(type=CheckType(t)) for t in params]
+    if not wanted:
+        return []
+    _documents_exist(session, case.tenant_id, wanted)
+    now = utcnow()
+    checks = [
+        Check(
+            tenant_id=case.tenant_id,
+            case_id=case.id,
+            type=spec.type,
+            attempt=1,
+            status=ProcessingStatus.pending,
+            params=dict(params.get(spec.type.value, {})),
+            input_details=spec.input_details,
+            document_ids=list(spec.document_ids),
+            delete_after=_retention(spec.delete_after),
+            queued_at=now if auto_start else None,
+            matches=[],
+        )
+        for spec in wanted
+    ]
+    session.add_all(checks)
+    case.processing_status = ProcessingStatus.pending
+    if auto_start:
+        jobs.defer_on_commit(session, RUN_CASE, case_id=case.id)
+    return checks
+
+
+def _documents_exist(session: Session, tenant_id: str, specs: list[CheckSpec]) -> None:
+    for index, spec in enumerate(specs):
+        if not spec.document_ids:
+            continue
+        found = set(
+            session.scalars(
+                select(Document.id).where(
+                    Document.tenant_id == tenant_id, Document.id.in_(spec.document_ids)
+                )
+            )
+        )
+        for position, doc_id in enumerate(spec.document_ids):
+            if doc_id not in found:
+                raise ValidationFailed.on(
+                    f"checks[{index}].document_ids[{position}]",
+                    f"no document {doc_id} in this tenant",
+                )
+
+
+def current_checks(session: Session, *, tenant_id: str, case_id: str) -> list[Check]:
+    """The latest attempt of each of the case's checks, with their matches."""
+    latest = (
+        select(func.max(Check.attempt))
+        .where(Check.tenant_id == tenant_id, Check.case_id == case_id)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(Check)
+            .where(Check.tenant_id == tenant_id, Check.case_id == case_id, Check.attempt == latest)
+            .options(selectinload(Check.matches))
+            .order_by(Check.id)
+        )
+    )
+
+
+def all_checks(session: Session, *, tenant_id: str, case_id: str) -> list[Check]:
+    return list(
+        session.scalars(
+            select(Check)
+            .where(Check.tenant_id == tenant_id, Check.case_id == case_id)
+            .options(selectinload(Check.matches))
+            .order_by(Check.attempt, Check.id)
+        )
+    )
+
+
+def start(session: Session, *, actor: Principal, case: Case) -> list[Check]:
+    """Start the case's checks, or rerun them as a new attempt once they have finished."""
+    current = current_checks(session, tenant_id=actor.tenant_id, case_id=case.id)
+    if not current:
+        raise Conflict("this case has no checks to start")
+    now = utcnow()
+    statuses = {c.status for c in current}
+    if ProcessingStatus.processing in statuses or any(
+        c.queued_at is not None and c.status is ProcessingStatus.pending for c in current
+    ):
+        raise Conflict("the case's checks are running; rerun them once they finish")
+    if statuses == {ProcessingStatus.pending}:
+        for check in current:
+            check.queued_at = now
+        action, checks = "case.checks_started", current
+    else:
+        checks = [
+            Check(
+                tenant_id=c.tenant_id,
+                case_id=c.case_id,
+                type=c.type,
+                attempt=c.attempt + 1,
+                status=ProcessingStatus.pending,
+                params=dict(c.params),
+                input_details=c.input_details,
+                document_ids=list(c.document_ids),
+                delete_after=c.delete_after,
+                queued_at=now,
+                matches=[],
+            )
+            for c in current
+        ]
+        session.add_all(checks)
+        action = "case.checks_rerun"
+    case.processing_status = ProcessingStatus.pending
+    case.outcome = None
+    case.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        message="Checks started" if action == "case.checks_started" else "Checks rerun",
+        after={"checks": [c.type for c in checks], "attempt": checks[0].attempt},
+    )
+    jobs.defer_on_commit(session, RUN_CASE, case_id=case.id)
+    return checks
+
+
+def get_check(session: Session, *, actor: Principal, check_id: str) -> Check:
+    check = repository.get(session, tenant_id=actor.tenant_id, check_id=check_id)
+    if check is None:
+        raise NotFound(f"check {check_id} not found")
+    return check
+
+
+def decide_match(
+    session: Session,
+    *,
+    actor: Principal,
+    check_id: str,
+    match_id: str,
+    decision: MatchDecision,
+    note: str | None,
+) -> Check:
+    """Record an analyst's decision on a match; the check and the case follow it."""
+    check = repository.get(session, tenant_id=actor.tenant_id, check_id=check_id, for_update=True)
+    if check is None:
+        raise NotFound(f"check {check_id} not found")
+    match = next((m for m in check.matches if m.id == match_id), None)
+    if match is None:
+        raise NotFound(f"match {match_id} not found on check {check_id}")
+    if check.status is not ProcessingStatus.completed:
+        raise Conflict("matches can be decided once the check has completed")
+    before = {"decision": match.decision, "note": match.decision_note}
+    if before["decision"] is decision and before["note"] == note:
+        return check
+    match.decision = decision
+    match.decision_note = note
+    match.decided_by_id = actor.user_id
+    match.decided_at = utcnow()
+    reassess_screening(check)
+    case = session.get(Case, check.case_id)
+    assert case is not None
+    rollup = update_case(session, case)
+    audit.record(
+        session,
+        actor=actor,
+        action="screening_match.decided",
+        entity_type="screening_match",
+        entity_id=match.id,
+        case_id=check.case_id,
+        message=f"Match {match.caption} marked {decision.value.replace('_', ' ')}",
+        before=before,
+        after={"decision": decision, "note": note, "check_id": check.id} | rollup,
+    )
+    return check
+
+
+def reassess_screening(check: Check) -> None:
+    """Recompute a screening check's risk, outcome and wording from its matches."""
+    screened = list(check.evidence.get("screened", []))
+    assessment = screening_check.assess(
+        check.type, screened, [(m.subject, m.caption, m.score, m.decision) for m in check.matches]
+    )
+    check.risk_score = assessment.risk_score
+    check.title = assessment.title
+    check.reasoning = assessment.reasoning
+    if assessment.confirmed:
+        check.outcome = Outcome.rejected
+    elif assessment.needs_review:
+        check.outcome = Outcome.pending
+    else:
+        check.outcome = Outcome.accepted
+
+
+def update_case(session: Session, case: Case) -> dict[str, Any]:
+    """Roll the current checks (and child cases) up into the case; return what changed."""
+    session.flush()
+    config = session.get(CaseConfig, case.config_id) if case.config_id else None
+    policy = OutcomePolicy.of(config.outcome_policy if config else None)
+    parts = [
+        PartResult(c.status, c.risk_score, c.outcome)
+        for c in current_checks(session, tenant_id=case.tenant_id, case_id=case.id)
+    ]
+    parts.extend(
+        PartResult(child.processing_status, child.risk_score, child.outcome)
+        for child in session.scalars(select(Case).where(Case.parent_case_id == case.id))
+        if child.processing_status is not None
+    )
+    result = roll_up(parts, policy)
+    before = (case.processing_status, case.risk_score, case.outcome)
+    case.processing_status, case.risk_score, case.outcome = (
+        result.status,
+        result.risk_score,
+        result.outcome,
+    )
+    if before != (result.status, result.risk_score, result.outcome):
+        case.updated_at = utcnow()
+    return {
+        "processing_status": result.status,
+        "risk_score": result.risk_score,
+        "outcome": result.outcome,
+    }
+
+
+def store_matches(check: Check, found: list[screening_check.FoundMatch]) -> None:
+    check.matches = [
+        ScreeningMatch(
+            tenant_id=check.tenant_id,
+            position=position,
+            subject=m.subject[:400],
+            subject_role=m.subject_role,
+            dataset=m.dataset,
+            entity_key=m.entity_key,
+            caption=m.caption[:500],
+            schema=m.schema,
+            topics=m.topics,
+            programs=m.programs,
+            score=m.score,
+            explanation=m.explanation,
+            decided_by=None,
+        )
+        for position, m in enumerate(found)
+    ]

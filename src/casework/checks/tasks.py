@@ -1,0 +1,205 @@
+"""The job that runs a case's checks, and the sweep that finds checks to run again.
+
+A check is taken in one short transaction (PROCESSING, with a lease), run with no
+transaction open, and finished in another that first makes sure it still holds the
+check. A worker killed in between leaves a PROCESSING check whose lease runs out;
+the sweep then hands it to another worker. A finish that finds the check already
+finished by someone else changes nothing, so no result is recorded twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.checks import repository, runners, service
+from casework.checks.country_risk import CountryRiskView
+from casework.checks.policy import OutcomePolicy
+from casework.checks.risk_table import tenant_country_risk
+from casework.checks.runners import CheckFailed, CheckInputs, CheckResult, CustomerFacts
+from casework.documents.storage import LocalStorage
+from casework.jobs import JobContext, sweeper, task
+from casework.models import Case, CaseConfig, Check, Customer, Document
+from casework.models.base import utcnow
+from casework.models.enums import ProcessingStatus
+
+log = logging.getLogger(__name__)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    check_id: str
+    tenant_id: str
+    case_id: str
+    started_at: datetime
+    inputs: CheckInputs
+    policy: OutcomePolicy
+    country_risk: CountryRiskView
+
+
+@task(service.RUN_CASE)
+def run_case(context: JobContext, case_id: str) -> None:
+    """Run every runnable check of the case, one at a time."""
+    while True:
+        claimed = _claim(context, case_id)
+        if claimed is None:
+            return
+        result: CheckResult | None = None
+        error: str | None = None
+        try:
+            result = _execute(context, claimed)
+        except CheckFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # recorded on the check; the case reports ERROR
+            log.exception("check %s failed", claimed.check_id)
+            error = f"internal error: {type(exc).__name__}"
+        _finish(context, claimed, result, error)
+
+
+def _locked(stmt: Select[Any], session: Session) -> Select[Any]:
+    # Two workers on one case: the second skips a check the first has locked.
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
+def _claim(context: JobContext, case_id: str) -> Claimed | None:
+    now = utcnow()
+    with context.database.transaction() as session:
+        stmt = repository.runnable(case_id, now)
+        check = session.scalars(_locked(stmt, session)).first()
+        if check is None:
+            return None
+        case = session.get(Case, check.case_id)
+        assert case is not None
+        check.status = ProcessingStatus.processing
+        check.started_at = now
+        check.lease_expires_at = now + timedelta(seconds=context.settings.check_lease_seconds)
+        if case.processing_status in (None, ProcessingStatus.pending):
+            case.processing_status = ProcessingStatus.processing
+        config = session.get(CaseConfig, case.config_id) if case.config_id else None
+        return Claimed(
+            check_id=check.id,
+            tenant_id=check.tenant_id,
+            case_id=check.case_id,
+            started_at=now,
+            inputs=CheckInputs(
+                check_type=check.type,
+                params=dict(check.params),
+                input_details=dict(check.input_details or {}),
+                customer=_customer_facts(session, case.customer_id),
+                documents=_documents(context, session, check),
+                today=now.date(),
+            ),
+            policy=OutcomePolicy.of(config.outcome_policy if config else None),
+            country_risk=tenant_country_risk(session, check.tenant_id),
+        )
+
+
+def _customer_facts(session: Session, customer_id: str | None) -> CustomerFacts | None:
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        return None
+    names = [n for n in (customer.full_name_en, customer.full_name) if n]
+    countries = tuple(c for c in (customer.country, customer.nationality) if c)
+    return CustomerFacts(
+        customer_type=customer.customer_type,
+        name=names[0],
+        aliases=tuple(dict.fromkeys(names[1:])),
+        birth_date=customer.birth_date,
+        countries=tuple(dict.fromkeys(countries)),
+        input_details=dict(customer.input_details or {}),
+    )
+
+
+def _documents(context: JobContext, session: Session, check: Check) -> dict[str, bytes]:
+    if not check.document_ids:
+        return {}
+    storage = LocalStorage(context.settings.documents_dir)
+    found = session.scalars(
+        select(Document).where(
+            Document.tenant_id == check.tenant_id, Document.id.in_(check.document_ids)
+        )
+    )
+    return {d.id: storage.path_for(d.storage_key).read_bytes() for d in found}
+
+
+def _execute(context: JobContext, claimed: Claimed) -> CheckResult:
+    with context.database.session(write=False) as session:
+        matcher, versions = context.matchers.get(session)
+    run_context = runners.RunContext(
+        matcher=matcher if versions else None,
+        dataset_versions=versions,
+        policy=claimed.policy,
+        country_risk=claimed.country_risk,
+    )
+    return runners.run(claimed.inputs, run_context)
+
+
+def _finish(
+    context: JobContext, claimed: Claimed, result: CheckResult | None, error: str | None
+) -> None:
+    now = utcnow()
+    with context.database.transaction() as session:
+        check = repository.get(
+            session, tenant_id=claimed.tenant_id, check_id=claimed.check_id, for_update=True
+        )
+        if (
+            check is None
+            or check.status is not ProcessingStatus.processing
+            or check.started_at != claimed.started_at
+        ):
+            return  # finished or taken over by another worker meanwhile
+        check.finished_at = now
+        check.lease_expires_at = None
+        if result is None:
+            check.status = ProcessingStatus.error
+            check.error = error
+            check.title = "The check could not run"
+        else:
+            check.status = ProcessingStatus.completed
+            check.risk_score = result.risk_score
+            check.outcome = result.outcome
+            check.title = result.title
+            check.note = result.note
+            check.reasoning = result.reasoning
+            check.evidence = result.evidence
+            check.dataset_versions = result.dataset_versions
+            service.store_matches(check, result.matches)
+        case = session.get(Case, check.case_id)
+        assert case is not None
+        rollup = service.update_case(session, case)
+        audit.record(
+            session,
+            actor=Principal.system(check.tenant_id),
+            action="check.completed" if result is not None else "check.failed",
+            entity_type="check",
+            entity_id=check.id,
+            case_id=check.case_id,
+            message=check.title or "",
+            after={
+                "type": check.type,
+                "attempt": check.attempt,
+                "status": check.status,
+                "risk_score": check.risk_score,
+                "outcome": check.outcome,
+                "matches": len(result.matches) if result else 0,
+                "error": check.error,
+                "case": rollup,
+            },
+        )
+
+
+@sweeper
+def unfinished_checks(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    with context.database.session(write=False) as session:
+        cases = repository.cases_with_unfinished_work(session, utcnow(), SWEEP_BATCH)
+    return [(service.RUN_CASE, {"case_id": case_id}) for case_id in cases]
