@@ -60,8 +60,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings)
 
     matchers = MatcherHolder()
-    runner = None
-    if settings.jobs == "embedded":
+    runner: EmbeddedRunner | None = None
+    deferrer = None
+    if settings.jobs == "procrastinate":
+        from casework.worker import ProcrastinateJobs
+
+        deferrer = ProcrastinateJobs(settings)
+    else:
         runner = EmbeddedRunner(
             JobContext(database=database, settings=settings, matchers=matchers),
             threads=settings.job_threads,
@@ -73,10 +78,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if runner is not None:
             database.jobs = runner
             runner.start()
+        if deferrer is not None:
+            deferrer.open()
+            database.jobs = deferrer
         yield
+        database.jobs = None
         if runner is not None:
             runner.stop()
-            database.jobs = None
+        if deferrer is not None:
+            deferrer.close()
         database.dispose()
 
     app = FastAPI(

@@ -80,12 +80,18 @@ def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
     from casework.migrations import current_revision, upgrade
 
-    database = Database(Settings())
+    settings = Settings()
+    database = Database(settings)
     try:
         upgrade(database.engine)
         console.print(f"database at revision {current_revision(database.engine)}")
     finally:
         database.dispose()
+    if not settings.is_sqlite:
+        from casework.worker import ProcrastinateJobs
+
+        ProcrastinateJobs(settings).ensure_schema()
+        console.print("job queue tables present")
 
 
 @tenants_app.command("create")
@@ -288,6 +294,19 @@ def demo(as_json: JsonFlag = False) -> None:
     with open_database() as database:
         report = ensure_demo(database)
     _emit(report.as_dict(), as_json, report.human())
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once", min=1, max=64)] = 4,
+) -> None:
+    """Run background jobs (PostgreSQL): checks, webhook deliveries, the recovery sweep."""
+    from casework.worker import run_worker
+
+    settings = Settings()
+    if settings.is_sqlite:
+        raise _fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
+    run_worker(settings, concurrency=concurrency)
 
 
 @app.command()

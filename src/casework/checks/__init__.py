@@ -1,1 +1,1 @@
-"""Checks run on a case: each works out a finding from the details given to it."""
+"""Automated checks on a case: one runner per type, the job that runs them, the API."""

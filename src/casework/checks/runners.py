@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from casework.checks import screening_check
+from casework.checks import screening_check, ubo
 from casework.checks.country_risk import CountryRiskView, load_table, with_overrides
 from casework.checks.jurisdiction import run_jurisdiction
 from casework.checks.policy import OutcomePolicy
 from casework.checks.screening_check import FoundMatch, Subject
+from casework.checks.ubo_register import parse_register
+from casework.errors import ValidationFailed
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher
 from casework.screening.entity import Schema
@@ -193,7 +195,48 @@ def run_country_risk(inputs: CheckInputs, context: RunContext) -> CheckResult:
     )
 
 
+HIGH_RISK_FROM = 0.6  # a country at this risk or above counts as high-risk for ownership
+
+
+def _ownership(inputs: CheckInputs) -> ubo.OwnershipStructure:
+    details = _details(inputs)
+    try:
+        if "ownership" in details:
+            return ubo.parse_structure(details["ownership"])
+        for content in inputs.documents.values():
+            subject = inputs.customer.name if inputs.customer else None
+            return parse_register(content.decode("utf-8-sig"), subject_name=subject)
+    except ValidationFailed as exc:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors[:5])
+        raise CheckFailed(f"the ownership structure is not valid: {problems}") from exc
+    except UnicodeDecodeError as exc:
+        raise CheckFailed("the shareholder register is not UTF-8 text") from exc
+    raise CheckFailed(
+        "no ownership structure: give input_details.ownership or a shareholder register"
+    )
+
+
+def run_ubo(inputs: CheckInputs, context: RunContext) -> CheckResult:
+    structure = _ownership(inputs)
+    view = context.country_risk or with_overrides(load_table(), ())
+    countries = {e.country for e in structure.entities if e.country}
+    high_risk = frozenset(c for c in countries if view.risk(c, inputs.today) >= HIGH_RISK_FROM)
+    analysis = ubo.resolve(
+        structure,
+        threshold=float(inputs.params.get("ubo_threshold") or 25.0),
+        high_risk_countries=high_risk,
+    )
+    return CheckResult(
+        risk_score=analysis.risk_score,
+        outcome=context.policy.outcome(analysis.risk_score),
+        title=analysis.title,
+        reasoning=list(analysis.reasoning),
+        evidence=analysis.as_evidence(),
+    )
+
+
 RUNNERS: dict[CheckType, Runner] = {
+    CheckType.ubo_resolution: run_ubo,
     CheckType.jurisdiction: run_country_risk,
     CheckType.sanctions: run_screening,
     CheckType.pep: run_screening,

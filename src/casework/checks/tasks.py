@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.checks import repository, runners, service
+from casework.checks import repository, runners, service, workflow
 from casework.checks.country_risk import CountryRiskView
 from casework.checks.policy import OutcomePolicy
 from casework.checks.risk_table import tenant_country_risk
@@ -28,7 +28,7 @@ from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
 from casework.models import Case, CaseConfig, Check, Customer, Document
 from casework.models.base import utcnow
-from casework.models.enums import ProcessingStatus
+from casework.models.enums import CheckType, ProcessingStatus
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -176,7 +176,13 @@ def _finish(
             service.store_matches(check, result.matches)
         case = session.get(Case, check.case_id)
         assert case is not None
+        if result is not None and check.type is CheckType.ubo_resolution:
+            workflow.open_owner_cases(session, case=case, evidence=result.evidence)
         rollup = service.update_case(session, case)
+        if case.parent_case_id:
+            parent = session.get(Case, case.parent_case_id)
+            if parent is not None:
+                service.update_case(session, parent)
         audit.record(
             session,
             actor=Principal.system(check.tenant_id),
