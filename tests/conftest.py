@@ -75,6 +75,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # Jobs run in threads of the test process on both databases; the worker
         # processes of a PostgreSQL deployment have tests of their own.
         job_runner="embedded",
+        # A second loopback address stands for an on-premise receiver in end-to-end tests;
+        # 127.0.0.1, ::1 and localhost stay refused like any other internal address.
+        webhook_allowed_hosts=["127.0.0.2"],
     )
 
 

@@ -27,6 +27,8 @@ from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
+from casework.webhooks.router import deliveries_router as webhook_deliveries_router
+from casework.webhooks.router import router as webhook_endpoints_router
 
 API_ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "description": text}
@@ -51,6 +53,8 @@ NATIVE_API = (
     documents_router,
     analytics_router,
     screening_router,
+    webhook_endpoints_router,
+    webhook_deliveries_router,
 )
 
 

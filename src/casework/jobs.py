@@ -64,7 +64,8 @@ def sweeper(fn: Sweeper) -> Sweeper:
 
 def load_tasks() -> None:
     """Import the modules that register tasks (kept here so every runner sees all)."""
-    import casework.checks.tasks  # noqa: F401
+    import casework.checks.tasks
+    import casework.webhooks.jobs  # noqa: F401
 
 
 def defer_on_commit(session: Session, name: str, **kwargs: Any) -> None:

@@ -87,6 +87,20 @@ OPERATIONS: list[Op] = [
     Op("POST", "/v1/screenings/compare", P.screening_run, {"a": {"name": "a"}, "b": {"name": "b"}}),
     Op("GET", "/v1/watchlist/entities/{entity_id}", P.screening_run),
     Op("GET", "/v1/watchlist/datasets", P.screening_run),
+    Op(
+        "POST",
+        "/v1/webhook-endpoints",
+        P.config_manage,
+        {"url": "https://1.2.3.4/hooks", "event_types": ["case.escalated"]},
+    ),
+    Op("GET", "/v1/webhook-endpoints", P.config_read),
+    Op("GET", "/v1/webhook-endpoints/{endpoint_id}", P.config_read),
+    Op("PATCH", "/v1/webhook-endpoints/{endpoint_id}", P.config_manage, {"description": "d"}),
+    Op("DELETE", "/v1/webhook-endpoints/{endpoint_id}", P.config_manage),
+    Op("POST", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret", P.config_manage),
+    Op("GET", "/v1/webhook-deliveries", P.config_read),
+    Op("GET", "/v1/webhook-deliveries/{delivery_id}", P.config_read),
+    Op("POST", "/v1/webhook-deliveries/{delivery_id}/replay", P.config_manage),
 ]
 
 # Watchlists are reference data shared by all tenants, not rows of one tenant.

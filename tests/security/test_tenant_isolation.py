@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import TenantKit, case_body
 from tests.security.routes import PROTECTED, SHARED_REFERENCE, fill, op_id
+from tests.webhooks.factories import settled_delivery
 
 ID_ROUTES = [op for op in PROTECTED if "{" in op.path and op.path not in SHARED_REFERENCE]
 # Routes without an id that answer with something other than a list of rows.
@@ -52,6 +53,11 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
     config = client.post(
         "/v1/case-configs", headers=h, json={"slug": "secret-config", "name": "c"}
     ).json()
+    endpoint = client.post(
+        "/v1/webhook-endpoints",
+        headers=h,
+        json={"url": "https://1.2.3.4/hooks", "event_types": ["case.escalated"]},
+    ).json()
     return {
         "case_id": case["id"],
         "task_id": case["tasks"][0]["id"],
@@ -61,6 +67,8 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "role_id": role["id"],
         "api_client_id": owner.analyst.api_client_id,
         "config_id": config["id"],
+        "endpoint_id": endpoint["id"],
+        "delivery_id": settled_delivery(client.app.state.db, tenant_id=owner.tenant_id),
         "check_id": check["id"],
         "match_id": "0" * 24,
     }

@@ -19,16 +19,20 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.cases import repository as case_repository
+from casework.cases.schemas import CaseOut
 from casework.checks import repository, runners, service, workflow
 from casework.checks.country_risk import CountryRiskView
 from casework.checks.policy import OutcomePolicy
 from casework.checks.risk_table import tenant_country_risk
 from casework.checks.runners import CheckFailed, CheckInputs, CheckResult, CustomerFacts
+from casework.checks.schemas import CheckOut
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
 from casework.models import Case, CaseConfig, Check, Customer, Document
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, ProcessingStatus
+from casework.webhooks import jobs as webhooks
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -178,11 +182,15 @@ def _finish(
         assert case is not None
         if result is not None and check.type is CheckType.ubo_resolution:
             workflow.open_owner_cases(session, case=case, evidence=result.evidence)
+        was = case.processing_status
         rollup = service.update_case(session, case)
         if case.parent_case_id:
             parent = session.get(Case, case.parent_case_id)
             if parent is not None:
+                parent_was = parent.processing_status
                 service.update_case(session, parent)
+                _announce(session, parent, parent_was, None)
+        _announce(session, case, was, check)
         audit.record(
             session,
             actor=Principal.system(check.tenant_id),
@@ -201,6 +209,33 @@ def _finish(
                 "error": check.error,
                 "case": rollup,
             },
+        )
+
+
+_DONE = (ProcessingStatus.completed, ProcessingStatus.error)
+
+
+def _announce(
+    session: Session, case: Case, was: ProcessingStatus | None, check: Check | None
+) -> None:
+    """Signed webhooks: check.completed for a finished check, case.completed when the
+    case's checks (and child cases) are all done."""
+    session.flush()
+    if check is not None:
+        webhooks.emit(
+            session,
+            tenant_id=case.tenant_id,
+            event_type="check.completed",
+            payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
+        )
+    if case.processing_status in _DONE and was not in _DONE:
+        full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
+        webhooks.emit(
+            session,
+            tenant_id=case.tenant_id,
+            event_type="case.completed",
+            payload=CaseOut.of(full).model_dump(mode="json"),
+            case_webhook_url=case.webhook_url,
         )
 
 

@@ -16,6 +16,13 @@ from casework.models.watchlist import (
     WatchlistEntity,
     WatchlistVersion,
 )
+from casework.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
     "AccessToken",
@@ -41,4 +48,9 @@ __all__ = [
     "WatchlistDataset",
     "WatchlistEntity",
     "WatchlistVersion",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
+    "WebhookEventType",
 ]

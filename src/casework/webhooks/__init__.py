@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, Standard Webhooks signatures, SSRF-safe delivery with retries."""

@@ -1,0 +1,49 @@
+"""Webhook deliveries as background jobs: sent as soon as the event's transaction
+commits, and found again by the sweep when a retry falls due or a worker died."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from casework import jobs
+from casework.jobs import JobContext, sweeper, task
+from casework.models.base import utcnow
+from casework.webhooks import service, tasks
+
+DELIVER = "webhooks.deliver"
+SWEEP_BATCH = 500
+
+
+@task(DELIVER)
+def deliver(context: JobContext, delivery_id: str) -> None:
+    tasks.deliver_delivery(context.database, delivery_id)
+
+
+@sweeper
+def due_deliveries(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    with context.database.session(write=False) as session:
+        ids = service.due(session, now=utcnow(), limit=SWEEP_BATCH)
+    return [(DELIVER, {"delivery_id": delivery_id}) for delivery_id in ids]
+
+
+def emit(
+    session: Session,
+    *,
+    tenant_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    case_webhook_url: str | None = None,
+) -> int:
+    """Queue the event for its subscribers and send it once the transaction commits."""
+    deliveries = service.emit(
+        session,
+        tenant_id=tenant_id,
+        event_type=event_type,
+        payload=payload,
+        case_webhook_url=case_webhook_url,
+    )
+    for delivery in deliveries:
+        jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
+    return len(deliveries)

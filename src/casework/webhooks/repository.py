@@ -1,0 +1,188 @@
+"""Webhook queries: tenant-scoped reads, the locks a delivery attempt takes, and lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from casework.errors import NotFound
+from casework.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+)
+from casework.pagination import SortKey, paginate
+from casework.webhooks.outbound import SendOutcome
+
+PENDING = WebhookDeliveryStatus.pending
+
+
+def endpoint(session: Session, *, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    row = session.scalar(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.id == endpoint_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"webhook endpoint {endpoint_id} not found")
+    return row
+
+
+def delivery(
+    session: Session,
+    *,
+    tenant_id: str,
+    delivery_id: str,
+    with_attempts: bool = False,
+    for_update: bool = False,
+) -> WebhookDelivery:
+    stmt = select(WebhookDelivery).where(
+        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id
+    )
+    if with_attempts:
+        stmt = stmt.options(selectinload(WebhookDelivery.attempts))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(f"webhook delivery {delivery_id} not found")
+    return row
+
+
+def subscribed(session: Session, *, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
+    """Active endpoints that want ``event_type``. A tenant has a handful of endpoints,
+    so the JSON list is filtered here rather than with each backend's JSON operators."""
+    rows = session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True))
+        .order_by(WebhookEndpoint.id)
+    )
+    return [row for row in rows if event_type in row.event_types]
+
+
+def claim_lock(session: Session, delivery_id: str) -> WebhookDelivery | None:
+    """The delivery, locked for an attempt; None if absent or another worker holds it.
+
+    On PostgreSQL the row lock is taken with SKIP LOCKED, so a second worker moves on
+    instead of waiting to repeat the attempt. SQLite has no row locks (the clause is
+    dropped) but the writing transaction already holds the database's write lock.
+    """
+    return session.scalar(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+def result_lock(session: Session, delivery_id: str) -> WebhookDelivery | None:
+    """The delivery, locked (waiting if need be) to record an attempt's result."""
+    return session.scalar(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def due_ids(session: Session, *, now: datetime, limit: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.next_attempt_at <= now, WebhookDelivery.status == PENDING)
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+        )
+    )
+
+
+def add_attempt(
+    session: Session,
+    delivery: WebhookDelivery,
+    outcome: SendOutcome,
+    *,
+    error: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        WebhookAttempt(
+            tenant_id=delivery.tenant_id,
+            delivery_id=delivery.id,
+            attempted_at=now,
+            duration_ms=outcome.duration_ms,
+            status_code=outcome.status_code,
+            error=error,
+            response_excerpt=outcome.response_excerpt,
+        )
+    )
+
+
+def settle(delivery: WebhookDelivery, status: WebhookDeliveryStatus, reason: str) -> None:
+    """End a delivery's attempts without it being delivered."""
+    delivery.status = status
+    delivery.next_attempt_at = None
+    delivery.claim_id = None
+    delivery.last_error = reason
+
+
+def abandon_pending(
+    session: Session, *, endpoint_id: str, reason: str, except_id: str | None = None
+) -> None:
+    stmt = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
+        .values(
+            status=WebhookDeliveryStatus.abandoned,
+            next_attempt_at=None,
+            claim_id=None,
+            last_error=reason,
+        )
+    )
+    if except_id is not None:
+        stmt = stmt.where(WebhookDelivery.id != except_id)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def detach(session: Session, *, endpoint_id: str) -> None:
+    """Keep an endpoint's deliveries as history once the endpoint itself is gone."""
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .values(endpoint_id=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def list_endpoints(
+    session: Session, *, tenant_id: str, is_active: bool | None, cursor: str | None, limit: int
+) -> tuple[Sequence[WebhookEndpoint], str | None]:
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id)
+    if is_active is not None:
+        stmt = stmt.where(WebhookEndpoint.is_active.is_(is_active))
+    key = SortKey(column=None, id_column=WebhookEndpoint.id, descending=True)
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    tenant_id: str,
+    endpoint_id: str | None,
+    status: WebhookDeliveryStatus | None,
+    event_type: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[WebhookDelivery], str | None]:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    if event_type is not None:
+        stmt = stmt.where(WebhookDelivery.event_type == event_type)
+    key = SortKey(column=None, id_column=WebhookDelivery.id, descending=True)
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)

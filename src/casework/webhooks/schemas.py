@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from casework.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEventType,
+)
+
+WebhookUrl = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description="https (or http) URL of the receiver; private, loopback and link-local "
+        "addresses are refused unless the operator allow-listed them.",
+    ),
+]
+Description = Annotated[str, Field(max_length=500)]
+EventTypes = Annotated[
+    list[WebhookEventType],
+    Field(min_length=1, max_length=50, description="The events this endpoint receives."),
+]
+
+
+def _unique(values: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
+    return None if values is None else list(dict.fromkeys(values))
+
+
+class EndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: WebhookUrl
+    description: Description = ""
+    event_types: EventTypes
+
+    @field_validator("event_types")
+    @classmethod
+    def _dedupe(cls, values: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
+        return _unique(values)
+
+
+class EndpointUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: WebhookUrl | None = None
+    description: Description | None = None
+    event_types: EventTypes | None = None
+    is_active: bool | None = Field(
+        default=None, description="false pauses deliveries; true resumes a disabled endpoint."
+    )
+
+    @field_validator("event_types")
+    @classmethod
+    def _dedupe(cls, values: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
+        return _unique(values)
+
+
+class EndpointOut(BaseModel):
+    id: str
+    url: str
+    description: str
+    event_types: list[str]
+    is_active: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then requests also carry a signature made with the previous secret."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint) -> EndpointOut:
+        return cls(**_endpoint_fields(endpoint))
+
+
+class EndpointWithSecret(EndpointOut):
+    secret: str = Field(
+        description="The signing secret (Standard Webhooks, whsec_...). Shown in this "
+        "response only: store it now."
+    )
+
+    @classmethod
+    def with_secret(cls, endpoint: WebhookEndpoint, secret: str) -> EndpointWithSecret:
+        return cls(**_endpoint_fields(endpoint), secret=secret)
+
+
+def _endpoint_fields(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "is_active": endpoint.is_active,
+        "disabled_at": endpoint.disabled_at,
+        "disabled_reason": endpoint.disabled_reason,
+        "previous_secret_expires_at": endpoint.previous_secret_expires_at,
+        "created_at": endpoint.created_at,
+        "updated_at": endpoint.updated_at,
+    }
+
+
+class AttemptOut(BaseModel):
+    id: str
+    attempted_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    response_excerpt: str | None
+
+    @classmethod
+    def of(cls, attempt: WebhookAttempt) -> AttemptOut:
+        return cls(
+            id=attempt.id,
+            attempted_at=attempt.attempted_at,
+            duration_ms=attempt.duration_ms,
+            status_code=attempt.status_code,
+            error=attempt.error,
+            response_excerpt=attempt.response_excerpt,
+        )
+
+
+class DeliveryOut(BaseModel):
+    id: str = Field(description="Also the webhook-id header, the same on retries and replays.")
+    endpoint_id: str | None
+    url: str | None = Field(description="Set when the event went to a case's own webhook URL.")
+    event_type: str
+    status: WebhookDeliveryStatus
+    attempt_count: int = Field(description="Attempts since the delivery was emitted or replayed.")
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery) -> DeliveryOut:
+        return cls(**_delivery_fields(delivery))
+
+
+class DeliveryDetail(DeliveryOut):
+    payload: dict[str, Any]
+    attempts: list[AttemptOut] = Field(description="Every attempt, replays included, oldest first.")
+
+    @classmethod
+    def detail(cls, delivery: WebhookDelivery) -> DeliveryDetail:
+        return cls(
+            **_delivery_fields(delivery),
+            payload=dict(delivery.payload),
+            attempts=[AttemptOut.of(a) for a in delivery.attempts],
+        )
+
+
+def _delivery_fields(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "endpoint_id": delivery.endpoint_id,
+        "url": delivery.url,
+        "event_type": delivery.event_type,
+        "status": delivery.status,
+        "attempt_count": delivery.attempt_count,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": delivery.created_at,
+        "delivered_at": delivery.delivered_at,
+    }
+
+
+def event_body(delivery: WebhookDelivery) -> bytes:
+    """What a receiver is sent: the event type, when it happened and its data."""
+    event = {
+        "type": delivery.event_type,
+        "timestamp": delivery.created_at.isoformat().replace("+00:00", "Z"),
+        "data": delivery.payload,
+    }
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,112 @@
+"""End to end: a listed business with SANCTIONS, PEP and UBO_RESOLUTION checks runs in
+the background, completes with the outcome its findings call for, and a receiver gets
+exactly one signed case.completed webhook."""
+
+from __future__ import annotations
+
+import json
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from casework.db import Database
+from casework.screening.service import import_dataset
+from casework.webhooks import signing
+from tests.factories import TenantKit
+
+Request = tuple[dict[str, str], bytes]
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, queue.Queue[Request]]]:
+    got: queue.Queue[Request] = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            got.put(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.2:{server.server_address[1]}/hooks", got
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def listed(db: Database, tmp_path_factory: pytest.TempPathFactory) -> str:
+    name = f"e2e-{secrets.token_hex(4)}"
+    path = tmp_path_factory.mktemp("list") / "list.json"
+    record = {
+        "id": "kr",
+        "schema": "Company",
+        "properties": {"name": ["Kestrel Ridge Trading FZE"], "topics": ["sanction"]},
+    }
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_dataset(session, name=name, format_name="ftm", paths=[path])
+    return name
+
+
+OWNERSHIP = {
+    "subject": "kr",
+    "entities": [
+        {"id": "kr", "name": "Kestrel Ridge Trading FZE", "type": "company", "country": "ARE"},
+        {"id": "p", "name": "Tomasz Wierzbicki", "type": "person", "country": "POL"},
+    ],
+    "ownerships": [{"owner": "p", "owned": "kr", "percentage": 100}],
+}
+
+
+def test_checks_complete_and_one_signed_webhook_arrives(
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    listed: str,
+    receiver: tuple[str, queue.Queue[Request]],
+):
+    url, got = receiver
+    r = client.post(
+        "/v1/webhook-endpoints",
+        json={"url": url, "event_types": ["case.completed"]},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    secret = r.json()["secret"]
+    body: dict[str, Any] = {
+        "title": "Onboard Kestrel Ridge",
+        "customer": {"customer_type": "BUSINESS", "full_name": "Kestrel Ridge Trading FZE"},
+        "checks": [
+            {"type": "SANCTIONS"},
+            {"type": "PEP"},
+            {"type": "UBO_RESOLUTION", "input_details": {"ownership": OWNERSHIP}},
+        ],
+    }
+    case = client.post("/v1/cases", json=body, headers=kit.analyst.headers).json()
+    app.state.jobs.join()
+
+    done = client.get(f"/v1/cases/{case['id']}", headers=kit.viewer.headers).json()
+    assert done["processing_status"] == "COMPLETED"
+    assert done["outcome"] == "PENDING", "a possible sanctions match waits for an analyst"
+    headers, raw = got.get(timeout=10)
+    signing.verify(secret=secret, headers=headers, body=raw)  # raises if not signed by it
+    payload = json.loads(raw)
+    assert payload["type"] == "case.completed"
+    assert payload["data"]["id"] == case["id"] and payload["data"]["outcome"] == "PENDING"
+    app.state.jobs.sweep_now()
+    app.state.jobs.join()
+    assert got.empty(), "exactly one webhook"

@@ -1,0 +1,177 @@
+"""Outbound requests refuse internal addresses after resolution, connect to the address
+they checked, follow no redirects and give up quickly."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from casework.webhooks.outbound import OutboundClient, Refused, check_url
+from tests.webhooks.conftest import Receiver
+
+REFUSED = [
+    ("http://127.0.0.1/hook", "refused: 127.0.0.1 is a loopback address"),
+    ("http://127.1:8080/hook", "refused: 127.1 resolves to 127.0.0.1, which is a loopback"),
+    ("http://[::1]/hook", "refused: ::1 is a loopback address"),
+    ("http://[::ffff:127.0.0.1]/hook", "refused: ::ffff:7f00:1 is a loopback address"),
+    ("https://10.0.0.5/hook", "refused: 10.0.0.5 is a private address"),
+    ("https://172.16.3.4/hook", "refused: 172.16.3.4 is a private address"),
+    ("https://192.168.1.1/hook", "refused: 192.168.1.1 is a private address"),
+    ("https://[fc00::1]/hook", "refused: fc00::1 is a private address"),
+    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a cloud metadata"),
+    ("http://[fd00:ec2::254]/", "refused: fd00:ec2::254 is a cloud metadata address"),
+    ("http://169.254.10.1/", "refused: 169.254.10.1 is a link-local address"),
+    ("http://[fe80::1]/", "refused: fe80::1 is a link-local address"),
+    ("https://100.64.0.1/hook", "refused: 100.64.0.1 is a shared (CGNAT) address"),
+    ("https://224.0.0.1/hook", "refused: 224.0.0.1 is a multicast address"),
+    ("https://0.0.0.0/hook", "refused: 0.0.0.0 is the unspecified address"),
+    ("https://192.0.2.10/hook", "refused: 192.0.2.10 is a reserved address"),
+    ("http://localhost:9/hook", "refused: localhost resolves to 127.0.0.1, which is a loopback"),
+    ("http://2130706433/hook", "resolves to 127.0.0.1, which is a loopback address"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), REFUSED, ids=[u for u, _ in REFUSED])
+def test_internal_addresses_are_refused(url: str, message: str):
+    with pytest.raises(Refused, match=re.escape(message)):
+        check_url(url, allowed_hosts=[])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://1.2.3.4/hook", "must be an https or http URL"),
+        ("file:///etc/passwd", "must be an https or http URL"),
+        ("https://user:secret@1.2.3.4/hook", "must not contain credentials"),
+        ("https:///hook", "has no host"),
+        ("not a url", "must be an https or http URL"),
+    ],
+)
+def test_malformed_urls_are_refused(url: str, message: str):
+    with pytest.raises(Refused, match=message):
+        check_url(url, allowed_hosts=[])
+
+
+def test_unresolvable_hosts_are_refused():
+    def resolver(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(Refused, match=r"host hooks\.example does not resolve"):
+        check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+
+
+def test_every_resolved_address_is_checked():
+    def resolver(host: str, port: int) -> list[str]:
+        return ["93.184.215.14", "10.1.2.3"]
+
+    with pytest.raises(
+        Refused, match=re.escape("hooks.example resolves to 10.1.2.3, which is a private")
+    ):
+        check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+
+
+def test_public_addresses_pass():
+    check_url("https://1.2.3.4/hook", allowed_hosts=[])
+    check_url("http://[2606:4700:4700::1111]:8443/hook", allowed_hosts=[])
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:8080/hook", ["127.0.0.1"]),
+        ("http://10.0.0.5/hook", ["10.0.0.0/8"]),
+        ("http://[::1]/hook", ["::1"]),
+        ("http://localhost/hook", ["LOCALHOST."]),
+    ],
+)
+def test_allow_list_admits_hosts_and_networks(url: str, allowed: list[str]):
+    check_url(url, allowed_hosts=allowed)
+
+
+def test_allow_list_is_no_wider_than_given():
+    with pytest.raises(Refused, match=re.escape("10.0.0.5 is a private address")):
+        check_url("http://10.0.0.5/hook", allowed_hosts=["10.1.0.0/16", "127.0.0.1"])
+
+
+def test_refused_send_is_an_outcome_not_an_exception():
+    outcome = OutboundClient().send("http://10.0.0.5/hook", headers={}, body=b"{}")
+    assert outcome.status_code is None
+    assert outcome.error == "refused: 10.0.0.5 is a private address"
+    assert not outcome.ok
+
+
+def test_request_goes_to_the_checked_address_with_its_host_name(receiver: Receiver):
+    calls = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"] if len(calls) == 1 else ["10.9.9.9"]
+
+    client = OutboundClient(allowed_hosts=["127.0.0.0/8"], resolver=resolver)
+    # The system cannot resolve hooks.test: the request can only arrive if it was sent
+    # to the address checked above, and resolved once.
+    outcome = client.send(
+        f"http://hooks.test:{receiver.port}/ok", headers={"webhook-id": "x"}, body=b"{}"
+    )
+    assert outcome.status_code == 200, outcome.error
+    request = receiver.next()
+    assert request.headers["host"] == f"hooks.test:{receiver.port}"
+    assert request.headers["webhook-id"] == "x"
+    assert request.headers["content-type"] == "application/json"
+    assert calls == ["hooks.test"]
+
+
+def test_redirects_are_not_followed(receiver: Receiver, sender: OutboundClient):
+    outcome = sender.send(receiver.url("/redirect"), headers={}, body=b"{}")
+    assert outcome.status_code == 302
+    assert not outcome.ok
+    assert outcome.error == "receiver answered 302 (redirect to '/ok' not followed)"
+    assert receiver.next().path == "/redirect"
+    receiver.assert_idle()
+
+
+def test_proxy_settings_of_the_environment_are_ignored(
+    receiver: Receiver, sender: OutboundClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("HTTP_PROXY", "http://10.0.0.1:3128")
+    monkeypatch.setenv("ALL_PROXY", "http://10.0.0.1:3128")
+    assert sender.send(receiver.url("/ok"), headers={}, body=b"{}").ok
+    assert receiver.next().path == "/ok"
+
+
+def test_response_excerpt_is_short(receiver: Receiver, sender: OutboundClient):
+    outcome = sender.send(receiver.url("/big"), headers={}, body=b"{}")
+    assert outcome.status_code == 500
+    assert outcome.response_excerpt is not None
+    assert outcome.response_excerpt == "é" * 500
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_a_silent_receiver_times_out(silent_port: int):
+    client = OutboundClient(allowed_hosts=["127.0.0.1"], timeout=0.3)
+    outcome = client.send(f"http://127.0.0.1:{silent_port}/hook", headers={}, body=b"{}")
+    assert outcome.status_code is None
+    assert outcome.error == "timed out after 0.3s"
+
+
+def test_a_closed_port_is_a_failed_request():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = OutboundClient(allowed_hosts=["127.0.0.1"], timeout=2)
+    outcome = client.send(f"http://127.0.0.1:{port}/hook", headers={}, body=b"{}")
+    assert outcome.status_code is None
+    assert outcome.error is not None
+    assert outcome.error.startswith("request failed")
