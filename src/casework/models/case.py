@@ -38,6 +38,8 @@ class Case(Timestamps, Base):
         Index(None, "tenant_id", "assignee_id", "review_status"),
         Index(None, "tenant_id", "due_date"),
         Index(None, "tenant_id", "customer_id"),
+        # Child cases of a dual config, read on every roll-up of the parent.
+        Index(None, "parent_case_id"),
     )
 
     id: Mapped[str] = id_column()

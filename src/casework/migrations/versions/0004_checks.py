@@ -222,6 +222,9 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cases_parent_case_id"), ["parent_case_id"], unique=False
+        )
         batch_op.add_column(sa.Column("webhook_url", sa.String(length=2000), nullable=True))
         batch_op.add_column(
             sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -230,6 +233,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_parent_case_id"))
         batch_op.drop_column("legal_hold")
         batch_op.drop_column("webhook_url")
 
