@@ -11,6 +11,7 @@ SQLite) and procrastinate workers on PostgreSQL (``casework.worker``).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -54,6 +55,11 @@ def task(name: str) -> Callable[[JobFunction], JobFunction]:
         return fn
 
     return register
+
+
+def job_key(name: str, kwargs: dict[str, Any]) -> str:
+    """One piece of work: a job name with its arguments, the same however they are ordered."""
+    return f"{name}:{json.dumps(kwargs, sort_keys=True)}"
 
 
 def sweeper(fn: Sweeper) -> Sweeper:
@@ -125,13 +131,13 @@ class EmbeddedRunner:
         self._threads = threads
         self._sweep_seconds = sweep_seconds
         self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
-        self._queued: dict[tuple[str, str], dict[str, Any]] = {}
+        self._queued: dict[tuple[str, str], dict[str, Any]] = {}  # (name, job_key) -> kwargs
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
 
     def defer(self, name: str, kwargs: dict[str, Any]) -> None:
-        key = (name, repr(sorted(kwargs.items())))
+        key = (name, job_key(name, kwargs))
         with self._lock:
             if key in self._queued:
                 return

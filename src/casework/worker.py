@@ -9,7 +9,6 @@ so several workers sweeping at once queue each piece of work once.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy import make_url
 
 from casework.config import Settings
 from casework.db import Database
-from casework.jobs import TASKS, JobContext, load_tasks, run_job, sweep
+from casework.jobs import TASKS, JobContext, job_key, load_tasks, run_job, sweep
 
 log = logging.getLogger(__name__)
 QUEUE = "casework"
@@ -32,10 +31,6 @@ def conninfo(settings: Settings) -> str:
     if url.get_backend_name() != "postgresql":
         raise ValueError("background workers need PostgreSQL (CASEWORK_DATABASE_URL)")
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _lock(name: str, kwargs: dict[str, Any]) -> str:
-    return f"{name}:{json.dumps(kwargs, sort_keys=True)}"
 
 
 class ProcrastinateJobs:
@@ -76,7 +71,7 @@ class ProcrastinateJobs:
     def defer(self, name: str, kwargs: dict[str, Any]) -> None:
         # AlreadyEnqueued: the same work is already waiting for a worker.
         with contextlib.suppress(AlreadyEnqueued):
-            self.app.configure_task(name, queueing_lock=_lock(name, kwargs)).defer(**kwargs)
+            self.app.configure_task(name, queueing_lock=job_key(name, kwargs)).defer(**kwargs)
 
 
 def run_worker(settings: Settings, *, concurrency: int) -> None:

@@ -165,7 +165,7 @@ def test_checks_wait_for_start_then_rerun_as_a_new_attempt(
         checks=[{"type": "SANCTIONS"}],
         auto_start=False,
     )
-    assert jobs.sweep_now() >= 0
+    jobs.sweep_now()  # the sweep must leave checks nobody started alone
     jobs.join()
     (waiting,) = _checks(client, kit, case["id"])
     assert waiting["status"] == "PENDING" and waiting["queued_at"] is None

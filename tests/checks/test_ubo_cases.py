@@ -78,6 +78,7 @@ def test_a_dual_config_opens_a_kyc_case_per_owner(app: FastAPI, client: TestClie
     assert len(mine) == 1, [c["title"] for c in children]
     child = mine[0]
     assert child["created_by_type"] == "byWorkflow" and child["config"] == kyc["slug"]
+    assert child["parent_case_id"] == parent["id"]
     assert child["processing_status"] == "COMPLETED"
     done = client.get(f"/v1/cases/{parent['id']}", headers=kit.viewer.headers).json()
     assert done["processing_status"] == "COMPLETED"

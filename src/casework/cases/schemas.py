@@ -267,6 +267,7 @@ class CaseOut(BaseModel):
     notes: str | None
     webhook_url: str | None
     legal_hold: bool
+    parent_case_id: str | None
     tasks: list[TaskOut]
     comments: list[CommentOut]
     attachments: list[AttachmentOut]
@@ -310,6 +311,7 @@ class CaseOut(BaseModel):
             notes=case.notes,
             webhook_url=case.webhook_url,
             legal_hold=case.legal_hold,
+            parent_case_id=case.parent_case_id,
             tasks=[TaskOut.of(t) for t in case.tasks],
             comments=[CommentOut.of(c) for c in case.comments],
             attachments=[AttachmentOut.of(a) for a in case.attachments],

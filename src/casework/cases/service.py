@@ -116,6 +116,7 @@ def create_case(
     actor: Principal,
     data: CaseCreate,
     created_by_type: CreatedByType | None = None,
+    parent_case_id: str | None = None,
 ) -> Case:
     tenant_id = actor.tenant_id
     now = utcnow()
@@ -177,6 +178,7 @@ def create_case(
         created_by_client_id=actor.api_client_id,
         notes=data.notes,
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
+        parent_case_id=parent_case_id,
         created_at=now,
         updated_at=now,
         tasks=[
@@ -204,14 +206,15 @@ def create_case(
         ],
     )
     _apply_record(case, data.record)
-    if data.checks or (data.checks is None and config is not None and config.checks):
+    wanted = case_checks.wanted_checks(data.checks, config)
+    if wanted:
         case.processing_status = ProcessingStatus.pending
     # The per-tenant counter is locked until commit, so it is taken as late as possible.
     case.number = next_number(session, tenant_id=tenant_id, name="case_number")
     session.flush()  # what validation loaded or changed goes first, as in any write
     persist.insert_new(session, [case], case.tasks, case.attachments)
     checks = case_checks.request_checks(
-        session, case=case, specs=data.checks, config=config, auto_start=data.auto_start
+        session, case=case, wanted=wanted, config=config, auto_start=data.auto_start
     )
     after = snapshot(case) | {
         "number": case.number,
@@ -221,6 +224,7 @@ def create_case(
         "attachments": [d.id for d in documents],
         "checks": [c.type for c in checks],
         "webhook_url": case.webhook_url,
+        "parent_case_id": case.parent_case_id,
     }
     if data.customer is not None and customer is not None:
         after["customer"] = customers.snapshot(customer) | {"id": customer.id}

@@ -4,13 +4,13 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from casework.auth.dependencies import CaseReader, CaseUpdater, ConfigManager, ConfigReader
 from casework.cases import service as cases
 from casework.checks import risk_table, service
-from casework.checks.country_risk import Assessment, Override, normalise_country
-from casework.checks.schemas import CheckOut, MatchDecisionIn
+from casework.checks.country_risk import Assessment, normalise_country
+from casework.checks.schemas import CheckOut, MatchDecisionIn, Overrides
 from casework.dependencies import DbSession
 from casework.errors import ValidationFailed
 from casework.models.base import utcnow
@@ -62,10 +62,6 @@ def decide_match(
         note=body.note,
     )
     return CheckOut.of(check)
-
-
-class Overrides(BaseModel):
-    overrides: list[Override] = Field(max_length=500)
 
 
 @router.get("/country-risk")

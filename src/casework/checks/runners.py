@@ -142,7 +142,7 @@ def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
     )
     return CheckResult(
         risk_score=assessment.risk_score,
-        outcome=Outcome.pending if assessment.needs_review else Outcome.accepted,
+        outcome=assessment.outcome,
         title=assessment.title,
         reasoning=assessment.reasoning,
         evidence={

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casework.audit.chain import canonical
+from casework.checks.country_risk import Override
 from casework.models import Check, ScreeningMatch
 from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
 
@@ -68,6 +69,12 @@ class OutcomePolicyIn(BaseModel):
         if self.accept_below > self.reject_from:
             raise ValueError("accept_below must not exceed reject_from")
         return self
+
+
+class Overrides(BaseModel):
+    """A tenant's overrides of the shipped country-risk lists, replaced as a whole."""
+
+    overrides: list[Override] = Field(max_length=500)
 
 
 class MatchDecisionIn(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.models.enums import CheckType, MatchDecision
+from casework.models.enums import CheckType, MatchDecision, Outcome
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
 from casework.screening.entity import Schema
 
@@ -131,6 +131,13 @@ class Assessment:
     confirmed: bool
     title: str
     reasoning: list[str]
+
+    @property
+    def outcome(self) -> Outcome:
+        """A confirmed match rejects; an open one needs a human; none accepts."""
+        if self.confirmed:
+            return Outcome.rejected
+        return Outcome.pending if self.needs_review else Outcome.accepted
 
 
 def assess(

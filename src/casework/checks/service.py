@@ -18,7 +18,7 @@ from casework.checks.schemas import CheckSpec
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Case, CaseConfig, Check, Document, ScreeningMatch
 from casework.models.base import utcnow
-from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
+from casework.models.enums import CheckType, MatchDecision, ProcessingStatus
 
 RUN_CASE = "checks.run_case"
 SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
@@ -30,23 +30,29 @@ def _retention(days: int | None) -> Any:
     return utcnow() + timedelta(days=days)
 
 
+def wanted_checks(specs: list[CheckSpec] | None, config: CaseConfig | None) -> list[CheckSpec]:
+    """The checks a new case runs: those it names, else those of its config."""
+    if specs is not None:
+        return specs
+    return [CheckSpec(type=CheckType(c["type"])) for c in (config.checks if config else [])]
+
+
 def request_checks(
     session: Session,
     *,
     case: Case,
-    specs: list[CheckSpec] | None,
+    wanted: list[CheckSpec],
     config: CaseConfig | None,
     auto_start: bool,
 ) -> list[Check]:
-    """The first attempt of the checks a new case asks for (or its config implies).
+    """The first attempt of ``wanted`` (see wanted_checks) on a new case.
 
-    Checks named in the request take their parameters from the config when it lists the
-    same type. Started checks run once the transaction commits.
+    A check takes its parameters from the config when the config lists its type.
+    Started checks run once the transaction commits.
     """
-    params = {c["type"]: c.get("params") or {} for c in (config.checks if config else [])}
-    wanted = specs if specs is not None else [CheckSpec(type=CheckType(t)) for t in params]
     if not wanted:
         return []
+    params = {c["type"]: c.get("params") or {} for c in (config.checks if config else [])}
     _documents_exist(session, case.tenant_id, wanted)
     now = utcnow()
     checks = [
@@ -66,23 +72,21 @@ def request_checks(
         for spec in wanted
     ]
     session.add_all(checks)
-    case.processing_status = ProcessingStatus.pending
     if auto_start:
         jobs.defer_on_commit(session, RUN_CASE, case_id=case.id)
     return checks
 
 
 def _documents_exist(session: Session, tenant_id: str, specs: list[CheckSpec]) -> None:
-    for index, spec in enumerate(specs):
-        if not spec.document_ids:
-            continue
-        found = set(
-            session.scalars(
-                select(Document.id).where(
-                    Document.tenant_id == tenant_id, Document.id.in_(spec.document_ids)
-                )
-            )
+    named = {doc_id for spec in specs for doc_id in spec.document_ids}
+    if not named:
+        return
+    found = set(
+        session.scalars(
+            select(Document.id).where(Document.tenant_id == tenant_id, Document.id.in_(named))
         )
+    )
+    for index, spec in enumerate(specs):
         for position, doc_id in enumerate(spec.document_ids):
             if doc_id not in found:
                 raise ValidationFailed.on(
@@ -230,12 +234,7 @@ def reassess_screening(check: Check) -> None:
     check.risk_score = assessment.risk_score
     check.title = assessment.title
     check.reasoning = assessment.reasoning
-    if assessment.confirmed:
-        check.outcome = Outcome.rejected
-    elif assessment.needs_review:
-        check.outcome = Outcome.pending
-    else:
-        check.outcome = Outcome.accepted
+    check.outcome = assessment.outcome
 
 
 def update_case(session: Session, case: Case) -> dict[str, Any]:

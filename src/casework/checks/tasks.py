@@ -10,7 +10,7 @@ finished by someone else changes nothing, so no result is recorded twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +47,7 @@ class Claimed:
     inputs: CheckInputs
     policy: OutcomePolicy
     country_risk: CountryRiskView
+    document_keys: dict[str, str]  # linked document id -> storage key, read outside
 
 
 @task(service.RUN_CASE)
@@ -100,11 +101,12 @@ def _claim(context: JobContext, case_id: str) -> Claimed | None:
                 params=dict(check.params),
                 input_details=dict(check.input_details or {}),
                 customer=_customer_facts(session, case.customer_id),
-                documents=_documents(context, session, check),
+                documents={},
                 today=now.date(),
             ),
             policy=OutcomePolicy.of(config.outcome_policy if config else None),
             country_risk=tenant_country_risk(session, check.tenant_id),
+            document_keys=_document_keys(session, check),
         )
 
 
@@ -124,19 +126,24 @@ def _customer_facts(session: Session, customer_id: str | None) -> CustomerFacts 
     )
 
 
-def _documents(context: JobContext, session: Session, check: Check) -> dict[str, bytes]:
+def _document_keys(session: Session, check: Check) -> dict[str, str]:
     if not check.document_ids:
         return {}
-    storage = LocalStorage(context.settings.documents_dir)
-    found = session.scalars(
-        select(Document).where(
+    rows = session.execute(
+        select(Document.id, Document.storage_key).where(
             Document.tenant_id == check.tenant_id, Document.id.in_(check.document_ids)
         )
     )
-    return {d.id: storage.path_for(d.storage_key).read_bytes() for d in found}
+    return {row.id: row.storage_key for row in rows}
 
 
 def _execute(context: JobContext, claimed: Claimed) -> CheckResult:
+    # Files are read here, with no transaction open: on SQLite the claiming one holds
+    # the database's write lock.
+    storage = LocalStorage(context.settings.documents_dir)
+    documents = {
+        doc_id: storage.path_for(key).read_bytes() for doc_id, key in claimed.document_keys.items()
+    }
     with context.database.session(write=False) as session:
         matcher, versions = context.matchers.get(session)
     run_context = runners.RunContext(
@@ -145,7 +152,7 @@ def _execute(context: JobContext, claimed: Claimed) -> CheckResult:
         policy=claimed.policy,
         country_risk=claimed.country_risk,
     )
-    return runners.run(claimed.inputs, run_context)
+    return runners.run(replace(claimed.inputs, documents=documents), run_context)
 
 
 def _finish(

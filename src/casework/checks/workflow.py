@@ -48,8 +48,8 @@ def open_owner_cases(session: Session, *, case: Case, evidence: dict[str, Any]) 
             actor=Principal.system(case.tenant_id, "workflow"),
             data=data,
             created_by_type=CreatedByType.by_workflow,
+            parent_case_id=case.id,
         )
-        child.parent_case_id = case.id
         children.append(child)
     if children and case.processing_status is ProcessingStatus.completed:
         case.processing_status = ProcessingStatus.processing
