@@ -44,6 +44,9 @@ class Receiver:
                 receiver.requests.put(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
+                if self.path == "/trickle":
+                    self._trickle()
+                    return
                 status, headers = ROUTES.get(self.path, (404, {}))
                 reply = f"answer {status} from the test receiver".encode()
                 if self.path == "/big":
@@ -54,6 +57,20 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+
+            def _trickle(self) -> None:
+                """A receiver that answers one byte at a time, slowly (the behaviour
+                under test, not a wait), until the client hangs up."""
+                self.send_response(200)
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                stop = threading.Event()
+                try:
+                    while not stop.wait(0.2):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                except OSError:
+                    return
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the test output is for the tests."""

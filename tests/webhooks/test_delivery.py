@@ -302,3 +302,22 @@ def test_a_disabled_endpoint_abandons_its_pending_delivery(
     result = _deliver(db, delivery_id, sender, box, at)
     assert (result.attempted, result.status) == (False, Status.abandoned)
     receiver.assert_idle()
+
+
+def test_a_secret_that_cannot_be_opened_settles_the_delivery_without_sending(
+    db: Database, kit: TenantKit, receiver: Receiver, sender: OutboundClient
+):
+    """Another key (say CASEWORK_SECRET_KEY changed): retrying cannot help, so the delivery
+    fails at once instead of staying due at the head of the queue."""
+    from cryptography.fernet import Fernet
+
+    make_endpoint(db, tenant_id=kit.tenant_id, url=receiver.url("/ok"))
+    at = later()
+    (delivery_id,) = emit_at(db, tenant_id=kit.tenant_id, at=at)
+    result = _deliver(db, delivery_id, sender, SecretBox(Fernet.generate_key()), at)
+    assert not result.attempted
+    delivery, attempts = _row(db, delivery_id)
+    assert delivery.status is Status.failed and delivery.next_attempt_at is None
+    assert delivery.last_error is not None and delivery.last_error.startswith("cannot sign")
+    assert attempts == []
+    receiver.assert_idle()

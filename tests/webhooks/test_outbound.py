@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +32,12 @@ REFUSED = [
     ("https://192.0.2.10/hook", "refused: 192.0.2.10 is a reserved address"),
     ("http://localhost:9/hook", "refused: localhost resolves to 127.0.0.1, which is a loopback"),
     ("http://2130706433/hook", "resolves to 127.0.0.1, which is a loopback address"),
+    ("http://[::127.0.0.1]/hook", "is an IPv6 transition address"),
+    ("http://[::ffff:0:7f00:1]/hook", "is an IPv6 transition address"),
+    ("http://[2002:7f00:1::]/hook", "is an IPv6 transition address"),
+    ("http://[2002:a9fe:a9fe::]/hook", "is an IPv6 transition address"),
+    ("http://[64:ff9b:1::a00:1]/hook", "is an IPv6 transition address"),
+    ("http://[2001:0:4136:e378::1]/hook", "is an IPv6 transition address"),
 ]
 
 
@@ -175,3 +182,12 @@ def test_a_closed_port_is_a_failed_request():
     assert outcome.status_code is None
     assert outcome.error is not None
     assert outcome.error.startswith("request failed")
+
+
+def test_a_trickling_receiver_is_cut_off_at_the_timeout(receiver: Receiver):
+    """Each read arrives within httpx's per-read timeout; the whole attempt must not."""
+    client = OutboundClient(allowed_hosts=["127.0.0.1"], timeout=1.0)
+    started = time.monotonic()
+    outcome = client.send(receiver.url("/trickle"), headers={}, body=b"{}")
+    assert time.monotonic() - started < 5
+    assert outcome.error == "timed out after 1s" and not outcome.ok

@@ -21,6 +21,7 @@ import functools
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,13 @@ _PRIVATE = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms that carry or reach an IPv4 address in ways the checks above cannot see
+# through reliably (IPv4-compatible, IPv4-translated, local NAT64, 6to4, Teredo).
+# A webhook receiver has no reason to use them, so they are refused outright.
+_TRANSITION = tuple(
+    ipaddress.ip_network(n)
+    for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "2002::/16", "2001::/32")
+)
 
 
 class Refused(Exception):
@@ -74,6 +82,8 @@ def refusal(address: IPAddress) -> str | None:
         return "a shared (CGNAT) address"
     if any(address in network for network in _PRIVATE):
         return "a private address"
+    if any(address in network for network in _TRANSITION):
+        return "an IPv6 transition address"
     if not address.is_global:
         return "a reserved address"
     return None
@@ -252,6 +262,17 @@ class OutboundClient:
                 content=body,
                 extensions=extensions,
             )
+            # httpx's timeouts bound each read; a receiver that trickles a byte at a time
+            # would hold the worker (and outlive the delivery's claim). The timer bounds
+            # the whole attempt by closing the connection under it.
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                client.close()
+
+            timer = threading.Timer(self.timeout, expire)
+            timer.start()
             try:
                 response = client.send(request, stream=True)
                 try:
@@ -260,9 +281,15 @@ class OutboundClient:
                     response.close()
             except httpx.TimeoutException:
                 return outcome(None, f"timed out after {self.timeout:g}s", None)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, RuntimeError) as exc:
+                if expired.is_set():
+                    return outcome(None, f"timed out after {self.timeout:g}s", None)
                 detail = str(exc) or type(exc).__name__
                 return outcome(None, f"request failed: {detail}"[:EXCERPT_CHARS], None)
+            finally:
+                timer.cancel()
+            if expired.is_set():
+                return outcome(None, f"timed out after {self.timeout:g}s", None)
         status = response.status_code
         if 200 <= status < 300:
             return outcome(status, None, excerpt)

@@ -21,12 +21,13 @@ from casework.webhooks.outbound import SendOutcome
 PENDING = WebhookDeliveryStatus.pending
 
 
-def endpoint(session: Session, *, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
-    row = session.scalar(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.id == endpoint_id
-        )
+def endpoint(
+    session: Session, *, tenant_id: str, endpoint_id: str, for_update: bool = False
+) -> WebhookEndpoint:
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.id == endpoint_id
     )
+    row = session.scalar(stmt.with_for_update() if for_update else stmt)
     if row is None:
         raise NotFound(f"webhook endpoint {endpoint_id} not found")
     return row

@@ -54,7 +54,9 @@ class EndpointUpdate(BaseModel):
     description: Description | None = None
     event_types: EventTypes | None = None
     is_active: bool | None = Field(
-        default=None, description="false pauses deliveries; true resumes a disabled endpoint."
+        default=None,
+        description="false disables the endpoint: its pending deliveries are abandoned and "
+        "no new events are queued for it (replay resends any of them); true enables it again.",
     )
 
     @field_validator("event_types")

@@ -32,7 +32,7 @@ from casework.models.base import utcnow
 from casework.webhooks import backoff, repository, signing
 from casework.webhooks.outbound import EXCERPT_CHARS, Refused, Sender, SendOutcome, check_url
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate, event_body
-from casework.webhooks.secrets_box import SecretBox
+from casework.webhooks.secrets_box import SecretBox, SecretBoxError
 
 Status = WebhookDeliveryStatus
 EVENT_TYPES = frozenset(e.value for e in WebhookEventType)
@@ -78,10 +78,11 @@ def create_endpoint(
     allowed_hosts: Sequence[str],
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its signing secret, shown this once."""
+    url = _checked_url(data.url, allowed_hosts)  # before any query, as in update_endpoint
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         tenant_id=actor.tenant_id,
-        url=_checked_url(data.url, allowed_hosts),
+        url=url,
         description=data.description,
         event_types=[e.value for e in data.event_types],
         is_active=True,
@@ -101,14 +102,19 @@ def update_endpoint(
     data: EndpointUpdate,
     allowed_hosts: Sequence[str],
 ) -> WebhookEndpoint:
-    endpoint = repository.endpoint(session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id)
     values = data.model_dump(exclude_unset=True)
     for name in ("url", "description", "event_types", "is_active"):
         if name in values and values[name] is None:
             raise ValidationFailed.on(name, "cannot be removed")
+    # Resolve the new host before the first query: on SQLite that query takes the
+    # database's write lock, which a slow name server must not hold up.
+    url = _checked_url(values["url"], allowed_hosts) if "url" in values else None
+    endpoint = repository.endpoint(
+        session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id, for_update=True
+    )
     before = _snapshot(endpoint)
-    if "url" in values and values["url"] != endpoint.url:
-        endpoint.url = _checked_url(values["url"], allowed_hosts)
+    if url is not None and url != endpoint.url:
+        endpoint.url = url
     if "description" in values:
         endpoint.description = values["description"]
     if "event_types" in values:
@@ -136,7 +142,10 @@ def rotate_secret(
     A rotation during another's grace period ends that period: only the secret being
     replaced stays valid.
     """
-    endpoint = repository.endpoint(session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id)
+    # Locked: of two rotations at once, the second builds on the first.
+    endpoint = repository.endpoint(
+        session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id, for_update=True
+    )
     moment = now or utcnow()
     secret = signing.new_secret()
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
@@ -284,7 +293,14 @@ def claim(
             session.flush()
             return _skip(delivery, "endpoint is disabled")
         url = endpoint.url
-        secrets = box.secrets_in_use(endpoint, now=now)
+        try:
+            secrets = box.secrets_in_use(endpoint, now=now)
+        except SecretBoxError as exc:
+            # Retrying cannot help until the key is fixed; settle it (replay resends it)
+            # rather than leave it due at the head of the queue.
+            repository.settle(delivery, Status.failed, f"cannot sign: {exc}"[:500])
+            session.flush()
+            return _skip(delivery, "cannot sign")
     elif delivery.url is not None:
         # A case's own URL has no endpoint and so no secret: it gets the id and
         # timestamp headers, and a receiver that needs signatures registers an endpoint.

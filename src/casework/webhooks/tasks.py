@@ -9,7 +9,7 @@ finds the delivery again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from casework.db import Database
 from casework.models.base import utcnow
@@ -34,8 +34,10 @@ def _deliver(
     if isinstance(claimed, DeliveryResult):
         return claimed
     outcome = sender.send(claimed.url, headers=claimed.headers, body=claimed.body)
+    # The retry schedule counts from when the attempt ended, not from the claim.
+    ended = now + timedelta(milliseconds=outcome.duration_ms)
     with database.transaction() as session:
-        return service.record(session, claimed, outcome, now=now)
+        return service.record(session, claimed, outcome, now=ended)
 
 
 def deliver_delivery(

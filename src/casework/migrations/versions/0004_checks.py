@@ -1,7 +1,7 @@
 """checks, case webhook url and legal hold, config checks and policy
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0002
 Create Date: 2026-11-21 07:57:06.260539
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -222,9 +222,6 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_cases_parent_case_id"), ["parent_case_id"], unique=False
-        )
         batch_op.add_column(sa.Column("webhook_url", sa.String(length=2000), nullable=True))
         batch_op.add_column(
             sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -233,7 +230,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cases_parent_case_id"))
         batch_op.drop_column("legal_hold")
         batch_op.drop_column("webhook_url")
 
