@@ -128,3 +128,36 @@ def box(settings: Settings) -> SecretBox:
 @pytest.fixture(scope="session")
 def sender() -> OutboundClient:
     return OutboundClient(allowed_hosts=["127.0.0.1"], timeout=5.0)
+
+
+class OnPremReceiver:
+    """A receiver on 127.0.0.2, the address the test app's settings allow-list, so
+    webhooks sent by the app's own job runner reach it."""
+
+    def __init__(self) -> None:
+        self.requests: queue.Queue[tuple[dict[str, str], bytes]] = queue.Queue()
+        got = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                got.put(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self.url = f"http://127.0.0.2:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def onprem() -> Iterator[OnPremReceiver]:
+    receiver = OnPremReceiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    receiver.thread.join(10)

@@ -18,6 +18,7 @@ from casework.models.watchlist import (
 )
 from casework.models.webhook import (
     WebhookAttempt,
+    WebhookCursor,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
@@ -49,6 +50,7 @@ __all__ = [
     "WatchlistEntity",
     "WatchlistVersion",
     "WebhookAttempt",
+    "WebhookCursor",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
     "WebhookEndpoint",

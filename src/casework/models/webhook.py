@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.models.base import Base, JSONType, Timestamps, id_column, str_enum, utcnow
@@ -115,3 +115,19 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
     response_excerpt: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class WebhookCursor(Base):
+    """How far a tenant's audit trail has been published as webhook events.
+
+    The trail is the outbox: every case change commits its audit event with it, and a
+    job turns the events after this cursor into deliveries, moving the cursor in the
+    same transaction. Nothing is published twice, and nothing committed is missed.
+    """
+
+    __tablename__ = "webhook_cursors"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)

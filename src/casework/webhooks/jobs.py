@@ -10,15 +10,34 @@ from sqlalchemy.orm import Session
 from casework import jobs
 from casework.jobs import JobContext, sweeper, task
 from casework.models.base import utcnow
-from casework.webhooks import service, tasks
+from casework.webhooks import outbox, service, tasks
 
 DELIVER = "webhooks.deliver"
+PUBLISH = "webhooks.publish"
 SWEEP_BATCH = 500
 
 
 @task(DELIVER)
 def deliver(context: JobContext, delivery_id: str) -> None:
     tasks.deliver_delivery(context.database, delivery_id)
+
+
+@task(PUBLISH)
+def publish(context: JobContext, tenant_id: str) -> None:
+    """Publish the tenant's case events since its cursor, a batch per transaction."""
+    more = True
+    while more:
+        with context.database.transaction() as session:
+            deliveries, more = outbox.publish(session, tenant_id=tenant_id)
+            for delivery in deliveries:
+                jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
+
+
+@sweeper
+def unpublished_events(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    with context.database.session(write=False) as session:
+        tenants = outbox.behind(session)
+    return [(PUBLISH, {"tenant_id": tenant_id}) for tenant_id in tenants]
 
 
 @sweeper

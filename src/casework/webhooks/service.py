@@ -29,7 +29,7 @@ from casework.models import (
     WebhookEventType,
 )
 from casework.models.base import utcnow
-from casework.webhooks import backoff, repository, signing
+from casework.webhooks import backoff, outbox, repository, signing
 from casework.webhooks.outbound import EXCERPT_CHARS, Refused, Sender, SendOutcome, check_url
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate, event_body
 from casework.webhooks.secrets_box import SecretBox, SecretBoxError
@@ -91,6 +91,7 @@ def create_endpoint(
     session.add(endpoint)
     session.flush()
     _audit(session, actor, "webhook_endpoint.created", endpoint.id, after=_snapshot(endpoint))
+    outbox.start_publishing(session, tenant_id=actor.tenant_id)
     return endpoint, secret
 
 
@@ -180,6 +181,7 @@ def emit(
     payload: dict[str, Any],
     case_webhook_url: str | None = None,
     now: datetime | None = None,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
 ) -> list[WebhookDelivery]:
     """Queue ``event_type`` for every active endpoint that subscribed to it, and for the
     case's own webhook URL when there is one. The deliveries are due at once (``now``,
@@ -188,7 +190,10 @@ def emit(
         raise ValueError(f"unknown webhook event type {event_type!r}")
     now = now or utcnow()
     data = jsonable(payload)
-    subscribed = repository.subscribed(session, tenant_id=tenant_id, event_type=event_type)
+    if endpoints is None:
+        subscribed = repository.subscribed(session, tenant_id=tenant_id, event_type=event_type)
+    else:  # the caller read them once for many events
+        subscribed = [e for e in endpoints if e.is_active and event_type in e.event_types]
     targets: list[dict[str, Any]] = [{"endpoint_id": e.id} for e in subscribed]
     if case_webhook_url:
         targets.append({"url": case_webhook_url})

@@ -5,11 +5,7 @@ exactly one signed case.completed webhook."""
 from __future__ import annotations
 
 import json
-import queue
 import secrets
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,31 +16,7 @@ from casework.db import Database
 from casework.screening.service import import_dataset
 from casework.webhooks import signing
 from tests.factories import TenantKit
-
-Request = tuple[dict[str, str], bytes]
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, queue.Queue[Request]]]:
-    got: queue.Queue[Request] = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            got.put(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_address[1]}/hooks", got
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
+from tests.webhooks.conftest import OnPremReceiver
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +49,9 @@ def test_checks_complete_and_one_signed_webhook_arrives(
     client: TestClient,
     kit: TenantKit,
     listed: str,
-    receiver: tuple[str, queue.Queue[Request]],
+    onprem: OnPremReceiver,
 ):
-    url, got = receiver
+    url, got = onprem.url, onprem.requests
     r = client.post(
         "/v1/webhook-endpoints",
         json={"url": url, "event_types": ["case.completed"]},
