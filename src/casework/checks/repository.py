@@ -24,8 +24,20 @@ def get(
     return session.scalars(stmt).one_or_none()
 
 
+def lock_many(session: Session, *, tenant_id: str, check_ids: list[str]) -> dict[str, Check]:
+    """The checks with these ids, locked, with their matches; by id."""
+    rows = session.scalars(
+        select(Check)
+        .where(Check.tenant_id == tenant_id, Check.id.in_(check_ids))
+        .options(selectinload(Check.matches))
+        .order_by(Check.id)  # one lock order for every worker
+        .with_for_update()
+    )
+    return {check.id: check for check in rows}
+
+
 def runnable(case_id: str, now: datetime) -> Select[Check]:
-    """Checks of a case a worker may take: queued and waiting, or stalled."""
+    """The checks of a case a worker may take: queued and waiting, or stalled."""
     return (
         select(Check)
         .where(
@@ -36,7 +48,6 @@ def runnable(case_id: str, now: datetime) -> Select[Check]:
             ),
         )
         .order_by(Check.id)
-        .limit(1)
     )
 
 

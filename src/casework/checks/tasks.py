@@ -1,10 +1,11 @@
 """The job that runs a case's checks, and the sweep that finds checks to run again.
 
-A check is taken in one short transaction (PROCESSING, with a lease), run with no
-transaction open, and finished in another that first makes sure it still holds the
-check. A worker killed in between leaves a PROCESSING check whose lease runs out;
-the sweep then hands it to another worker. A finish that finds the check already
-finished by someone else changes nothing, so no result is recorded twice.
+A case's runnable checks are taken together in one short transaction (PROCESSING,
+with a lease), run with no transaction open, and finished together in another that
+first makes sure it still holds each check. A worker killed in between leaves
+PROCESSING checks whose lease runs out; the sweep then hands them to another worker.
+A finish that finds a check already finished by someone else leaves it alone, so no
+result is recorded twice.
 """
 
 from __future__ import annotations
@@ -42,71 +43,87 @@ SWEEP_BATCH = 500
 class Claimed:
     check_id: str
     tenant_id: str
-    case_id: str
     started_at: datetime
     inputs: CheckInputs
+    document_keys: dict[str, str]  # linked document id -> storage key, read outside
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A case's checks taken by one worker, with what they share."""
+
+    tenant_id: str
+    case_id: str
+    checks: list[Claimed]
     policy: OutcomePolicy
     country_risk: CountryRiskView
-    document_keys: dict[str, str]  # linked document id -> storage key, read outside
+
+
+@dataclass(frozen=True)
+class Ran:
+    claimed: Claimed
+    result: CheckResult | None
+    error: str | None
 
 
 @task(service.RUN_CASE)
 def run_case(context: JobContext, case_id: str) -> None:
-    """Run every runnable check of the case, one at a time."""
+    """Run every runnable check of the case."""
     while True:
-        claimed = _claim(context, case_id)
-        if claimed is None:
+        batch = _claim(context, case_id)
+        if batch is None:
             return
-        result: CheckResult | None = None
-        error: str | None = None
-        try:
-            result = _execute(context, claimed)
-        except CheckFailed as exc:
-            error = str(exc)
-        except Exception as exc:  # recorded on the check; the case reports ERROR
-            log.exception("check %s failed", claimed.check_id)
-            error = f"internal error: {type(exc).__name__}"
-        _finish(context, claimed, result, error)
+        _finish(context, batch, _execute(context, batch))
 
 
 def _locked(stmt: Select[Any], session: Session) -> Select[Any]:
-    # Two workers on one case: the second skips a check the first has locked.
+    # Two workers on one case: the second skips the checks the first has locked.
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(skip_locked=True)
     return stmt
 
 
-def _claim(context: JobContext, case_id: str) -> Claimed | None:
+def _claim(context: JobContext, case_id: str) -> Batch | None:
     now = utcnow()
     with context.database.transaction() as session:
-        stmt = repository.runnable(case_id, now)
-        check = session.scalars(_locked(stmt, session)).first()
-        if check is None:
+        checks = list(session.scalars(_locked(repository.runnable(case_id, now), session)))
+        if not checks:
             return None
-        case = session.get(Case, check.case_id)
+        case = session.get(Case, case_id)
         assert case is not None
-        check.status = ProcessingStatus.processing
-        check.started_at = now
-        check.lease_expires_at = now + timedelta(seconds=context.settings.check_lease_seconds)
+        lease = now + timedelta(seconds=context.settings.check_lease_seconds)
+        for check in checks:
+            check.status, check.started_at, check.lease_expires_at = (
+                ProcessingStatus.processing,
+                now,
+                lease,
+            )
         if case.processing_status in (None, ProcessingStatus.pending):
             case.processing_status = ProcessingStatus.processing
         config = session.get(CaseConfig, case.config_id) if case.config_id else None
-        return Claimed(
-            check_id=check.id,
-            tenant_id=check.tenant_id,
-            case_id=check.case_id,
-            started_at=now,
-            inputs=CheckInputs(
-                check_type=check.type,
-                params=dict(check.params),
-                input_details=dict(check.input_details or {}),
-                customer=_customer_facts(session, case.customer_id),
-                documents={},
-                today=now.date(),
-            ),
+        customer = _customer_facts(session, case.customer_id)
+        return Batch(
+            tenant_id=case.tenant_id,
+            case_id=case.id,
+            checks=[
+                Claimed(
+                    check_id=check.id,
+                    tenant_id=check.tenant_id,
+                    started_at=now,
+                    inputs=CheckInputs(
+                        check_type=check.type,
+                        params=dict(check.params),
+                        input_details=dict(check.input_details or {}),
+                        customer=customer,
+                        documents={},
+                        today=now.date(),
+                    ),
+                    document_keys=_document_keys(session, check),
+                )
+                for check in checks
+            ],
             policy=OutcomePolicy.of(config.outcome_policy if config else None),
-            country_risk=tenant_country_risk(session, check.tenant_id),
-            document_keys=_document_keys(session, check),
+            country_risk=tenant_country_risk(session, case.tenant_id),
         )
 
 
@@ -137,103 +154,130 @@ def _document_keys(session: Session, check: Check) -> dict[str, str]:
     return {row.id: row.storage_key for row in rows}
 
 
-def _execute(context: JobContext, claimed: Claimed) -> CheckResult:
-    # Files are read here, with no transaction open: on SQLite the claiming one holds
-    # the database's write lock.
-    storage = LocalStorage(context.settings.documents_dir)
-    documents = {
-        doc_id: storage.path_for(key).read_bytes() for doc_id, key in claimed.document_keys.items()
-    }
+def _execute(context: JobContext, batch: Batch) -> list[Ran]:
     with context.database.session(write=False) as session:
         matcher, versions = context.matchers.get(session)
     run_context = runners.RunContext(
         matcher=matcher if versions else None,
         dataset_versions=versions,
-        policy=claimed.policy,
-        country_risk=claimed.country_risk,
+        policy=batch.policy,
+        country_risk=batch.country_risk,
     )
-    return runners.run(replace(claimed.inputs, documents=documents), run_context)
+    # Files are read here, with no transaction open: on SQLite the claiming one holds
+    # the database's write lock.
+    storage = LocalStorage(context.settings.documents_dir)
+    ran = []
+    for claimed in batch.checks:
+        try:
+            documents = {
+                doc_id: storage.path_for(key).read_bytes()
+                for doc_id, key in claimed.document_keys.items()
+            }
+            result = runners.run(replace(claimed.inputs, documents=documents), run_context)
+            ran.append(Ran(claimed, result, None))
+        except CheckFailed as exc:
+            ran.append(Ran(claimed, None, str(exc)))
+        except Exception as exc:  # recorded on the check; the case reports ERROR
+            log.exception("check %s failed", claimed.check_id)
+            ran.append(Ran(claimed, None, f"internal error: {type(exc).__name__}"))
+    return ran
 
 
-def _finish(
-    context: JobContext, claimed: Claimed, result: CheckResult | None, error: str | None
-) -> None:
+def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
     now = utcnow()
     with context.database.transaction() as session:
-        check = repository.get(
-            session, tenant_id=claimed.tenant_id, check_id=claimed.check_id, for_update=True
-        )
-        if (
-            check is None
-            or check.status is not ProcessingStatus.processing
-            or check.started_at != claimed.started_at
-        ):
-            return  # finished or taken over by another worker meanwhile
-        check.finished_at = now
-        check.lease_expires_at = None
-        if result is None:
-            check.status = ProcessingStatus.error
-            check.error = error
-            check.title = "The check could not run"
-        else:
-            check.status = ProcessingStatus.completed
-            check.risk_score = result.risk_score
-            check.outcome = result.outcome
-            check.title = result.title
-            check.note = result.note
-            check.reasoning = result.reasoning
-            check.evidence = result.evidence
-            check.dataset_versions = result.dataset_versions
-            service.store_matches(check, result.matches)
-        case = session.get(Case, check.case_id)
+        case = session.get(Case, batch.case_id)
         assert case is not None
-        if result is not None and check.type is CheckType.ubo_resolution:
-            workflow.open_owner_cases(session, case=case, evidence=result.evidence)
         was = case.processing_status
+        held = repository.lock_many(
+            session, tenant_id=batch.tenant_id, check_ids=[r.claimed.check_id for r in ran]
+        )
+        stored = [
+            (check, outcome)
+            for outcome in ran
+            if (check := _store(held.get(outcome.claimed.check_id), outcome, now))
+        ]
+        if not stored:
+            return  # all finished or taken over by another worker meanwhile
+        finished = [check for check, _ in stored]
+        for check, outcome in stored:
+            if outcome.result is not None and check.type is CheckType.ubo_resolution:
+                workflow.open_owner_cases(session, case=case, evidence=outcome.result.evidence)
         rollup = service.update_case(session, case)
+        for check in finished:
+            audit.record(
+                session,
+                actor=Principal.system(batch.tenant_id),
+                action="check.completed" if check.error is None else "check.failed",
+                entity_type="check",
+                entity_id=check.id,
+                case_id=check.case_id,
+                message=check.title or "",
+                after={
+                    "type": check.type,
+                    "attempt": check.attempt,
+                    "status": check.status,
+                    "risk_score": check.risk_score,
+                    "outcome": check.outcome,
+                    "matches": len(check.matches),
+                    "error": check.error,
+                    "case": rollup,
+                },
+            )
         if case.parent_case_id:
             parent = session.get(Case, case.parent_case_id)
             if parent is not None:
                 parent_was = parent.processing_status
                 service.update_case(session, parent)
-                _announce(session, parent, parent_was, None)
-        _announce(session, case, was, check)
-        audit.record(
-            session,
-            actor=Principal.system(check.tenant_id),
-            action="check.completed" if result is not None else "check.failed",
-            entity_type="check",
-            entity_id=check.id,
-            case_id=check.case_id,
-            message=check.title or "",
-            after={
-                "type": check.type,
-                "attempt": check.attempt,
-                "status": check.status,
-                "risk_score": check.risk_score,
-                "outcome": check.outcome,
-                "matches": len(result.matches) if result else 0,
-                "error": check.error,
-                "case": rollup,
-            },
-        )
+                _announce(session, parent, parent_was, [])
+        _announce(session, case, was, finished)
+
+
+def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
+    """Write one check's result, if this worker still holds the check."""
+    if (
+        check is None
+        or check.status is not ProcessingStatus.processing
+        or check.started_at != ran.claimed.started_at
+    ):
+        return None
+    check.finished_at = now
+    check.lease_expires_at = None
+    result = ran.result
+    if result is None:
+        check.status = ProcessingStatus.error
+        check.error = ran.error
+        check.title = "The check could not run"
+        return check
+    check.status = ProcessingStatus.completed
+    check.risk_score = result.risk_score
+    check.outcome = result.outcome
+    check.title = result.title
+    check.note = result.note
+    check.reasoning = result.reasoning
+    check.evidence = result.evidence
+    check.dataset_versions = result.dataset_versions
+    service.store_matches(check, result.matches)
+    return check
 
 
 _DONE = (ProcessingStatus.completed, ProcessingStatus.error)
 
 
 def _announce(
-    session: Session, case: Case, was: ProcessingStatus | None, check: Check | None
+    session: Session, case: Case, was: ProcessingStatus | None, checks: list[Check]
 ) -> None:
-    """Signed webhooks: check.completed for a finished check, case.completed when the
-    case's checks (and child cases) are all done."""
+    """Signed webhooks: check.completed for each finished check, case.completed when
+    the case's checks (and child cases) are all done."""
     session.flush()
-    if check is not None:
+    endpoints = webhooks.active_endpoints(session, tenant_id=case.tenant_id) if checks else []
+    for check in checks:
         webhooks.emit(
             session,
             tenant_id=case.tenant_id,
             event_type="check.completed",
             payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
+            endpoints=endpoints,
         )
     if case.processing_status in _DONE and was not in _DONE:
         full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from casework import jobs
 from casework.jobs import JobContext, sweeper, task
+from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
-from casework.webhooks import outbox, service, tasks
+from casework.webhooks import outbox, repository, service, tasks
 
 DELIVER = "webhooks.deliver"
 PUBLISH = "webhooks.publish"
@@ -47,6 +48,11 @@ def due_deliveries(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
     return [(DELIVER, {"delivery_id": delivery_id}) for delivery_id in ids]
 
 
+def active_endpoints(session: Session, *, tenant_id: str) -> list[WebhookEndpoint]:
+    """Read once, for emitting several events (see emit)."""
+    return repository.active_endpoints(session, tenant_id=tenant_id)
+
+
 def emit(
     session: Session,
     *,
@@ -54,6 +60,7 @@ def emit(
     event_type: str,
     payload: dict[str, Any],
     case_webhook_url: str | None = None,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> int:
     """Queue the event for its subscribers and send it once the transaction commits."""
     deliveries = service.emit(
@@ -62,6 +69,7 @@ def emit(
         event_type=event_type,
         payload=payload,
         case_webhook_url=case_webhook_url,
+        endpoints=endpoints,
     )
     for delivery in deliveries:
         jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)

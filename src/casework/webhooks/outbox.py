@@ -20,7 +20,6 @@ from casework.models import (
     Case,
     WebhookCursor,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from casework.models.webhook import WebhookEventType
 
@@ -60,7 +59,7 @@ def start_publishing(session: Session, *, tenant_id: str) -> None:
 def publish(session: Session, *, tenant_id: str) -> tuple[list[WebhookDelivery], bool]:
     """Queue deliveries for the next batch of the tenant's unpublished case events;
     also say whether a full batch was read (so more may follow)."""
-    from casework.webhooks import service  # the service calls start_publishing
+    from casework.webhooks import repository, service  # the service calls start_publishing
 
     stmt = select(WebhookCursor).where(WebhookCursor.tenant_id == tenant_id).with_for_update()
     cursor = session.scalar(stmt)
@@ -76,13 +75,7 @@ def publish(session: Session, *, tenant_id: str) -> tuple[list[WebhookDelivery],
     )
     if not events:
         return [], False
-    endpoints = list(
-        session.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True)
-            )
-        )
-    )
+    endpoints = repository.active_endpoints(session, tenant_id=tenant_id)
     wanted = {t for e in endpoints for t in e.event_types}
     published = [e for e in events if e.case_id and EVENTS.get(e.action) in wanted]
     cases = {

@@ -54,15 +54,22 @@ def delivery(
     return row
 
 
+def active_endpoints(session: Session, *, tenant_id: str) -> list[WebhookEndpoint]:
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True))
+            .order_by(WebhookEndpoint.id)
+        )
+    )
+
+
 def subscribed(session: Session, *, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
     """Active endpoints that want ``event_type``. A tenant has a handful of endpoints,
     so the JSON list is filtered here rather than with each backend's JSON operators."""
-    rows = session.scalars(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True))
-        .order_by(WebhookEndpoint.id)
-    )
-    return [row for row in rows if event_type in row.event_types]
+    return [
+        e for e in active_endpoints(session, tenant_id=tenant_id) if event_type in e.event_types
+    ]
 
 
 def claim_lock(session: Session, delivery_id: str) -> WebhookDelivery | None:
