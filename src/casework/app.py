@@ -22,6 +22,7 @@ from casework.health.router import router as health_router
 from casework.jobs import EmbeddedRunner, JobContext
 from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
+from casework.retention.router import router as retention_router
 from casework.schemas import Problem
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
@@ -44,6 +45,7 @@ API_ERRORS: dict[int | str, dict[str, object]] = {
 }
 NATIVE_API = (
     cases_router,
+    retention_router,
     checks_router,
     customers_router,
     users_router,

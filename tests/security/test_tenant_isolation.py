@@ -14,7 +14,12 @@ from tests.webhooks.factories import settled_delivery
 
 ID_ROUTES = [op for op in PROTECTED if "{" in op.path and op.path not in SHARED_REFERENCE]
 # Routes without an id that answer with something other than a list of rows.
-NOT_LISTS = {"/v1/analytics/cases", "/v1/country-risk", "/v1/country-risk/overrides"}
+NOT_LISTS = {
+    "/v1/analytics/cases",
+    "/v1/country-risk",
+    "/v1/country-risk/overrides",
+    "/v1/settings/retention",
+}
 LIST_ROUTES = [
     op
     for op in PROTECTED

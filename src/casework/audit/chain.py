@@ -65,4 +65,5 @@ def link_digest(prev_hash: str, seq: int, content: str) -> str:
 
 
 def event_digest(event: AuditEvent) -> str:
-    return link_digest(event.prev_hash, event.seq, content_digest(event))
+    content = event.redacted_digest or content_digest(event)
+    return link_digest(event.prev_hash, event.seq, content)

@@ -14,6 +14,7 @@ from casework.auth.dependencies import (
     CaseReader,
     CaseResolver,
     CaseUpdater,
+    ConfigManager,
 )
 from casework.cases import listing, parts, repository, service
 from casework.cases.schemas import (
@@ -26,6 +27,7 @@ from casework.cases.schemas import (
     CommentCreate,
     CommentOut,
     EscalateBody,
+    LegalHoldBody,
     PriorityName,
     ReopenBody,
     TaskCreate,
@@ -153,6 +155,17 @@ def reopen_case(
     case_id: str, body: ReopenBody, session: DbSession, principal: CaseResolver
 ) -> CaseOut:
     return CaseOut.of(service.reopen(session, actor=principal, case_id=case_id, note=body.note))
+
+
+@router.post("/{case_id}/legal-hold")
+def legal_hold(
+    case_id: str, body: LegalHoldBody, session: DbSession, principal: ConfigManager
+) -> CaseOut:
+    """Place (hold: true) or lift a legal hold; a held case is never deleted by retention."""
+    case = service.set_legal_hold(
+        session, actor=principal, case_id=case_id, hold=body.hold, reason=body.reason
+    )
+    return CaseOut.of(case)
 
 
 @router.post("/{case_id}/tasks", status_code=201, response_model=TaskOut)

@@ -85,6 +85,13 @@ class CaseCreate(_ModuleChoice):
         description="Automated checks to run; when absent, those of the config.",
     )
     auto_start: bool = Field(default=True, description="Run the checks once the case exists.")
+    delete_after: int | None = Field(
+        default=None,
+        ge=-1,
+        le=36_500,
+        description="Days to keep the case once created; 0: delete as soon as its checks "
+        "are done and its webhooks delivered; -1: keep. Default: the tenant's setting.",
+    )
     webhook_url: AnyHttpUrl | None = Field(
         default=None, description="Receives the case when its checks complete."
     )
@@ -115,6 +122,13 @@ class CaseCreate(_ModuleChoice):
         if value is not None and info.data.get("customer_id") is not None:
             raise ValueError("give customer_id or customer, not both")
         return value
+
+
+class LegalHoldBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    hold: bool
+    reason: str = Field(min_length=1, max_length=2_000)
 
 
 class CaseUpdate(_ModuleChoice):
@@ -267,6 +281,7 @@ class CaseOut(BaseModel):
     notes: str | None
     webhook_url: str | None
     legal_hold: bool
+    delete_after: datetime | None
     parent_case_id: str | None
     tasks: list[TaskOut]
     comments: list[CommentOut]
@@ -311,6 +326,7 @@ class CaseOut(BaseModel):
             notes=case.notes,
             webhook_url=case.webhook_url,
             legal_hold=case.legal_hold,
+            delete_after=case.delete_after,
             parent_case_id=case.parent_case_id,
             tasks=[TaskOut.of(t) for t in case.tasks],
             comments=[CommentOut.of(c) for c in case.comments],

@@ -21,6 +21,7 @@ from casework.ids import new_id
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Priority, ProcessingStatus, ReviewStatus
+from casework.retention import service as retention
 from casework.tenancy import owned
 from casework.tenants.service import next_number
 
@@ -179,6 +180,12 @@ def create_case(
         notes=data.notes,
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
         parent_case_id=parent_case_id,
+        delete_after=retention.deadline(
+            data.delete_after
+            if data.delete_after is not None
+            else retention.default_days(session, tenant_id),
+            start=now,
+        ),
         created_at=now,
         updated_at=now,
         tasks=[
@@ -225,6 +232,7 @@ def create_case(
         "checks": [c.type for c in checks],
         "webhook_url": case.webhook_url,
         "parent_case_id": case.parent_case_id,
+        "delete_after": case.delete_after,
     }
     if data.customer is not None and customer is not None:
         after["customer"] = customers.snapshot(customer) | {"id": customer.id}
@@ -243,6 +251,30 @@ def create_case(
 
 def get_case(session: Session, *, actor: Principal, case_id: str) -> Case:
     return repository.get(session, tenant_id=actor.tenant_id, case_id=case_id)
+
+
+def set_legal_hold(
+    session: Session, *, actor: Principal, case_id: str, hold: bool, reason: str
+) -> Case:
+    """Place or lift a legal hold: a held case (and what it holds) is never deleted."""
+    case = _locked(session, actor, case_id)
+    if case.legal_hold == hold:
+        return case
+    case.legal_hold = hold
+    case.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="case.legal_hold_placed" if hold else "case.legal_hold_lifted",
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        message=("Legal hold placed: " if hold else "Legal hold lifted: ") + reason[:400],
+        before={"legal_hold": not hold},
+        after={"legal_hold": hold, "reason": reason},
+    )
+    return case
 
 
 def locked_case(session: Session, *, actor: Principal, case_id: str) -> Case:

@@ -278,6 +278,7 @@ def _announce(
             event_type="check.completed",
             payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
             endpoints=endpoints,
+            case_id=case.id,
         )
     if case.processing_status in _DONE and was not in _DONE:
         full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
@@ -287,6 +288,7 @@ def _announce(
             event_type="case.completed",
             payload=CaseOut.of(full).model_dump(mode="json"),
             case_webhook_url=case.webhook_url,
+            case_id=case.id,
         )
 
 

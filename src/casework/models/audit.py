@@ -37,6 +37,9 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Set when retention erased the event's content: the digest that content had, which
+    # the chain still binds, so the trail verifies without the data it no longer holds.
+    redacted_digest: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class AuditHead(Base):

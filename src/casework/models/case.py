@@ -40,6 +40,7 @@ class Case(Timestamps, Base):
         Index(None, "tenant_id", "customer_id"),
         # Child cases of a dual config, read on every roll-up of the parent.
         Index(None, "parent_case_id"),
+        Index(None, "delete_after"),
     )
 
     id: Mapped[str] = id_column()

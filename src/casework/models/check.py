@@ -21,6 +21,7 @@ class Check(Timestamps, Base):
         Index(None, "tenant_id", "case_id", "attempt"),
         # The recovery sweep's access path: unfinished work, oldest lease first.
         Index(None, "status", "lease_expires_at"),
+        Index(None, "delete_after"),
     )
 
     id: Mapped[str] = id_column()

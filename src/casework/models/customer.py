@@ -13,6 +13,7 @@ from casework.models.enums import CustomerType
 class Customer(Timestamps, Base):
     __tablename__ = "customers"
     __table_args__ = (
+        Index(None, "delete_after"),
         UniqueConstraint("tenant_id", "external_id"),
         Index(None, "tenant_id", "full_name"),
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.models.base import Base, id_column, utcnow
@@ -10,6 +10,7 @@ from casework.models.base import Base, id_column, utcnow
 
 class Document(Base):
     __tablename__ = "documents"
+    __table_args__ = (Index(None, "delete_after"),)
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -23,3 +24,4 @@ class Document(Base):
     )
     uploaded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delete_after: Mapped[datetime | None] = mapped_column(default=None)

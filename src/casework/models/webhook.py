@@ -68,6 +68,7 @@ class WebhookDelivery(Base):
         Index(None, "tenant_id", "id"),
         Index(None, "endpoint_id", "status"),
         Index(None, "next_attempt_at"),
+        Index(None, "case_id", "status"),
     )
 
     id: Mapped[str] = id_column()
@@ -77,6 +78,9 @@ class WebhookDelivery(Base):
     )
     # Set instead of endpoint_id when the event goes to a case's own webhook URL.
     url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    # The case the event is about (not a foreign key: history outlives the case), so
+    # retention can wait until a case's webhooks are out.
+    case_id: Mapped[str | None] = mapped_column(String(24), default=None)
     event_type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[WebhookDeliveryStatus] = mapped_column(

@@ -61,6 +61,7 @@ def emit(
     payload: dict[str, Any],
     case_webhook_url: str | None = None,
     endpoints: list[WebhookEndpoint] | None = None,
+    case_id: str | None = None,
 ) -> int:
     """Queue the event for its subscribers and send it once the transaction commits."""
     deliveries = service.emit(
@@ -70,6 +71,7 @@ def emit(
         payload=payload,
         case_webhook_url=case_webhook_url,
         endpoints=endpoints,
+        case_id=case_id,
     )
     for delivery in deliveries:
         jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)

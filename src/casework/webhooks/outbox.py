@@ -105,6 +105,7 @@ def publish(session: Session, *, tenant_id: str) -> tuple[list[WebhookDelivery],
             event_type=EVENTS[event.action].value,
             payload=payload,
             endpoints=endpoints,
+            case_id=event.case_id,
         )
     cursor.seq = events[-1].seq
     session.flush()

@@ -182,6 +182,7 @@ def emit(
     case_webhook_url: str | None = None,
     now: datetime | None = None,
     endpoints: Sequence[WebhookEndpoint] | None = None,
+    case_id: str | None = None,
 ) -> list[WebhookDelivery]:
     """Queue ``event_type`` for every active endpoint that subscribed to it, and for the
     case's own webhook URL when there is one. The deliveries are due at once (``now``,
@@ -205,6 +206,7 @@ def emit(
             status=Status.pending,
             next_attempt_at=now,
             created_at=now,
+            case_id=case_id,
             **target,
         )
         for target in targets

@@ -1,0 +1,40 @@
+"""The purge job: a batch per transaction until nothing is due; files go after commit
+(a file removed before a rolled-back delete would leave a row without its bytes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from casework.documents.storage import LocalStorage
+from casework.jobs import JobContext, sweeper, task
+from casework.models.base import utcnow
+from casework.retention import service
+from casework.retention.service import Purged
+
+PURGE = "retention.purge"
+
+
+def purge_all(context: JobContext, *, now: datetime | None = None) -> Purged:
+    storage = LocalStorage(context.settings.documents_dir)
+    total = Purged()
+    while True:
+        with context.database.transaction() as session:
+            done = service.purge(session, now=now or utcnow())
+        for key in done.files:
+            storage.delete(key)
+        total.add(done)
+        if not (done.cases or done.checks or done.customers or done.documents):
+            return total
+
+
+@task(PURGE)
+def purge(context: JobContext) -> None:
+    purge_all(context)
+
+
+@sweeper
+def purge_due(_context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    # Cheap when nothing is due (each kind is one query on an index of delete_after),
+    # so every sweep asks.
+    return [(PURGE, {})]
