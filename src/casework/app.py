@@ -22,12 +22,14 @@ from casework.health.router import router as health_router
 from casework.jobs import EmbeddedRunner, JobContext
 from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
+from casework.monitoring.router import router as monitoring_router
 from casework.retention.router import router as retention_router
 from casework.schemas import Problem
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
+from casework.webhooks.router import case_secret_router as case_webhook_secret_router
 from casework.webhooks.router import deliveries_router as webhook_deliveries_router
 from casework.webhooks.router import router as webhook_endpoints_router
 
@@ -46,6 +48,7 @@ API_ERRORS: dict[int | str, dict[str, object]] = {
 NATIVE_API = (
     cases_router,
     retention_router,
+    monitoring_router,
     checks_router,
     customers_router,
     users_router,
@@ -57,6 +60,7 @@ NATIVE_API = (
     screening_router,
     webhook_endpoints_router,
     webhook_deliveries_router,
+    case_webhook_secret_router,
 )
 
 

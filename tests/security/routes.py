@@ -41,6 +41,8 @@ OPERATIONS: list[Op] = [
     Op("DELETE", "/v1/cases/{case_id}/attachments/{document_id}", P.case_update),
     Op("GET", "/v1/cases/{case_id}/log", P.case_read),
     Op("POST", "/v1/cases/{case_id}/legal-hold", P.config_manage, {"hold": True, "reason": "r"}),
+    Op("GET", "/v1/monitoring/customers", P.customer_read),
+    Op("DELETE", "/v1/monitoring/customers/{customer_id}", P.customer_write),
     Op("GET", "/v1/settings/retention", P.config_read),
     Op("PUT", "/v1/settings/retention", P.config_manage, {"retention_days": 30}),
     Op("GET", "/v1/cases/{case_id}/checks", P.case_read),
@@ -104,6 +106,8 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/webhook-deliveries", P.config_read),
     Op("GET", "/v1/webhook-deliveries/{delivery_id}", P.config_read),
     Op("POST", "/v1/webhook-deliveries/{delivery_id}/replay", P.config_manage),
+    Op("GET", "/v1/settings/case-webhook-secret", P.config_read),
+    Op("POST", "/v1/settings/case-webhook-secret/rotate", P.config_manage),
 ]
 
 # Watchlists are reference data shared by all tenants, not rows of one tenant.

@@ -8,6 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from casework.models import MonitoredCustomer
 from tests.factories import TenantKit, case_body
 from tests.security.routes import PROTECTED, SHARED_REFERENCE, fill, op_id
 from tests.webhooks.factories import settled_delivery
@@ -19,6 +20,7 @@ NOT_LISTS = {
     "/v1/country-risk",
     "/v1/country-risk/overrides",
     "/v1/settings/retention",
+    "/v1/settings/case-webhook-secret",
 }
 LIST_ROUTES = [
     op
@@ -63,6 +65,11 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         headers=h,
         json={"url": "https://1.2.3.4/hooks", "event_types": ["case.escalated"]},
     ).json()
+    monitored = MonitoredCustomer(tenant_id=owner.tenant_id, customer_id=customer["id"])
+    with client.app.state.db.transaction() as session:  # as a monitored screening leaves it
+        session.add(monitored)
+        session.flush()
+        monitored_id = monitored.id
     return {
         "case_id": case["id"],
         "task_id": case["tasks"][0]["id"],
@@ -76,6 +83,7 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "delivery_id": settled_delivery(client.app.state.db, tenant_id=owner.tenant_id),
         "check_id": check["id"],
         "match_id": "0" * 24,
+        "monitored_id": monitored_id,
     }
 
 

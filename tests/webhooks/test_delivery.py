@@ -19,7 +19,7 @@ from casework.models import (
     WebhookDeliveryStatus,
     WebhookEndpoint,
 )
-from casework.webhooks import service, signing
+from casework.webhooks import case_secret, service, signing
 from casework.webhooks.outbound import OutboundClient
 from casework.webhooks.secrets_box import SecretBox
 from casework.webhooks.service import DeliveryResult
@@ -255,6 +255,10 @@ def test_case_url_gets_its_own_delivery(
     db: Database, kit: TenantKit, receiver: Receiver, sender: OutboundClient, box: SecretBox
 ):
     at = later()
+    with db.transaction() as session:
+        _, secret = case_secret.rotate(
+            session, actor=Principal.system(kit.tenant_id), box=box, now=at
+        )
     (delivery_id,) = emit_at(
         db,
         tenant_id=kit.tenant_id,
@@ -267,7 +271,8 @@ def test_case_url_gets_its_own_delivery(
     assert _deliver(db, delivery_id, sender, box, at).status == Status.delivered
     request = receiver.next()
     assert request.headers["webhook-id"] == delivery_id
-    assert "webhook-signature" not in request.headers
+    # signed with the tenant's case-webhook secret (see test_case_secret)
+    signing.verify(secret=secret, headers=request.headers, body=request.body, now=at.timestamp())
     assert json.loads(request.body)["type"] == "case.completed"
 
 

@@ -9,8 +9,10 @@ from casework.dependencies import AppSettings, DbSession
 from casework.models import WebhookDeliveryStatus, WebhookEventType
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
-from casework.webhooks import repository, service
+from casework.webhooks import case_secret, repository, service
 from casework.webhooks.schemas import (
+    CaseWebhookSecretOut,
+    CaseWebhookSecretWithSecret,
     DeliveryDetail,
     DeliveryOut,
     EndpointCreate,
@@ -23,6 +25,9 @@ from casework.webhooks.secrets_box import box_for
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"], route_class=CommittingRoute)
 deliveries_router = APIRouter(
     prefix="/v1/webhook-deliveries", tags=["webhooks"], route_class=CommittingRoute
+)
+case_secret_router = APIRouter(
+    prefix="/v1/settings/case-webhook-secret", tags=["webhooks"], route_class=CommittingRoute
 )
 
 
@@ -148,3 +153,22 @@ def replay_delivery(delivery_id: str, session: DbSession, principal: ConfigManag
     """Send the delivery again with the same ``webhook-id`` (due now, with a fresh retry
     window); its earlier attempts stay in its history."""
     return DeliveryOut.of(service.replay(session, actor=principal, delivery_id=delivery_id))
+
+
+@case_secret_router.get("")
+def get_case_webhook_secret(session: DbSession, principal: ConfigReader) -> CaseWebhookSecretOut:
+    """Whether the tenant has a secret for signing deliveries to cases' own
+    ``webhook_url``, and when it was made and rotated. Never the secret itself."""
+    return CaseWebhookSecretOut.of(case_secret.current(session, tenant_id=principal.tenant_id))
+
+
+@case_secret_router.post("/rotate")
+def rotate_case_webhook_secret(
+    response: Response, session: DbSession, principal: ConfigManager, settings: AppSettings
+) -> CaseWebhookSecretWithSecret:
+    """Issue a new secret for signing deliveries to cases' own ``webhook_url`` (in this
+    response only), making the tenant's first if it has none. For 24 hours requests
+    carry signatures made with both the new and the previous secret."""
+    value, secret = case_secret.rotate(session, actor=principal, box=box_for(settings))
+    response.headers["Cache-Control"] = "no-store"
+    return CaseWebhookSecretWithSecret.with_secret(value, secret)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,6 +13,9 @@ from casework.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
+
+if TYPE_CHECKING:
+    from casework.webhooks.case_secret import CaseWebhookSecret
 
 WebhookUrl = Annotated[
     str,
@@ -185,3 +188,48 @@ def event_body(delivery: WebhookDelivery) -> bytes:
         "data": delivery.payload,
     }
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class CaseWebhookSecretOut(BaseModel):
+    """The tenant's secret for signing deliveries to cases' own ``webhook_url``: whether
+    there is one and its history, never the secret itself."""
+
+    exists: bool = Field(description="false until the first case delivery or rotation.")
+    created_at: datetime | None = Field(description="When the tenant's first secret was made.")
+    rotated_at: datetime | None = Field(
+        description="When the current secret replaced another (null while it is the first)."
+    )
+    previous_expires_at: datetime | None = Field(
+        description="Until then requests also carry a signature made with the previous secret."
+    )
+
+    @classmethod
+    def of(cls, value: CaseWebhookSecret | None) -> CaseWebhookSecretOut:
+        return cls(**_case_secret_fields(value))
+
+
+class CaseWebhookSecretWithSecret(CaseWebhookSecretOut):
+    secret: str = Field(
+        description="The new signing secret (Standard Webhooks, whsec_...). Shown in this "
+        "response only: store it now."
+    )
+
+    @classmethod
+    def with_secret(cls, value: CaseWebhookSecret, secret: str) -> CaseWebhookSecretWithSecret:
+        return cls(**_case_secret_fields(value), secret=secret)
+
+
+def _case_secret_fields(value: CaseWebhookSecret | None) -> dict[str, Any]:
+    if value is None:
+        return {
+            "exists": False,
+            "created_at": None,
+            "rotated_at": None,
+            "previous_expires_at": None,
+        }
+    return {
+        "exists": True,
+        "created_at": value.created_at,
+        "rotated_at": value.rotated_at,
+        "previous_expires_at": value.previous_secret_expires_at,
+    }

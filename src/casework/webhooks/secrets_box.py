@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from casework.config import Settings
-from casework.models import WebhookEndpoint
 
 KEY_FILE = "secret.key"
+# How long a rotated-out secret keeps signing alongside its replacement.
+ROTATION_GRACE = timedelta(hours=24)
 
 _boxes: dict[tuple[str, str], SecretBox] = {}
 _boxes_lock = threading.Lock()
@@ -27,6 +29,19 @@ _boxes_lock = threading.Lock()
 
 class SecretBoxError(Exception):
     """The key is unusable, or a stored secret was encrypted with another key."""
+
+
+class SealedSecrets(Protocol):
+    """Signing secrets as stored: a webhook endpoint, or a tenant's case-webhook secret."""
+
+    @property
+    def secret_encrypted(self) -> str: ...
+
+    @property
+    def previous_secret_encrypted(self) -> str | None: ...
+
+    @property
+    def previous_secret_expires_at(self) -> datetime | None: ...
 
 
 class SecretBox:
@@ -49,13 +64,13 @@ class SecretBox:
         except InvalidToken as exc:
             raise SecretBoxError("a stored secret does not decrypt with the current key") from exc
 
-    def secrets_in_use(self, endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
-        """An endpoint's signing secrets: the current one, and the previous one until
-        its rotation grace period ends."""
-        in_use = [self.open(endpoint.secret_encrypted)]
-        expires = endpoint.previous_secret_expires_at
-        if endpoint.previous_secret_encrypted and expires is not None and expires > now:
-            in_use.append(self.open(endpoint.previous_secret_encrypted))
+    def secrets_in_use(self, sealed: SealedSecrets, *, now: datetime) -> list[str]:
+        """The signing secrets in use: the current one, and the previous one until its
+        rotation grace period ends."""
+        in_use = [self.open(sealed.secret_encrypted)]
+        expires = sealed.previous_secret_expires_at
+        if sealed.previous_secret_encrypted and expires is not None and expires > now:
+            in_use.append(self.open(sealed.previous_secret_encrypted))
         return in_use
 
     def __repr__(self) -> str:

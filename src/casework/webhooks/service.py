@@ -29,14 +29,18 @@ from casework.models import (
     WebhookEventType,
 )
 from casework.models.base import utcnow
-from casework.webhooks import backoff, outbox, repository, signing
+from casework.webhooks import backoff, case_secret, outbox, repository, signing
 from casework.webhooks.outbound import EXCERPT_CHARS, Refused, Sender, SendOutcome, check_url
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate, event_body
-from casework.webhooks.secrets_box import SecretBox, SecretBoxError
+from casework.webhooks.secrets_box import (
+    ROTATION_GRACE,
+    SealedSecrets,
+    SecretBox,
+    SecretBoxError,
+)
 
 Status = WebhookDeliveryStatus
 EVENT_TYPES = frozenset(e.value for e in WebhookEventType)
-ROTATION_GRACE = timedelta(hours=24)
 # Well beyond a request's timeouts; a worker that died mid-attempt leaves the delivery
 # due again once its lease runs out.
 LEASE = timedelta(minutes=2)
@@ -292,7 +296,6 @@ def claim(
         return _skip(delivery, f"already {delivery.status.value}")
     if delivery.next_attempt_at is None or delivery.next_attempt_at > now:
         return _skip(delivery, "not due yet")
-    secrets: list[str] = []
     if delivery.endpoint_id is not None:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         if endpoint is None or not endpoint.is_active:
@@ -300,22 +303,29 @@ def claim(
             session.flush()
             return _skip(delivery, "endpoint is disabled")
         url = endpoint.url
-        try:
-            secrets = box.secrets_in_use(endpoint, now=now)
-        except SecretBoxError as exc:
-            # Retrying cannot help until the key is fixed; settle it (replay resends it)
-            # rather than leave it due at the head of the queue.
-            repository.settle(delivery, Status.failed, f"cannot sign: {exc}"[:500])
-            session.flush()
-            return _skip(delivery, "cannot sign")
+        sealed: SealedSecrets | None = endpoint
     elif delivery.url is not None:
-        # A case's own URL has no endpoint and so no secret: it gets the id and
-        # timestamp headers, and a receiver that needs signatures registers an endpoint.
+        # A case's own URL has no endpoint: it is signed with the tenant's case-webhook
+        # secret, made now if the tenant has none yet (see case_secret).
         url = delivery.url
+        sealed = None
     else:
         repository.settle(delivery, Status.abandoned, "endpoint deleted")
         session.flush()
         return _skip(delivery, "endpoint deleted")
+    try:
+        if sealed is not None:
+            secrets = box.secrets_in_use(sealed, now=now)
+        else:
+            secrets = case_secret.secrets_in_use(
+                session, tenant_id=delivery.tenant_id, box=box, now=now
+            )
+    except SecretBoxError as exc:
+        # Retrying cannot help until the key is fixed; settle it (replay resends it)
+        # rather than leave it due at the head of the queue.
+        repository.settle(delivery, Status.failed, f"cannot sign: {exc}"[:500])
+        session.flush()
+        return _skip(delivery, "cannot sign")
     body = event_body(delivery)
     headers = signing.signed_headers(
         secrets_in_use=secrets, msg_id=delivery.id, timestamp=int(now.timestamp()), body=body
