@@ -85,6 +85,21 @@ class Settings(BaseSettings):
     check_lease_seconds: float = Field(
         default=300.0, gt=0, description="After this long a started check counts as stalled."
     )
+    news_provider: str | None = Field(
+        default=None,
+        description="An external news source for ADVERSE_MEDIA, as 'package.module:attr' "
+        "(a class or factory implementing casework.checks.news.NewsProvider).",
+    )
+    monitoring_processes: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Processes a large ongoing-monitoring rescreen uses (default: one per "
+        "CPU); 1 screens in the job's own thread.",
+    )
+    monitoring_pool_from: int = Field(
+        default=5000, ge=0, description="Monitored customers from which a rescreen uses them."
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

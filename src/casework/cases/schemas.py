@@ -283,6 +283,9 @@ class CaseOut(BaseModel):
     legal_hold: bool
     delete_after: datetime | None
     parent_case_id: str | None
+    related_case_id: str | None = Field(
+        description="For an ongoing-monitoring case: the case whose screening it continues."
+    )
     tasks: list[TaskOut]
     comments: list[CommentOut]
     attachments: list[AttachmentOut]
@@ -328,6 +331,7 @@ class CaseOut(BaseModel):
             legal_hold=case.legal_hold,
             delete_after=case.delete_after,
             parent_case_id=case.parent_case_id,
+            related_case_id=case.related_case_id,
             tasks=[TaskOut.of(t) for t in case.tasks],
             comments=[CommentOut.of(c) for c in case.comments],
             attachments=[AttachmentOut.of(a) for a in case.attachments],

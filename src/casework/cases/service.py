@@ -118,6 +118,7 @@ def create_case(
     data: CaseCreate,
     created_by_type: CreatedByType | None = None,
     parent_case_id: str | None = None,
+    related_case_id: str | None = None,
 ) -> Case:
     tenant_id = actor.tenant_id
     now = utcnow()
@@ -180,6 +181,7 @@ def create_case(
         notes=data.notes,
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
         parent_case_id=parent_case_id,
+        related_case_id=related_case_id,
         delete_after=retention.deadline(
             data.delete_after
             if data.delete_after is not None
@@ -232,6 +234,7 @@ def create_case(
         "checks": [c.type for c in checks],
         "webhook_url": case.webhook_url,
         "parent_case_id": case.parent_case_id,
+        "related_case_id": case.related_case_id,
         "delete_after": case.delete_after,
     }
     if data.customer is not None and customer is not None:

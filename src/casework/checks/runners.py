@@ -10,6 +10,7 @@ from typing import Any
 from casework.checks import screening_check, ubo
 from casework.checks.country_risk import CountryRiskView, load_table, with_overrides
 from casework.checks.jurisdiction import run_jurisdiction
+from casework.checks.news import NewsProvider, NewsUnavailable, article_matches
 from casework.checks.policy import OutcomePolicy
 from casework.checks.screening_check import FoundMatch, Subject
 from casework.checks.ubo_register import parse_register
@@ -61,6 +62,7 @@ class RunContext:
     dataset_versions: dict[str, int]
     policy: OutcomePolicy
     country_risk: CountryRiskView | None = None  # the tenant's view, for JURISDICTION and UBO
+    news: NewsProvider | None = None  # searched by ADVERSE_MEDIA, besides the lists
 
 
 class CheckFailed(Exception):
@@ -128,13 +130,22 @@ def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
         raise CheckFailed("no watchlist has been imported")
     threshold = float(inputs.params.get("threshold", DEFAULT_THRESHOLD))
     datasets = inputs.params.get("datasets")
+    subjects = screening_subjects(inputs)
     found = screening_check.screen_subjects(
         context.matcher,
         inputs.check_type,
-        screening_subjects(inputs),
+        subjects,
         threshold=threshold,
         datasets=set(datasets) if datasets else None,
     )
+    evidence: dict[str, Any] = {
+        "screened": found.screened,
+        "threshold": threshold,
+        "topics": sorted(screening_check.TOPICS[inputs.check_type]),
+    }
+    if inputs.check_type is CheckType.adverse_media and context.news is not None:
+        news_matches, evidence["news"] = _search_news(context.news, subjects, threshold)
+        found.matches.extend(news_matches)
     assessment = screening_check.assess(
         inputs.check_type,
         found.screened,
@@ -145,14 +156,36 @@ def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
         outcome=assessment.outcome,
         title=assessment.title,
         reasoning=assessment.reasoning,
-        evidence={
-            "screened": found.screened,
-            "threshold": threshold,
-            "topics": sorted(screening_check.TOPICS[inputs.check_type]),
-        },
+        evidence=evidence,
         matches=found.matches,
         dataset_versions=dict(context.dataset_versions),
     )
+
+
+def _search_news(
+    provider: NewsProvider, subjects: list[Subject], threshold: float
+) -> tuple[list[FoundMatch], dict[str, Any]]:
+    """The provider's articles on each subject, kept at ``threshold`` relevance or above."""
+    matches: list[FoundMatch] = []
+    articles = 0
+    for subject in subjects:
+        try:
+            found = provider.search(subject, since=None)
+        except NewsUnavailable as exc:
+            raise CheckFailed(
+                f"the news provider {provider.name} is unavailable ({exc}); rerun the check later"
+            ) from exc
+        articles += len(found)
+        matches.extend(
+            article_matches(
+                provider.name,
+                subject,
+                found,
+                threshold=threshold,
+                limit=screening_check.MATCHES_PER_SUBJECT,
+            )
+        )
+    return matches, {"provider": provider.name, "articles": articles, "matches": len(matches)}
 
 
 def _ownership_countries(details: dict[str, Any]) -> dict[str, list[str]]:

@@ -99,6 +99,9 @@ class MatchOut(BaseModel):
     decision_note: str | None
     decided_by: str | None
     decided_at: datetime | None
+    delisted_version: int | None = Field(
+        description="The version of the match's list that no longer holds the entity."
+    )
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -119,6 +122,7 @@ class MatchOut(BaseModel):
             decision_note=match.decision_note,
             decided_by=match.decided_by_id,
             decided_at=match.decided_at,
+            delisted_version=match.delisted_version,
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.models.enums import CheckType, MatchDecision, Outcome
-from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
+from casework.screening.engine import DEFAULT_THRESHOLD, Match, Matcher, Query
 from casework.screening.entity import Schema
 
 # Which listed entities each check looks at, by FollowTheMoney topic.
@@ -58,6 +58,29 @@ class Subject:
             identifiers=list(self.identifiers),
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "schema": self.schema.value if self.schema else None,
+            "aliases": list(self.aliases),
+            "birth_date": self.birth_date,
+            "countries": list(self.countries),
+            "identifiers": list(self.identifiers),
+        }
+
+    @classmethod
+    def of_dict(cls, data: dict[str, Any]) -> Subject:
+        return cls(
+            name=data["name"],
+            role=data["role"],
+            schema=Schema(data["schema"]) if data.get("schema") else None,
+            aliases=tuple(data.get("aliases") or ()),
+            birth_date=data.get("birth_date"),
+            countries=tuple(data.get("countries") or ()),
+            identifiers=tuple(data.get("identifiers") or ()),
+        )
+
 
 @dataclass(frozen=True)
 class FoundMatch:
@@ -103,25 +126,29 @@ def screen_subjects(
             datasets=datasets,
             topics=topics,
         )
-        for match in found:
-            entity = matcher.entity(match.dataset, match.entity_key)
-            if entity is None:
-                continue
-            outcome.matches.append(
-                FoundMatch(
-                    subject=subject.name,
-                    subject_role=subject.role,
-                    dataset=match.dataset,
-                    entity_key=match.entity_key,
-                    caption=entity.caption,
-                    schema=entity.schema.value,
-                    topics=list(entity.topics),
-                    programs=list(entity.programs),
-                    score=match.score,
-                    explanation=dict(match.explanation),
-                )
-            )
+        outcome.matches.extend(
+            found_match for match in found if (found_match := describe(matcher, subject, match))
+        )
     return outcome
+
+
+def describe(matcher: Matcher, subject: Subject, match: Match) -> FoundMatch | None:
+    """A search result as stored on a check: the listed entity's facts and the reasons."""
+    entity = matcher.entity(match.dataset, match.entity_key)
+    if entity is None:
+        return None
+    return FoundMatch(
+        subject=subject.name,
+        subject_role=subject.role,
+        dataset=match.dataset,
+        entity_key=match.entity_key,
+        caption=entity.caption,
+        schema=entity.schema.value,
+        topics=list(entity.topics),
+        programs=list(entity.programs),
+        score=match.score,
+        explanation=dict(match.explanation),
+    )
 
 
 @dataclass(frozen=True)

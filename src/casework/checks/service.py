@@ -268,21 +268,31 @@ def update_case(session: Session, case: Case) -> dict[str, Any]:
 
 
 def store_matches(check: Check, found: list[screening_check.FoundMatch]) -> None:
-    check.matches = [
-        ScreeningMatch(
-            tenant_id=check.tenant_id,
-            position=position,
-            subject=m.subject[:400],
-            subject_role=m.subject_role,
-            dataset=m.dataset,
-            entity_key=m.entity_key,
-            caption=m.caption[:500],
-            schema=m.schema,
-            topics=m.topics,
-            programs=m.programs,
-            score=m.score,
-            explanation=m.explanation,
-            decided_by=None,
-        )
-        for position, m in enumerate(found)
-    ]
+    check.matches = [_match_row(check, position, m) for position, m in enumerate(found)]
+
+
+def append_matches(check: Check, found: list[screening_check.FoundMatch]) -> list[ScreeningMatch]:
+    """Add matches after the check's existing ones (whose decisions stay as they are)."""
+    start = max((m.position for m in check.matches), default=-1) + 1
+    added = [_match_row(check, start + i, m) for i, m in enumerate(found)]
+    check.matches.extend(added)
+    return added
+
+
+def _match_row(check: Check, position: int, m: screening_check.FoundMatch) -> ScreeningMatch:
+    return ScreeningMatch(
+        tenant_id=check.tenant_id,
+        position=position,
+        subject=m.subject[:400],
+        subject_role=m.subject_role,
+        dataset=m.dataset,
+        entity_key=m.entity_key,
+        caption=m.caption[:500],
+        schema=m.schema,
+        topics=m.topics,
+        programs=m.programs,
+        score=m.score,
+        explanation=m.explanation,
+        decision=MatchDecision.unreviewed,
+        decided_by=None,
+    )

@@ -22,17 +22,19 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository as case_repository
 from casework.cases.schemas import CaseOut
-from casework.checks import repository, runners, service, workflow
+from casework.checks import news, repository, runners, service, workflow
 from casework.checks.country_risk import CountryRiskView
 from casework.checks.policy import OutcomePolicy
 from casework.checks.risk_table import tenant_country_risk
 from casework.checks.runners import CheckFailed, CheckInputs, CheckResult, CustomerFacts
 from casework.checks.schemas import CheckOut
+from casework.checks.screening_check import TOPICS
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
 from casework.models import Case, CaseConfig, Check, Customer, Document
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, ProcessingStatus
+from casework.monitoring import service as monitoring
 from casework.webhooks import jobs as webhooks
 
 log = logging.getLogger(__name__)
@@ -157,17 +159,26 @@ def _document_keys(session: Session, check: Check) -> dict[str, str]:
 def _execute(context: JobContext, batch: Batch) -> list[Ran]:
     with context.database.session(write=False) as session:
         matcher, versions = context.matchers.get(session)
+    try:
+        provider, news_error = news.load_provider(context.settings.news_provider), None
+    except ValueError as exc:  # a bad setting fails the checks that need it, visibly
+        log.error("%s", exc)
+        provider, news_error = None, str(exc)
     run_context = runners.RunContext(
         matcher=matcher if versions else None,
         dataset_versions=versions,
         policy=batch.policy,
         country_risk=batch.country_risk,
+        news=provider,
     )
     # Files are read here, with no transaction open: on SQLite the claiming one holds
     # the database's write lock.
     storage = LocalStorage(context.settings.documents_dir)
     ran = []
     for claimed in batch.checks:
+        if news_error and claimed.inputs.check_type is CheckType.adverse_media:
+            ran.append(Ran(claimed, None, news_error))
+            continue
         try:
             documents = {
                 doc_id: storage.path_for(key).read_bytes()
@@ -201,8 +212,15 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
             return  # all finished or taken over by another worker meanwhile
         finished = [check for check, _ in stored]
         for check, outcome in stored:
-            if outcome.result is not None and check.type is CheckType.ubo_resolution:
+            if outcome.result is None:
+                continue
+            if check.type is CheckType.ubo_resolution:
                 workflow.open_owner_cases(session, case=case, evidence=outcome.result.evidence)
+            elif check.type in TOPICS and monitoring.monitoring_on(session, case):
+                subjects = runners.screening_subjects(outcome.claimed.inputs)
+                monitoring.enrol(
+                    session, case=case, check=check, subjects=[s.as_dict() for s in subjects]
+                )
         rollup = service.update_case(session, case)
         for check in finished:
             audit.record(
@@ -229,8 +247,8 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
             if parent is not None:
                 parent_was = parent.processing_status
                 service.update_case(session, parent)
-                _announce(session, parent, parent_was, [])
-        _announce(session, case, was, finished)
+                announce(session, parent, parent_was, [])
+        announce(session, case, was, finished)
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -264,7 +282,7 @@ def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
 _DONE = (ProcessingStatus.completed, ProcessingStatus.error)
 
 
-def _announce(
+def announce(
     session: Session, case: Case, was: ProcessingStatus | None, checks: list[Check]
 ) -> None:
     """Signed webhooks: check.completed for each finished check, case.completed when

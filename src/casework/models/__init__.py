@@ -9,6 +9,7 @@ from casework.models.customer import Customer
 from casework.models.document import Document
 from casework.models.idempotency import IdempotencyRecord
 from casework.models.identity import AccessToken, ApiClient, Role, User
+from casework.models.monitoring import MonitoredCustomer, MonitoringRun
 from casework.models.tenant import Tenant, TenantCounter
 from casework.models.watchlist import (
     WatchlistChange,
@@ -39,6 +40,8 @@ __all__ = [
     "Customer",
     "Document",
     "IdempotencyRecord",
+    "MonitoredCustomer",
+    "MonitoringRun",
     "Role",
     "ScreeningMatch",
     "Task",

@@ -40,6 +40,7 @@ class Case(Timestamps, Base):
         Index(None, "tenant_id", "customer_id"),
         # Child cases of a dual config, read on every roll-up of the parent.
         Index(None, "parent_case_id"),
+        Index(None, "related_case_id"),
         Index(None, "delete_after"),
     )
 
@@ -57,6 +58,10 @@ class Case(Timestamps, Base):
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), default=None)
     config_id: Mapped[str | None] = mapped_column(ForeignKey("case_configs.id"), default=None)
     parent_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    # An ongoing-monitoring case points to the case whose screening it continues.
+    related_case_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), default=None
+    )
 
     review_status: Mapped[ReviewStatus] = mapped_column(
         str_enum(ReviewStatus), default=ReviewStatus.open

@@ -82,5 +82,7 @@ class ScreeningMatch(Base):
     decision_note: Mapped[str | None] = mapped_column(Text, default=None)
     decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The list version that no longer holds the entity, noted by ongoing monitoring.
+    delisted_version: Mapped[int | None] = mapped_column(default=None)
 
     decided_by: Mapped[User | None] = relationship(lazy="raise")

@@ -26,8 +26,16 @@ from casework.screening.normalize import (
     normalize_gender,
     normalize_identifier,
     normalize_name,
+    retrieval_tokens,
+    token_weight,
 )
-from casework.screening.score import Record, compatible_schemas, score_records
+from casework.screening.score import (
+    CAPPED_MAX,
+    STRONG_WEIGHT,
+    Record,
+    compatible_schemas,
+    score_records,
+)
 
 DEFAULT_THRESHOLD = 0.7
 NAMES_PER_QUERY_NAME = 48
@@ -125,6 +133,30 @@ class Matcher:
     def entity(self, dataset: str, key: str) -> Entity | None:
         eid = self.index.entity_id(dataset, key)
         return None if eid is None else self.index.entity(eid)
+
+    def could_match(self, query: Query, *, threshold: float) -> bool:
+        """False when ``search`` at ``threshold`` is sure to find nothing; a cheap gate
+        for many queries against few entities.
+
+        A person or company name with two or more strong words scores at most
+        ``CAPPED_MAX`` against a name that aligns with only one of them (the single-token
+        cap), so above that only names sharing enough of its words can match, and those
+        are the ones ``Index.shared_enough`` looks for. Names that could match on one
+        word, compound names, repeated words and identifiers always go to ``search``.
+        """
+        if query.identifiers or threshold <= CAPPED_MAX:
+            return True
+        for form in query_record(query).names:
+            words = set(retrieval_tokens(form.tokens))
+            strong = sum(1 for token in form.tokens if token_weight(token) >= STRONG_WEIGHT)
+            if (
+                strong < 2
+                or len(words) < 2
+                or compound_variants(form.tokens)
+                or self.index.shared_enough(form.tokens)
+            ):
+                return True
+        return False
 
     def search(
         self,

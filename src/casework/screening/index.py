@@ -294,6 +294,7 @@ class Index:
                 ends[f">{f[-3:]}"].append((f, t))
         self.ends = {key: ([f for f, _ in v], [t for _, t in v]) for key, v in ends.items()}
         self.expand = memo(100_000)(self._expand)
+        self.multi_names_near = memo(100_000)(self._multi_names_near)
 
     def _postings(self, tokens: IntArray, names: IntArray) -> tuple[OffsetArray, IntArray]:
         order = np.lexsort((names, tokens))
@@ -352,6 +353,20 @@ class Index:
         sims = np.concatenate([np.full(len(p[0]), p[1], dtype=np.float32) for p in parts])
         unique, first = np.unique(ids, return_index=True)
         return unique, sims[first]
+
+    def _multi_names_near(self, token: str) -> frozenset[int]:
+        """Multi-word names holding any expansion of the token (what ``_shared`` counts)."""
+        return frozenset(self._union(token, self.multi_off, self.multi)[0].tolist())
+
+    def shared_enough(self, tokens: tuple[str, ...]) -> bool:
+        """Whether some multi-word name shares enough of these query words for
+        ``retrieve`` to return it by overlap (the rule of ``_shared``)."""
+        words = sorted(set(retrieval_tokens(tokens)))
+        need = min(len(words), max(2, math.ceil(len(words) / 2)))
+        counts: Counter[int] = Counter()
+        for word in words:
+            counts.update(self.multi_names_near(word))
+        return any(count >= need for count in counts.values())
 
     def retrieve(self, tokens: tuple[str, ...], allowed: Allowed, limit: int) -> Candidates:
         """The ``limit`` best-ranked names for a query name, by cheap weighted overlap.

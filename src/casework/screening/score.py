@@ -52,6 +52,7 @@ MIDDLE_PERSON = 0.35  # cost of a missing middle name, relative to a first or la
 MIDDLE_ORG = 0.6
 END_ANCHORED = 0.6  # a missing first or last name when two or more names align
 SINGLE_TOKEN_CAP = 0.55
+STRONG_WEIGHT = 0.5  # a token at least this weighty counts towards the single-token cap
 WEAK_ALIAS_CAP = 0.8
 
 DOB_EXACT = 0.05
@@ -63,6 +64,8 @@ DOB_CONFLICT = -0.35
 COUNTRY_MATCH = 0.03
 COUNTRY_MISMATCH = -0.05
 GENDER_MISMATCH = -0.2
+# The best a name aligned on one strong token can score once the others adjust it.
+CAPPED_MAX = NAME_FACTOR * SINGLE_TOKEN_CAP + DOB_EXACT + COUNTRY_MATCH
 IDENTIFIER_KEEP = 0.25  # an identifier match keeps this share of the distance to 1
 
 _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
@@ -242,7 +245,7 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         weight = (sum(token_weight(qt[i]) for i in qs) + sum(token_weight(ct[j]) for j in cs)) / 2
         matched += sim * weight
         fuzz += (1.0 - sim) * weight
-        if weight >= 0.5:
+        if weight >= STRONG_WEIGHT:
             strong += 1
         aligned.append(
             (" ".join(qt[i] for i in qs), " ".join(ct[j] for j in cs), sim, min(qs) * 100 + min(cs))
@@ -256,8 +259,8 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
                 unmatched += token_weight(tok) * factor
     total = matched + unmatched + fuzz
     score = matched / total if total > 0 else 0.0
-    strong_q = sum(1 for tok in qt if token_weight(tok) >= 0.5)
-    strong_c = sum(1 for tok in ct if token_weight(tok) >= 0.5)
+    strong_q = sum(1 for tok in qt if token_weight(tok) >= STRONG_WEIGHT)
+    strong_c = sum(1 for tok in ct if token_weight(tok) >= STRONG_WEIGHT)
     if strong <= 1 and max(strong_q, strong_c) > 1:
         score = min(score, SINGLE_TOKEN_CAP)
     if candidate.weak or query.weak:

@@ -210,6 +210,10 @@ def import_dataset(
     )
     dataset.format = format_name
     dataset.current_version = number
+    if report.added or report.changed or report.removed:
+        from casework.monitoring import service as monitoring  # screening is beneath it
+
+        monitoring.schedule(session, dataset_id=dataset.id, version=number)
     session.flush()
     return report
 

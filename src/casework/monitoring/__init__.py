@@ -1,0 +1,1 @@
+"""Ongoing monitoring: monitored customers are rescreened when a list changes."""

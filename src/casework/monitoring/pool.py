@@ -1,0 +1,83 @@
+"""Screening pages of monitored customers in worker processes.
+
+Screening is CPU-bound Python, so a large rescreen spreads its pages over one process
+per CPU. Each process builds the list difference's index once (from the entities'
+stored documents) and screens the pages it is given; the job's own thread keeps
+reading pages and writing results in order, so progress and its guarantees stay those
+of the single-process path.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from casework.monitoring.rescreen import Delta, Hit, rescreen
+from casework.screening.engine import Matcher
+from casework.screening.entity import Entity
+
+Rows = list[tuple[str, dict[str, Any], list[Any]]]  # (monitored id, checks, subjects)
+Screened = tuple[str, int, dict[str, list[Hit]]]  # (last id, customers, hits by id)
+
+_delta: Delta | None = None
+
+
+def screen_page(delta: Delta, rows: Rows) -> Screened:
+    hits = {
+        monitored_id: found
+        for monitored_id, checks, subjects in rows
+        if (found := rescreen(delta, checks, subjects))
+    }
+    return rows[-1][0], len(rows), hits
+
+
+def build_delta(
+    dataset: str, version: int, documents: list[dict[str, Any]], removed: frozenset[str]
+) -> Delta:
+    matcher = (
+        Matcher.build((dataset, Entity.from_document(doc)) for doc in documents)
+        if documents
+        else None
+    )
+    return Delta(dataset, version, matcher, removed)
+
+
+def _start(dataset: str, version: int, documents: list[dict[str, Any]]) -> None:
+    global _delta
+    _delta = build_delta(dataset, version, documents, frozenset())
+
+
+def _screen(rows: Rows) -> Screened:
+    assert _delta is not None, "the process was not started with a delta"
+    return screen_page(_delta, rows)
+
+
+def in_processes(
+    processes: int,
+    delta: Delta,
+    documents: list[dict[str, Any]],
+    pages: Iterable[Rows],
+) -> Iterator[Screened]:
+    """Screen ``pages`` in ``processes`` processes; results in page order. Two pages per
+    process are kept in flight, so reading ahead is bounded; closing the iterator early
+    cancels what is left."""
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+    pool = ProcessPoolExecutor(
+        processes,
+        mp_context=context,
+        initializer=_start,
+        initargs=(delta.dataset, delta.version, documents),
+    )
+    in_flight: deque[Future[Screened]] = deque()
+    try:
+        for rows in pages:
+            in_flight.append(pool.submit(_screen, rows))
+            if len(in_flight) >= 2 * processes:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

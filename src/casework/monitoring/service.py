@@ -1,0 +1,130 @@
+"""Who is monitored, and the runs a new list version calls for.
+
+A customer is enrolled when a screening check of theirs completes on a case whose config
+has monitoring on (the default for a config with screening checks). Enrolment keeps
+what the check screened, so a rescreen asks exactly the same question of the new
+entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.errors import NotFound
+from casework.ids import new_id
+from casework.jobs import defer_on_commit
+from casework.models import Case, CaseConfig, Check, MonitoredCustomer, MonitoringRun
+from casework.models.base import utcnow
+from casework.pagination import SortKey, paginate
+
+RESCREEN = "monitoring.rescreen"
+
+
+def monitoring_on(session: Session, case: Case) -> bool:
+    """The case config's setting; a case without a config is not monitored."""
+    config = session.get(CaseConfig, case.config_id) if case.config_id else None
+    return bool(config and config.monitoring)
+
+
+def enrol(
+    session: Session,
+    *,
+    case: Case,
+    check: Check,
+    subjects: Sequence[dict[str, Any]],
+) -> MonitoredCustomer | None:
+    """Monitor the case's customer for this check type (create or refresh)."""
+    if case.customer_id is None:
+        return None
+    now = utcnow()
+    # Two cases of one customer may finish at once: insert-or-nothing, then lock.
+    insert = (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(
+        MonitoredCustomer
+    )
+    session.execute(
+        insert.values(
+            id=new_id(),
+            tenant_id=case.tenant_id,
+            customer_id=case.customer_id,
+            case_id=case.id,
+            checks={},
+            subjects=list(subjects),
+            enrolled_at=now,
+            updated_at=now,
+        ).on_conflict_do_nothing(index_elements=["tenant_id", "customer_id"])
+    )
+    monitored = session.scalar(
+        select(MonitoredCustomer)
+        .where(
+            MonitoredCustomer.tenant_id == case.tenant_id,
+            MonitoredCustomer.customer_id == case.customer_id,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert monitored is not None
+    params = {k: check.params[k] for k in ("threshold", "datasets") if k in check.params}
+    monitored.checks = {**monitored.checks, check.type.value: params}
+    monitored.subjects = list(subjects)
+    monitored.case_id = case.id
+    monitored.updated_at = now
+    return monitored
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def list_monitored(
+    session: Session,
+    *,
+    actor: Principal,
+    customer_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[MonitoredCustomer], str | None]:
+    stmt = select(MonitoredCustomer).where(MonitoredCustomer.tenant_id == actor.tenant_id)
+    if customer_id:
+        stmt = stmt.where(MonitoredCustomer.customer_id == customer_id)
+    key = SortKey(column=None, id_column=MonitoredCustomer.id, descending=True)
+    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+
+
+def stop(session: Session, *, actor: Principal, customer_id: str) -> None:
+    """Stop monitoring a customer (a later screening with monitoring on enrols again)."""
+    monitored = session.scalar(
+        select(MonitoredCustomer)
+        .where(
+            MonitoredCustomer.tenant_id == actor.tenant_id,
+            MonitoredCustomer.customer_id == customer_id,
+        )
+        .with_for_update()
+    )
+    if monitored is None:
+        raise NotFound(f"customer {customer_id} is not monitored")
+    before = {"checks": monitored.checks, "case_id": monitored.case_id}
+    session.delete(monitored)
+    audit.record(
+        session,
+        actor=actor,
+        action="monitoring.stopped",
+        entity_type="customer",
+        entity_id=customer_id,
+        message="Ongoing monitoring stopped",
+        before=before,
+    )
+
+
+def schedule(session: Session, *, dataset_id: str, version: int) -> MonitoringRun:
+    """A run for a new list version, started once the import commits (or by the sweep)."""
+    run = MonitoringRun(id=new_id(), dataset_id=dataset_id, version=version, status="pending")
+    session.add(run)
+    defer_on_commit(session, RESCREEN, run_id=run.id)
+    return run

@@ -1,0 +1,186 @@
+"""The rescreen job: every monitored customer against one new list version.
+
+The run row holds the progress. Customers are taken a page at a time: the page is
+screened with no transaction open, then its hits and the run's cursor are written in
+one transaction that first checks this worker still holds the run. A worker killed
+mid-run leaves the cursor at the last committed page, and when its lease runs out the
+sweep hands the run to another worker, which carries on from there; no page is
+written twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from casework.ids import new_id
+from casework.jobs import JobContext, sweeper, task
+from casework.models import (
+    MonitoredCustomer,
+    WatchlistChange,
+    WatchlistDataset,
+    WatchlistEntity,
+)
+from casework.models.base import utcnow
+from casework.monitoring import ongoing, pool, repository
+from casework.monitoring.pool import Screened
+from casework.monitoring.rescreen import Delta, Hit
+from casework.monitoring.service import RESCREEN
+
+log = logging.getLogger(__name__)
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class Claim:
+    run_id: str
+    claim_id: str
+    dataset_id: str
+    version: int
+    cursor: str | None
+
+
+@task(RESCREEN)
+def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> None:
+    claim = _claim(context, run_id)
+    if claim is None:
+        return
+    delta, documents = _delta(context, claim)
+    pages = _pages(context, claim.cursor, page_size)
+    processes = _processes(context)
+    if delta.matcher is None:
+        screened: Iterator[Screened] = ((rows[-1][0], len(rows), {}) for rows in pages)
+    elif processes > 1:
+        screened = pool.in_processes(processes, delta, documents, pages)
+    else:
+        screened = (pool.screen_page(delta, rows) for rows in pages)
+    for cursor, count, hits in screened:
+        if not _write_page(context, claim, delta, hits, cursor, screened=count):
+            return  # another worker holds the run now
+    _finish(context, claim, delta)
+
+
+def _processes(context: JobContext) -> int:
+    """Worker processes for this run: only worth starting for many customers."""
+    wanted = context.settings.monitoring_processes or os.cpu_count() or 1
+    if wanted <= 1:
+        return 1
+    with context.database.session(write=False) as session:
+        monitored = session.scalar(select(func.count()).select_from(MonitoredCustomer)) or 0
+    return wanted if monitored >= context.settings.monitoring_pool_from else 1
+
+
+def _pages(context: JobContext, after: str | None, size: int) -> Iterator[pool.Rows]:
+    while True:
+        with context.database.session(write=False) as session:
+            rows = repository.page(session, after=after, limit=size)
+        if not rows:
+            return
+        yield [(row.id, row.checks, row.subjects) for row in rows]
+        after = rows[-1].id
+
+
+def _lease(context: JobContext) -> timedelta:
+    return timedelta(seconds=context.settings.check_lease_seconds)
+
+
+def _claim(context: JobContext, run_id: str) -> Claim | None:
+    now = utcnow()
+    with context.database.transaction() as session:
+        run = repository.lock_run(session, run_id)
+        if run is None or run.status == "done":
+            return None
+        if run.status == "running" and run.lease_expires_at and run.lease_expires_at > now:
+            return None  # held by a live worker
+        run.status = "running"
+        run.claim_id = new_id()
+        run.lease_expires_at = now + _lease(context)
+        run.started_at = run.started_at or now
+        return Claim(run.id, run.claim_id, run.dataset_id, run.version, run.cursor)
+
+
+def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any]]]:
+    """The version's difference, indexed, with the documents it was indexed from."""
+    with context.database.session(write=False) as session:
+        name = session.scalar(
+            select(WatchlistDataset.name).where(WatchlistDataset.id == claim.dataset_id)
+        )
+        assert name is not None
+        # The entities this version brought: exactly its added and changed ones.
+        documents = list(
+            session.scalars(
+                select(WatchlistEntity.document).where(
+                    WatchlistEntity.dataset_id == claim.dataset_id,
+                    WatchlistEntity.version_from == claim.version,
+                )
+            )
+        )
+        removed = session.scalars(
+            select(WatchlistChange.key).where(
+                WatchlistChange.dataset_id == claim.dataset_id,
+                WatchlistChange.version == claim.version,
+                WatchlistChange.change == "removed",
+            )
+        ).all()
+    return pool.build_delta(name, claim.version, documents, frozenset(removed)), documents
+
+
+def _write_page(
+    context: JobContext,
+    claim: Claim,
+    delta: Delta,
+    hits: dict[str, list[Hit]],
+    cursor: str,
+    *,
+    screened: int,
+) -> bool:
+    now = utcnow()
+    counts: Counter[str] = Counter(customers=screened)
+    with context.database.transaction() as session:
+        run = repository.lock_run(session, claim.run_id)
+        if run is None or run.claim_id != claim.claim_id or run.status != "running":
+            return False
+        for monitored_id, found in hits.items():
+            # Locked: a second run (another dataset) writes one customer's hits after.
+            monitored = repository.lock_monitored(session, monitored_id)
+            if monitored is None:
+                continue  # stopped meanwhile
+            recorded = ongoing.record_hits(
+                session, monitored=monitored, hits=found, delta=delta, now=now
+            )
+            counts["hits"] += len(found)
+            counts["new_matches"] += recorded.new_matches
+            counts["cases_opened"] += recorded.opened
+            counts["cases_updated"] += recorded.case is not None and not recorded.opened
+        run.cursor = cursor
+        run.lease_expires_at = now + _lease(context)
+        run.stats = dict(Counter(run.stats) + counts)
+    return True
+
+
+def _finish(context: JobContext, claim: Claim, delta: Delta) -> None:
+    now = utcnow()
+    with context.database.transaction() as session:
+        run = repository.lock_run(session, claim.run_id)
+        if run is None or run.claim_id != claim.claim_id or run.status != "running":
+            return
+        noted = ongoing.note_delisted(session, delta=delta) if delta.removed else 0
+        run.stats = stats = {**run.stats, "delisted_noted": noted}
+        run.status = "done"
+        run.finished_at = now
+        run.lease_expires_at = None
+    log.info("monitoring run %s done: %s", claim.run_id, stats)
+
+
+@sweeper
+def unfinished_runs(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    with context.database.session(write=False) as session:
+        runs = repository.unfinished_runs(session, now=utcnow(), limit=50)
+    return [(RESCREEN, {"run_id": run_id}) for run_id in runs]
