@@ -259,6 +259,7 @@ def test_upload_writes_an_audit_event(client: TestClient, kit: TenantKit, db: Da
         "size": len(PNG),
         "sha256": hashlib.sha256(PNG).hexdigest(),
         "customer_id": None,
+        "delete_after": None,
     }
 
 

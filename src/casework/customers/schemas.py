@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from casework.checks.schemas import RetentionDays
 from casework.models import Customer
 from casework.models.enums import CustomerType
 from casework.validation import country_alpha3, partial_date
@@ -44,6 +45,11 @@ class CustomerFields(BaseModel):
 
 class CustomerCreate(CustomerFields):
     customer_type: CustomerType = CustomerType.individual
+    delete_after: RetentionDays | None = Field(
+        default=None,
+        description="Days to keep the customer once created; 0: delete as soon as no case "
+        "refers to it; -1: keep. Default: the tenant's setting.",
+    )
 
     @model_validator(mode="after")
     def _has_a_name(self) -> CustomerCreate:
@@ -53,7 +59,11 @@ class CustomerCreate(CustomerFields):
 
 
 class CustomerUpdate(CustomerFields):
-    pass
+    delete_after: RetentionDays | None = Field(
+        default=None,
+        description="Days to keep the customer from now on; 0: delete as soon as no case "
+        "refers to it; -1: keep; null: the tenant's setting, from now. Absent: unchanged.",
+    )
 
 
 class CustomerOut(BaseModel):
@@ -73,6 +83,7 @@ class CustomerOut(BaseModel):
     nationality: str | None
     email: str | None
     input_details: dict[str, Any]
+    delete_after: datetime | None = Field(description="When the customer is deleted; null: kept")
     created_at: datetime
     updated_at: datetime
 

@@ -12,7 +12,9 @@ from casework.auth.principal import Principal
 from casework.customers.schemas import CustomerCreate, CustomerUpdate
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Customer
+from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
+from casework.retention import service as retention
 from casework.search import contains
 from casework.tenancy import owned
 
@@ -28,6 +30,7 @@ _FIELDS = (
     "nationality",
     "email",
     "input_details",
+    "delete_after",
 )
 
 
@@ -66,9 +69,15 @@ def _ensure_external_id_free(
 def new_customer(session: Session, *, tenant_id: str, data: CustomerCreate) -> Customer:
     """Add a customer without an audit event of its own (the caller records the write)."""
     _ensure_external_id_free(session, tenant_id, data.external_id)
-    values = data.model_dump()
+    values = data.model_dump(exclude={"delete_after"})
     values["input_details"] = values["input_details"] or {}
-    customer = Customer(tenant_id=tenant_id, **values)
+    customer = Customer(
+        tenant_id=tenant_id,
+        delete_after=retention.tenant_deadline(
+            session, tenant_id, data.delete_after, start=utcnow()
+        ),
+        **values,
+    )
     _derive_names(customer)
     session.add(customer)
     session.flush()
@@ -107,6 +116,10 @@ def update_customer(
     if "input_details" in values and values["input_details"] is None:
         values["input_details"] = {}
     before = snapshot(customer)
+    if "delete_after" in values:  # the new period runs from now
+        customer.delete_after = retention.tenant_deadline(
+            session, actor.tenant_id, values.pop("delete_after"), start=utcnow()
+        )
     for name, value in values.items():
         setattr(customer, name, value)
     _derive_names(customer)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from casework import idempotency
 from casework.auth.dependencies import DocumentReader, DocumentWriter
+from casework.checks.schemas import RetentionDays
 from casework.dependencies import AppSettings, DbSession
 from casework.documents import service
 from casework.documents.schemas import DocumentOut
@@ -54,6 +55,14 @@ def upload_document(
     customer_id: Annotated[
         str | None, Form(min_length=1, max_length=64, description="A customer of this tenant.")
     ] = None,
+    delete_after: Annotated[
+        RetentionDays | None,
+        Form(
+            description="Days to keep the document once uploaded; 0: delete as soon as "
+            "possible; -1: keep. Default: the tenant's setting. A legal hold on a case it is "
+            "attached to keeps it."
+        ),
+    ] = None,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
     """Upload one file as multipart/form-data, at most ``max_upload_bytes`` long."""
@@ -63,7 +72,12 @@ def upload_document(
 
         def produce() -> DocumentOut:
             document = service.create_document(
-                session, actor=principal, storage=storage, upload=upload, customer_id=customer_id
+                session,
+                actor=principal,
+                storage=storage,
+                upload=upload,
+                customer_id=customer_id,
+                delete_after=delete_after,
             )
             return _out(session, [document])[0]
 
@@ -78,6 +92,8 @@ def upload_document(
                     "sha256": upload.staged.sha256,
                     "filename": upload.filename,
                     "customer_id": customer_id,
+                    # Only when given, so uploads without it keep their earlier fingerprint.
+                    **({"delete_after": delete_after} if delete_after is not None else {}),
                 },
             ),
             produce=produce,

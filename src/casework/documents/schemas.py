@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from casework.models import Document, User
 from casework.schemas import UserRef
@@ -16,6 +16,7 @@ class DocumentOut(BaseModel):
     sha256: str
     customer_id: str | None
     created_at: datetime
+    delete_after: datetime | None = Field(description="When the document is deleted; null: kept")
     uploaded_by: UserRef | None
 
     @classmethod
@@ -28,5 +29,6 @@ class DocumentOut(BaseModel):
             sha256=document.sha256,
             customer_id=document.customer_id,
             created_at=document.created_at,
+            delete_after=document.delete_after,
             uploaded_by=UserRef.of(uploaded_by),
         )

@@ -20,7 +20,9 @@ from casework.documents.storage import LocalStorage, StagedFile, TooLarge
 from casework.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from casework.ids import new_id
 from casework.models import Customer, Document, User
+from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
+from casework.retention import service as retention
 from casework.tenancy import owned
 
 CHUNK_BYTES = 1024 * 1024
@@ -145,12 +147,15 @@ def create_document(
     storage: LocalStorage,
     upload: Upload,
     customer_id: str | None,
+    delete_after: int | None = None,
 ) -> Document:
+    """A document for ``upload``, kept ``delete_after`` days (None: the tenant's default)."""
     if (
         customer_id is not None
         and owned(session, Customer, customer_id, tenant_id=actor.tenant_id) is None
     ):
         raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
+    now = utcnow()
     document_id = new_id()
     key = f"{document_id[-2:]}/{document_id}"
     storage.place(upload.staged, key)
@@ -165,6 +170,8 @@ def create_document(
         storage_key=key,
         customer_id=customer_id,
         uploaded_by_id=actor.user_id,
+        created_at=now,
+        delete_after=retention.tenant_deadline(session, actor.tenant_id, delete_after, start=now),
     )
     session.add(document)
     session.flush()
@@ -181,6 +188,7 @@ def create_document(
             "size": document.size,
             "sha256": document.sha256,
             "customer_id": document.customer_id,
+            "delete_after": document.delete_after,
         },
     )
     return document

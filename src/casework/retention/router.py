@@ -15,7 +15,8 @@ class RetentionSetting(BaseModel):
     retention_days: int | None = Field(
         ge=-1,
         le=36_500,
-        description="Days new cases are kept unless they say otherwise (0: once done; "
+        description="Days new cases, customers and documents are kept unless they say "
+        "otherwise (0: once done; "
         "-1 or null: keep).",
     )
 

@@ -52,8 +52,16 @@ def default_days(session: Session, tenant_id: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def tenant_deadline(
+    session: Session, tenant_id: str, days: int | None, *, start: datetime
+) -> datetime | None:
+    """``deadline`` for ``days``, or for the tenant's default when ``days`` is None."""
+    return deadline(days if days is not None else default_days(session, tenant_id), start=start)
+
+
 def set_default_days(session: Session, *, actor: Principal, days: int | None) -> None:
-    """The tenant's retention for new cases that do not give their own."""
+    """The tenant's retention for new cases, customers and documents that do not give
+    their own."""
     if days is not None and not -1 <= days <= 36_500:
         raise ValidationFailed.on("retention_days", "must be between -1 and 36500")
     tenant = session.get(Tenant, actor.tenant_id, with_for_update=True)
