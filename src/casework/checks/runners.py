@@ -158,7 +158,12 @@ def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
         reasoning=assessment.reasoning,
         evidence=evidence,
         matches=found.matches,
-        dataset_versions=dict(context.dataset_versions),
+        # The versions of the lists this check looked at: all, or those it names.
+        dataset_versions={
+            name: version
+            for name, version in context.dataset_versions.items()
+            if not datasets or name in datasets
+        },
     )
 
 

@@ -11,6 +11,7 @@ result is recorded twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from casework.checks.schemas import CheckOut
 from casework.checks.screening_check import TOPICS
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
-from casework.models import Case, CaseConfig, Check, Customer, Document
+from casework.models import Case, CaseConfig, Check, Customer, Document, WebhookEndpoint
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, ProcessingStatus
 from casework.monitoring import service as monitoring
@@ -210,6 +211,7 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
         ]
         if not stored:
             return  # all finished or taken over by another worker meanwhile
+        endpoints = webhooks.active_endpoints(session, tenant_id=batch.tenant_id)
         finished = [check for check, _ in stored]
         for check, outcome in stored:
             if outcome.result is None:
@@ -247,8 +249,8 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
             if parent is not None:
                 parent_was = parent.processing_status
                 service.update_case(session, parent)
-                announce(session, parent, parent_was, [])
-        announce(session, case, was, finished)
+                announce(session, parent, parent_was, [], endpoints)
+        announce(session, case, was, finished, endpoints)
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -283,12 +285,16 @@ _DONE = (ProcessingStatus.completed, ProcessingStatus.error)
 
 
 def announce(
-    session: Session, case: Case, was: ProcessingStatus | None, checks: list[Check]
+    session: Session,
+    case: Case,
+    was: ProcessingStatus | None,
+    checks: list[Check],
+    endpoints: Sequence[WebhookEndpoint],
 ) -> None:
     """Signed webhooks: check.completed for each finished check, case.completed when
-    the case's checks (and child cases) are all done."""
+    the case's checks (and child cases) are all done. ``endpoints`` are the tenant's,
+    read (and so locked) before anything was appended to the audit trail."""
     session.flush()
-    endpoints = webhooks.active_endpoints(session, tenant_id=case.tenant_id) if checks else []
     for check in checks:
         webhooks.emit(
             session,
@@ -306,6 +312,7 @@ def announce(
             event_type="case.completed",
             payload=CaseOut.of(full).model_dump(mode="json"),
             case_webhook_url=case.webhook_url,
+            endpoints=endpoints,
             case_id=case.id,
         )
 

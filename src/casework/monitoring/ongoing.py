@@ -20,6 +20,7 @@ from casework.models import Case, Check, MonitoredCustomer
 from casework.models.enums import CheckType, CreatedByType, ProcessingStatus
 from casework.monitoring import repository
 from casework.monitoring.rescreen import Delta, Hit
+from casework.webhooks import jobs as webhooks
 
 ACTOR = "monitoring"
 
@@ -49,6 +50,8 @@ def record_hits(
             fresh[hit.check_type].append(hit)
     if not fresh:
         return Recorded(None)
+    # Before the audit trail is touched (see webhooks.repository.active_endpoints).
+    endpoints = webhooks.active_endpoints(session, tenant_id=monitored.tenant_id)
     actor = Principal.system(monitored.tenant_id, ACTOR)
     case = repository.open_ongoing_case(
         session, tenant_id=monitored.tenant_id, customer_id=monitored.customer_id
@@ -89,7 +92,7 @@ def record_hits(
         }
         | rollup,
     )
-    announce(session, case, was, touched)
+    announce(session, case, was, touched, endpoints)
     return Recorded(case, opened=opened, new_matches=count)
 
 

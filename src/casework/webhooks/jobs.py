@@ -3,6 +3,7 @@ commits, and found again by the sweep when a retry falls due or a worker died.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ def emit(
     event_type: str,
     payload: dict[str, Any],
     case_webhook_url: str | None = None,
-    endpoints: list[WebhookEndpoint] | None = None,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
     case_id: str | None = None,
 ) -> int:
     """Queue the event for its subscribers and send it once the transaction commits."""

@@ -55,11 +55,15 @@ def delivery(
 
 
 def active_endpoints(session: Session, *, tenant_id: str) -> list[WebhookEndpoint]:
+    """Locked FOR KEY SHARE until commit: an endpoint being deleted is waited for (and
+    then not seen), and one read here is not deleted under the deliveries made for it.
+    Callers read them before appending to the audit trail (the order deletion takes)."""
     return list(
         session.scalars(
             select(WebhookEndpoint)
             .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True))
             .order_by(WebhookEndpoint.id)
+            .with_for_update(read=True, key_share=True)
         )
     )
 

@@ -163,7 +163,9 @@ def rotate_secret(
 
 def delete_endpoint(session: Session, *, actor: Principal, endpoint_id: str) -> None:
     """Remove an endpoint; its pending deliveries are abandoned, all are kept as history."""
-    endpoint = repository.endpoint(session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id)
+    endpoint = repository.endpoint(
+        session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id, for_update=True
+    )
     before = _snapshot(endpoint)
     repository.abandon_pending(session, endpoint_id=endpoint.id, reason="endpoint deleted")
     repository.detach(session, endpoint_id=endpoint.id)
