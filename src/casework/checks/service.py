@@ -246,11 +246,12 @@ def update_case(session: Session, case: Case) -> dict[str, Any]:
         PartResult(c.status, c.risk_score, c.outcome)
         for c in current_checks(session, tenant_id=case.tenant_id, case_id=case.id)
     ]
-    parts.extend(
-        PartResult(child.processing_status, child.risk_score, child.outcome)
-        for child in session.scalars(select(Case).where(Case.parent_case_id == case.id))
-        if child.processing_status is not None
-    )
+    if config is not None:  # child cases come only from a (dual) config's workflow
+        parts.extend(
+            PartResult(child.processing_status, child.risk_score, child.outcome)
+            for child in session.scalars(select(Case).where(Case.parent_case_id == case.id))
+            if child.processing_status is not None
+        )
     result = roll_up(parts, policy)
     before = (case.processing_status, case.risk_score, case.outcome)
     case.processing_status, case.risk_score, case.outcome = (

@@ -71,12 +71,12 @@ class Ran:
 
 @task(service.RUN_CASE)
 def run_case(context: JobContext, case_id: str) -> None:
-    """Run every runnable check of the case."""
-    while True:
-        batch = _claim(context, case_id)
-        if batch is None:
-            return
-        _finish(context, batch, _execute(context, batch))
+    """Run every runnable check of the case: they are taken together, so one claim does.
+    (A check that becomes runnable later, a rerun or a stalled one, comes with its own
+    job: from the start that queued it, or from the sweep.)"""
+    batch = _claim(context, case_id)
+    if batch is not None:
+        webhooks.send_now(context, _finish(context, batch, _execute(context, batch)))
 
 
 def _locked(stmt: Select[Any], session: Session) -> Select[Any]:
@@ -195,8 +195,10 @@ def _execute(context: JobContext, batch: Batch) -> list[Ran]:
     return ran
 
 
-def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
+def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> list[str]:
+    """Store the results; returns the webhook deliveries to send once committed."""
     now = utcnow()
+    deliveries: list[str] = []
     with context.database.transaction() as session:
         case = session.get(Case, batch.case_id)
         assert case is not None
@@ -210,7 +212,7 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
             if (check := _store(held.get(outcome.claimed.check_id), outcome, now))
         ]
         if not stored:
-            return  # all finished or taken over by another worker meanwhile
+            return []  # all finished or taken over by another worker meanwhile
         endpoints = webhooks.active_endpoints(session, tenant_id=batch.tenant_id)
         finished = [check for check, _ in stored]
         for check, outcome in stored:
@@ -249,8 +251,9 @@ def _finish(context: JobContext, batch: Batch, ran: list[Ran]) -> None:
             if parent is not None:
                 parent_was = parent.processing_status
                 service.update_case(session, parent)
-                announce(session, parent, parent_was, [], endpoints)
-        announce(session, case, was, finished, endpoints)
+                deliveries += announce(session, parent, parent_was, [], endpoints, send_later=False)
+        deliveries += announce(session, case, was, finished, endpoints, send_later=False)
+    return deliveries
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -290,23 +293,28 @@ def announce(
     was: ProcessingStatus | None,
     checks: list[Check],
     endpoints: Sequence[WebhookEndpoint],
-) -> None:
+    *,
+    send_later: bool = True,
+) -> list[str]:
     """Signed webhooks: check.completed for each finished check, case.completed when
     the case's checks (and child cases) are all done. ``endpoints`` are the tenant's,
-    read (and so locked) before anything was appended to the audit trail."""
+    read (and so locked) before anything was appended to the audit trail. Returns the
+    deliveries; without ``send_later`` the caller sends them once it has committed."""
     session.flush()
+    deliveries: list[str] = []
     for check in checks:
-        webhooks.emit(
+        deliveries += webhooks.emit(
             session,
             tenant_id=case.tenant_id,
             event_type="check.completed",
             payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
             endpoints=endpoints,
             case_id=case.id,
+            send_later=send_later,
         )
     if case.processing_status in _DONE and was not in _DONE:
         full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
-        webhooks.emit(
+        deliveries += webhooks.emit(
             session,
             tenant_id=case.tenant_id,
             event_type="case.completed",
@@ -314,7 +322,9 @@ def announce(
             case_webhook_url=case.webhook_url,
             endpoints=endpoints,
             case_id=case.id,
+            send_later=send_later,
         )
+    return deliveries
 
 
 @sweeper

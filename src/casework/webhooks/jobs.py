@@ -63,8 +63,15 @@ def emit(
     case_webhook_url: str | None = None,
     endpoints: Sequence[WebhookEndpoint] | None = None,
     case_id: str | None = None,
-) -> int:
-    """Queue the event for its subscribers and send it once the transaction commits."""
+    send_later: bool = True,
+) -> list[str]:
+    """Queue the event for its subscribers; returns the deliveries' ids.
+
+    With ``send_later`` a delivery job is deferred for each once the transaction
+    commits; without it the caller sends them itself after its commit (see
+    ``send_now``), which spares a job per delivery. Either way the deliveries are rows
+    due now, so the sweep sends any that a dead process did not.
+    """
     deliveries = service.emit(
         session,
         tenant_id=tenant_id,
@@ -74,6 +81,13 @@ def emit(
         endpoints=endpoints,
         case_id=case_id,
     )
-    for delivery in deliveries:
-        jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
-    return len(deliveries)
+    if send_later:
+        for delivery in deliveries:
+            jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
+    return [delivery.id for delivery in deliveries]
+
+
+def send_now(context: JobContext, delivery_ids: Sequence[str]) -> None:
+    """Attempt committed deliveries in this thread (each is claimed, so at most once)."""
+    for delivery_id in delivery_ids:
+        tasks.deliver_delivery(context.database, delivery_id)
