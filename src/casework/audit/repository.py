@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from casework.audit.chain import link_digest
 from casework.models import AuditEvent, AuditHead
@@ -69,3 +69,36 @@ def append(connection: Connection, event: AuditEvent, content: str) -> None:
         _INSERT_EVENT, {**params, "seq": seq, "prev_hash": prev_hash, "hash": event.hash}
     )
     connection.execute(_SET_HEAD_HASH, {"tenant": event.tenant_id, "new_hash": event.hash})
+
+
+_LOCK_HEAD = (
+    select(AuditHead.seq, AuditHead.hash)
+    .where(AuditHead.tenant_id == bindparam("tenant"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.tenant_id == bindparam("tenant"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def append_many(
+    connection: Connection, tenant_id: str, items: list[tuple[AuditEvent, str]]
+) -> None:
+    """Append several events of one tenant in order: lock the head, link the events
+    here, insert them together and move the head (three statements however many)."""
+    if not items:
+        return
+    seq, prev_hash = connection.execute(_LOCK_HEAD, {"tenant": tenant_id}).one()
+    rows = []
+    for event, content in items:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = link_digest(prev_hash, seq, content)
+        rows.append(
+            {c.key: getattr(event, c.key) for c in _COLUMNS}
+            | {"seq": seq, "prev_hash": event.prev_hash, "hash": event.hash}
+        )
+    connection.execute(_INSERT_EVENT, rows)
+    connection.execute(_MOVE_HEAD, {"tenant": tenant_id, "new_seq": seq, "new_hash": prev_hash})

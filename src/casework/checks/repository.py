@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.models import Check
 from casework.models.enums import ProcessingStatus
@@ -36,19 +37,32 @@ def lock_many(session: Session, *, tenant_id: str, check_ids: list[str]) -> dict
     return {check.id: check for check in rows}
 
 
-def runnable(case_id: str, now: datetime) -> Select[Check]:
-    """The checks of a case a worker may take: queued and waiting, or stalled."""
-    return (
-        select(Check)
-        .where(
-            Check.case_id == case_id,
-            or_(
-                (Check.status == ProcessingStatus.pending) & Check.queued_at.is_not(None),
-                (Check.status == ProcessingStatus.processing) & (Check.lease_expires_at < now),
-            ),
-        )
-        .order_by(Check.id)
+def runnable(now: datetime, *, case_id: str | None = None) -> Select[Check]:
+    """Checks a worker may take (of one case, or of any): queued and waiting, or
+    stalled; oldest case first, each case's checks together."""
+    stmt = select(Check).where(
+        or_(
+            (Check.status == ProcessingStatus.pending) & Check.queued_at.is_not(None),
+            (Check.status == ProcessingStatus.processing) & (Check.lease_expires_at < now),
+        ),
     )
+    if case_id is not None:
+        stmt = stmt.where(Check.case_id == case_id)
+    return stmt.order_by(Check.case_id, Check.id)
+
+
+def lock_ids(session: Session, check_ids: list[str]) -> dict[str, Check]:
+    """The checks with these ids (taken by this worker, of any tenant), locked, in one
+    order for every worker; by id. A check's matches are set when it finishes."""
+    rows = list(
+        session.scalars(
+            select(Check).where(Check.id.in_(check_ids)).order_by(Check.id).with_for_update()
+        )
+    )
+    for check in rows:
+        if check.status is ProcessingStatus.processing:  # unfinished: no matches yet
+            set_committed_value(check, "matches", [])
+    return {check.id: check for check in rows}
 
 
 def cases_with_unfinished_work(session: Session, now: datetime, limit: int) -> list[str]:

@@ -21,6 +21,7 @@ from casework.models.base import utcnow
 from casework.models.enums import CheckType, MatchDecision, ProcessingStatus
 
 RUN_CASE = "checks.run_case"
+DRAIN = "checks.drain"  # queued checks of any case, several cases per transaction
 SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
 
 
@@ -73,7 +74,7 @@ def request_checks(
     ]
     session.add_all(checks)
     if auto_start:
-        jobs.defer_on_commit(session, RUN_CASE, case_id=case.id)
+        jobs.defer_on_commit(session, DRAIN)
     return checks
 
 
@@ -171,7 +172,7 @@ def start(session: Session, *, actor: Principal, case: Case) -> list[Check]:
         message="Checks started" if action == "case.checks_started" else "Checks rerun",
         after={"checks": [c.type for c in checks], "attempt": checks[0].attempt},
     )
-    jobs.defer_on_commit(session, RUN_CASE, case_id=case.id)
+    jobs.defer_on_commit(session, DRAIN)
     return checks
 
 
@@ -242,9 +243,18 @@ def update_case(session: Session, case: Case) -> dict[str, Any]:
     session.flush()
     config = session.get(CaseConfig, case.config_id) if case.config_id else None
     policy = OutcomePolicy.of(config.outcome_policy if config else None)
+    latest = (
+        select(func.max(Check.attempt))
+        .where(Check.tenant_id == case.tenant_id, Check.case_id == case.id)
+        .scalar_subquery()
+    )
     parts = [
-        PartResult(c.status, c.risk_score, c.outcome)
-        for c in current_checks(session, tenant_id=case.tenant_id, case_id=case.id)
+        PartResult(row.status, row.risk_score, row.outcome)
+        for row in session.execute(
+            select(Check.status, Check.risk_score, Check.outcome).where(
+                Check.tenant_id == case.tenant_id, Check.case_id == case.id, Check.attempt == latest
+            )
+        )
     ]
     if config is not None:  # child cases come only from a (dual) config's workflow
         parts.extend(

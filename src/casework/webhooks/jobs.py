@@ -88,6 +88,5 @@ def emit(
 
 
 def send_now(context: JobContext, delivery_ids: Sequence[str]) -> None:
-    """Attempt committed deliveries in this thread (each is claimed, so at most once)."""
-    for delivery_id in delivery_ids:
-        tasks.deliver_delivery(context.database, delivery_id)
+    """Attempt committed deliveries from this job (each is claimed, so at most once)."""
+    tasks.deliver_many(context.database, delivery_ids)

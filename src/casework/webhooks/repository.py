@@ -76,29 +76,33 @@ def subscribed(session: Session, *, tenant_id: str, event_type: str) -> list[Web
     ]
 
 
-def claim_lock(session: Session, delivery_id: str) -> WebhookDelivery | None:
-    """The delivery, locked for an attempt; None if absent or another worker holds it.
+def claim_lock_many(session: Session, delivery_ids: Sequence[str]) -> dict[str, WebhookDelivery]:
+    """The deliveries, locked for an attempt, by id; one that is absent or that another
+    worker holds is left out.
 
-    On PostgreSQL the row lock is taken with SKIP LOCKED, so a second worker moves on
+    On PostgreSQL the row locks are taken with SKIP LOCKED, so a second worker moves on
     instead of waiting to repeat the attempt. SQLite has no row locks (the clause is
     dropped) but the writing transaction already holds the database's write lock.
     """
-    return session.scalar(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
+    return _locked(session, delivery_ids, skip_locked=True)
 
 
-def result_lock(session: Session, delivery_id: str) -> WebhookDelivery | None:
-    """The delivery, locked (waiting if need be) to record an attempt's result."""
-    return session.scalar(
+def result_lock_many(session: Session, delivery_ids: Sequence[str]) -> dict[str, WebhookDelivery]:
+    """The deliveries, locked (waiting if need be) to record attempts' results, by id."""
+    return _locked(session, delivery_ids, skip_locked=False)
+
+
+def _locked(
+    session: Session, delivery_ids: Sequence[str], *, skip_locked: bool
+) -> dict[str, WebhookDelivery]:
+    rows = session.scalars(
         select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .with_for_update()
+        .where(WebhookDelivery.id.in_(set(delivery_ids)))
+        .order_by(WebhookDelivery.id)  # one lock order for every worker
+        .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
+    return {row.id: row for row in rows}
 
 
 def due_ids(session: Session, *, now: datetime, limit: int) -> list[str]:

@@ -291,9 +291,27 @@ def claim(
     session: Session, delivery_id: str, *, box: SecretBox, now: datetime
 ) -> PreparedAttempt | DeliveryResult:
     """Take the next attempt of a due delivery, or say why there is none to make."""
-    delivery = repository.claim_lock(session, delivery_id)
-    if delivery is None:
-        return DeliveryResult(delivery_id, None, error="absent, or being attempted elsewhere")
+    return claim_many(session, [delivery_id], box=box, now=now)[0]
+
+
+def claim_many(
+    session: Session, delivery_ids: Sequence[str], *, box: SecretBox, now: datetime
+) -> list[PreparedAttempt | DeliveryResult]:
+    """``claim`` for several deliveries, locked with one statement; in the given order."""
+    locked = repository.claim_lock_many(session, delivery_ids)
+    results = [
+        _prepare(session, delivery, box=box, now=now)
+        if (delivery := locked.get(delivery_id)) is not None
+        else DeliveryResult(delivery_id, None, error="absent, or being attempted elsewhere")
+        for delivery_id in delivery_ids
+    ]
+    session.flush()
+    return results
+
+
+def _prepare(
+    session: Session, delivery: WebhookDelivery, *, box: SecretBox, now: datetime
+) -> PreparedAttempt | DeliveryResult:
     if delivery.status != Status.pending:
         return _skip(delivery, f"already {delivery.status.value}")
     if delivery.next_attempt_at is None or delivery.next_attempt_at > now:
@@ -302,7 +320,6 @@ def claim(
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         if endpoint is None or not endpoint.is_active:
             repository.settle(delivery, Status.abandoned, "endpoint is disabled")
-            session.flush()
             return _skip(delivery, "endpoint is disabled")
         url = endpoint.url
         sealed: SealedSecrets | None = endpoint
@@ -313,7 +330,6 @@ def claim(
         sealed = None
     else:
         repository.settle(delivery, Status.abandoned, "endpoint deleted")
-        session.flush()
         return _skip(delivery, "endpoint deleted")
     try:
         if sealed is not None:
@@ -326,7 +342,6 @@ def claim(
         # Retrying cannot help until the key is fixed; settle it (replay resends it)
         # rather than leave it due at the head of the queue.
         repository.settle(delivery, Status.failed, f"cannot sign: {exc}"[:500])
-        session.flush()
         return _skip(delivery, "cannot sign")
     body = event_body(delivery)
     headers = signing.signed_headers(
@@ -336,7 +351,6 @@ def claim(
     delivery.attempt_count += 1
     delivery.first_attempt_at = delivery.first_attempt_at or now
     delivery.next_attempt_at = now + LEASE
-    session.flush()
     return PreparedAttempt(delivery.id, delivery.claim_id, url, headers, body)
 
 
@@ -351,15 +365,41 @@ def record(
     """Store an attempt's outcome: delivered on 2xx; on 410 Gone the endpoint is disabled
     and its pending deliveries abandoned; otherwise retried with backoff until the
     retry window is over, then failed."""
-    delivery = repository.result_lock(session, attempt.delivery_id)
-    if delivery is None:
-        return DeliveryResult(attempt.delivery_id, None, error="the delivery no longer exists")
+    return record_many(session, [(attempt, outcome, now)], rng=rng)[0]
+
+
+def record_many(
+    session: Session,
+    outcomes: Sequence[tuple[PreparedAttempt, SendOutcome, datetime]],
+    *,
+    rng: random.Random | None = None,
+) -> list[DeliveryResult]:
+    """``record`` for several attempts, their deliveries locked with one statement."""
+    locked = repository.result_lock_many(session, [a.delivery_id for a, _, _ in outcomes])
+    results = [
+        _apply(session, delivery, attempt, outcome, now=now, rng=rng)
+        if (delivery := locked.get(attempt.delivery_id)) is not None
+        else DeliveryResult(attempt.delivery_id, None, error="the delivery no longer exists")
+        for attempt, outcome, now in outcomes
+    ]
+    session.flush()
+    return results
+
+
+def _apply(
+    session: Session,
+    delivery: WebhookDelivery,
+    attempt: PreparedAttempt,
+    outcome: SendOutcome,
+    *,
+    now: datetime,
+    rng: random.Random | None,
+) -> DeliveryResult:
     error = outcome.error[:EXCERPT_CHARS] if outcome.error else None
     repository.add_attempt(session, delivery, outcome, error=error, now=now)
     result = DeliveryResult(delivery.id, delivery.status, True, outcome.status_code, error)
     if delivery.claim_id != attempt.claim_id or delivery.status != Status.pending:
         # The claim lapsed or a replay replaced it: the attempt is history, not a verdict.
-        session.flush()
         return result
     delivery.claim_id = None
     delivery.last_status_code = outcome.status_code
@@ -381,7 +421,6 @@ def record(
         )
         if delivery.next_attempt_at is None:
             delivery.status = Status.failed
-    session.flush()
     return DeliveryResult(
         delivery.id, delivery.status, True, outcome.status_code, error, delivery.next_attempt_at
     )
