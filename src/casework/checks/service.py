@@ -240,29 +240,43 @@ def reassess_screening(check: Check) -> None:
 
 def update_case(session: Session, case: Case) -> dict[str, Any]:
     """Roll the current checks (and child cases) up into the case; return what changed."""
+    return update_cases(session, [case])[case.id]
+
+
+def update_cases(session: Session, cases: list[Case]) -> dict[str, dict[str, Any]]:
+    """``update_case`` for several cases, each kind of row read once for all; by case id."""
     session.flush()
-    config = session.get(CaseConfig, case.config_id) if case.config_id else None
-    policy = OutcomePolicy.of(config.outcome_policy if config else None)
+    ids = [case.id for case in cases]
+    parts: dict[str, list[PartResult]] = {case_id: [] for case_id in ids}
     latest = (
-        select(func.max(Check.attempt))
-        .where(Check.tenant_id == case.tenant_id, Check.case_id == case.id)
-        .scalar_subquery()
+        select(Check.case_id, func.max(Check.attempt).label("attempt"))
+        .where(Check.case_id.in_(ids))
+        .group_by(Check.case_id)
+        .subquery()
     )
-    parts = [
-        PartResult(row.status, row.risk_score, row.outcome)
-        for row in session.execute(
-            select(Check.status, Check.risk_score, Check.outcome).where(
-                Check.tenant_id == case.tenant_id, Check.case_id == case.id, Check.attempt == latest
+    for row in session.execute(
+        select(Check.case_id, Check.status, Check.risk_score, Check.outcome).join(
+            latest, (Check.case_id == latest.c.case_id) & (Check.attempt == latest.c.attempt)
+        )
+    ):
+        parts[row.case_id].append(PartResult(row.status, row.risk_score, row.outcome))
+    # Child cases come only from a (dual) config's workflow.
+    parents = [case.id for case in cases if case.config_id is not None]
+    if parents:
+        for child in session.execute(
+            select(
+                Case.parent_case_id, Case.processing_status, Case.risk_score, Case.outcome
+            ).where(Case.parent_case_id.in_(parents), Case.processing_status.is_not(None))
+        ):
+            parts[child.parent_case_id].append(
+                PartResult(child.processing_status, child.risk_score, child.outcome)
             )
-        )
-    ]
-    if config is not None:  # child cases come only from a (dual) config's workflow
-        parts.extend(
-            PartResult(child.processing_status, child.risk_score, child.outcome)
-            for child in session.scalars(select(Case).where(Case.parent_case_id == case.id))
-            if child.processing_status is not None
-        )
-    result = roll_up(parts, policy)
+    return {case.id: _apply_rollup(session, case, parts[case.id]) for case in cases}
+
+
+def _apply_rollup(session: Session, case: Case, parts: list[PartResult]) -> dict[str, Any]:
+    config = session.get(CaseConfig, case.config_id) if case.config_id else None
+    result = roll_up(parts, OutcomePolicy.of(config.outcome_policy if config else None))
     before = (case.processing_status, case.risk_score, case.outcome)
     case.processing_status, case.risk_score, case.outcome = (
         result.status,

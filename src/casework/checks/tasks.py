@@ -37,6 +37,7 @@ from casework.models.base import utcnow
 from casework.models.enums import CheckType, ProcessingStatus
 from casework.monitoring import service as monitoring
 from casework.webhooks import jobs as webhooks
+from casework.webhooks.service import PreparedAttempt
 
 log = logging.getLogger(__name__)
 DRAIN_CASES = 16  # cases per claim and finish when draining
@@ -71,7 +72,7 @@ def _run(context: JobContext, *, case_id: str | None) -> bool:
     if not batches:
         return False
     ran = _execute(context, batches)
-    webhooks.send_now(context, _finish(context, ran))
+    webhooks.send_claimed(context, _finish(context, ran))
     return True
 
 
@@ -116,9 +117,9 @@ def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, lis
     return done
 
 
-def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]:
+def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
     """Store the results of every batch in one transaction; returns the webhook
-    deliveries to send once it has committed."""
+    deliveries it queued, claimed, to send once it has committed."""
     now = utcnow()
     # One order for every worker: audit chains and cases are locked in it.
     ran = sorted(ran, key=lambda pair: (pair[0].tenant_id, pair[0].case_id))
@@ -138,22 +139,22 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str
             tenant_id: webhooks.active_endpoints(session, tenant_id=tenant_id)
             for tenant_id in sorted({batch.tenant_id for batch, _ in ran})
         }
-        for _, group in groupby(ran, key=lambda pair: pair[0].tenant_id):
-            entries: list[audit.Entry] = []
-            for batch, results in group:
-                case = cases[batch.case_id]
-                was = case.processing_status
-                stored = [
-                    (check, outcome)
-                    for outcome in results
-                    if (check := _store(held.get(outcome.claimed.check_id), outcome, now))
-                ]
-                if not stored:
-                    continue  # all finished or taken over by another worker meanwhile
+        finishing: list[tuple[Case, ProcessingStatus | None, list[Check]]] = []
+        for batch, results in ran:
+            case = cases[batch.case_id]
+            stored = [
+                (check, outcome)
+                for outcome in results
+                if (check := _store(held.get(outcome.claimed.check_id), outcome, now))
+            ]
+            if stored:  # else all finished or taken over by another worker meanwhile
+                finishing.append((case, case.processing_status, [c for c, _ in stored]))
                 _follow_up(session, case, stored)
-                rollup = service.update_case(session, case)
-                finished = [check for check, _ in stored]
-                entries += [_entry(check, rollup) for check in finished]
+        rollups = service.update_cases(session, [case for case, _, _ in finishing])
+        for _, group in groupby(finishing, key=lambda item: item[0].tenant_id):
+            entries: list[audit.Entry] = []
+            for case, was, finished in group:
+                entries += [_entry(check, rollups[case.id]) for check in finished]
                 if case.parent_case_id:
                     parent = session.get(Case, case.parent_case_id)
                     if parent is not None:
@@ -174,7 +175,7 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str
                 send_later=False,
                 full=full.get(case.id),
             )
-    return deliveries
+        return webhooks.claim_now(context, session, deliveries)
 
 
 def _follow_up(session: Session, case: Case, stored: list[tuple[Check, Ran]]) -> None:
@@ -276,7 +277,8 @@ def announce(
     deliveries; without ``send_later`` the caller sends them once it has committed."""
     session.flush()
     deliveries: list[str] = []
-    for check in checks:
+    wanted = any(e.is_active and "check.completed" in e.event_types for e in endpoints)
+    for check in checks if wanted else []:  # a payload nobody subscribed to is not built
         deliveries += webhooks.emit(
             session,
             tenant_id=case.tenant_id,

@@ -13,6 +13,8 @@ from casework.jobs import JobContext, sweeper, task
 from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
 from casework.webhooks import outbox, repository, service, tasks
+from casework.webhooks.secrets_box import box_for
+from casework.webhooks.service import PreparedAttempt
 
 DELIVER = "webhooks.deliver"
 PUBLISH = "webhooks.publish"
@@ -87,6 +89,16 @@ def emit(
     return [delivery.id for delivery in deliveries]
 
 
-def send_now(context: JobContext, delivery_ids: Sequence[str]) -> None:
-    """Attempt committed deliveries from this job (each is claimed, so at most once)."""
-    tasks.deliver_many(context.database, delivery_ids)
+def claim_now(
+    context: JobContext, session: Session, delivery_ids: Sequence[str]
+) -> list[PreparedAttempt]:
+    """Claim just-queued deliveries in the transaction that queued them; the caller
+    sends them with ``send_claimed`` once it has committed. A process that dies in
+    between leaves claims whose lease runs out, and the sweep sends them then."""
+    box = box_for(context.settings)
+    prepared = service.claim_many(session, sorted(delivery_ids), box=box, now=utcnow())
+    return [p for p in prepared if isinstance(p, PreparedAttempt)]
+
+
+def send_claimed(context: JobContext, attempts: Sequence[PreparedAttempt]) -> None:
+    tasks.send_claimed(context.database, attempts)

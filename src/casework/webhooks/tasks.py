@@ -62,25 +62,33 @@ def deliver_many(database: Database, delivery_ids: Sequence[str]) -> list[Delive
     outcomes recorded in another (so a batch costs two transactions, not two each)."""
     if not delivery_ids:
         return []
-    sender, box, now = _sender(database), box_for(database.settings), utcnow()
     with database.transaction() as session:
-        claimed = service.claim_many(session, sorted(delivery_ids), box=box, now=now)
+        claimed = service.claim_many(
+            session, sorted(delivery_ids), box=box_for(database.settings), now=utcnow()
+        )
     attempts = [c for c in claimed if isinstance(c, PreparedAttempt)]
     skipped = [c for c in claimed if isinstance(c, DeliveryResult)]
+    return skipped + send_claimed(database, attempts)
+
+
+def send_claimed(database: Database, attempts: Sequence[PreparedAttempt]) -> list[DeliveryResult]:
+    """Send attempts already claimed (and committed) side by side; record the outcomes
+    in one transaction. Every send ends within the timeout, so a batch ends well inside
+    the claims' lease."""
     if not attempts:
-        return skipped
-    # Every send ends within the timeout, so a batch ends well inside the claims' lease.
+        return []
+    sender, started = _sender(database), utcnow()
     with ThreadPoolExecutor(min(len(attempts), PARALLEL_SENDS)) as pool:
         outcomes = list(
             pool.map(lambda a: sender.send(a.url, headers=a.headers, body=a.body), attempts)
         )
     # The retry schedule counts from when each attempt ended, not from the claim.
     ended = [
-        (attempt, outcome, now + timedelta(milliseconds=outcome.duration_ms))
+        (attempt, outcome, started + timedelta(milliseconds=outcome.duration_ms))
         for attempt, outcome in zip(attempts, outcomes, strict=True)
     ]
     with database.transaction() as session:
-        return skipped + service.record_many(session, ended)
+        return service.record_many(session, ended)
 
 
 def deliver_due(database: Database, *, now: datetime | None = None, limit: int = 100) -> int:
