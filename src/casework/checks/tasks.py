@@ -139,6 +139,8 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
             tenant_id: webhooks.active_endpoints(session, tenant_id=tenant_id)
             for tenant_id in sorted({batch.tenant_id for batch, _ in ran})
         }
+        for tenant_id in sorted({c.tenant_id for c in cases.values() if c.webhook_url}):
+            webhooks.ready_case_secret(context, session, tenant_id)
         finishing: list[tuple[Case, ProcessingStatus | None, list[Check]]] = []
         for batch, results in ran:
             case = cases[batch.case_id]

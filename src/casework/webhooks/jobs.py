@@ -3,6 +3,7 @@ commits, and found again by the sweep when a retry falls due or a worker died.""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +13,8 @@ from casework import jobs
 from casework.jobs import JobContext, sweeper, task
 from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
-from casework.webhooks import outbox, repository, service, tasks
-from casework.webhooks.secrets_box import box_for
+from casework.webhooks import case_secret, outbox, repository, service, tasks
+from casework.webhooks.secrets_box import SecretBoxError, box_for
 from casework.webhooks.service import PreparedAttempt
 
 DELIVER = "webhooks.deliver"
@@ -87,6 +88,16 @@ def emit(
         for delivery in deliveries:
             jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
     return [delivery.id for delivery in deliveries]
+
+
+def ready_case_secret(context: JobContext, session: Session, tenant_id: str) -> None:
+    """Make the tenant's case-webhook secret now if it has none, so that claiming a
+    case-URL delivery later in the transaction does not: call it before appending to
+    the audit trail, the order (tenant, then audit chain) every writer of both takes."""
+    with contextlib.suppress(SecretBoxError):  # the claim settles that delivery as failed
+        case_secret.secrets_in_use(
+            session, tenant_id=tenant_id, box=box_for(context.settings), now=utcnow()
+        )
 
 
 def claim_now(
