@@ -16,7 +16,7 @@ from casework.checks import service as checks
 from casework.checks.screening_check import TOPICS, Subject
 from casework.checks.tasks import announce
 from casework.ids import new_id
-from casework.models import Case, Check, MonitoredCustomer
+from casework.models import Case, CaseConfig, Check, MonitoredCustomer
 from casework.models.enums import CheckType, CreatedByType, ProcessingStatus
 from casework.monitoring import repository
 from casework.monitoring.rescreen import Delta, Hit
@@ -129,7 +129,7 @@ def _open_case(
         related_case_id=earlier.id if earlier else None,
     )
     if earlier is not None:  # the same outcome policy and module as the screening it continues
-        case.config_id = earlier.config_id
+        case.config = session.get(CaseConfig, earlier.config_id) if earlier.config_id else None
         case.module, case.custom_module = earlier.module, earlier.custom_module
     return case
 
