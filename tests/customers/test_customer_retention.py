@@ -3,7 +3,7 @@ and on update, turned into a deadline from now, the tenant's default when not gi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from casework.db import Database
 from casework.models import AuditEvent, Case, Customer, IdempotencyRecord
 from tests.factories import TenantKit, case_body
+from tests.retention.helpers import about, at, set_default
 
 
 def _create(client: TestClient, kit: TenantKit, **body: Any) -> dict[str, Any]:
@@ -23,25 +24,6 @@ def _create(client: TestClient, kit: TenantKit, **body: Any) -> dict[str, Any]:
 
 def _h(kit: TenantKit) -> dict[str, str]:
     return kit.analyst.headers
-
-
-def _at(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    assert moment.tzinfo is not None, value
-    return moment
-
-
-def _about(value: str | None, days: int, start: datetime, end: datetime) -> bool:
-    """``value`` is ``days`` days after some instant between ``start`` and ``end``."""
-    assert value is not None
-    return start + timedelta(days=days) <= _at(value) <= end + timedelta(days=days)
-
-
-def _set_default(client: TestClient, kit: TenantKit, days: int | None) -> None:
-    r = client.put(
-        "/v1/settings/retention", json={"retention_days": days}, headers=kit.admin.headers
-    )
-    assert r.status_code == 200, r.text
 
 
 def _events(db: Database, kit: TenantKit, action: str, entity_id: str) -> list[AuditEvent]:
@@ -76,14 +58,14 @@ def test_days_become_a_deadline_that_is_stored_returned_and_audited(
     start = datetime.now(UTC)
     customer = _create(client, kit, delete_after=30)
     end = datetime.now(UTC)
-    assert _about(customer["delete_after"], 30, start, end)
+    assert about(customer["delete_after"], 30, start, end)
     fetched = client.get(f"/v1/customers/{customer['id']}", headers=kit.viewer.headers).json()
-    assert _at(fetched["delete_after"]) == _at(customer["delete_after"])
+    assert at(fetched["delete_after"]) == at(customer["delete_after"])
     listed = client.get("/v1/customers", headers=kit.viewer.headers).json()["items"]
-    assert [_at(c["delete_after"]) for c in listed] == [_at(customer["delete_after"])]
+    assert [at(c["delete_after"]) for c in listed] == [at(customer["delete_after"])]
     (created,) = _events(db, kit, "customer.created", customer["id"])
     assert created.after is not None
-    assert _at(created.after["delete_after"]) == _at(customer["delete_after"])
+    assert at(created.after["delete_after"]) == at(customer["delete_after"])
 
 
 def test_minus_one_keeps_and_no_value_without_a_tenant_default_keeps(
@@ -100,17 +82,17 @@ def test_minus_one_keeps_and_no_value_without_a_tenant_default_keeps(
 def test_tenant_default_applies_unless_the_customer_gives_its_own(
     client: TestClient, kit: TenantKit
 ):
-    _set_default(client, kit, 365)
+    set_default(client, kit, 365)
     start = datetime.now(UTC)
     by_default = _create(client, kit)
     own = _create(client, kit, full_name="Ivo Brandt", delete_after=7)
     kept = _create(client, kit, full_name="Lia Sorel", delete_after=-1)
     now = _create(client, kit, full_name="Ola Dahl", delete_after=0)
     end = datetime.now(UTC)
-    assert _about(by_default["delete_after"], 365, start, end)
-    assert _about(own["delete_after"], 7, start, end)
+    assert about(by_default["delete_after"], 365, start, end)
+    assert about(own["delete_after"], 7, start, end)
     assert kept["delete_after"] is None
-    assert _about(now["delete_after"], 0, start, end)
+    assert about(now["delete_after"], 0, start, end)
 
 
 @pytest.mark.parametrize("value", [-2, 36_501, "soon", 1.5])
@@ -148,16 +130,16 @@ def test_inline_customer_of_a_case_takes_its_own_retention(client: TestClient, k
     customer = client.get(
         f"/v1/customers/{case['customer']['id']}", headers=kit.viewer.headers
     ).json()
-    assert _about(customer["delete_after"], 30, start, end)
+    assert about(customer["delete_after"], 30, start, end)
     log = client.get(f"/v1/cases/{case['id']}/log", headers=kit.viewer.headers).json()
     logged = log[0]["after"]["customer"]["delete_after"]
-    assert _at(logged) == _at(customer["delete_after"])
+    assert at(logged) == at(customer["delete_after"])
 
 
 def test_inline_customer_without_retention_takes_the_tenant_default(
     client: TestClient, kit: TenantKit
 ):
-    _set_default(client, kit, 90)
+    set_default(client, kit, 90)
     start = datetime.now(UTC)
     r = client.post(
         "/v1/cases", json=case_body(customer={"full_name": "Eli Moss"}), headers=_h(kit)
@@ -166,7 +148,7 @@ def test_inline_customer_without_retention_takes_the_tenant_default(
     assert r.status_code == 201, r.text
     customer_id = r.json()["customer"]["id"]
     customer = client.get(f"/v1/customers/{customer_id}", headers=kit.viewer.headers).json()
-    assert _about(customer["delete_after"], 90, start, end)
+    assert about(customer["delete_after"], 90, start, end)
 
 
 def test_update_resets_the_deadline_from_now(client: TestClient, kit: TenantKit, db: Database):
@@ -177,7 +159,7 @@ def test_update_resets_the_deadline_from_now(client: TestClient, kit: TenantKit,
     r = client.patch(url, json={"delete_after": 10}, headers=_h(kit))
     end = datetime.now(UTC)
     assert r.status_code == 200, r.text
-    assert _about(r.json()["delete_after"], 10, start, end)
+    assert about(r.json()["delete_after"], 10, start, end)
     deadline = r.json()["delete_after"]
 
     # Other changes leave the deadline alone.
@@ -188,12 +170,12 @@ def test_update_resets_the_deadline_from_now(client: TestClient, kit: TenantKit,
     assert r.status_code == 200 and r.json()["delete_after"] is None
 
     # null: the tenant's default, counted from now.
-    _set_default(client, kit, 60)
+    set_default(client, kit, 60)
     start = datetime.now(UTC)
     r = client.patch(url, json={"delete_after": None}, headers=_h(kit))
     end = datetime.now(UTC)
     assert r.status_code == 200
-    assert _about(r.json()["delete_after"], 60, start, end)
+    assert about(r.json()["delete_after"], 60, start, end)
 
     updates = _events(db, kit, "customer.updated", customer["id"])
     assert [sorted((e.after or {}).keys()) for e in updates] == [

@@ -3,7 +3,7 @@ deadline from now; the tenant's default applies when it is not given."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,25 +14,7 @@ from casework.db import Database
 from casework.models import AuditEvent, Document, IdempotencyRecord
 from tests.documents.test_documents_api import PDF, _stored_files, _upload, _uploaded
 from tests.factories import TenantKit
-
-
-def _at(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    assert moment.tzinfo is not None, value
-    return moment
-
-
-def _about(value: str | None, days: int, start: datetime, end: datetime) -> bool:
-    """``value`` is ``days`` days after some instant between ``start`` and ``end``."""
-    assert value is not None
-    return start + timedelta(days=days) <= _at(value) <= end + timedelta(days=days)
-
-
-def _set_default(client: TestClient, kit: TenantKit, days: int | None) -> None:
-    r = client.put(
-        "/v1/settings/retention", json={"retention_days": days}, headers=kit.admin.headers
-    )
-    assert r.status_code == 200, r.text
+from tests.retention.helpers import about, at, set_default
 
 
 def _footprint(db: Database, tenant_id: str) -> tuple[int, ...]:
@@ -52,7 +34,7 @@ def test_days_become_a_deadline_that_is_stored_returned_and_audited(
     start = datetime.now(UTC)
     doc = _uploaded(client, kit.analyst, "statement.pdf", PDF, delete_after="30")
     end = datetime.now(UTC)
-    assert _about(doc["delete_after"], 30, start, end)
+    assert about(doc["delete_after"], 30, start, end)
     fetched = client.get(f"/v1/documents/{doc['id']}", headers=kit.viewer.headers).json()
     assert fetched == doc
     listed = client.get("/v1/documents", headers=kit.viewer.headers).json()["items"]
@@ -66,7 +48,7 @@ def test_days_become_a_deadline_that_is_stored_returned_and_audited(
             )
         )
     assert event.after is not None
-    assert _at(event.after["delete_after"]) == _at(doc["delete_after"])
+    assert at(event.after["delete_after"]) == at(doc["delete_after"])
 
 
 def test_minus_one_keeps_and_no_value_without_a_tenant_default_keeps(
@@ -77,14 +59,14 @@ def test_minus_one_keeps_and_no_value_without_a_tenant_default_keeps(
 
 
 def test_tenant_default_applies_unless_the_upload_gives_its_own(client: TestClient, kit: TenantKit):
-    _set_default(client, kit, 365)
+    set_default(client, kit, 365)
     start = datetime.now(UTC)
     by_default = _uploaded(client, kit.analyst, "a.pdf", PDF)
     own = _uploaded(client, kit.analyst, "b.pdf", PDF, delete_after="7")
     kept = _uploaded(client, kit.analyst, "c.pdf", PDF, delete_after="-1")
     end = datetime.now(UTC)
-    assert _about(by_default["delete_after"], 365, start, end)
-    assert _about(own["delete_after"], 7, start, end)
+    assert about(by_default["delete_after"], 365, start, end)
+    assert about(own["delete_after"], 7, start, end)
     assert kept["delete_after"] is None
 
 

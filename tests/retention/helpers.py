@@ -1,0 +1,28 @@
+"""Reading retention deadlines in API responses, and setting the tenant default."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.factories import TenantKit
+
+
+def at(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    assert moment.tzinfo is not None, value
+    return moment
+
+
+def about(value: str | None, days: int, start: datetime, end: datetime) -> bool:
+    """``value`` is ``days`` days after some instant between ``start`` and ``end``."""
+    assert value is not None
+    return start + timedelta(days=days) <= at(value) <= end + timedelta(days=days)
+
+
+def set_default(client: TestClient, kit: TenantKit, days: int | None) -> None:
+    r = client.put(
+        "/v1/settings/retention", json={"retention_days": days}, headers=kit.admin.headers
+    )
+    assert r.status_code == 200, r.text
