@@ -19,6 +19,7 @@ from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.config import Settings
 from casework.db import Database
+from casework.jobs import job_key
 from casework.models import AuditEvent, Check
 from casework.models.enums import ProcessingStatus
 from casework.worker import ProcrastinateJobs
@@ -124,3 +125,21 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
     assert dict(states) == {ProcessingStatus.completed: CASES}, log.read_text()[-3000:]
     assert len(completions) == CASES
     assert {count for _, count in completions} == {1}, "a check was finished twice"
+
+
+def test_work_already_waiting_is_not_queued_again(settings: Settings, deferring: Database):
+    jobs = deferring.jobs
+    assert isinstance(jobs, ProcrastinateJobs)
+    lock = job_key("checks.drain", {})
+
+    def waiting() -> int:
+        row = jobs.app.connector.get_sync_connector().execute_query_one(
+            "SELECT count(*) AS n FROM procrastinate_jobs"
+            " WHERE queueing_lock = %(lock)s AND status = 'todo'",
+            lock=lock,
+        )
+        return int(row["n"])
+
+    for _ in range(3):
+        jobs.defer("checks.drain", {})
+    assert waiting() == 1, "one drain waits, however many commits asked for it"
