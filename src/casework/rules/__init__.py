@@ -1,0 +1,1 @@
+"""Transaction monitoring rules: a declarative condition language and its evaluation."""
