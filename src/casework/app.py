@@ -18,6 +18,7 @@ from casework.configs.router import router as configs_router
 from casework.customers.router import router as customers_router
 from casework.db import Database
 from casework.documents.router import router as documents_router
+from casework.fx.router import router as fx_rates_router
 from casework.health.router import router as health_router
 from casework.jobs import EmbeddedRunner, JobContext
 from casework.logging import configure as configure_logging
@@ -27,6 +28,7 @@ from casework.retention.router import router as retention_router
 from casework.schemas import Problem
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
+from casework.transactions.router import router as transactions_router
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
 from casework.webhooks.router import case_secret_router as case_webhook_secret_router
@@ -51,6 +53,8 @@ NATIVE_API = (
     monitoring_router,
     checks_router,
     customers_router,
+    transactions_router,
+    fx_rates_router,
     users_router,
     roles_router,
     api_clients_router,
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.max_upload_bytes,
+        batch_max_bytes=settings.max_batch_bytes,
+        batch_paths=frozenset({"/v1/transactions/batch"}),
     )
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(MetricsMiddleware)

@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from casework.config import Settings
 from casework.db import Database
+from casework.fx.cli import app as fx_app
 from casework.screening.cli import app as lists_app
 from casework.screening.cli import screen_command
+from casework.transactions.cli import app as transactions_app
 
 app = typer.Typer(help="casework: compliance case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -30,6 +32,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="api-clients")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lists_app, name="lists")
+app.add_typer(fx_app, name="fx")
+app.add_typer(transactions_app, name="transactions")
 app.command("screen")(screen_command)
 
 console = Console(stderr=False)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=25 * 1_048_576, ge=1024)
+    max_batch_bytes: int = Field(
+        default=16 * 1_048_576,
+        ge=1024,
+        description="Body limit of the bulk ingestion routes (10,000 transactions in one).",
+    )
 
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=3600)
     page_size_default: int = Field(default=50, ge=1, le=200)

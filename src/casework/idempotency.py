@@ -59,12 +59,20 @@ def respond(
     principal: Principal,
     key: str | None,
     request_fingerprint: str,
-    produce: Callable[[], BaseModel],
+    produce: Callable[[], BaseModel | tuple[BaseModel, int]],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run ``produce`` once per key and answer with its (stored) JSON."""
+    """Run ``produce`` once per key and answer with its (stored) JSON. ``produce`` may
+    return its own status code with the body (a create that found the object stored)."""
+
+    def run() -> tuple[dict[str, Any], int]:
+        produced = produce()
+        model, status = produced if isinstance(produced, tuple) else (produced, status_code)
+        return model.model_dump(mode="json"), status
+
     if key is None:
-        return JSONResponse(produce().model_dump(mode="json"), status_code=status_code)
+        body, status = run()
+        return JSONResponse(body, status_code=status)
     record = IdempotencyRecord(
         tenant_id=principal.tenant_id,
         principal_id=principal.key,
@@ -93,8 +101,8 @@ def respond(
             status_code=existing.status_code,
             headers={"Idempotent-Replayed": "true"},
         )
-    body = produce().model_dump(mode="json")
-    record.status_code = status_code
+    body, status = run()
+    record.status_code = status
     record.response = body
     session.flush()
-    return JSONResponse(body, status_code=status_code)
+    return JSONResponse(body, status_code=status)

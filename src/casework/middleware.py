@@ -64,12 +64,24 @@ class BodyTooLarge(HTTPException):
 class BodyLimitMiddleware:
     """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_max_bytes: int,
+        batch_max_bytes: int | None = None,
+        batch_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_max_bytes = upload_max_bytes
+        self.batch_max_bytes = batch_max_bytes or max_bytes
+        self.batch_paths = batch_paths
 
     def _limit(self, scope: Scope) -> int:
+        if scope["path"] in self.batch_paths:
+            return self.batch_max_bytes
         content_type = dict(scope["headers"]).get(b"content-type", b"")
         if content_type.lstrip().lower().startswith(b"multipart/form-data"):
             # Room for the multipart framing around a file of the upload limit.

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
@@ -35,3 +39,41 @@ class CommittingRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _committing(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+class _ExactJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            # Decimal for every JSON number with a fraction or exponent (and for NaN and
+            # Infinity, so validators can name them): a float would lose digits.
+            self._json = json.loads(await self.body(), parse_float=Decimal, parse_constant=Decimal)
+        return self._json
+
+
+def _indexed(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """("body", "transactions", 12, "amount") -> ("body", "transactions[12]", "amount")."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(part, int) and out and isinstance(out[-1], str) and out[-1] != "body":
+            out[-1] = f"{out[-1]}[{part}]"
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+class ExactNumbersRoute(CommittingRoute):
+    """For bodies carrying money: JSON numbers are parsed as Decimal, never through
+    float, and invalid list items are named ``items[3].field`` like the domain errors
+    about the same items."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def exact(request: Request) -> Response:
+            try:
+                return await handler(_ExactJsonRequest(request.scope, request.receive))
+            except RequestValidationError as exc:
+                errors = [{**e, "loc": _indexed(tuple(e.get("loc", ())))} for e in exc.errors()]
+                raise RequestValidationError(errors, body=exc.body) from None
+
+        return exact

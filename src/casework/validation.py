@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from functools import cache
 
 import pycountry
@@ -61,3 +62,34 @@ def slug(value: str) -> str:
     if not _SLUG.match(value):
         raise ValueError("must be 1-63 lowercase letters, digits or hyphens, starting alphanumeric")
     return value
+
+
+_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def decimal_number(value: object, *, places: int, below: Decimal) -> Decimal:
+    """A positive finite decimal below ``below`` with at most ``places`` decimals, from a
+    string, an int or a Decimal (JSON numbers parsed exactly, see
+    casework.routing.ExactNumbersRoute). A float is refused: its digits are already
+    uncertain."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL_TEXT.match(text):
+            raise ValueError("must be a decimal number such as 1250.50")
+        number = Decimal(text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    else:
+        raise ValueError("must be a decimal number, as a string or a JSON number")
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    if number <= 0:
+        raise ValueError("must be greater than zero")
+    if number >= below:  # checked before quantizing, which fails on huge values
+        raise ValueError(f"must be less than {below:f}")
+    quantum = Decimal(1).scaleb(-places)
+    if number != number.quantize(quantum):
+        raise ValueError(f"must have at most {places} decimal places")
+    return number.quantize(quantum)

@@ -63,6 +63,40 @@ OPERATIONS: list[Op] = [
     Op("PATCH", "/v1/customers/{customer_id}", P.customer_write, {"email": "a@b.cd"}),
     Op(
         "POST",
+        "/v1/transactions",
+        P.customer_write,
+        {
+            "external_id": "t",
+            "customer_id": ID,
+            "amount": "1",
+            "currency": "EUR",
+            "direction": "in",
+            "occurred_at": "2024-01-05T10:00:00Z",
+        },
+    ),
+    Op(
+        "POST",
+        "/v1/transactions/batch",
+        P.customer_write,
+        {
+            "transactions": [
+                {
+                    "external_id": "t",
+                    "customer_id": ID,
+                    "amount": "1",
+                    "currency": "EUR",
+                    "direction": "in",
+                    "occurred_at": "2024-01-05T10:00:00Z",
+                }
+            ]
+        },
+    ),
+    Op("GET", "/v1/transactions", P.customer_read),
+    Op("GET", "/v1/transactions/{transaction_id}", P.customer_read),
+    Op("GET", "/v1/fx-rates", P.config_read),
+    Op("PUT", "/v1/fx-rates", P.admin, {"rate_date": "2024-01-05", "rates": {"USD": "1.0945"}}),
+    Op(
+        "POST",
         "/v1/users",
         P.admin,
         {"email": "x@y.zz", "first_name": "a", "last_name": "b", "role": "viewer"},
@@ -110,8 +144,12 @@ OPERATIONS: list[Op] = [
     Op("POST", "/v1/settings/case-webhook-secret/rotate", P.config_manage),
 ]
 
-# Watchlists are reference data shared by all tenants, not rows of one tenant.
-SHARED_REFERENCE = {"/v1/watchlist/datasets", "/v1/watchlist/entities/{entity_id}"}
+# Watchlists and FX rates are reference data shared by all tenants, not rows of one tenant.
+SHARED_REFERENCE = {
+    "/v1/watchlist/datasets",
+    "/v1/watchlist/entities/{entity_id}",
+    "/v1/fx-rates",
+}
 
 PROTECTED = [op for op in OPERATIONS if op.permission is not None]
 

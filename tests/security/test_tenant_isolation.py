@@ -65,6 +65,19 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         headers=h,
         json={"url": "https://1.2.3.4/hooks", "event_types": ["case.escalated"]},
     ).json()
+    transaction = client.post(
+        "/v1/transactions",
+        headers=h,
+        json={
+            "external_id": "secret-transfer",
+            "customer_id": customer["id"],
+            "amount": "12.50",
+            "currency": "EUR",
+            "direction": "out",
+            "occurred_at": "2024-01-05T10:00:00Z",
+        },
+    )
+    assert transaction.status_code == 201, transaction.text
     monitored = MonitoredCustomer(tenant_id=owner.tenant_id, customer_id=customer["id"])
     with client.app.state.db.transaction() as session:  # as a monitored screening leaves it
         session.add(monitored)
@@ -84,6 +97,7 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "check_id": check["id"],
         "match_id": "0" * 24,
         "monitored_id": monitored_id,
+        "transaction_id": transaction.json()["id"],
     }
 
 
@@ -126,6 +140,18 @@ def test_own_case_with_foreign_task_is_404(
         ("/v1/cases", {"title": "t", "escalate_to": "{user_id}"}, "escalate_to"),
         ("/v1/cases", {"title": "t", "attachments": ["{document_id}"]}, "attachments[0]"),
         ("/v1/api-clients", {"name": "c", "acting_user_id": "{user_id}"}, "acting_user_id"),
+        (
+            "/v1/transactions",
+            {
+                "external_id": "x",
+                "customer_id": "{customer_id}",
+                "amount": "1",
+                "currency": "EUR",
+                "direction": "in",
+                "occurred_at": "2024-01-05T10:00:00Z",
+            },
+            "customer_id",
+        ),
     ],
 )
 def test_foreign_ids_in_bodies_are_refused(

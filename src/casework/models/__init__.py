@@ -7,10 +7,12 @@ from casework.models.case_config import CaseConfig
 from casework.models.check import Check, ScreeningMatch
 from casework.models.customer import Customer
 from casework.models.document import Document
+from casework.models.fx import FxRate
 from casework.models.idempotency import IdempotencyRecord
 from casework.models.identity import AccessToken, ApiClient, Role, User
 from casework.models.monitoring import MonitoredCustomer, MonitoringRun
 from casework.models.tenant import Tenant, TenantCounter
+from casework.models.transaction import Transaction
 from casework.models.watchlist import (
     WatchlistChange,
     WatchlistDataset,
@@ -39,6 +41,7 @@ __all__ = [
     "Comment",
     "Customer",
     "Document",
+    "FxRate",
     "IdempotencyRecord",
     "MonitoredCustomer",
     "MonitoringRun",
@@ -47,6 +50,7 @@ __all__ = [
     "Task",
     "Tenant",
     "TenantCounter",
+    "Transaction",
     "User",
     "WatchlistChange",
     "WatchlistDataset",

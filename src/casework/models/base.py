@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, SmallInteger, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from casework.ids import new_id
 
@@ -42,6 +54,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A NUMERIC(precision, scale) that stays exact on SQLite too.
+
+    SQLite has no decimal type: a NUMERIC column turns 0.1 into a binary float. There
+    the value is bound as an integer count of the smallest unit (10**-scale), which
+    SQLite stores exactly in its NUMERIC column and still compares and sorts as a
+    number; PostgreSQL gets the Decimal as it is. Values must fit the scale (callers
+    quantize) and, on SQLite, a signed 64-bit integer.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | int | None:
+        if value is None or dialect.name != "sqlite":
+            return value
+        units = Decimal(value).scaleb(self.scale)
+        if units != units.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(units)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value)
 
 
 E = TypeVar("E", bound=IntEnum)

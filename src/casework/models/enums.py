@@ -80,3 +80,10 @@ class MatchDecision(StrEnum):
     unreviewed = "unreviewed"
     false_positive = "false_positive"
     true_positive = "true_positive"
+
+
+class Direction(StrEnum):
+    """Of a transaction, seen from the customer's account."""
+
+    incoming = "in"
+    outgoing = "out"

@@ -1,0 +1,128 @@
+"""`casework transactions import`: a CSV file through the batch ingestion service."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from casework.transactions.schemas import BATCH_MAX, TransactionIn
+
+app = typer.Typer(help="Transactions.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line, fields, problem) per data row; blank cells are absent fields."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            line = reader.line_num
+            if None in record:
+                yield line, None, "more cells than the header has columns"
+                continue
+            fields: dict[str, Any] = {
+                k.strip(): v for k, v in record.items() if k and v not in (None, "")
+            }
+            if "metadata" in fields:
+                try:
+                    fields["metadata"] = json.loads(fields["metadata"])
+                except ValueError:
+                    yield line, None, "metadata: is not valid JSON"
+                    continue
+            yield line, fields, ""
+
+
+def _problem(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug.")],
+    chunk: Annotated[int, typer.Option(help="Rows per transaction", min=1, max=BATCH_MAX)] = 5000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import transactions from a CSV whose header names the API's fields (amount,
+    currency, direction, occurred_at, customer_id or customer_external_id, ...; metadata
+    as JSON). Good rows are stored, bad rows refused with their line; exits 1 if any was."""
+    from casework.auth.principal import Principal
+    from casework.cli import _fail, _run, open_database
+    from casework.tenants.service import get_tenant_by_slug
+    from casework.transactions.service import ingest_batch
+
+    refused: list[dict[str, Any]] = []
+    valid: list[tuple[int, TransactionIn]] = []
+    for line, fields, problem in _rows(path):
+        if fields is None:
+            refused.append({"line": line, "error": problem})
+            continue
+        try:
+            valid.append((line, TransactionIn.model_validate(fields)))
+        except ValidationError as exc:
+            refused.append({"line": line, "error": _problem(exc)})
+    inserted = duplicates = 0
+    with open_database() as database:
+        with database.transaction(write=False) as session:
+            tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+            actor = Principal.system(tenant_row.id, "cli")
+        with Progress(
+            TextColumn("[bold]importing transactions"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json,
+        ) as progress:
+            task = progress.add_task("import", total=len(valid))
+            for start in range(0, len(valid), chunk):
+                part = valid[start : start + chunk]
+                with database.transaction() as session:
+                    result = ingest_batch(
+                        session,
+                        actor=actor,
+                        items=[item for _, item in part],
+                        skip_invalid=True,
+                        name=lambda _index, field: field,
+                    )
+                inserted += result.inserted
+                duplicates += result.duplicates
+                refused += [
+                    {"line": part[index][0], "error": f"{error.field}: {error.message}"}
+                    for index, error in result.refused
+                ]
+                progress.advance(task, len(part))
+    if not valid and not refused:
+        raise _fail(f"{path.name} holds no transactions", 2)
+    refused.sort(key=lambda r: r["line"])
+    report = {
+        "file": path.name,
+        "inserted": inserted,
+        "duplicates": duplicates,
+        "refused": refused,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        console.print(
+            f"{path.name}: inserted {inserted}, duplicates {duplicates}, refused {len(refused)}"
+        )
+        for r in refused[:50]:
+            console.print(f"  line {r['line']}: {r['error']}", soft_wrap=True)
+        if len(refused) > 50:
+            console.print(f"  ... and {len(refused) - 50} more refused rows")
+    if refused:
+        raise typer.Exit(1)
