@@ -25,18 +25,6 @@ def get(
     return session.scalars(stmt).one_or_none()
 
 
-def lock_many(session: Session, *, tenant_id: str, check_ids: list[str]) -> dict[str, Check]:
-    """The checks with these ids, locked, with their matches; by id."""
-    rows = session.scalars(
-        select(Check)
-        .where(Check.tenant_id == tenant_id, Check.id.in_(check_ids))
-        .options(selectinload(Check.matches))
-        .order_by(Check.id)  # one lock order for every worker
-        .with_for_update()
-    )
-    return {check.id: check for check in rows}
-
-
 def runnable(now: datetime, *, case_id: str | None = None) -> Select[Check]:
     """Checks a worker may take (of one case, or of any): queued and waiting, or
     stalled; oldest case first, each case's checks together."""

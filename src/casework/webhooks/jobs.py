@@ -71,9 +71,10 @@ def emit(
     """Queue the event for its subscribers; returns the deliveries' ids.
 
     With ``send_later`` a delivery job is deferred for each once the transaction
-    commits; without it the caller sends them itself after its commit (see
-    ``send_now``), which spares a job per delivery. Either way the deliveries are rows
-    due now, so the sweep sends any that a dead process did not.
+    commits; without it the caller claims them in its transaction (``claim_now``) and
+    sends them after its commit (``send_claimed``), which spares a job per delivery.
+    Either way the deliveries are due rows, so the sweep sends any that a dead process
+    did not.
     """
     deliveries = service.emit(
         session,

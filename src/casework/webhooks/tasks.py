@@ -57,20 +57,6 @@ def deliver_delivery(
     )
 
 
-def deliver_many(database: Database, delivery_ids: Sequence[str]) -> list[DeliveryResult]:
-    """Attempt several deliveries: claimed in one transaction, sent side by side, their
-    outcomes recorded in another (so a batch costs two transactions, not two each)."""
-    if not delivery_ids:
-        return []
-    with database.transaction() as session:
-        claimed = service.claim_many(
-            session, sorted(delivery_ids), box=box_for(database.settings), now=utcnow()
-        )
-    attempts = [c for c in claimed if isinstance(c, PreparedAttempt)]
-    skipped = [c for c in claimed if isinstance(c, DeliveryResult)]
-    return skipped + send_claimed(database, attempts)
-
-
 def send_claimed(database: Database, attempts: Sequence[PreparedAttempt]) -> list[DeliveryResult]:
     """Send attempts already claimed (and committed) side by side; record the outcomes
     in one transaction. Every send ends within the timeout, so a batch ends well inside
