@@ -25,6 +25,9 @@ from casework.logging import configure as configure_logging
 from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from casework.monitoring.router import router as monitoring_router
 from casework.retention.router import router as retention_router
+from casework.rules.router import alerts_router
+from casework.rules.router import router as rules_router
+from casework.rules.router import settings_router as monitoring_settings_router
 from casework.schemas import Problem
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
@@ -54,6 +57,9 @@ NATIVE_API = (
     checks_router,
     customers_router,
     transactions_router,
+    rules_router,
+    alerts_router,
+    monitoring_settings_router,
     fx_rates_router,
     users_router,
     roles_router,

@@ -73,6 +73,7 @@ def load_tasks() -> None:
     import casework.checks.tasks
     import casework.monitoring.tasks
     import casework.retention.tasks
+    import casework.rules.tasks
     import casework.webhooks.jobs  # noqa: F401
 
 

@@ -21,6 +21,7 @@ NOT_LISTS = {
     "/v1/country-risk/overrides",
     "/v1/settings/retention",
     "/v1/settings/case-webhook-secret",
+    "/v1/settings/transaction-monitoring",
 }
 LIST_ROUTES = [
     op
@@ -65,6 +66,16 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         headers=h,
         json={"url": "https://1.2.3.4/hooks", "event_types": ["case.escalated"]},
     ).json()
+    rule = client.post(
+        "/v1/rules",
+        headers=h,
+        json={
+            "name": "any-amount",
+            "title": "Any amount",
+            "condition": {"test": "amount", "at_least": "1"},
+            "enabled": True,
+        },
+    ).json()
     transaction = client.post(
         "/v1/transactions",
         headers=h,
@@ -78,6 +89,8 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         },
     )
     assert transaction.status_code == 201, transaction.text
+    client.app.state.jobs.join()  # the rule's alert, raised in the background
+    alert = client.get("/v1/alerts", headers=h).json()["items"][0]
     monitored = MonitoredCustomer(tenant_id=owner.tenant_id, customer_id=customer["id"])
     with client.app.state.db.transaction() as session:  # as a monitored screening leaves it
         session.add(monitored)
@@ -98,6 +111,9 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "match_id": "0" * 24,
         "monitored_id": monitored_id,
         "transaction_id": transaction.json()["id"],
+        "rule_id": rule["id"],
+        "revision": "1",
+        "alert_id": alert["id"],
     }
 
 

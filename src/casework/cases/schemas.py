@@ -253,6 +253,13 @@ class AttachmentOut(BaseModel):
         )
 
 
+class CreatedByRule(BaseModel):
+    id: str
+    name: str
+    title: str
+    revision: int
+
+
 class CaseOut(BaseModel):
     id: str
     number: int
@@ -277,7 +284,15 @@ class CaseOut(BaseModel):
     due_date: datetime | None
     is_overdue: bool
     created_by_type: CreatedByType
-    total_amount_in_default_currency: Decimal | None
+    created_by_rule: CreatedByRule | None = Field(
+        description="For a case opened by a transaction-monitoring rule: the rule as it was."
+    )
+    group_by_type: str | None = Field(
+        description="How a rule-created case gathers alerts: byApplicant or byRuleAndApplicant."
+    )
+    total_amount_in_default_currency: Decimal | None = Field(
+        description="Sum of the linked transactions, in the tenant's default currency."
+    )
     notes: str | None
     webhook_url: str | None
     legal_hold: bool
@@ -325,6 +340,10 @@ class CaseOut(BaseModel):
             due_date=case.due_date,
             is_overdue=is_overdue(case, now),
             created_by_type=case.created_by_type,
+            created_by_rule=(
+                CreatedByRule.model_validate(case.created_by_rule) if case.created_by_rule else None
+            ),
+            group_by_type=case.group_by_type,
             total_amount_in_default_currency=case.total_amount_in_default_currency,
             notes=case.notes,
             webhook_url=case.webhook_url,

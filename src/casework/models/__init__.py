@@ -2,7 +2,7 @@
 
 from casework.models.audit import AuditEvent, AuditHead
 from casework.models.base import Base
-from casework.models.case import Case, CaseAttachment, Comment, Task
+from casework.models.case import Case, CaseAttachment, CaseTransaction, Comment, Task
 from casework.models.case_config import CaseConfig
 from casework.models.check import Check, ScreeningMatch
 from casework.models.customer import Customer
@@ -11,6 +11,7 @@ from casework.models.fx import FxRate
 from casework.models.idempotency import IdempotencyRecord
 from casework.models.identity import AccessToken, ApiClient, Role, User
 from casework.models.monitoring import MonitoredCustomer, MonitoringRun
+from casework.models.rule import Alert, AlertGroup, PendingEvaluation, Rule, RuleRevision
 from casework.models.tenant import Tenant, TenantCounter
 from casework.models.transaction import Transaction
 from casework.models.watchlist import (
@@ -30,6 +31,8 @@ from casework.models.webhook import (
 
 __all__ = [
     "AccessToken",
+    "Alert",
+    "AlertGroup",
     "ApiClient",
     "AuditEvent",
     "AuditHead",
@@ -37,6 +40,7 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseConfig",
+    "CaseTransaction",
     "Check",
     "Comment",
     "Customer",
@@ -45,7 +49,10 @@ __all__ = [
     "IdempotencyRecord",
     "MonitoredCustomer",
     "MonitoringRun",
+    "PendingEvaluation",
     "Role",
+    "Rule",
+    "RuleRevision",
     "ScreeningMatch",
     "Task",
     "Tenant",

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.models.base import Base, IntEnumType, Timestamps, id_column, str_enum, utcnow
+from casework.models.base import (
+    Base,
+    ExactDecimal,
+    IntEnumType,
+    Timestamps,
+    id_column,
+    str_enum,
+    utcnow,
+)
 from casework.models.case_config import CaseConfig
 from casework.models.customer import Customer
 from casework.models.document import Document
@@ -41,6 +49,7 @@ class Case(Timestamps, Base):
         # Child cases of a dual config, read on every roll-up of the parent.
         Index(None, "parent_case_id"),
         Index(None, "related_case_id"),
+        Index(None, "created_by_rule_id"),
         Index(None, "delete_after"),
     )
 
@@ -89,9 +98,14 @@ class Case(Timestamps, Base):
     created_by_client_id: Mapped[str | None] = mapped_column(
         ForeignKey("api_clients.id"), default=None
     )
+    # A rule-created case: the rule (id, name, title, revision) that opened it, as it was.
+    created_by_rule_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rules.id", ondelete="SET NULL"), default=None
+    )
+    created_by_rule: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     group_by_type: Mapped[str | None] = mapped_column(String(40), default=None)
     total_amount_in_default_currency: Mapped[Decimal | None] = mapped_column(
-        Numeric(20, 4), default=None
+        ExactDecimal(20, 4), default=None
     )
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
@@ -160,3 +174,19 @@ class CaseAttachment(Base):
     attached_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship(lazy="raise")
+
+
+class CaseTransaction(Base):
+    """A transaction linked to a case (by the alerts that put it there, or by hand)."""
+
+    __tablename__ = "case_transactions"
+    __table_args__ = (Index(None, "transaction_id"),)
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    transaction_id: Mapped[str] = mapped_column(
+        ForeignKey("transactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -97,6 +97,9 @@ def list_transactions(
     session: DbSession,
     principal: CustomerReader,
     customer_id: Annotated[str | None, Query(max_length=24)] = None,
+    case_id: Annotated[
+        str | None, Query(max_length=24, description="Transactions linked to this case")
+    ] = None,
     direction: Direction | None = None,
     currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
     occurred_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
@@ -114,6 +117,7 @@ def list_transactions(
         session,
         actor=principal,
         customer_id=customer_id,
+        case_id=case_id,
         direction=direction,
         currency=currency,
         occurred_from=occurred_from,

@@ -26,10 +26,11 @@ from casework.auth.principal import Principal
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
 from casework.ids import new_id
-from casework.models import Customer, Tenant, Transaction
+from casework.models import CaseTransaction, Customer, Tenant, Transaction
 from casework.models.base import utcnow
 from casework.models.enums import Direction
 from casework.pagination import SortKey, paginate
+from casework.rules import service as rules
 from casework.tenancy import owned
 from casework.transactions.schemas import MAX_AMOUNT, TransactionIn
 
@@ -163,6 +164,9 @@ def ingest(
                 "another request stored some of these external ids at the same moment; "
                 "send again to get them as duplicates"
             ) from None
+        rules.queue_evaluation(
+            session, tenant_id=tenant.id, transaction_ids=[row["id"] for _, row in rows]
+        )
     return result
 
 
@@ -377,6 +381,7 @@ def list_transactions(
     *,
     actor: Principal,
     customer_id: str | None = None,
+    case_id: str | None = None,
     direction: Direction | None = None,
     currency: str | None = None,
     occurred_from: datetime | None = None,
@@ -391,6 +396,9 @@ def list_transactions(
     stmt = select(Transaction).where(Transaction.tenant_id == actor.tenant_id)
     if customer_id:
         stmt = stmt.where(Transaction.customer_id == customer_id)
+    if case_id:
+        linked = select(CaseTransaction.transaction_id).where(CaseTransaction.case_id == case_id)
+        stmt = stmt.where(Transaction.id.in_(linked))
     if direction:
         stmt = stmt.where(Transaction.direction == direction)
     if currency:

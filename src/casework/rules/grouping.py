@@ -1,0 +1,404 @@
+"""What rule hits write: alerts, gathered into one open case per group.
+
+A group is a customer, or a rule and a customer, as the tenant's setting says. Its
+row in ``alert_groups`` names its open case and is locked while alerts join it: two
+workers with hits for one group take turns, and the second finds the case the first
+opened. Groups are locked in key order, so workers never wait on each other in a
+circle. A case that has been resolved takes no more alerts; the group opens a new one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.cases.schemas import CaseCreate
+from casework.checks import service as checks
+from casework.checks.tasks import announce
+from casework.ids import new_id
+from casework.models import (
+    Alert,
+    AlertGroup,
+    Case,
+    CaseConfig,
+    CaseTransaction,
+    Check,
+    Customer,
+)
+from casework.models.enums import (
+    CheckType,
+    CreatedByType,
+    Outcome,
+    Priority,
+    ProcessingStatus,
+    ReviewStatus,
+)
+from casework.rules.engine import Found
+from casework.rules.schemas import MonitoringSettings
+from casework.webhooks import jobs as webhooks
+
+ACTOR = "transaction monitoring"
+GROUP_BY_TYPE = {"customer": "byApplicant", "rule_and_customer": "byRuleAndApplicant"}
+# The alerts a TRANSACTION_RISK check lists in its evidence; all are at /v1/alerts.
+EVIDENCE_ALERTS = 200
+_CHUNK = 1000
+_FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
+
+
+@dataclass
+class Recorded:
+    alerts: int = 0
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def group_key(found: Found, group_by: str) -> str:
+    if group_by == "rule_and_customer":
+        return f"rule:{found.rule.id}:customer:{found.customer_id}"
+    return f"customer:{found.customer_id}"
+
+
+def _dialect_insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def record(
+    session: Session,
+    *,
+    tenant_id: str,
+    found: Sequence[Found],
+    amounts: dict[str, Decimal],
+    settings: MonitoringSettings,
+    now: datetime,
+) -> Recorded:
+    """Write ``found`` as alerts on their groups' open cases; ``amounts`` holds the
+    default-currency amount of every transaction the hits name."""
+    fresh = _not_yet_recorded(session, found)
+    if not fresh:
+        return Recorded()
+    groups: dict[str, list[Found]] = defaultdict(list)
+    for item in fresh:
+        groups[group_key(item, settings.group_by)].append(item)
+    locked = _lock_groups(session, tenant_id, sorted(groups), now)
+    cases = _lock_cases(session, sorted({g.case_id for g in locked.values() if g.case_id}))
+    # Before the audit trail is touched (see webhooks.repository.active_endpoints).
+    endpoints = webhooks.active_endpoints(session, tenant_id=tenant_id)
+    actor = Principal.system(tenant_id, ACTOR)
+    config = _config(session, tenant_id, settings.case_config)
+    result = Recorded(alerts=len(fresh))
+    per_case: dict[str, tuple[Case, list[Found]]] = {}
+    for key in sorted(groups):
+        group, items = locked[key], groups[key]
+        case = cases.get(group.case_id) if group.case_id else None
+        if case is None or case.review_status in _FINISHED:
+            case = _open_case(session, actor, items, settings, config, now)
+            group.case_id, group.updated_at = case.id, now
+            result.opened.append(case.id)
+        else:
+            result.updated.append(case.id)
+        held = per_case.setdefault(case.id, (case, []))
+        held[1].extend(items)
+    session.flush()
+    was = {case_id: case.processing_status for case_id, (case, _) in per_case.items()}
+    alerts = _insert_alerts(session, tenant_id, per_case, now)
+    linked = _link_transactions(session, tenant_id, per_case, amounts, now)
+    risk_checks = _update_checks(session, per_case, alerts, now)
+    rollups = checks.update_cases(session, [case for case, _ in per_case.values()])
+    entries = []
+    for case_id, (case, items) in per_case.items():
+        top = max(Priority(i.rule.severity) for i in items)
+        if top > case.priority:
+            case.priority = top
+        case.updated_at = now
+        entries.append(_entry(actor, case, items, linked[case_id], rollups[case_id]))
+    audit.record_many(session, entries)
+    for case_id, (case, _) in per_case.items():
+        announce(session, case, was[case_id], [risk_checks[case_id]], endpoints)
+    return result
+
+
+def _not_yet_recorded(session: Session, found: Sequence[Found]) -> list[Found]:
+    """Leave out hits already stored as alerts (work done twice after a lost lease)."""
+    rule_ids = sorted({f.rule.id for f in found})
+    txn_ids = sorted({f.txn.id for f in found})
+    stored: set[tuple[str, str]] = set()
+    for start in range(0, len(txn_ids), _CHUNK):
+        stmt = select(Alert.rule_id, Alert.transaction_id).where(
+            Alert.rule_id.in_(rule_ids), Alert.transaction_id.in_(txn_ids[start : start + _CHUNK])
+        )
+        stored.update((r.rule_id, r.transaction_id) for r in session.execute(stmt))
+    return [f for f in found if (f.rule.id, f.txn.id) not in stored]
+
+
+def _lock_groups(
+    session: Session, tenant_id: str, keys: list[str], now: datetime
+) -> dict[str, AlertGroup]:
+    locked: dict[str, AlertGroup] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        session.execute(
+            _dialect_insert(session)(AlertGroup)
+            .values([{"tenant_id": tenant_id, "key": k, "updated_at": now} for k in chunk])
+            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+        )
+        stmt = (
+            select(AlertGroup)
+            .where(AlertGroup.tenant_id == tenant_id, AlertGroup.key.in_(chunk))
+            .order_by(AlertGroup.key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        locked.update((g.key, g) for g in session.scalars(stmt))
+    return locked
+
+
+def _lock_cases(session: Session, case_ids: list[str]) -> dict[str, Case]:
+    found: dict[str, Case] = {}
+    for start in range(0, len(case_ids), _CHUNK):
+        stmt = (
+            select(Case)
+            .where(Case.id.in_(case_ids[start : start + _CHUNK]))
+            .order_by(Case.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update((c.id, c) for c in session.scalars(stmt))
+    return found
+
+
+def _config(session: Session, tenant_id: str, slug: str | None) -> CaseConfig | None:
+    if slug is None:
+        return None
+    # A config retired after the setting was made is passed over rather than stopping
+    # every case of the tenant.
+    return session.scalar(
+        select(CaseConfig).where(
+            CaseConfig.tenant_id == tenant_id,
+            CaseConfig.slug == slug,
+            CaseConfig.is_active.is_(True),
+        )
+    )
+
+
+def _opener(items: list[Found]) -> Found:
+    """The hit a case is said to be created by: the most severe, then the strongest."""
+    ranked = [(f.rule.severity, f.hit.score, -i) for i, f in enumerate(items)]
+    return items[ranked.index(max(ranked))]
+
+
+def _open_case(
+    session: Session,
+    actor: Principal,
+    items: list[Found],
+    settings: MonitoringSettings,
+    config: CaseConfig | None,
+    now: datetime,
+) -> Case:
+    from casework.cases import service as cases  # cases use checks; this is the way back
+
+    opener = _opener(items)
+    rule = opener.rule
+    customer = session.get(Customer, opener.customer_id)
+    who = customer.full_name if customer is not None else opener.customer_id
+    due = None
+    if not (config and config.sla_hours) and settings.sla_hours:
+        due = now + timedelta(hours=settings.sla_hours)
+    data = CaseCreate.model_validate(
+        {
+            "title": f"{rule.title}: {who}"[:300],
+            "description": (
+                f"Opened by rule {rule.name} (revision {rule.revision}): {opener.hit.reason}."
+            )[:20_000],
+            "customer_id": opener.customer_id,
+            "priority": max(Priority(i.rule.severity) for i in items).name,
+            "config": config.slug if config else None,
+            "module": None if config else "transaction-monitoring",
+            "due_date": due,
+        }
+    )
+    case = cases.create_case(session, actor=actor, data=data, created_by_type=CreatedByType.by_rule)
+    case.created_by_rule_id = rule.id
+    case.created_by_rule = rule.provenance()
+    case.group_by_type = GROUP_BY_TYPE[settings.group_by]
+    case.total_amount_in_default_currency = Decimal(0)
+    return case
+
+
+def _insert_alerts(
+    session: Session,
+    tenant_id: str,
+    per_case: dict[str, tuple[Case, list[Found]]],
+    now: datetime,
+) -> dict[str, list[dict[str, Any]]]:
+    """Insert the alerts; return their rows by case."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for case_id, (_, items) in per_case.items():
+        rows[case_id] = [
+            {
+                "id": new_id(),
+                "tenant_id": tenant_id,
+                "rule_id": f.rule.id,
+                "rule_revision": f.rule.revision,
+                "customer_id": f.customer_id,
+                "transaction_id": f.txn.id,
+                "transaction_ids": list(f.hit.transactions),
+                "score": f.hit.score,
+                "reason": f.hit.reason,
+                "case_id": case_id,
+                "occurred_at": f.txn.occurred_at,
+                "created_at": now,
+            }
+            for f in items
+        ]
+    everything = [row for case_rows in rows.values() for row in case_rows]
+    session.connection().execute(insert(cast(Table, Alert.__table__)), everything)
+    return rows
+
+
+def _link_transactions(
+    session: Session,
+    tenant_id: str,
+    per_case: dict[str, tuple[Case, list[Found]]],
+    amounts: dict[str, Decimal],
+    now: datetime,
+) -> dict[str, list[str]]:
+    """Link the hits' transactions to their cases and add what joined to each case's
+    total; return the newly linked ids by case."""
+    wanted = {
+        case_id: list(dict.fromkeys(t for f in items for t in f.hit.transactions))
+        for case_id, (_, items) in per_case.items()
+    }
+    case_ids = sorted(wanted)
+    already: set[tuple[str, str]] = set()
+    for start in range(0, len(case_ids), _CHUNK):
+        stmt = select(CaseTransaction.case_id, CaseTransaction.transaction_id).where(
+            CaseTransaction.case_id.in_(case_ids[start : start + _CHUNK])
+        )
+        already.update((r.case_id, r.transaction_id) for r in session.execute(stmt))
+    linked: dict[str, list[str]] = {}
+    rows = []
+    for case_id in case_ids:
+        new = [t for t in wanted[case_id] if (case_id, t) not in already and t in amounts]
+        linked[case_id] = new
+        case = per_case[case_id][0]
+        case.total_amount_in_default_currency = (
+            case.total_amount_in_default_currency or Decimal(0)
+        ) + sum((amounts[t] for t in new), Decimal(0))
+        rows += [
+            {"case_id": case_id, "transaction_id": t, "tenant_id": tenant_id, "linked_at": now}
+            for t in new
+        ]
+    if rows:
+        session.connection().execute(insert(cast(Table, CaseTransaction.__table__)), rows)
+    return linked
+
+
+def _update_checks(
+    session: Session,
+    per_case: dict[str, tuple[Case, list[Found]]],
+    alerts: dict[str, list[dict[str, Any]]],
+    now: datetime,
+) -> dict[str, Check]:
+    """Each case's TRANSACTION_RISK check holds its alerts as evidence: made with the
+    first alerts, added to by later ones."""
+    existing: dict[str, Check] = {}
+    for check in session.scalars(
+        select(Check)
+        .where(Check.case_id.in_(list(per_case)), Check.type == CheckType.transaction_risk)
+        .order_by(Check.attempt)
+    ):
+        existing[check.case_id] = check  # the latest attempt wins
+    for case_id, (case, _) in per_case.items():
+        found = existing.get(case_id)
+        if found is not None:
+            check = found
+        else:
+            check = Check(
+                id=new_id(),
+                tenant_id=case.tenant_id,
+                case_id=case_id,
+                type=CheckType.transaction_risk,
+                attempt=1,
+                status=ProcessingStatus.completed,
+                params={},
+                evidence={"alerts": [], "alert_count": 0, "rules": {}},
+                dataset_versions={},
+                reasoning=[],
+                document_ids=[],
+                queued_at=now,
+                started_at=now,
+                delete_after=case.delete_after,
+            )
+            session.add(check)
+        _assess(check, alerts[case_id], now)
+        existing[case_id] = check
+    return existing
+
+
+def _assess(check: Check, new: list[dict[str, Any]], now: datetime) -> None:
+    evidence = dict(check.evidence or {})
+    listed = [
+        {
+            "id": a["id"],
+            "rule_id": a["rule_id"],
+            "rule_revision": a["rule_revision"],
+            "transaction_ids": a["transaction_ids"],
+            "score": a["score"],
+            "reason": a["reason"],
+            "occurred_at": a["occurred_at"].isoformat(),
+        }
+        for a in new
+    ]
+    alerts = [*evidence.get("alerts", []), *listed][-EVIDENCE_ALERTS:]
+    rules: dict[str, Any] = dict(evidence.get("rules", {}))
+    for a in new:
+        entry = rules.get(a["rule_id"], {"alerts": 0, "max_score": 0.0})
+        rules[a["rule_id"]] = {
+            "alerts": entry["alerts"] + 1,
+            "max_score": max(entry["max_score"], a["score"]),
+            "revision": a["rule_revision"],
+        }
+    count = int(evidence.get("alert_count", 0)) + len(new)
+    check.evidence = {"alerts": alerts, "alert_count": count, "rules": rules}
+    check.risk_score = max(r["max_score"] for r in rules.values())
+    # A rule hit is a reason to look, never a decision: a person works every alert.
+    check.outcome = Outcome.pending
+    check.title = f"{count} transaction-monitoring alert(s) from {len(rules)} rule(s)"
+    check.reasoning = [f"{a['reason']} (score {a['score']:.2f})" for a in listed[-20:]]
+    check.finished_at = now
+
+
+def _entry(
+    actor: Principal,
+    case: Case,
+    items: list[Found],
+    linked: list[str],
+    rollup: dict[str, Any],
+) -> audit.Entry:
+    rules = sorted({f"{f.rule.name} r{f.rule.revision}" for f in items})
+    return audit.Entry(
+        actor=actor,
+        action="case.alerts_added",
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        message=f"{len(items)} alert(s) from {', '.join(rules)}"[:1000],
+        after={
+            "alerts": len(items),
+            "rules": rules,
+            "transactions": linked,
+            "total_amount_in_default_currency": case.total_amount_in_default_currency,
+            "priority": Priority(case.priority).name,
+        }
+        | rollup,
+    )

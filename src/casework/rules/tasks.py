@@ -1,0 +1,151 @@
+"""The evaluation job: a stored batch of transactions against the tenant's rules.
+
+Three steps, so that no transaction is held open while rules run. A short one claims
+the batch's row with a lease; the rules run on a read of the customers' histories;
+one transaction writes the alerts and cases and deletes the row, after checking this
+worker still holds the lease. A worker killed anywhere leaves the row, and the sweep
+hands it to another when the lease runs out: the batch is evaluated, exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from casework.ids import new_id
+from casework.jobs import JobContext, sweeper, task
+from casework.models import PendingEvaluation, Tenant, Transaction
+from casework.models.base import utcnow
+from casework.rules import engine, grouping, history
+from casework.rules.engine import Found
+from casework.rules.evaluate import Txn
+from casework.rules.service import EVALUATE, settings_of
+
+log = logging.getLogger(__name__)
+# A batch nobody has claimed this long after it was stored lost its job.
+UNCLAIMED_AFTER = timedelta(seconds=30)
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Claim:
+    pending_id: str
+    claim_id: str
+    tenant_id: str
+    transaction_ids: list[str]
+
+
+@dataclass
+class Evaluated:
+    found: list[Found]
+    amounts: dict[str, Decimal]
+    transactions: int
+
+
+@task(EVALUATE)
+def evaluate_pending(context: JobContext, pending_id: str) -> None:
+    claim = _claim(context, pending_id)
+    if claim is None:
+        return
+    with context.database.session(write=False) as session:
+        evaluated = evaluate(
+            session, tenant_id=claim.tenant_id, transaction_ids=claim.transaction_ids
+        )
+    now = utcnow()
+    with context.database.transaction() as session:
+        pending = session.scalar(
+            select(PendingEvaluation)
+            .where(
+                PendingEvaluation.id == claim.pending_id,
+                PendingEvaluation.claim_id == claim.claim_id,
+            )
+            .with_for_update()
+        )
+        if pending is None:
+            return  # the lease ran out and another worker took the batch
+        tenant = session.get(Tenant, claim.tenant_id)
+        if tenant is not None and evaluated.found:
+            recorded = grouping.record(
+                session,
+                tenant_id=claim.tenant_id,
+                found=evaluated.found,
+                amounts=evaluated.amounts,
+                settings=settings_of(tenant),
+                now=now,
+            )
+            log.info(
+                "evaluated %d transaction(s): %d alert(s), %d case(s) opened, %d updated",
+                evaluated.transactions,
+                recorded.alerts,
+                len(recorded.opened),
+                len(recorded.updated),
+            )
+        session.delete(pending)
+
+
+def evaluate(session: Session, *, tenant_id: str, transaction_ids: list[str]) -> Evaluated:
+    """The tenant's enabled rules on these stored transactions (pure reads)."""
+    rules = engine.enabled_rules(session, tenant_id=tenant_id)
+    if not rules:
+        return Evaluated([], {}, 0)
+    batch: dict[str, list[Txn]] = defaultdict(list)
+    for start in range(0, len(transaction_ids), _CHUNK):
+        stmt = select(*history.COLUMNS).where(
+            Transaction.tenant_id == tenant_id,
+            Transaction.id.in_(transaction_ids[start : start + _CHUNK]),
+        )
+        for row in session.execute(stmt):
+            batch[row.customer_id].append(history.txn(row))
+    if not batch:
+        return Evaluated([], {}, 0)  # their customers were deleted meanwhile
+    needs = history.Needs.of(rule.condition for rule in rules)
+    earliest = min(t.occurred_at for items in batch.values() for t in items)
+    histories = history.load(
+        session, tenant_id=tenant_id, customers=list(batch), earliest=earliest, needs=needs
+    )
+    history.deepen(session, tenant_id=tenant_id, histories=histories, evaluated=batch, needs=needs)
+    found = engine.run(rules, batch, histories, engine.CountryRisk.of(session, tenant_id))
+    return Evaluated(found, histories.amounts(), sum(len(v) for v in batch.values()))
+
+
+def _claim(context: JobContext, pending_id: str) -> Claim | None:
+    now = utcnow()
+    with context.database.transaction() as session:
+        pending = session.scalar(
+            select(PendingEvaluation).where(PendingEvaluation.id == pending_id).with_for_update()
+        )
+        if pending is None:
+            return None
+        if pending.lease_expires_at is not None and pending.lease_expires_at > now:
+            return None  # a live worker has it
+        pending.claim_id = new_id()
+        pending.lease_expires_at = now + timedelta(seconds=context.settings.check_lease_seconds)
+        pending.attempts += 1
+        return Claim(pending.id, pending.claim_id, pending.tenant_id, list(pending.transaction_ids))
+
+
+@sweeper
+def unevaluated(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    now = utcnow()
+    with context.database.session(write=False) as session:
+        stmt = (
+            select(PendingEvaluation.id)
+            .where(
+                or_(
+                    PendingEvaluation.lease_expires_at < now,
+                    (PendingEvaluation.lease_expires_at.is_(None))
+                    & (PendingEvaluation.created_at < now - UNCLAIMED_AFTER),
+                )
+            )
+            .order_by(PendingEvaluation.created_at)
+            .limit(200)
+        )
+        found = list(session.scalars(stmt))
+    return [(EVALUATE, {"pending_id": pending_id}) for pending_id in found]
