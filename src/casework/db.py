@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -31,6 +32,10 @@ class JobSink(Protocol):
     def defer(self, name: str, kwargs: dict[str, Any]) -> None: ...
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -38,7 +43,12 @@ class Database:
         url = settings.resolved_database_url
         self.is_sqlite = url.startswith("sqlite")
         # Parameters may hold password hashes or token digests: keep them out of error text.
-        kwargs: dict[str, Any] = {"echo": settings.database_echo, "hide_parameters": True}
+        kwargs: dict[str, Any] = {
+            "echo": settings.database_echo,
+            "hide_parameters": True,
+            "json_serializer": _json_dumps,
+            "json_deserializer": orjson.loads,
+        }
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -86,3 +86,13 @@ def test_nesting_is_bounded():
         data = {"all": [data]}
     with pytest.raises(ValidationFailed, match="deeper"):
         parse(data)
+
+
+def test_a_condition_holds_at_most_fifty_tests():
+    test = {"test": "amount", "at_least": "1"}
+    assert parse({"all": [{"any": [test] * 10}] * 5}) is not None
+    with pytest.raises(ValidationFailed) as raised:
+        parse({"all": [{"any": [test] * 20}] * 3})
+    assert [(e.field, e.message) for e in raised.value.errors] == [
+        ("condition", "has 60 tests; at most 50")
+    ]

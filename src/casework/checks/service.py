@@ -248,16 +248,18 @@ def update_cases(session: Session, cases: list[Case]) -> dict[str, dict[str, Any
     session.flush()
     ids = [case.id for case in cases]
     parts: dict[str, list[PartResult]] = {case_id: [] for case_id in ids}
+    # With the tenant, the (tenant, case, attempt) index serves the look-up.
+    tenants = sorted({case.tenant_id for case in cases})
     latest = (
         select(Check.case_id, func.max(Check.attempt).label("attempt"))
-        .where(Check.case_id.in_(ids))
+        .where(Check.tenant_id.in_(tenants), Check.case_id.in_(ids))
         .group_by(Check.case_id)
         .subquery()
     )
     for row in session.execute(
-        select(Check.case_id, Check.status, Check.risk_score, Check.outcome).join(
-            latest, (Check.case_id == latest.c.case_id) & (Check.attempt == latest.c.attempt)
-        )
+        select(Check.case_id, Check.status, Check.risk_score, Check.outcome)
+        .join(latest, (Check.case_id == latest.c.case_id) & (Check.attempt == latest.c.attempt))
+        .where(Check.tenant_id.in_(tenants), Check.case_id.in_(ids))
     ):
         parts[row.case_id].append(PartResult(row.status, row.risk_score, row.outcome))
     # Child cases come only from a (dual) config's workflow.

@@ -2,8 +2,10 @@
 
 Customers are replayed a chunk at a time through the live path's own code (history
 loading and ``engine.run``), each transaction seen against the history before it and
-nothing after the period, so the answer is what the live path would have said had the
-rule been on; cases are counted as groups, as if none were resolved meanwhile.
+nothing after the period; cases are counted as groups, as if none were resolved
+meanwhile. The one difference from the live path: live, a transaction is evaluated
+when it arrives, so one that arrives after later ones were evaluated does not change
+their answers; a replay sees every transaction stored by the time it runs.
 """
 
 from __future__ import annotations

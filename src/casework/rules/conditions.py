@@ -41,6 +41,7 @@ _SHORT = re.compile(r"^(\d+)(m|h|d)$")
 _ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 MAX_WINDOW = timedelta(days=400)
 MAX_DEPTH = 5
+MAX_TESTS = 50
 
 
 def _window(value: Any) -> timedelta:
@@ -186,6 +187,8 @@ def parse(data: Any, *, field: str = "condition") -> Condition:
     """The condition, or ValidationFailed naming the path of the first problem, e.g.
     ``condition.all[1].window``."""
     _check_shape(data, field, 0)
+    if (count := _count_tests(data)) > MAX_TESTS:
+        raise ValidationFailed.on(field, f"has {count} tests; at most {MAX_TESTS}")
     try:
         return _CONDITION.validate_python(data)
     except ValidationError as exc:
@@ -194,6 +197,13 @@ def parse(data: Any, *, field: str = "condition") -> Condition:
         error = _best(data, errors)
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ValidationFailed.on(_path(field, error["loc"], data), message) from exc
+
+
+def _count_tests(data: Any) -> int:
+    """Tests in an already shape-checked condition (every transaction runs them all)."""
+    if "all" in data or "any" in data:
+        return sum(_count_tests(item) for item in data.get("all", data.get("any", [])))
+    return 1
 
 
 def _check_shape(data: Any, path: str, depth: int) -> None:

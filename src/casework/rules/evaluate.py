@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from casework.rules.conditions import (
     AllOf,
@@ -33,8 +34,9 @@ from casework.rules.conditions import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Txn:
+class Txn(NamedTuple):
+    """A transaction as rules see it (a tuple: histories hold many of them)."""
+
     id: str
     occurred_at: datetime
     amount: Decimal  # in the tenant's default currency
@@ -95,33 +97,35 @@ def _test(test: _Test, txn: Txn, history: Sequence[Txn], high_risk: HighRisk) ->
         return _pass_through(test, txn, history)
     if not _selected(test, txn):
         return None
-    if isinstance(test, AmountTest):
-        return _over(txn.amount, test.at_least, (txn.id,), f"amount {txn.amount} ≥ {test.at_least}")
-    if isinstance(test, VelocityTest):
-        return _velocity(test, txn, history)
-    if isinstance(test, StructuringTest):
-        return _structuring(test, txn, history)
-    if isinstance(test, HighRiskCountryTest):
-        country = txn.counterparty_country
-        if country and high_risk(country) and txn.amount >= test.at_least:
-            return Hit((txn.id,), 0.8, f"counterparty in high-risk {country}")
-        return None
-    if isinstance(test, RoundAmountTest):
-        if txn.amount >= test.at_least and txn.amount % test.multiple_of == 0:
-            return Hit((txn.id,), 0.6, f"round amount {txn.amount}")
-        return None
-    if isinstance(test, DormantReactivationTest):
-        return _dormant(test, txn, history)
-    if isinstance(test, NewCounterpartyTest):
-        return _new_counterparty(test, txn, history)
-    raise AssertionError(f"unhandled test {test!r}")
+    return _TESTS[type(test)](test, txn, history, high_risk)
+
+
+def _amount(test: AmountTest, txn: Txn, _h: Sequence[Txn], _r: HighRisk) -> Hit | None:
+    return _over(txn.amount, test.at_least, (txn.id,), f"amount {txn.amount} ≥ {test.at_least}")
+
+
+def _high_risk(
+    test: HighRiskCountryTest, txn: Txn, _h: Sequence[Txn], high_risk: HighRisk
+) -> Hit | None:
+    country = txn.counterparty_country
+    if country and txn.amount >= test.at_least and high_risk(country):
+        return Hit((txn.id,), 0.8, f"counterparty in high-risk {country}")
+    return None
+
+
+def _round(test: RoundAmountTest, txn: Txn, _h: Sequence[Txn], _r: HighRisk) -> Hit | None:
+    if txn.amount >= test.at_least and txn.amount % test.multiple_of == 0:
+        return Hit((txn.id,), 0.6, f"round amount {txn.amount}")
+    return None
 
 
 def _selected(test: _Test, txn: Txn) -> bool:
-    return (
-        (test.direction is None or txn.direction == test.direction)
-        and (test.types is None or txn.type in test.types)
-        and (test.channels is None or txn.channel in test.channels)
+    return (test.direction is None or txn.direction == test.direction) and _kinds(test, txn)
+
+
+def _kinds(test: _Test, txn: Txn) -> bool:
+    return (test.types is None or txn.type in test.types) and (
+        test.channels is None or txn.channel in test.channels
     )
 
 
@@ -137,7 +141,7 @@ def _over(value: Decimal, threshold: Decimal, ids: tuple[str, ...], reason: str)
     return Hit(ids, round(min(1.0, 0.5 + 0.5 * (ratio - 1.0)), 4), reason)
 
 
-def _velocity(test: VelocityTest, txn: Txn, history: Sequence[Txn]) -> Hit | None:
+def _velocity(test: VelocityTest, txn: Txn, history: Sequence[Txn], _r: HighRisk) -> Hit | None:
     window = [t for t in _within(history, txn, test.window) if _selected(test, t)] + [txn]
     ids = tuple(t.id for t in window)
     hits = []
@@ -160,7 +164,9 @@ def _velocity(test: VelocityTest, txn: Txn, history: Sequence[Txn]) -> Hit | Non
     return _merge(hits)
 
 
-def _structuring(test: StructuringTest, txn: Txn, history: Sequence[Txn]) -> Hit | None:
+def _structuring(
+    test: StructuringTest, txn: Txn, history: Sequence[Txn], _r: HighRisk
+) -> Hit | None:
     low = test.threshold * (1 - test.below_by)
 
     def just_under(t: Txn) -> bool:
@@ -181,7 +187,7 @@ def _structuring(test: StructuringTest, txn: Txn, history: Sequence[Txn]) -> Hit
 
 
 def _pass_through(test: PassThroughTest, txn: Txn, history: Sequence[Txn]) -> Hit | None:
-    if txn.direction != "out" or not _selected(test.model_copy(update={"direction": None}), txn):
+    if txn.direction != "out" or not _kinds(test, txn):
         return None
     window = [*_within(history, txn, test.window), txn]
     incoming = [t for t in window if t.direction == "in"]
@@ -198,7 +204,9 @@ def _pass_through(test: PassThroughTest, txn: Txn, history: Sequence[Txn]) -> Hi
     )
 
 
-def _dormant(test: DormantReactivationTest, txn: Txn, history: Sequence[Txn]) -> Hit | None:
+def _dormant(
+    test: DormantReactivationTest, txn: Txn, history: Sequence[Txn], _r: HighRisk
+) -> Hit | None:
     earlier = [t for t in history if t.occurred_at < txn.occurred_at]
     if not earlier or txn.amount < test.at_least:
         return None  # a first transaction is not a reactivation
@@ -208,12 +216,25 @@ def _dormant(test: DormantReactivationTest, txn: Txn, history: Sequence[Txn]) ->
     return Hit((earlier[-1].id, txn.id), 0.7, f"first transaction after {quiet.days} days")
 
 
-def _new_counterparty(test: NewCounterpartyTest, txn: Txn, history: Sequence[Txn]) -> Hit | None:
+def _new_counterparty(
+    test: NewCounterpartyTest, txn: Txn, history: Sequence[Txn], _r: HighRisk
+) -> Hit | None:
     if txn.counterparty is None or txn.amount < test.at_least:
         return None
     if any(t.counterparty == txn.counterparty for t in history):
         return None
     return _over(txn.amount, test.at_least, (txn.id,), f"first transaction with {txn.counterparty}")
+
+
+_TESTS: dict[type[_Test], Callable[[Any, Txn, Sequence[Txn], HighRisk], Hit | None]] = {
+    AmountTest: _amount,
+    VelocityTest: _velocity,
+    StructuringTest: _structuring,
+    HighRiskCountryTest: _high_risk,
+    RoundAmountTest: _round,
+    DormantReactivationTest: _dormant,
+    NewCounterpartyTest: _new_counterparty,
+}
 
 
 def _merge(hits: list[Hit]) -> Hit:

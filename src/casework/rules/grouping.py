@@ -314,7 +314,11 @@ def _update_checks(
     existing: dict[str, Check] = {}
     for check in session.scalars(
         select(Check)
-        .where(Check.case_id.in_(list(per_case)), Check.type == CheckType.transaction_risk)
+        .where(
+            Check.tenant_id == next(iter(per_case.values()))[0].tenant_id,
+            Check.case_id.in_(list(per_case)),
+            Check.type == CheckType.transaction_risk,
+        )
         .order_by(Check.attempt)
     ):
         existing[check.case_id] = check  # the latest attempt wins

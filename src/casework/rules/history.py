@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from casework.models import Transaction
@@ -39,7 +39,9 @@ COLUMNS = (
     Transaction.customer_id,
     Transaction.occurred_at,
     Transaction.amount_in_default_currency,
-    Transaction.direction,
+    # As stored ("in"/"out"): the evaluator compares strings, and building an enum per
+    # row costs more than the rest of the row.
+    type_coerce(Transaction.direction, String).label("direction"),
     Transaction.type,
     Transaction.channel,
     Transaction.counterparty_account,
@@ -83,17 +85,9 @@ class Needs:
         return cls(window, min(dormant, default=None), min(counterparty, default=None))
 
 
-def txn(row: Row[Any] | Any) -> Txn:
-    return Txn(
-        id=row.id,
-        occurred_at=row.occurred_at,
-        amount=row.amount_in_default_currency,
-        direction=str(row.direction.value if hasattr(row.direction, "value") else row.direction),
-        type=row.type,
-        channel=row.channel,
-        counterparty=row.counterparty_account or row.counterparty_name,
-        counterparty_country=row.counterparty_country,
-    )
+def txn(row: Any) -> Txn:
+    """A row of ``COLUMNS`` as rules see it (by position: histories are long)."""
+    return Txn(row[0], row[2], row[3], row[4], row[5], row[6], row[7] or row[8], row[9])
 
 
 def order(t: Txn) -> tuple[datetime, str]:
@@ -160,7 +154,8 @@ def deepen(
         window = histories.by_customer.get(customer_id, [])
         first = window[0] if window else None
         for t in items:
-            earlier_in_window = first is not None and order(first) < order(t)
+            # As the dormancy test counts: strictly earlier in time.
+            earlier_in_window = first is not None and first.occurred_at < t.occurred_at
             if (
                 needs.dormant_from is not None
                 and t.amount >= needs.dormant_from
@@ -188,32 +183,32 @@ def deepen(
 def _last_before(
     session: Session, tenant_id: str, customers: list[str], since: datetime
 ) -> Iterator[tuple[str, Txn]]:
-    """Each customer's last transaction before ``since``."""
+    """Each customer's last transaction before ``since``: the times from the index
+    alone, then the rows at those times (a join lets SQLite scan the tenant instead)."""
     for chunk in _chunks(customers):
-        last = (
-            select(Transaction.customer_id, func.max(Transaction.occurred_at).label("at"))
-            .where(
-                Transaction.tenant_id == tenant_id,
-                Transaction.customer_id.in_(chunk),
-                Transaction.occurred_at < since,
-            )
-            .group_by(Transaction.customer_id)
-            .subquery()
+        last = dict(
+            session.execute(
+                select(Transaction.customer_id, func.max(Transaction.occurred_at))
+                .where(
+                    Transaction.tenant_id == tenant_id,
+                    Transaction.customer_id.in_(chunk),
+                    Transaction.occurred_at < since,
+                )
+                .group_by(Transaction.customer_id)
+            ).all()
         )
-        stmt = (
-            select(*COLUMNS)
-            .join(
-                last,
-                and_(
-                    Transaction.customer_id == last.c.customer_id,
-                    Transaction.occurred_at == last.c.at,
-                ),
-            )
-            .where(Transaction.tenant_id == tenant_id)
+        if not last:
+            continue
+        stmt = select(*COLUMNS).where(
+            Transaction.tenant_id == tenant_id,
+            Transaction.customer_id.in_(sorted(last)),
+            Transaction.occurred_at.in_(sorted(set(last.values()))),
         )
         latest: dict[str, Txn] = {}
         for row in session.execute(stmt):
             t = txn(row)
+            if t.occurred_at != last[row.customer_id]:
+                continue
             if row.customer_id not in latest or order(latest[row.customer_id]) < order(t):
                 latest[row.customer_id] = t
         yield from latest.items()

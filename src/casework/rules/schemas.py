@@ -6,7 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from casework.models import Alert, Rule, RuleRevision
 from casework.models.enums import Priority
@@ -47,15 +54,20 @@ class RuleUpdate(_In):
     condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
     enabled: bool | None = None
 
+    @field_validator("title", "description", "severity", "condition", "enabled")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only a value given as null gets here: left out, a field keeps its default.
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it as it is")
+        return value
+
     @model_validator(mode="after")
     def _something(self) -> RuleUpdate:
         if not self.model_fields_set:
             raise ValueError(
                 "give at least one of title, description, severity, condition, enabled"
             )
-        for name in ("title", "severity", "condition", "enabled"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
 
 

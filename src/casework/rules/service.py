@@ -40,11 +40,33 @@ EVALUATE = "rules.evaluate"
 SETTING = "transaction_monitoring"
 
 
+# Keys whose values are amounts or fractions: stored as decimal strings however they
+# came (JSON 1000 and "1000" are one condition), counts stay integers.
+_DECIMAL_KEYS = frozenset(
+    {"at_least", "sum_at_least", "threshold", "below_by", "ratio", "multiple_of", "in_at_least"}
+)
+
+
 def _condition(data: dict[str, Any], field: str) -> dict[str, Any]:
     """The condition as stored: validated, with amounts as decimal strings."""
     conditions.parse(data, field=field)
-    stored: dict[str, Any] = jsonable(data)
+    stored: dict[str, Any] = _decimal_strings(jsonable(data))
     return stored
+
+
+def _decimal_strings(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decimal_strings(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: (
+            str(item)
+            if key in _DECIMAL_KEYS and isinstance(item, int | float) and not isinstance(item, bool)
+            else _decimal_strings(item)
+        )
+        for key, item in value.items()
+    }
 
 
 def create_rule(
@@ -278,11 +300,13 @@ def set_settings(
     if data.case_config is not None:
         found = session.scalar(
             select(CaseConfig.id).where(
-                CaseConfig.tenant_id == actor.tenant_id, CaseConfig.slug == data.case_config
+                CaseConfig.tenant_id == actor.tenant_id,
+                CaseConfig.slug == data.case_config,
+                CaseConfig.is_active.is_(True),
             )
         )
         if found is None:
-            raise ValidationFailed.on("case_config", f"no case config {data.case_config!r}")
+            raise ValidationFailed.on("case_config", f"no active case config {data.case_config!r}")
     tenant = session.get(Tenant, actor.tenant_id, with_for_update=True)
     if tenant is None:
         raise NotFound(f"tenant {actor.tenant_id} not found")

@@ -95,21 +95,37 @@ def evaluate(session: Session, *, tenant_id: str, transaction_ids: list[str]) ->
     rules = engine.enabled_rules(session, tenant_id=tenant_id)
     if not rules:
         return Evaluated([], {}, 0)
-    batch: dict[str, list[Txn]] = defaultdict(list)
+    # Which customers, and from when: the transactions themselves come with the history.
+    wanted: dict[str, set[str]] = defaultdict(set)
+    earliest = latest = None
     for start in range(0, len(transaction_ids), _CHUNK):
-        stmt = select(*history.COLUMNS).where(
-            Transaction.tenant_id == tenant_id,
-            Transaction.id.in_(transaction_ids[start : start + _CHUNK]),
-        )
+        # By primary key alone: with the tenant in the WHERE clause SQLite would rather
+        # walk the tenant's index.
+        stmt = select(
+            Transaction.id, Transaction.customer_id, Transaction.occurred_at, Transaction.tenant_id
+        ).where(Transaction.id.in_(transaction_ids[start : start + _CHUNK]))
         for row in session.execute(stmt):
-            batch[row.customer_id].append(history.txn(row))
-    if not batch:
+            if row.tenant_id != tenant_id:
+                continue
+            wanted[row.customer_id].add(row.id)
+            earliest = row.occurred_at if earliest is None else min(earliest, row.occurred_at)
+            latest = row.occurred_at if latest is None else max(latest, row.occurred_at)
+    if earliest is None or latest is None:
         return Evaluated([], {}, 0)  # their customers were deleted meanwhile
     needs = history.Needs.of(rule.condition for rule in rules)
-    earliest = min(t.occurred_at for items in batch.values() for t in items)
+    # Nothing after the batch's last transaction can be history of any of them.
     histories = history.load(
-        session, tenant_id=tenant_id, customers=list(batch), earliest=earliest, needs=needs
+        session,
+        tenant_id=tenant_id,
+        customers=list(wanted),
+        earliest=earliest,
+        needs=needs,
+        until=latest + timedelta(microseconds=1),
     )
+    batch: dict[str, list[Txn]] = {
+        customer_id: [t for t in histories.by_customer.get(customer_id, []) if t.id in ids]
+        for customer_id, ids in wanted.items()
+    }
     history.deepen(session, tenant_id=tenant_id, histories=histories, evaluated=batch, needs=needs)
     found = engine.run(rules, batch, histories, engine.CountryRisk.of(session, tenant_id))
     return Evaluated(found, histories.amounts(), sum(len(v) for v in batch.values()))

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
+import orjson
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
-from casework.audit.chain import canonical, jsonable
+from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
@@ -37,29 +38,36 @@ from casework.transactions.schemas import MAX_AMOUNT, TransactionIn
 # Bound on the values of one IN (...) list: SQLite's default limit is far above it and
 # PostgreSQL plans shorter lists faster.
 _IN_CHUNK = 2000
-_CONTENT = (
-    "external_id",
-    "amount",
-    "currency",
-    "direction",
-    "type",
-    "channel",
-    "counterparty_name",
-    "counterparty_account",
-    "counterparty_bank",
-    "counterparty_country",
-    "metadata",
-)
 T = TypeVar("T")
 
 
 def content_hash(item: TransactionIn, customer_id: str) -> str:
     """What makes a re-sent transaction "the same": every field, with the customer
-    resolved (by id or external id alike) and the time in UTC."""
-    body = {name: jsonable(getattr(item, name)) for name in _CONTENT}
-    body["customer_id"] = customer_id
-    body["occurred_at"] = item.occurred_at.astimezone(UTC).isoformat()
-    return hashlib.sha256(canonical(body)).hexdigest()
+    resolved (by id or external id alike) and the time in UTC. Built as one flat list,
+    as it is for every item of every batch."""
+    body = [
+        item.external_id,
+        str(item.amount),
+        item.currency,
+        item.direction.value,
+        item.type,
+        item.channel,
+        item.counterparty_name,
+        item.counterparty_account,
+        item.counterparty_bank,
+        item.counterparty_country,
+        item.metadata,
+        customer_id,
+        item.occurred_at.astimezone(UTC).isoformat(),
+    ]
+    return hashlib.sha256(
+        orjson.dumps(body, default=_plain, option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """What orjson cannot write itself (a Decimal read from a JSON number in metadata)."""
+    return jsonable(value)
 
 
 @dataclass

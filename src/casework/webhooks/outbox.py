@@ -33,6 +33,7 @@ EVENTS: dict[str, WebhookEventType] = {
     "case.updated": WebhookEventType.case_updated,
     "case.status_changed": WebhookEventType.case_updated,
     "case.reopened": WebhookEventType.case_updated,
+    "case.alerts_added": WebhookEventType.case_updated,
     "task.added": WebhookEventType.case_updated,
     "task.updated": WebhookEventType.case_updated,
     "task.removed": WebhookEventType.case_updated,
