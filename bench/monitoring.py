@@ -355,7 +355,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         rows = Feed(customers, args.transactions, args.seed).rows()
         bodies = list(batches(rows))
         del rows
-        base = stack.enter_context(server(env, free_port(), workdir))
+        base = stack.enter_context(server(env, free_port(), workdir, args.server_workers))
         if pg_url:
             workers = []
             for index in range(args.workers):
@@ -395,6 +395,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return {
         "backend": "postgresql" if args.postgres else "sqlite",
         "workers": args.workers if args.postgres else "in-process",
+        "server_workers": args.server_workers,
         "transactions": args.transactions,
         "customers": args.customers,
         "rules": len(RULES),
@@ -414,7 +415,8 @@ def report(r: dict[str, Any]) -> str:
     bt = r["backtest"]
     return "\n".join(
         [
-            f"backend {r['backend']}  workers {r['workers']}  {r['transactions']:,} transactions "
+            f"backend {r['backend']}  workers {r['workers']}  server processes "
+            f"{r['server_workers']}  {r['transactions']:,} transactions "
             f"for {r['customers']:,} customers, {r['rules']} enabled rules, batches of {BATCH:,}",
             f"ingested: {r['ingested_per_second']:,} tx/s ({r['ingest_seconds']} s; batch POST "
             f"p50 {r['batch_p50_ms']} ms, p99 {r['batch_p99_ms']} ms)",
@@ -435,6 +437,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--workers", type=int, default=2, help="casework worker processes")
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--server-workers", type=int, default=1, help="casework serve processes")
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2, help="batches in flight")

@@ -58,6 +58,11 @@ class Database:
             # No pre-ping: it would cost a round trip on every checkout. Connections are
             # recycled instead, and one broken by a server restart is dropped on its error.
             kwargs.update(pool_size=20, max_overflow=20, pool_recycle=1800)
+            # psycopg prepares a statement run five times, and PostgreSQL may then keep a
+            # generic plan made while a table was small: a seq scan that stays after the
+            # table has grown (a batch's 2,000-id look-up took seconds). Each execution is
+            # planned for its own values instead.
+            kwargs["connect_args"] = {"options": "-c plan_cache_mode=force_custom_plan"}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

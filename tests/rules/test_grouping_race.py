@@ -17,7 +17,7 @@ from casework.jobs import EmbeddedRunner, JobContext
 from casework.rules import tasks
 from tests.conftest import BACKEND
 from tests.factories import TenantKit
-from tests.rules.test_pipeline import SECOND, Api, _pending_row, tx
+from tests.rules.pipeline import SECOND, Api, pending_row, tx
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgresql", reason="concurrent writers need PostgreSQL's row locks"
@@ -108,7 +108,7 @@ def test_parallel_batches_of_one_customer_open_one_case(
     api.patch_rule(rule["id"], enabled=True)
 
     for customer, batches in rounds:
-        rows = [_pending_row(db, api.kit.tenant_id, ids) for ids in batches]
+        rows = [pending_row(db, api.kit.tenant_id, ids) for ids in batches]
         _together(context, rows)
         assert api.pending() == 0
         everything = {i for ids in batches for i in ids}
@@ -119,7 +119,7 @@ def test_parallel_batches_of_one_customer_open_one_case(
     later = [(c, _batches(api, [c], start=3600)) for c, _ in rounds]
     api.patch_rule(rule["id"], enabled=True)
     for (customer, first), (_, batches) in zip(rounds, later, strict=True):
-        _together(context, [_pending_row(db, api.kit.tenant_id, ids) for ids in batches])
+        _together(context, [pending_row(db, api.kit.tenant_id, ids) for ids in batches])
         everything = {i for ids in first + batches for i in ids}
         _one_case_with_everything(api, customer, everything, len(everything))
 
@@ -144,7 +144,7 @@ def test_parallel_batches_of_several_groups_neither_split_nor_deadlock(
     for pair, batches in rounds:
         # The workers take the batches in opposite orders of customers, too.
         rows = [
-            _pending_row(db, api.kit.tenant_id, ids if n % 2 else list(reversed(ids)))
+            pending_row(db, api.kit.tenant_id, ids if n % 2 else list(reversed(ids)))
             for n, ids in enumerate(batches)
         ]
         _together(context, rows)
