@@ -9,12 +9,30 @@ changes use them as usual.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE
+
+T = TypeVar("T")
+# Bound on the values of one IN (...) list: SQLite's default limit is far above it and
+# PostgreSQL plans shorter lists faster.
+IN_CHUNK = 1000
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` a slice at a time, for IN lists."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def insert_or_ignore(session: Session, model: Any) -> Any:
+    """An INSERT on ``model`` that takes ``on_conflict_do_nothing`` on either backend."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def insert_new(session: Session, *groups: Sequence[Any]) -> None:

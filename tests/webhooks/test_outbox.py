@@ -57,3 +57,48 @@ def test_case_changes_are_published_once_to_subscribers(
     jobs.sweep_now()
     jobs.join()
     assert onprem.requests.empty(), "each event is published once"
+
+
+def test_alerts_joining_a_rule_case_are_published_as_an_update(
+    app: FastAPI, client: TestClient, kit: TenantKit, onprem: OnPremReceiver
+):
+    jobs = app.state.jobs
+    h = kit.admin.headers
+    r = client.post(
+        "/v1/webhook-endpoints",
+        json={"url": onprem.url, "event_types": ["case.created", "case.updated"]},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    secret = r.json()["secret"]
+    rule = {
+        "name": "big",
+        "title": "Big amount",
+        "condition": {"test": "amount", "at_least": "1000"},
+        "enabled": True,
+    }
+    assert client.post("/v1/rules", json=rule, headers=h).status_code == 201
+    customer = client.post("/v1/customers", json={"full_name": "Ada Payer"}, headers=h).json()
+    body = {
+        "transactions": [
+            {
+                "external_id": "big-1",
+                "customer_id": customer["id"],
+                "amount": "5000",
+                "currency": "EUR",
+                "direction": "out",
+                "occurred_at": "2024-01-05T10:00:00Z",
+            }
+        ]
+    }
+    assert client.post("/v1/transactions/batch", json=body, headers=h).status_code == 201
+    jobs.join()  # the rule's evaluation opens the case
+
+    jobs.sweep_now()
+    jobs.join()
+    events = sorted(_events(onprem, secret), key=lambda e: int(e["data"]["seq"]))
+    assert [(e["type"], e["data"]["action"]) for e in events] == [
+        ("case.created", "case.created"),
+        ("case.updated", "case.alerts_added"),
+    ]
+    assert events[1]["data"]["case"]["created_by_type"] == "byRule"

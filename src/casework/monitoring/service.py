@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from casework import persist
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.errors import NotFound
@@ -45,9 +45,7 @@ def enrol(
         return None
     now = utcnow()
     # Two cases of one customer may finish at once: insert-or-nothing, then lock.
-    insert = (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(
-        MonitoredCustomer
-    )
+    insert = persist.insert_or_ignore(session, MonitoredCustomer)
     session.execute(
         insert.values(
             id=new_id(),
@@ -76,10 +74,6 @@ def enrol(
     monitored.case_id = case.id
     monitored.updated_at = now
     return monitored
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def list_monitored(

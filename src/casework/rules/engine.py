@@ -5,7 +5,7 @@ path would have done."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -118,8 +118,6 @@ def run(
     evaluated: dict[str, list[Txn]],
     histories: Histories,
     risk: CountryRisk,
-    *,
-    keep: Callable[[Txn], bool] = lambda _: True,
 ) -> list[Found]:
     """Every hit of ``rules`` on the ``evaluated`` transactions (by customer), each seen
     against the customer's history before it: earlier in time, or at the same time
@@ -129,8 +127,6 @@ def run(
         combined = histories.by_customer.get(customer_id, [])
         position = {t.id: i for i, t in enumerate(combined)}
         for t in sorted(items, key=order):
-            if not keep(t):
-                continue
             i = position.get(t.id)
             before = combined[:i] if i is not None else [c for c in combined if order(c) < order(t)]
             high_risk = risk.on(t.occurred_at.date())

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
@@ -43,6 +42,7 @@ from casework.models.enums import (
     ProcessingStatus,
     ReviewStatus,
 )
+from casework.persist import in_chunks, insert_or_ignore
 from casework.rules.engine import Found
 from casework.rules.schemas import MonitoringSettings
 from casework.webhooks import jobs as webhooks
@@ -51,7 +51,6 @@ ACTOR = "transaction monitoring"
 GROUP_BY_TYPE = {"customer": "byApplicant", "rule_and_customer": "byRuleAndApplicant"}
 # The alerts a TRANSACTION_RISK check lists in its evidence; all are at /v1/alerts.
 EVIDENCE_ALERTS = 200
-_CHUNK = 1000
 _FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
 
 
@@ -66,10 +65,6 @@ def group_key(found: Found, group_by: str) -> str:
     if group_by == "rule_and_customer":
         return f"rule:{found.rule.id}:customer:{found.customer_id}"
     return f"customer:{found.customer_id}"
-
-
-def _dialect_insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def record(
@@ -132,9 +127,9 @@ def _not_yet_recorded(session: Session, found: Sequence[Found]) -> list[Found]:
     rule_ids = sorted({f.rule.id for f in found})
     txn_ids = sorted({f.txn.id for f in found})
     stored: set[tuple[str, str]] = set()
-    for start in range(0, len(txn_ids), _CHUNK):
+    for chunk in in_chunks(txn_ids):
         stmt = select(Alert.rule_id, Alert.transaction_id).where(
-            Alert.rule_id.in_(rule_ids), Alert.transaction_id.in_(txn_ids[start : start + _CHUNK])
+            Alert.rule_id.in_(rule_ids), Alert.transaction_id.in_(chunk)
         )
         stored.update((r.rule_id, r.transaction_id) for r in session.execute(stmt))
     return [f for f in found if (f.rule.id, f.txn.id) not in stored]
@@ -144,10 +139,9 @@ def _lock_groups(
     session: Session, tenant_id: str, keys: list[str], now: datetime
 ) -> dict[str, AlertGroup]:
     locked: dict[str, AlertGroup] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    for chunk in in_chunks(keys):
         session.execute(
-            _dialect_insert(session)(AlertGroup)
+            insert_or_ignore(session, AlertGroup)
             .values([{"tenant_id": tenant_id, "key": k, "updated_at": now} for k in chunk])
             .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
         )
@@ -164,10 +158,10 @@ def _lock_groups(
 
 def _lock_cases(session: Session, case_ids: list[str]) -> dict[str, Case]:
     found: dict[str, Case] = {}
-    for start in range(0, len(case_ids), _CHUNK):
+    for chunk in in_chunks(case_ids):
         stmt = (
             select(Case)
-            .where(Case.id.in_(case_ids[start : start + _CHUNK]))
+            .where(Case.id.in_(chunk))
             .order_by(Case.id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -280,9 +274,9 @@ def _link_transactions(
     }
     case_ids = sorted(wanted)
     already: set[tuple[str, str]] = set()
-    for start in range(0, len(case_ids), _CHUNK):
+    for chunk in in_chunks(case_ids):
         stmt = select(CaseTransaction.case_id, CaseTransaction.transaction_id).where(
-            CaseTransaction.case_id.in_(case_ids[start : start + _CHUNK])
+            CaseTransaction.case_id.in_(chunk)
         )
         already.update((r.case_id, r.transaction_id) for r in session.execute(stmt))
     linked: dict[str, list[str]] = {}

@@ -20,6 +20,7 @@ from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from casework.models import Transaction
+from casework.persist import in_chunks
 from casework.rules.conditions import (
     AllOf,
     AnyOf,
@@ -33,7 +34,6 @@ from casework.rules.conditions import (
 )
 from casework.rules.evaluate import Txn
 
-_CHUNK = 1000
 COLUMNS = (
     Transaction.id,
     Transaction.customer_id,
@@ -94,11 +94,6 @@ def order(t: Txn) -> tuple[datetime, str]:
     return (t.occurred_at, t.id)
 
 
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 @dataclass
 class Histories:
     """Per customer, the transactions evaluation may look at, in time order."""
@@ -123,7 +118,7 @@ def load(
     ``until`` when given), in time order, without the deeper look-ups."""
     since = earliest - needs.window
     found: dict[str, list[Txn]] = defaultdict(list)
-    for chunk in _chunks(sorted(customers)):
+    for chunk in in_chunks(sorted(customers)):
         stmt = select(*COLUMNS).where(
             Transaction.tenant_id == tenant_id,
             Transaction.customer_id.in_(chunk),
@@ -185,7 +180,7 @@ def _last_before(
 ) -> Iterator[tuple[str, Txn]]:
     """Each customer's last transaction before ``since``: the times from the index
     alone, then the rows at those times (a join lets SQLite scan the tenant instead)."""
-    for chunk in _chunks(customers):
+    for chunk in in_chunks(customers):
         last = dict(
             session.execute(
                 select(Transaction.customer_id, func.max(Transaction.occurred_at))
@@ -220,7 +215,7 @@ def _seen_before(
     """For each customer and counterparty in ``wanted``, one transaction with that
     counterparty before ``since``, if any."""
     customers = sorted(wanted)
-    for chunk in _chunks(customers):
+    for chunk in in_chunks(customers):
         keys = sorted({key for c in chunk for key in wanted[c]})
         stmt = select(*COLUMNS).where(
             Transaction.tenant_id == tenant_id,

@@ -189,11 +189,12 @@ def list_rules(
 def current_revisions(session: Session, rules: Sequence[Rule]) -> dict[str, RuleRevision]:
     if not rules:
         return {}
-    wanted = {(r.id, r.revision) for r in rules}
-    stmt = select(RuleRevision).where(RuleRevision.rule_id.in_([r.id for r in rules]))
-    return {
-        rev.rule_id: rev for rev in session.scalars(stmt) if (rev.rule_id, rev.revision) in wanted
-    }
+    stmt = (
+        select(RuleRevision)
+        .join(Rule, (Rule.id == RuleRevision.rule_id) & (Rule.revision == RuleRevision.revision))
+        .where(Rule.id.in_([r.id for r in rules]))
+    )
+    return {rev.rule_id: rev for rev in session.scalars(stmt)}
 
 
 def update_rule(

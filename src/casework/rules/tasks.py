@@ -23,6 +23,7 @@ from casework.ids import new_id
 from casework.jobs import JobContext, sweeper, task
 from casework.models import PendingEvaluation, Tenant, Transaction
 from casework.models.base import utcnow
+from casework.persist import in_chunks
 from casework.rules import engine, grouping, history
 from casework.rules.engine import Found
 from casework.rules.evaluate import Txn
@@ -31,7 +32,6 @@ from casework.rules.service import EVALUATE, settings_of
 log = logging.getLogger(__name__)
 # A batch nobody has claimed this long after it was stored lost its job.
 UNCLAIMED_AFTER = timedelta(seconds=30)
-_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,12 @@ def evaluate(session: Session, *, tenant_id: str, transaction_ids: list[str]) ->
     # Which customers, and from when: the transactions themselves come with the history.
     wanted: dict[str, set[str]] = defaultdict(set)
     earliest = latest = None
-    for start in range(0, len(transaction_ids), _CHUNK):
+    for chunk in in_chunks(transaction_ids):
         # By primary key alone: with the tenant in the WHERE clause SQLite would rather
         # walk the tenant's index.
         stmt = select(
             Transaction.id, Transaction.customer_id, Transaction.occurred_at, Transaction.tenant_id
-        ).where(Transaction.id.in_(transaction_ids[start : start + _CHUNK]))
+        ).where(Transaction.id.in_(chunk))
         for row in session.execute(stmt):
             if row.tenant_id != tenant_id:
                 continue

@@ -10,7 +10,7 @@ with other content it is a conflict.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework import persist
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
@@ -35,9 +36,6 @@ from casework.rules import service as rules
 from casework.tenancy import owned
 from casework.transactions.schemas import MAX_AMOUNT, TransactionIn
 
-# Bound on the values of one IN (...) list: SQLite's default limit is far above it and
-# PostgreSQL plans shorter lists faster.
-_IN_CHUNK = 2000
 T = TypeVar("T")
 
 
@@ -61,13 +59,9 @@ def content_hash(item: TransactionIn, customer_id: str) -> str:
         item.occurred_at.astimezone(UTC).isoformat(),
     ]
     return hashlib.sha256(
-        orjson.dumps(body, default=_plain, option=orjson.OPT_SORT_KEYS)
+        # ``jsonable`` writes what orjson cannot: a Decimal read from a JSON number in metadata.
+        orjson.dumps(body, default=jsonable, option=orjson.OPT_SORT_KEYS)
     ).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    """What orjson cannot write itself (a Decimal read from a JSON number in metadata)."""
-    return jsonable(value)
 
 
 @dataclass
@@ -93,11 +87,6 @@ class IngestResult:
     @property
     def duplicates(self) -> int:
         return sum(o.duplicate for o in self.outcomes)
-
-
-def _chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 def ingest(
@@ -196,13 +185,13 @@ def _resolve_customers(
     external = sorted({i.customer_external_id for i in items if i.customer_external_id})
     known_ids: set[str] = set()
     by_external: dict[str, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in persist.in_chunks(ids):
         known_ids.update(
             session.scalars(
                 select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.id.in_(chunk))
             )
         )
-    for chunk in _chunks(external):
+    for chunk in persist.in_chunks(external):
         for customer_id, external_id in session.execute(
             select(Customer.id, Customer.external_id).where(
                 Customer.tenant_id == tenant_id, Customer.external_id.in_(chunk)
@@ -238,7 +227,7 @@ def _stored(
     session: Session, tenant_id: str, external_ids: list[str]
 ) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(set(external_ids))):
+    for chunk in persist.in_chunks(sorted(set(external_ids))):
         for external_id, digest, row_id in session.execute(
             select(Transaction.external_id, Transaction.content_hash, Transaction.id).where(
                 Transaction.tenant_id == tenant_id, Transaction.external_id.in_(chunk)
