@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -20,7 +20,7 @@ from casework.models import Rule, RuleRevision
 from casework.models.enums import Priority
 from casework.rules import conditions
 from casework.rules.conditions import Condition
-from casework.rules.evaluate import HighRisk, Hit, Txn, evaluate
+from casework.rules.evaluate import Check, HighRisk, Hit, Txn, check_of
 from casework.rules.history import Histories, order
 
 # A counterparty country is high risk from this rating in the tenant's country-risk
@@ -37,6 +37,10 @@ class CompiledRule:
     revision: int
     severity: Priority
     condition: Condition
+    check: Check = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", check_of(self.condition))
 
     def provenance(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "title": self.title, "revision": self.revision}
@@ -131,7 +135,7 @@ def run(
             before = combined[:i] if i is not None else [c for c in combined if order(c) < order(t)]
             high_risk = risk.on(t.occurred_at.date())
             for rule in rules:
-                hit = evaluate(rule.condition, t, before, high_risk)
+                hit = rule.check(t, before, high_risk)
                 if hit is not None:
                     found.append(Found(rule, customer_id, t, hit))
     return found

@@ -57,20 +57,55 @@ class Hit:
 HighRisk = Callable[[str], bool]
 
 
+Check = Callable[[Txn, Sequence[Txn], HighRisk], "Hit | None"]
+
+
 def evaluate(
     condition: Condition, txn: Txn, history: Sequence[Txn], high_risk: HighRisk
 ) -> Hit | None:
     """Whether ``txn`` trips ``condition``. ``history`` holds the customer's earlier
     transactions in time order, reaching back at least ``lookback(condition)``."""
+    return check_of(condition)(txn, history, high_risk)
+
+
+def check_of(condition: Condition) -> Check:
+    """``condition`` as one function, its structure walked once rather than for every
+    transaction a rule sees."""
     if isinstance(condition, AllOf):
-        hits = [evaluate(c, txn, history, high_risk) for c in condition.all]
-        if not all(hits):
-            return None
-        return _merge([h for h in hits if h is not None])
+        every = [check_of(c) for c in condition.all]
+
+        def all_of(txn: Txn, history: Sequence[Txn], high_risk: HighRisk) -> Hit | None:
+            hits = []
+            for check in every:
+                hit = check(txn, history, high_risk)
+                if hit is None:
+                    return None
+                hits.append(hit)
+            return _merge(hits)
+
+        return all_of
     if isinstance(condition, AnyOf):
-        found = [h for c in condition.any if (h := evaluate(c, txn, history, high_risk))]
-        return max(found, key=lambda h: h.score) if found else None
-    return _test(condition, txn, history, high_risk)
+        some = [check_of(c) for c in condition.any]
+
+        def any_of(txn: Txn, history: Sequence[Txn], high_risk: HighRisk) -> Hit | None:
+            found = [h for check in some if (h := check(txn, history, high_risk))]
+            return max(found, key=lambda h: h.score) if found else None
+
+        return any_of
+    return _check_of_test(condition)
+
+
+def _check_of_test(test: _Test) -> Check:
+    if isinstance(test, PassThroughTest):
+        return lambda txn, history, _r: _pass_through(test, txn, history)
+    run = _TESTS[type(test)]
+    if test.direction is None and test.types is None and test.channels is None:
+        return lambda txn, history, high_risk: run(test, txn, history, high_risk)
+
+    def narrowed(txn: Txn, history: Sequence[Txn], high_risk: HighRisk) -> Hit | None:
+        return run(test, txn, history, high_risk) if _selected(test, txn) else None
+
+    return narrowed
 
 
 def lookback(condition: Condition) -> timedelta | None:
@@ -90,14 +125,6 @@ def lookback(condition: Condition) -> timedelta | None:
     if isinstance(condition, (DormantReactivationTest, NewCounterpartyTest)):
         return None
     return timedelta(0)
-
-
-def _test(test: _Test, txn: Txn, history: Sequence[Txn], high_risk: HighRisk) -> Hit | None:
-    if isinstance(test, PassThroughTest):
-        return _pass_through(test, txn, history)
-    if not _selected(test, txn):
-        return None
-    return _TESTS[type(test)](test, txn, history, high_risk)
 
 
 def _amount(test: AmountTest, txn: Txn, _h: Sequence[Txn], _r: HighRisk) -> Hit | None:

@@ -35,6 +35,8 @@ def _plain_json(value: Any) -> Any:
 def _metadata(value: dict[str, Any]) -> dict[str, Any]:
     from casework.audit.chain import canonical
 
+    if not value:
+        return value
     value = _plain_json(value)
     if len(canonical(value)) > 16_384:
         raise ValueError("must be at most 16 KiB of JSON")

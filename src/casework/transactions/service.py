@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from casework import persist
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
+from casework.db import reads_before_writing
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
 from casework.ids import new_id
@@ -104,9 +105,66 @@ def ingest(
     each error naming its item. With ``skip_invalid`` those items are left out and
     listed in ``refused`` instead (the CSV import reports them by line).
     """
-    tenant = session.get(Tenant, actor.tenant_id)
-    if tenant is None:
-        raise NotFound("tenant not found")
+    with reads_before_writing(session) as reader:
+        tenant = reader.get(Tenant, actor.tenant_id)
+        if tenant is None:
+            raise NotFound("tenant not found")
+        prepared = _prepare(reader, tenant, items, name)
+    result, rows, invalid, conflicts = (
+        prepared.result,
+        prepared.rows,
+        prepared.invalid,
+        prepared.conflicts,
+    )
+    # A repeat of an item refused just now is refused with it, not counted as stored.
+    inserted_ids = {row["id"] for _, row in rows} | {k[1] for k in prepared.stored.values()}
+    for outcome in [o for o in result.outcomes if o.id not in inserted_ids]:
+        result.outcomes.remove(outcome)
+        invalid[outcome.index] = FieldError(
+            name(outcome.index, "external_id"), "repeats an item refused earlier in this batch"
+        )
+    if not skip_invalid:
+        if invalid:
+            _raise(ValidationFailed, "invalid transactions", invalid)
+        if conflicts:
+            _raise(Conflict, "external ids already stored with different content", conflicts)
+    result.refused = sorted({**invalid, **conflicts}.items())
+    for index, row in rows:
+        result.outcomes.append(Outcome(index, row["id"], row["external_id"], duplicate=False))
+    result.outcomes.sort(key=lambda o: o.index)
+    if rows:
+        try:
+            with session.begin_nested():
+                persist.insert_rows(
+                    session, cast(Table, Transaction.__table__), [row for _, row in rows]
+                )
+        except IntegrityError:
+            raise Conflict(
+                "another request changed what this batch refers to at the same moment (stored "
+                "one of its external ids, or deleted a customer); send it again"
+            ) from None
+        rules.queue_evaluation(
+            session, tenant_id=tenant.id, transaction_ids=[row["id"] for _, row in rows]
+        )
+    return result
+
+
+@dataclass
+class _Prepared:
+    result: IngestResult  # with the duplicates found
+    rows: list[tuple[int, dict[str, Any]]]  # index, row to insert
+    invalid: dict[int, FieldError]
+    conflicts: dict[int, FieldError]
+    stored: dict[str, tuple[str, str]]  # external id -> (hash, id) of what was stored
+
+
+def _prepare(
+    session: Session,
+    tenant: Tenant,
+    items: Sequence[TransactionIn],
+    name: Callable[[int, str], str],
+) -> _Prepared:
+    """Every item checked against what is stored, and the rows to insert."""
     invalid: dict[int, FieldError] = {}
     conflicts: dict[int, FieldError] = {}
     customers = _resolve_customers(session, tenant.id, items, name, invalid)
@@ -134,37 +192,7 @@ def ingest(
             )
 
     rows = _rows(session, tenant, fresh, pending, name, invalid)
-    # A repeat of an item refused just now is refused with it, not counted as stored.
-    inserted_ids = {row["id"] for _, row in rows} | {known[1] for known in stored.values()}
-    for outcome in [o for o in result.outcomes if o.id not in inserted_ids]:
-        result.outcomes.remove(outcome)
-        invalid[outcome.index] = FieldError(
-            name(outcome.index, "external_id"), "repeats an item refused earlier in this batch"
-        )
-    if not skip_invalid:
-        if invalid:
-            _raise(ValidationFailed, "invalid transactions", invalid)
-        if conflicts:
-            _raise(Conflict, "external ids already stored with different content", conflicts)
-    result.refused = sorted({**invalid, **conflicts}.items())
-    for index, row in rows:
-        result.outcomes.append(Outcome(index, row["id"], row["external_id"], duplicate=False))
-    result.outcomes.sort(key=lambda o: o.index)
-    if rows:
-        try:
-            with session.begin_nested():
-                session.connection().execute(
-                    insert(cast(Table, Transaction.__table__)), [row for _, row in rows]
-                )
-        except IntegrityError:
-            raise Conflict(
-                "another request stored some of these external ids at the same moment; "
-                "send again to get them as duplicates"
-            ) from None
-        rules.queue_evaluation(
-            session, tenant_id=tenant.id, transaction_ids=[row["id"] for _, row in rows]
-        )
-    return result
+    return _Prepared(result, rows, invalid, conflicts, stored)
 
 
 def _raise(
