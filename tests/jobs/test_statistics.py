@@ -67,7 +67,7 @@ def _grow(db: Database, tenant_id: str, rows: int) -> None:
                 for _ in range(rows)
             ],
         )
-    with db.transaction() as session:
+        # Published by this backend as its commit returns, not up to a second later.
         session.execute(text("SELECT pg_stat_force_next_flush()"))
 
 
