@@ -57,7 +57,7 @@ class Hit:
 HighRisk = Callable[[str], bool]
 
 
-Check = Callable[[Txn, Sequence[Txn], HighRisk], "Hit | None"]
+Check = Callable[[Txn, Sequence[Txn], HighRisk], Hit | None]
 
 
 def evaluate(

@@ -110,12 +110,7 @@ def ingest(
         if tenant is None:
             raise NotFound("tenant not found")
         prepared = _prepare(reader, tenant, items, name)
-    result, rows, invalid, conflicts = (
-        prepared.result,
-        prepared.rows,
-        prepared.invalid,
-        prepared.conflicts,
-    )
+    result, rows, invalid = prepared.result, prepared.rows, prepared.invalid
     # A repeat of an item refused just now is refused with it, not counted as stored.
     inserted_ids = {row["id"] for _, row in rows} | {k[1] for k in prepared.stored.values()}
     for outcome in [o for o in result.outcomes if o.id not in inserted_ids]:
@@ -126,9 +121,10 @@ def ingest(
     if not skip_invalid:
         if invalid:
             _raise(ValidationFailed, "invalid transactions", invalid)
-        if conflicts:
-            _raise(Conflict, "external ids already stored with different content", conflicts)
-    result.refused = sorted({**invalid, **conflicts}.items())
+        if prepared.conflicts:
+            what = "external ids already stored with different content"
+            _raise(Conflict, what, prepared.conflicts)
+    result.refused = sorted({**invalid, **prepared.conflicts}.items())
     for index, row in rows:
         result.outcomes.append(Outcome(index, row["id"], row["external_id"], duplicate=False))
     result.outcomes.sort(key=lambda o: o.index)
