@@ -148,3 +148,33 @@ def test_lookback_is_the_longest_window_or_everything():
     assert lookback(combined) == timedelta(days=5)
     assert lookback(parse({"test": "new_counterparty", "at_least": "1"})) is None
     assert lookback(parse({"test": "amount", "at_least": "1"})) == timedelta(0)
+
+
+def test_types_and_channels_narrow_the_transaction_and_what_it_counts():
+    rule = {"test": "amount", "at_least": "100", "types": ["cash"], "channels": ["branch"]}
+    assert run(rule, txn(1, "500", type="cash", channel="branch"))
+    assert run(rule, txn(1, "500", type="card", channel="branch")) is None
+    assert run(rule, txn(1, "500", type="cash", channel="online")) is None
+    assert run(rule, txn(1, "500")) is None  # no type or channel given
+
+    velocity = {"test": "velocity", "window": "24h", "count_at_least": 2, "types": ["cash"]}
+    last = txn(3, "10", at=timedelta(hours=2), type="cash")
+    card = txn(1, "10", type="card")
+    cash = txn(2, "10", at=timedelta(hours=1), type="cash")
+    assert run(velocity, last, [card]) is None
+    hit = run(velocity, last, [card, cash])
+    assert hit is not None and hit.transactions == ("t2", "t3")
+    assert run(velocity, txn(3, "10", at=timedelta(hours=2), type="card"), [cash, cash]) is None
+
+
+def test_pass_through_narrowed_by_type_looks_at_the_outgoing_one():
+    rule = {
+        "test": "pass_through",
+        "window": "48h",
+        "ratio": "0.9",
+        "in_at_least": "1000",
+        "types": ["transfer"],
+    }
+    incoming = txn(1, "1000", direction="in", type="card")
+    assert run(rule, txn(2, "950", at=timedelta(hours=1), type="transfer"), [incoming])
+    assert run(rule, txn(2, "950", at=timedelta(hours=1), type="card"), [incoming]) is None
