@@ -12,6 +12,7 @@ from casework.db import Database
 from casework.models import Tenant, User
 from casework.tenants.service import create_tenant
 from casework.users.service import create_user
+from casework.webhooks.secrets_box import box_for
 
 ROLES = ("admin", "supervisor", "analyst", "viewer")
 
@@ -58,7 +59,11 @@ def make_member(db: Database, *, tenant_id: str, role: str, password: str | None
             password=password,
         )
         client, secret, api_key = create_api_client(
-            session, actor=system, name=f"{role} client", acting_user_id=user.id
+            session,
+            actor=system,
+            name=f"{role} client",
+            acting_user_id=user.id,
+            box=box_for(db.settings),
         )
         return Member(
             user_id=user.id,

@@ -209,6 +209,7 @@ def clients_create(
     from casework.auth.principal import Principal
     from casework.tenants.service import get_tenant_by_slug
     from casework.users.service import get_user_by_email
+    from casework.webhooks.secrets_box import box_for
 
     with open_database() as database, database.transaction() as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
@@ -219,6 +220,7 @@ def clients_create(
                 actor=Principal.system(tenant_row.id, "cli"),
                 name=name,
                 acting_user_id=user.id,
+                box=box_for(database.settings),
             )
         )
         data = {

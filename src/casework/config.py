@@ -106,6 +106,23 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="Monitored customers from which a rescreen uses them."
     )
 
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A console session ends after this idle time."
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="A console session ends this long after login."
+    )
+
+    smtp_host: str | None = Field(
+        default=None, description="Mail server for requests for information; unset: no email."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="casework@localhost", description="Sender of outgoing mail.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -16,6 +16,7 @@ from casework.db import Database
 from casework.models import Tenant, User
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Resolution, ReviewStatus
+from casework.webhooks.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
 TEAM = [
@@ -109,10 +110,10 @@ def ensure_demo(database: Database) -> DemoReport:
     with database.transaction() as session:
         if session.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)):
             return DemoReport(created=False)
-        return _build(session)
+        return _build(session, box_for(database.settings))
 
 
-def _build(session: Session) -> DemoReport:
+def _build(session: Session, box: SecretBox) -> DemoReport:
     from casework.auth.clients import create_api_client
     from casework.configs.schemas import CaseConfigCreate
     from casework.configs.service import create_config
@@ -136,7 +137,11 @@ def _build(session: Session) -> DemoReport:
         )
         report.logins.append({"email": email, "role": role, "password": password})
     client, secret, api_key = create_api_client(
-        session, actor=system, name="Demo integration", acting_user_id=users["supervisor"].id
+        session,
+        actor=system,
+        name="Demo integration",
+        acting_user_id=users["supervisor"].id,
+        box=box,
     )
     report.api_client = {"client_id": client.client_id, "client_secret": secret, "api_key": api_key}
     create_config(

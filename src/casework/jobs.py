@@ -74,6 +74,7 @@ def load_tasks() -> None:
     import casework.maintenance.tasks
     import casework.monitoring.tasks
     import casework.retention.tasks
+    import casework.rfi.tasks
     import casework.rules.tasks
     import casework.webhooks.jobs  # noqa: F401
 

@@ -15,6 +15,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import ApiClient, User
 from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
+from casework.webhooks.secrets_box import SecretBox
 
 
 def _snapshot(client: ApiClient) -> dict[str, Any]:
@@ -27,9 +28,16 @@ def _snapshot(client: ApiClient) -> dict[str, Any]:
 
 
 def create_api_client(
-    session: Session, *, actor: Principal, name: str, acting_user_id: str
+    session: Session,
+    *,
+    actor: Principal,
+    name: str,
+    acting_user_id: str,
+    box: SecretBox | None = None,
 ) -> tuple[ApiClient, str, str]:
-    """Add a client; returns it with its secret and API key, which are never stored."""
+    """Add a client; returns it with its secret and API key, which are stored only as
+    digests. With ``box`` the secret is also kept encrypted, so that the client can sign
+    requests with it (HMAC); without, it cannot."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ValidationFailed.on("name", "must be 1 to 200 characters")
@@ -52,6 +60,7 @@ def create_api_client(
         client_id=secrets.new_client_id(),
         secret_hash=secrets.digest(client_secret),
         api_key_hash=secrets.digest(api_key),
+        secret_sealed=box.seal(client_secret) if box else None,
         acting_user=user,
     )
     session.add(client)

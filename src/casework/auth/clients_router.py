@@ -5,23 +5,32 @@ from fastapi import APIRouter, Response
 from casework.auth import clients as service
 from casework.auth.client_schemas import ApiClientCreate, ApiClientCreated, ApiClientOut
 from casework.auth.dependencies import Admin
-from casework.dependencies import DbSession
+from casework.dependencies import AppSettings, DbSession
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
+from casework.webhooks.secrets_box import box_for
 
 router = APIRouter(prefix="/v1/api-clients", tags=["api-clients"], route_class=CommittingRoute)
 
 
 @router.post("", status_code=201)
 def create_api_client(
-    body: ApiClientCreate, response: Response, session: DbSession, principal: Admin
+    body: ApiClientCreate,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Admin,
 ) -> ApiClientCreated:
     """Issue a client. Its secret and API key are shown in this response only.
 
     There is no ``Idempotency-Key`` here: a replay would have to store the secrets.
     """
     client, client_secret, api_key = service.create_api_client(
-        session, actor=principal, name=body.name, acting_user_id=body.acting_user_id
+        session,
+        actor=principal,
+        name=body.name,
+        acting_user_id=body.acting_user_id,
+        box=box_for(settings),
     )
     response.headers["Cache-Control"] = "no-store"
     return ApiClientCreated.of(client, client_secret=client_secret, api_key=api_key)

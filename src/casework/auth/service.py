@@ -35,7 +35,7 @@ def _principal_for_client(client: ApiClient) -> Principal | None:
 
 
 # Authentication runs on every request: it reads plain columns, not ORM objects.
-_CALLER = (
+CALLER = (
     select(
         ApiClient.id,
         ApiClient.tenant_id,
@@ -54,16 +54,16 @@ _CALLER = (
 
 # Prepared once: a statement reused as the same object skips per-request compilation
 # checks, and the digest is the only parameter.
-_BY_API_KEY = _CALLER.where(ApiClient.api_key_hash == bindparam("digest"))
-_BY_CLIENT_ID = _CALLER.where(ApiClient.client_id == bindparam("client_id"))
+_BY_API_KEY = CALLER.where(ApiClient.api_key_hash == bindparam("digest"))
+_BY_CLIENT_ID = CALLER.where(ApiClient.client_id == bindparam("client_id"))
 _BY_ACCESS_TOKEN = (
-    _CALLER.add_columns(AccessToken.expires_at)
+    CALLER.add_columns(AccessToken.expires_at)
     .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
     .where(AccessToken.token_hash == bindparam("digest"))
 )
 
 
-def _caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
+def caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
     if row is None or row.revoked_at is not None or not row.is_active:
         return None
     return Principal(
@@ -77,14 +77,14 @@ def _caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
 
 def by_api_key(session: Session, api_key: str) -> Principal | None:
     row = session.connection().execute(_BY_API_KEY, {"digest": secrets.digest(api_key)}).first()
-    return _caller(row)
+    return caller(row)
 
 
 def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
     row = session.connection().execute(_BY_CLIENT_ID, {"client_id": client_id}).first()
     if not secrets.digest_matches(client_secret, row.secret_hash if row else "0" * 64):
         return None
-    return _caller(row)
+    return caller(row)
 
 
 def client_by_credentials(session: Session, client_id: str, client_secret: str) -> ApiClient | None:
@@ -105,7 +105,7 @@ def by_access_token(session: Session, token: str) -> Principal | None:
     row = session.connection().execute(_BY_ACCESS_TOKEN, {"digest": secrets.digest(token)}).first()
     if row is None or row.expires_at <= utcnow():
         return None
-    return _caller(row)
+    return caller(row)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from casework.cases.schemas import (
     LegalHoldBody,
     PriorityName,
     ReopenBody,
+    RfiBody,
     TaskCreate,
     TaskOut,
     TaskUpdate,
@@ -38,6 +39,7 @@ from casework.cases.schemas import (
 from casework.dependencies import DbSession
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import CursorParam, Page, PageSize
+from casework.rfi import service as rfi
 from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=CommittingRoute)
@@ -166,6 +168,17 @@ def legal_hold(
         session, actor=principal, case_id=case_id, hold=body.hold, reason=body.reason
     )
     return CaseOut.of(case)
+
+
+@router.post("/{case_id}/rfi")
+def request_information(
+    case_id: str, body: RfiBody, session: DbSession, principal: CaseUpdater
+) -> CaseOut:
+    """Ask the customer for information: the case moves to ``awaiting_user`` and the
+    text is emailed to the customer (their ``email``) when SMTP is configured."""
+    return CaseOut.of(
+        rfi.request_information(session, actor=principal, case_id=case_id, text=body.text)
+    )
 
 
 @router.post("/{case_id}/tasks", status_code=201, response_model=TaskOut)

@@ -30,6 +30,7 @@ from casework.schemas import UserRef
 
 PriorityName = Literal["low", "medium", "high"]
 PublicId = Annotated[str, Field(min_length=1, max_length=64)]
+ExternalRef = Annotated[str, Field(min_length=1, max_length=200)]
 TaskText = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
@@ -79,6 +80,19 @@ class CaseCreate(_ModuleChoice):
     attachments: list[PublicId] = Field(default_factory=list, max_length=50)
     config: str | None = Field(default=None, min_length=1, max_length=63)
     notes: str | None = Field(default=None, max_length=20_000)
+    rfi: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20_000,
+        description="A request for information to the customer: the case starts awaiting "
+        "them, and the text is emailed to them when SMTP is configured.",
+    )
+    transaction_ids: list[ExternalRef] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Ingested transactions to link, by id or external id; they must be "
+        "the case customer's.",
+    )
     checks: list[CheckSpec] | None = Field(
         default=None,
         max_length=10,
@@ -171,6 +185,12 @@ class ReopenBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field(min_length=1, max_length=5000)
+
+
+class RfiBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=20_000)
 
 
 class TaskCreate(BaseModel):
@@ -294,6 +314,11 @@ class CaseOut(BaseModel):
         description="Sum of the linked transactions, in the tenant's default currency."
     )
     notes: str | None
+    rfi: str | None = Field(description="The open request for information to the customer.")
+    rfi_requested_at: datetime | None
+    rfi_sent_at: datetime | None = Field(
+        description="When the mailer dealt with the request (emailed, or found no address)."
+    )
     webhook_url: str | None
     legal_hold: bool
     delete_after: datetime | None
@@ -346,6 +371,9 @@ class CaseOut(BaseModel):
             group_by_type=case.group_by_type,
             total_amount_in_default_currency=case.total_amount_in_default_currency,
             notes=case.notes,
+            rfi=case.rfi,
+            rfi_requested_at=case.rfi_requested_at,
+            rfi_sent_at=case.rfi_sent_at,
             webhook_url=case.webhook_url,
             legal_hold=case.legal_hold,
             delete_after=case.delete_after,

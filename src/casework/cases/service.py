@@ -12,7 +12,7 @@ from casework import persist
 from casework.audit import service as audit
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.cases import repository, state
+from casework.cases import links, repository, state
 from casework.cases.schemas import CaseCreate, CaseUpdate, RecordRef
 from casework.checks import service as case_checks
 from casework.customers import service as customers
@@ -22,6 +22,7 @@ from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Priority, ProcessingStatus, ReviewStatus
 from casework.retention import service as retention
+from casework.rfi import service as rfi
 from casework.tenancy import owned
 from casework.tenants.service import next_number
 
@@ -119,7 +120,10 @@ def create_case(
     created_by_type: CreatedByType | None = None,
     parent_case_id: str | None = None,
     related_case_id: str | None = None,
+    dialect: str | None = None,
 ) -> Case:
+    """``dialect``: the API the case was created through, whose shape its case-webhook
+    payloads take."""
     tenant_id = actor.tenant_id
     now = utcnow()
     config = _config(session, tenant_id, data.config) if data.config else None
@@ -139,6 +143,9 @@ def create_case(
     documents = _documents(session, tenant_id, data.attachments, "attachments")
     if data.customer is not None:
         customer = customers.new_customer(session, tenant_id=tenant_id, data=data.customer)
+    transactions = links.named_transactions(
+        session, tenant_id=tenant_id, refs=data.transaction_ids, customer=customer
+    )
 
     priority = (
         Priority[data.priority]
@@ -179,6 +186,8 @@ def create_case(
         created_by_user_id=actor.user_id,
         created_by_client_id=actor.api_client_id,
         notes=data.notes,
+        dialect=dialect,
+        total_amount_in_default_currency=links.total(transactions),
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
         parent_case_id=parent_case_id,
         related_case_id=related_case_id,
@@ -215,13 +224,17 @@ def create_case(
         ],
     )
     _apply_record(case, data.record)
+    if data.rfi:
+        rfi.open_request(session, case, data.rfi, now=now)
     wanted = case_checks.wanted_checks(data.checks, config)
     if wanted:
         case.processing_status = ProcessingStatus.pending
     # The per-tenant counter is locked until commit, so it is taken as late as possible.
     case.number = next_number(session, tenant_id=tenant_id, name="case_number")
     session.flush()  # what validation loaded or changed goes first, as in any write
-    persist.insert_new(session, [case], case.tasks, case.attachments)
+    persist.insert_new(
+        session, [case], case.tasks, case.attachments, links.links(case_id, tenant_id, transactions)
+    )
     checks = case_checks.request_checks(
         session, case=case, wanted=wanted, config=config, auto_start=data.auto_start
     )
@@ -233,6 +246,8 @@ def create_case(
         "attachments": [d.id for d in documents],
         "checks": [c.type for c in checks],
         "webhook_url": case.webhook_url,
+        "rfi": case.rfi,
+        "transactions": [t.id for t in transactions],
         "parent_case_id": case.parent_case_id,
         "related_case_id": case.related_case_id,
         "delete_after": case.delete_after,

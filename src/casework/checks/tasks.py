@@ -30,6 +30,7 @@ from casework.checks.claim import Batch, Claimed, claim
 from casework.checks.runners import CheckFailed, CheckResult
 from casework.checks.schemas import CheckOut
 from casework.checks.screening_check import TOPICS
+from casework.dialects import payloads
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
 from casework.models import Case, Check, WebhookEndpoint
@@ -293,16 +294,29 @@ def announce(
     if _completes(case, was):
         if full is None:
             full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
+        # A case created through a dialect tells its own webhook_url in that dialect.
+        shaped = payloads.case_payload(session, full) if case.webhook_url else None
         deliveries += webhooks.emit(
             session,
             tenant_id=case.tenant_id,
             event_type="case.completed",
             payload=CaseOut.of(full).model_dump(mode="json"),
-            case_webhook_url=case.webhook_url,
+            case_webhook_url=case.webhook_url if shaped is None else None,
             endpoints=endpoints,
             case_id=case.id,
             send_later=send_later,
         )
+        if shaped is not None:
+            deliveries += webhooks.emit(
+                session,
+                tenant_id=case.tenant_id,
+                event_type="case.completed",
+                payload=shaped,
+                case_webhook_url=case.webhook_url,
+                endpoints=[],
+                case_id=case.id,
+                send_later=send_later,
+            )
     return deliveries
 
 

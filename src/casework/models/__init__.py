@@ -9,7 +9,7 @@ from casework.models.customer import Customer
 from casework.models.document import Document
 from casework.models.fx import FxRate
 from casework.models.idempotency import IdempotencyRecord
-from casework.models.identity import AccessToken, ApiClient, Role, User
+from casework.models.identity import AccessToken, ApiClient, Role, User, UserSession
 from casework.models.monitoring import MonitoredCustomer, MonitoringRun
 from casework.models.rule import Alert, AlertGroup, PendingEvaluation, Rule, RuleRevision
 from casework.models.tenant import Tenant, TenantCounter
@@ -59,6 +59,7 @@ __all__ = [
     "TenantCounter",
     "Transaction",
     "User",
+    "UserSession",
     "WatchlistChange",
     "WatchlistDataset",
     "WatchlistEntity",

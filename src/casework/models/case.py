@@ -51,6 +51,7 @@ class Case(Timestamps, Base):
         Index(None, "related_case_id"),
         Index(None, "created_by_rule_id"),
         Index(None, "delete_after"),
+        Index(None, "rfi_requested_at"),
     )
 
     id: Mapped[str] = id_column()
@@ -108,6 +109,12 @@ class Case(Timestamps, Base):
         ExactDecimal(20, 4), default=None
     )
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    # A request for information out to the customer, and when it was emailed to them.
+    rfi: Mapped[str | None] = mapped_column(Text, default=None)
+    rfi_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    rfi_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The API a case was created through, when its webhook payload takes that API's shape.
+    dialect: Mapped[str | None] = mapped_column(String(20), default=None)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     legal_hold: Mapped[bool] = mapped_column(default=False)
     delete_after: Mapped[datetime | None] = mapped_column(default=None)

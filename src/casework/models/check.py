@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.models.base import Base, Timestamps, id_column, str_enum
@@ -22,10 +22,12 @@ class Check(Timestamps, Base):
         # The recovery sweep's access path: unfinished work, oldest lease first.
         Index(None, "status", "lease_expires_at"),
         Index(None, "delete_after"),
+        UniqueConstraint("tenant_id", "number"),
     )
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=None)  # see numbering
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     type: Mapped[CheckType] = mapped_column(str_enum(CheckType))
     attempt: Mapped[int] = mapped_column(default=1)

@@ -15,11 +15,14 @@ class Customer(Timestamps, Base):
     __table_args__ = (
         Index(None, "delete_after"),
         UniqueConstraint("tenant_id", "external_id"),
+        UniqueConstraint("tenant_id", "number"),
         Index(None, "tenant_id", "full_name"),
     )
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # Per-tenant sequential integer (the integer ids of APIs that use them); see numbering.
+    number: Mapped[int] = mapped_column(default=None)
     customer_type: Mapped[CustomerType] = mapped_column(str_enum(CustomerType))
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     full_name: Mapped[str] = mapped_column(String(400))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.models.base import Base, id_column, utcnow
@@ -10,10 +10,11 @@ from casework.models.base import Base, id_column, utcnow
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (Index(None, "delete_after"),)
+    __table_args__ = (Index(None, "delete_after"), UniqueConstraint("tenant_id", "number"))
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=None)  # see numbering
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)

@@ -40,7 +40,7 @@ def create_tenant(session: Session, *, slug_value: str, name: str, currency: str
                 is_builtin=True,
             )
         )
-    session.add(TenantCounter(tenant_id=tenant.id, name="case_number", value=0))
+    session.add_all(TenantCounter(tenant_id=tenant.id, name=name, value=0) for name in COUNTERS)
     audit.start_chain(session, tenant_id=tenant.id)
     audit.record(
         session,
@@ -65,13 +65,17 @@ _NEXT = (
     .where(
         TenantCounter.tenant_id == bindparam("tenant"), TenantCounter.name == bindparam("counter")
     )
-    .values(value=TenantCounter.value + 1)
+    .values(value=TenantCounter.value + bindparam("count"))
     .returning(TenantCounter.value)
 )
 
 
-def next_number(session: Session, *, tenant_id: str, name: str) -> int:
-    """Take the next value of a per-tenant counter.
+COUNTERS = ("case_number", "customer_number", "document_number", "check_number")
+
+
+def next_number(session: Session, *, tenant_id: str, name: str, count: int = 1) -> int:
+    """Take the next value of a per-tenant counter (with ``count``, the last of the next
+    ``count`` values).
 
     Where the database allows it (PostgreSQL) the increment commits at once, like a
     sequence: concurrent creates of one tenant do not queue behind each other's whole
@@ -79,7 +83,7 @@ def next_number(session: Session, *, tenant_id: str, name: str) -> int:
     SQLite the write lock already orders writers and the increment joins the session's
     transaction, as it does for a tenant created in that same transaction.
     """
-    params = {"tenant": tenant_id, "counter": name}
+    params = {"tenant": tenant_id, "counter": name, "count": count}
     database, value = Database.of(session), None
     with database.autocommit() if database else nullcontext(None) as connection:
         if connection is not None:

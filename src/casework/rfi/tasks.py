@@ -1,0 +1,56 @@
+"""Emailing requests for information to customers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from casework.jobs import JobContext, sweeper, task
+from casework.models import Case, Tenant
+from casework.models.base import utcnow
+from casework.rfi import mail, service
+
+log = logging.getLogger(__name__)
+
+
+@task(service.SEND)
+def send(context: JobContext, case_id: str) -> None:
+    settings = context.settings
+    if not mail.configured(settings):
+        return
+    with context.database.session(write=False) as session:
+        case = session.scalar(
+            select(Case).options(joinedload(Case.customer)).where(Case.id == case_id)
+        )
+        if case is None or case.rfi is None or case.rfi_requested_at is None:
+            return
+        if case.rfi_sent_at is not None and case.rfi_sent_at >= case.rfi_requested_at:
+            return
+        tenant_name = session.scalar(select(Tenant.name).where(Tenant.id == case.tenant_id))
+        to = service.recipient(case.customer)
+        requested_at, text, number = case.rfi_requested_at, case.rfi, case.number
+    if to is not None:
+        stamp = int(requested_at.timestamp() * 1000)
+        domain = settings.smtp_from.rpartition("@")[2] or "localhost"
+        mail.send(
+            settings,
+            to=to,
+            subject=f"{tenant_name}: information needed (case {number})",
+            body=text,
+            message_id=f"<rfi-{case_id}-{stamp}@{domain}>",
+        )
+    with context.database.transaction() as session:
+        if service.mark_sent(session, case_id=case_id, requested_at=requested_at, to=to):
+            log.info("request for information on case %s dealt with", case_id)
+
+
+@sweeper
+def unsent_requests(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+    if not mail.configured(context.settings):
+        return []
+    with context.database.session(write=False) as session:
+        waiting = service.unsent(session, now=utcnow())
+    return [(service.SEND, {"case_id": case_id}) for case_id in waiting]
