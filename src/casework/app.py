@@ -17,6 +17,9 @@ from casework.config import Settings
 from casework.configs.router import router as configs_router
 from casework.customers.router import router as customers_router
 from casework.db import Database
+from casework.dialects.sigma.router import router as sigma_router
+from casework.dialects.sphinx.router import router as sphinx_router
+from casework.dialects.sumsub.router import router as sumsub_router
 from casework.documents.router import router as documents_router
 from casework.fx.router import router as fx_rates_router
 from casework.health.router import router as health_router
@@ -133,4 +136,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth_router)
     for router in NATIVE_API:
         app.include_router(router, responses=API_ERRORS)
+    for dialect in (sigma_router, sumsub_router, sphinx_router):
+        app.include_router(dialect)
     return app

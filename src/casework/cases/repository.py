@@ -38,6 +38,16 @@ def get(session: Session, *, tenant_id: str, case_id: str, for_update: bool = Fa
     return case
 
 
+def number_to_id(session: Session, *, tenant_id: str, number: int) -> str:
+    """The id of the tenant's case ``number`` (the integer id some APIs use)."""
+    case_id = session.scalar(
+        select(Case.id).where(Case.tenant_id == tenant_id, Case.number == number)
+    )
+    if case_id is None:
+        raise NotFound(f"case {number} not found")
+    return case_id
+
+
 def reload(session: Session, case: Case) -> Case:
     """Re-read a case with everything a response shows, after changes were flushed."""
     session.expire(case)

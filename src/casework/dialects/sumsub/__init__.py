@@ -1,0 +1,1 @@
+"""The sumsub dialect."""
