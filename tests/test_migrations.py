@@ -84,3 +84,46 @@ def test_existing_builtin_roles_gain_screening_permission(scratch_engine: Engine
         k: v if isinstance(v, list) else __import__("json").loads(v) for k, v in rows.items()
     }
     assert as_lists == {"viewer": ["case.read", "screening.run"], "custom": ["case.read"]}
+
+
+def test_existing_customers_are_numbered_and_the_counters_continue(scratch_engine: Engine):
+    _run(scratch_engine, "upgrade", "0011")
+    with scratch_engine.begin() as conn:
+        for tenant in ("t1", "t2"):
+            conn.execute(
+                text(
+                    "INSERT INTO tenants (id, slug, name, default_currency, settings, created_at) "
+                    "VALUES (:t, :t, 'T', 'EUR', '{}', CURRENT_TIMESTAMP)"
+                ),
+                {"t": tenant},
+            )
+        for n, (customer, tenant, created) in enumerate(
+            [("c2", "t1", "2026-01-02"), ("c1", "t1", "2026-01-01"), ("c3", "t2", "2026-01-03")]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO customers (id, tenant_id, customer_type, full_name, full_name_en, "
+                    "input_details, created_at, updated_at) VALUES "
+                    "(:c, :t, 'INDIVIDUAL', :n, :n, '{}', :at, :at)"
+                ),
+                {"c": customer, "t": tenant, "n": f"N{n}", "at": f"{created} 00:00:00"},
+            )
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
+        numbers = dict(conn.execute(text("SELECT id, number FROM customers")).all())
+        counters = set(
+            conn.execute(
+                text(
+                    "SELECT tenant_id, name, value FROM tenant_counters WHERE name <> 'case_number'"
+                )
+            ).all()
+        )
+    assert numbers == {"c1": 1, "c2": 2, "c3": 1}
+    assert counters == {
+        ("t1", "customer_number", 2),
+        ("t2", "customer_number", 1),
+        ("t1", "document_number", 0),
+        ("t2", "document_number", 0),
+        ("t1", "check_number", 0),
+        ("t2", "check_number", 0),
+    }
