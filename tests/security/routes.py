@@ -32,6 +32,7 @@ OPERATIONS: list[Op] = [
     Op("POST", "/v1/cases/{case_id}/escalate", P.case_escalate, {"to": ID}),
     Op("POST", "/v1/cases/{case_id}/transition", P.case_update, {"to": "in_progress"}),
     Op("POST", "/v1/cases/{case_id}/reopen", P.case_resolve, {"note": "n"}),
+    Op("POST", "/v1/cases/{case_id}/rfi", P.case_update, {"text": "t"}),
     Op("POST", "/v1/cases/{case_id}/tasks", P.case_update, {"text": "t"}),
     Op("PATCH", "/v1/cases/{case_id}/tasks/{task_id}", P.case_update, {"done": True}),
     Op("DELETE", "/v1/cases/{case_id}/tasks/{task_id}", P.case_update),
