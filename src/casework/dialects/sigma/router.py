@@ -1,5 +1,82 @@
+"""Sigma's case-management API over casework's case services."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from math import ceil
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from casework import idempotency
+from casework.auth.principal import Principal
+from casework.cases import service
+from casework.dependencies import DbSession
+from casework.dialects.routing import route_class
+from casework.dialects.sigma import queries, views
+from casework.dialects.sigma.auth import CaseCreator, CaseReader
+from casework.dialects.sigma.errors import render
+from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery
+from casework.models import Case
+
+router = APIRouter(route_class=route_class(render), tags=["sigma"])
+
+
+def _rendered(session: Session, principal: Principal, cases: list[Case]) -> list[dict[str, object]]:
+    logs = queries.logs(session, tenant_id=principal.tenant_id, case_ids=[c.id for c in cases])
+    users = queries.actors(
+        session,
+        tenant_id=principal.tenant_id,
+        events=[e for events in logs.values() for e in events],
+    )
+    return [views.case_data(c, logs.get(c.id, []), users) for c in cases]
+
+
+@router.post("/case-management/create", status_code=201, response_model=Envelope)
+def create_case(
+    body: CreateCaseBody,
+    request: Request,
+    session: DbSession,
+    principal: CaseCreator,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    """Open a case the way Sigma does; the assignee must hold ``case.assign``."""
+
+    def produce() -> Envelope:
+        case = service.create_case(session, actor=principal, data=body.to_case_create())
+        [data] = _rendered(session, principal, [case])
+        return Envelope(message="Case created successfully", data=data)
+
+    return idempotency.respond(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        request_fingerprint=idempotency.body_fingerprint(request, body),
+        produce=produce,
+    )
+
+
+@router.get("/case-management", response_model=Envelope)
+def list_cases(
+    query: Annotated[ListQuery, Query()], session: DbSession, principal: CaseReader
+) -> Envelope:
+    """The tenant's cases, newest first, a numbered page at a time."""
+    found = queries.page_of_cases(session, tenant_id=principal.tenant_id, query=query)
+    pagination = {
+        "page": query.page,
+        "limit": query.limit,
+        "total": found.total,
+        "pages": ceil(found.total / query.limit),
+    }
+    return Envelope(
+        message="Cases retrieved successfully",
+        data={"cases": _rendered(session, principal, list(found.cases)), "pagination": pagination},
+    )
+
+
+@router.get("/case-management/{case_id}", response_model=Envelope)
+def get_case(case_id: str, session: DbSession, principal: CaseReader) -> Envelope:
+    case = service.get_case(session, actor=principal, case_id=case_id)
+    [data] = _rendered(session, principal, [case])
+    return Envelope(message="Case retrieved successfully", data=data)

@@ -1,0 +1,54 @@
+"""Sigma's credentials: the ``apiKey`` and ``apiSecret`` headers of an API client."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from casework.auth import service
+from casework.auth.permissions import Permission
+from casework.auth.principal import Principal
+from casework.dependencies import get_database
+from casework.errors import NotAuthenticated, PermissionDenied
+
+# Declared so that OpenAPI shows the two headers; the dependency reads them itself.
+_api_key = APIKeyHeader(name="apiKey", auto_error=False, description="API client id")
+_api_secret = APIKeyHeader(name="apiSecret", auto_error=False, description="API client secret")
+
+INVALID = "Invalid API credentials"
+
+
+def sigma_principal(
+    request: Request,
+    _k: Annotated[Any, Depends(_api_key)] = None,
+    _s: Annotated[Any, Depends(_api_secret)] = None,
+) -> Principal:
+    """The API client named by the headers, read in a short transaction of its own."""
+    client_id = request.headers.get("apikey", "").strip()
+    secret = request.headers.get("apisecret", "").strip()
+    if not client_id or not secret:
+        raise NotAuthenticated("Both the apiKey and apiSecret headers are required")
+    with get_database(request).lookup() as session:
+        principal = service.by_client_secret(session, client_id, secret)
+    if principal is None:
+        raise NotAuthenticated(INVALID)
+    request.state.principal = principal
+    return principal
+
+
+SigmaCaller = Annotated[Principal, Depends(sigma_principal)]
+
+
+def needs(permission: Permission) -> Any:
+    async def dependency(principal: SigmaCaller) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(f"These credentials lack the {permission.value} permission")
+        return principal
+
+    return Depends(dependency)
+
+
+CaseCreator = Annotated[Principal, needs(Permission.case_create)]
+CaseReader = Annotated[Principal, needs(Permission.case_read)]
