@@ -176,6 +176,28 @@ OPERATIONS: list[Op] = [
     Op("POST", "/v1/settings/case-webhook-secret/rotate", P.config_manage),
 ]
 
+# The vendor-compatible routes: their credentials and error shapes are their own, so
+# each dialect's tests check its refusals (tests/dialects/); this list only makes sure a
+# new dialect route is noticed.
+DIALECT_OPERATIONS = [
+    "POST /case-management/create",
+    "GET /case-management",
+    "GET /case-management/{case_id}",
+    "POST /resources/api/caseManagement/v2/cases",
+    "GET /resources/api/caseManagement/v2/cases/{case_id}",
+    "POST /api/oauth/token/",
+    "POST /api/cases/",
+    "GET /api/cases/",
+    "GET /api/cases/{case_id}/",
+    "POST /api/cases/{case_id}/start/",
+    "POST /api/customers/",
+    "GET /api/customers/",
+    "GET /api/customers/{customer_id}/",
+    "POST /api/documents/",
+    "GET /api/documents/",
+    "GET /api/documents/{document_id}/",
+]
+
 # Watchlists and FX rates are reference data shared by all tenants, not rows of one tenant.
 SHARED_REFERENCE = {
     "/v1/watchlist/datasets",
