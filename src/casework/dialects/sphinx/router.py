@@ -1,5 +1,279 @@
+"""The Sphinx API: ``/api/oauth/token/``, cases, customers and documents, integer ids."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
-router = APIRouter()
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import RootModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from casework import idempotency
+from casework.auth import service as auth
+from casework.auth.principal import Principal
+from casework.cases import repository
+from casework.cases import service as cases
+from casework.checks import service as checks
+from casework.customers import service as customers
+from casework.dependencies import AppSettings, DbSession
+from casework.dialects.routing import route_class
+from casework.dialects.sphinx import errors, translate, views
+from casework.dialects.sphinx.auth import (
+    CaseCreator,
+    CaseReader,
+    CaseStarter,
+    CustomerReader,
+    CustomerWriter,
+    DocumentReader,
+    DocumentWriter,
+)
+from casework.dialects.sphinx.pages import paged
+from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
+from casework.documents import service as documents
+from casework.documents.router import Storage
+from casework.errors import NotFound
+from casework.models import Case, Customer, Document
+
+router = APIRouter(route_class=route_class(errors.render), tags=["sphinx"])
+
+_MAX_ID = 2**31 - 1
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class Shaped(RootModel[dict[str, Any]]):
+    """A body already in the dialect's shape, for idempotent replays."""
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    headers = dict(_NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="api"'
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=headers
+    )
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    # RFC 6749 (2.3.1) form-encodes both parts before joining them.
+    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
+
+
+@router.post("/api/oauth/token/", tags=["sphinx"])
+def issue_token(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    grant_type: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    """OAuth2 client credentials: form fields or HTTP Basic, answered with a bearer."""
+    if not grant_type:
+        return _oauth_error(400, "invalid_request", "Missing grant_type parameter.")
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
+    basic = _basic(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret or len(client_id) > 100 or len(client_secret) > 200:
+        return _oauth_error(401, "invalid_client", "Client authentication failed.")
+    client = auth.client_by_credentials(session, client_id, client_secret)
+    if client is None:
+        return _oauth_error(401, "invalid_client", "Client authentication failed.")
+    issued = auth.issue_access_token(
+        session, client=client, ttl_seconds=settings.access_token_ttl_seconds
+    )
+    return JSONResponse(
+        {
+            "access_token": issued.access_token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+        },
+        headers=_NO_STORE,
+    )
+
+
+def _case(session: Session, principal: Principal, number: int, *, lock: bool = False) -> Case:
+    if not 1 <= number <= _MAX_ID:
+        raise NotFound(f"case {number} not found")
+    case_id = repository.number_to_id(session, tenant_id=principal.tenant_id, number=number)
+    if lock:
+        return cases.locked_case(session, actor=principal, case_id=case_id)
+    return cases.get_case(session, actor=principal, case_id=case_id)
+
+
+@router.post("/api/cases/", status_code=201)
+def create_case(
+    body: CaseIn,
+    request: Request,
+    session: DbSession,
+    principal: CaseCreator,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    """Open a case for an existing customer (customer_id) or a new one (customer)."""
+
+    def produce() -> Shaped:
+        data = translate.case_create(session, tenant_id=principal.tenant_id, body=body)
+        case = cases.create_case(session, actor=principal, data=data, dialect="sphinx")
+        return Shaped(views.case_body(session, case))
+
+    return idempotency.respond(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        request_fingerprint=idempotency.body_fingerprint(request, body),
+        produce=produce,
+    )
+
+
+@router.get("/api/cases/")
+def list_cases(request: Request, session: DbSession, principal: CaseReader) -> JSONResponse:
+    """Newest first; ``page`` and ``page_size`` (at most 100)."""
+    stmt = repository.cases_of(principal.tenant_id).options(joinedload(Case.customer))
+    page = paged(
+        session,
+        request,
+        stmt,
+        order_by=[Case.number.desc()],
+        render=lambda rows: views.case_bodies(session, rows),
+    )
+    return JSONResponse(page)
+
+
+@router.get("/api/cases/{case_id}/")
+def get_case(case_id: int, session: DbSession, principal: CaseReader) -> JSONResponse:
+    return JSONResponse(views.case_body(session, _case(session, principal, case_id)))
+
+
+@router.post("/api/cases/{case_id}/start/")
+def start_case(case_id: int, session: DbSession, principal: CaseStarter) -> JSONResponse:
+    """Start the case's checks, or rerun them once they have finished; 409 while they
+    run or when the case has none."""
+    case = _case(session, principal, case_id, lock=True)
+    checks.start(session, actor=principal, case=case)
+    return JSONResponse(views.case_body(session, case))
+
+
+@router.post("/api/customers/", status_code=201)
+def create_customer(
+    body: CustomerIn,
+    request: Request,
+    session: DbSession,
+    principal: CustomerWriter,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    def produce() -> Shaped:
+        data = translate.customer_create(body)
+        return Shaped(
+            views.customer_body(customers.create_customer(session, actor=principal, data=data))
+        )
+
+    return idempotency.respond(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        request_fingerprint=idempotency.body_fingerprint(request, body),
+        produce=produce,
+    )
+
+
+@router.get("/api/customers/")
+def list_customers(request: Request, session: DbSession, principal: CustomerReader) -> JSONResponse:
+    stmt = select(Customer).where(Customer.tenant_id == principal.tenant_id)
+    page = paged(
+        session,
+        request,
+        stmt,
+        order_by=[Customer.number.desc()],
+        render=lambda rows: [views.customer_body(c) for c in rows],
+    )
+    return JSONResponse(page)
+
+
+@router.get("/api/customers/{customer_id}/")
+def get_customer(customer_id: int, session: DbSession, principal: CustomerReader) -> JSONResponse:
+    customer = translate.customer_by_number(
+        session, tenant_id=principal.tenant_id, number=customer_id
+    )
+    return JSONResponse(views.customer_body(customer))
+
+
+@router.post("/api/documents/", status_code=201)
+def upload_document(
+    file: Annotated[UploadFile, File(description="The file; its type is sniffed from its bytes.")],
+    request: Request,
+    session: DbSession,
+    principal: DocumentWriter,
+    settings: AppSettings,
+    storage: Storage,
+    customer_id: Annotated[int | None, Form(description="A customer's integer id.")] = None,
+    delete_after: Annotated[int | None, Form(ge=-1, le=MAX_DELETE_AFTER)] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> JSONResponse:
+    """Upload one file as multipart/form-data."""
+    owner = translate.customer_id_of(session, tenant_id=principal.tenant_id, number=customer_id)
+    with documents.receive(
+        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
+    ) as upload:
+
+        def produce() -> Shaped:
+            document = documents.create_document(
+                session,
+                actor=principal,
+                storage=storage,
+                upload=upload,
+                customer_id=owner,
+                delete_after=delete_after,
+            )
+            return Shaped(views.document_bodies(session, [document])[0])
+
+        return idempotency.respond(
+            session,
+            principal=principal,
+            key=idempotency_key,
+            request_fingerprint=idempotency.fingerprint(
+                "POST",
+                request.url.path,
+                {
+                    "sha256": upload.staged.sha256,
+                    "filename": upload.filename,
+                    "customer_id": customer_id,
+                    "delete_after": delete_after,
+                },
+            ),
+            produce=produce,
+        )
+
+
+@router.get("/api/documents/")
+def list_documents(request: Request, session: DbSession, principal: DocumentReader) -> JSONResponse:
+    stmt = select(Document).where(Document.tenant_id == principal.tenant_id)
+    page = paged(
+        session,
+        request,
+        stmt,
+        order_by=[Document.number.desc()],
+        render=lambda rows: views.document_bodies(session, rows),
+    )
+    return JSONResponse(page)
+
+
+@router.get("/api/documents/{document_id}/")
+def get_document(document_id: int, session: DbSession, principal: DocumentReader) -> JSONResponse:
+    document = translate.document_by_number(
+        session, tenant_id=principal.tenant_id, number=document_id
+    )
+    return JSONResponse(views.document_bodies(session, [document])[0])
