@@ -316,6 +316,7 @@ def announce(
                 endpoints=[],
                 case_id=case.id,
                 send_later=send_later,
+                enveloped=False,
             )
     return deliveries
 

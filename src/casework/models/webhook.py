@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.models.base import Base, JSONType, Timestamps, id_column, str_enum, utcnow
@@ -83,6 +83,9 @@ class WebhookDelivery(Base):
     case_id: Mapped[str | None] = mapped_column(String(24), default=None)
     event_type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # False: the body is the payload itself, as integrations written for another API
+    # (a dialect's case webhook) expect, not casework's {type, timestamp, data}.
+    enveloped: Mapped[bool] = mapped_column(default=True, server_default=true())
     status: Mapped[WebhookDeliveryStatus] = mapped_column(
         str_enum(WebhookDeliveryStatus), default=WebhookDeliveryStatus.pending
     )

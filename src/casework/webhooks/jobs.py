@@ -67,6 +67,7 @@ def emit(
     endpoints: Sequence[WebhookEndpoint] | None = None,
     case_id: str | None = None,
     send_later: bool = True,
+    enveloped: bool = True,
 ) -> list[str]:
     """Queue the event for its subscribers; returns the deliveries' ids.
 
@@ -84,6 +85,7 @@ def emit(
         case_webhook_url=case_webhook_url,
         endpoints=endpoints,
         case_id=case_id,
+        enveloped=enveloped,
     )
     if send_later:
         for delivery in deliveries:

@@ -181,7 +181,10 @@ def _delivery_fields(delivery: WebhookDelivery) -> dict[str, Any]:
 
 
 def event_body(delivery: WebhookDelivery) -> bytes:
-    """What a receiver is sent: the event type, when it happened and its data."""
+    """What a receiver is sent: the event type, when it happened and its data (or the
+    data alone, for a delivery made in another API's shape)."""
+    if not delivery.enveloped:
+        return json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     event = {
         "type": delivery.event_type,
         "timestamp": delivery.created_at.isoformat().replace("+00:00", "Z"),

@@ -189,6 +189,7 @@ def emit(
     now: datetime | None = None,
     endpoints: Sequence[WebhookEndpoint] | None = None,
     case_id: str | None = None,
+    enveloped: bool = True,
 ) -> list[WebhookDelivery]:
     """Queue ``event_type`` for every active endpoint that subscribed to it, and for the
     case's own webhook URL when there is one. The deliveries are due at once (``now``,
@@ -213,6 +214,7 @@ def emit(
             next_attempt_at=now,
             created_at=now,
             case_id=case_id,
+            enveloped=enveloped,
             **target,
         )
         for target in targets

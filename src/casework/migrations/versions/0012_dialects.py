@@ -77,6 +77,11 @@ def upgrade() -> None:
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
         batch_op.add_column(sa.Column("secret_sealed", sa.Text(), nullable=True))
 
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("enveloped", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rfi", sa.Text(), nullable=True))
         batch_op.add_column(
@@ -113,6 +118,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
         batch_op.drop_column("secret_sealed")
+
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_column("enveloped")
 
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_sessions_user_id"))
