@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Annotated
+from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
@@ -41,7 +42,8 @@ def _oauth_error(status: int, error: str, description: str, basic: bool = False)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """Client id and secret from HTTP Basic, each form-decoded (RFC 6749, 2.3.1)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:
@@ -51,7 +53,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     client_id, sep, secret = decoded.partition(":")
-    return (client_id, secret) if sep else None
+    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
 
 
 @router.post(
@@ -70,7 +72,7 @@ def issue_token(
     """Exchange client credentials (form fields or HTTP Basic) for a bearer token."""
     if grant_type != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     if basic is not None:
         client_id, client_secret = basic
     if not client_id or not client_secret:

@@ -14,7 +14,7 @@ from casework import idempotency
 from casework.auth.dependencies import DocumentReader, DocumentWriter
 from casework.checks.schemas import RetentionDays
 from casework.dependencies import AppSettings, DbSession
-from casework.documents import service
+from casework.documents import service, uploads
 from casework.documents.schemas import DocumentOut
 from casework.documents.storage import LocalStorage
 from casework.models import Document
@@ -66,38 +66,23 @@ def upload_document(
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
     """Upload one file as multipart/form-data, at most ``max_upload_bytes`` long."""
-    with service.receive(
-        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
-    ) as upload:
-
-        def produce() -> DocumentOut:
-            document = service.create_document(
-                session,
-                actor=principal,
-                storage=storage,
-                upload=upload,
-                customer_id=customer_id,
-                delete_after=delete_after,
-            )
-            return _out(session, [document])[0]
-
-        return idempotency.respond(
-            session,
-            principal=principal,
-            key=idempotency_key,
-            request_fingerprint=idempotency.fingerprint(
-                "POST",
-                request.url.path,
-                {
-                    "sha256": upload.staged.sha256,
-                    "filename": upload.filename,
-                    "customer_id": customer_id,
-                    # Only when given, so uploads without it keep their earlier fingerprint.
-                    **({"delete_after": delete_after} if delete_after is not None else {}),
-                },
-            ),
-            produce=produce,
-        )
+    return uploads.respond(
+        session,
+        request,
+        file,
+        principal=principal,
+        settings=settings,
+        storage=storage,
+        customer_id=customer_id,
+        delete_after=delete_after,
+        key=idempotency_key,
+        fields={
+            "customer_id": customer_id,
+            # Only when given, so uploads without it keep their earlier fingerprint.
+            **({"delete_after": delete_after} if delete_after is not None else {}),
+        },
+        render=lambda document: _out(session, [document])[0],
+    )
 
 
 @router.get("")

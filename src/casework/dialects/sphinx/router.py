@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any
-from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -16,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from casework import idempotency
 from casework.auth import service as auth
 from casework.auth.principal import Principal
+from casework.auth.router import basic_credentials
 from casework.cases import repository
 from casework.cases import service as cases
 from casework.checks import service as checks
@@ -34,7 +32,7 @@ from casework.dialects.sphinx.auth import (
 )
 from casework.dialects.sphinx.pages import paged
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
-from casework.documents import service as documents
+from casework.documents import uploads
 from casework.documents.router import Storage
 from casework.errors import NotFound
 from casework.models import Case, Customer, Document
@@ -58,19 +56,6 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-def _basic(request: Request) -> tuple[str, str] | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not value.strip():
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    # RFC 6749 (2.3.1) form-encodes both parts before joining them.
-    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
-
-
 @router.post("/api/oauth/token/", tags=["sphinx"])
 def issue_token(
     request: Request,
@@ -85,7 +70,7 @@ def issue_token(
         return _oauth_error(400, "invalid_request", "Missing grant_type parameter.")
     if grant_type != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
-    basic = _basic(request)
+    basic = basic_credentials(request)
     if basic is not None:
         client_id, client_secret = basic
     if not client_id or not client_secret or len(client_id) > 100 or len(client_secret) > 200:
@@ -225,37 +210,19 @@ def upload_document(
 ) -> JSONResponse:
     """Upload one file as multipart/form-data."""
     owner = translate.customer_id_of(session, tenant_id=principal.tenant_id, number=customer_id)
-    with documents.receive(
-        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
-    ) as upload:
-
-        def produce() -> Shaped:
-            document = documents.create_document(
-                session,
-                actor=principal,
-                storage=storage,
-                upload=upload,
-                customer_id=owner,
-                delete_after=delete_after,
-            )
-            return Shaped(views.document_bodies(session, [document])[0])
-
-        return idempotency.respond(
-            session,
-            principal=principal,
-            key=idempotency_key,
-            request_fingerprint=idempotency.fingerprint(
-                "POST",
-                request.url.path,
-                {
-                    "sha256": upload.staged.sha256,
-                    "filename": upload.filename,
-                    "customer_id": customer_id,
-                    "delete_after": delete_after,
-                },
-            ),
-            produce=produce,
-        )
+    return uploads.respond(
+        session,
+        request,
+        file,
+        principal=principal,
+        settings=settings,
+        storage=storage,
+        customer_id=owner,
+        delete_after=delete_after,
+        key=idempotency_key,
+        fields={"customer_id": customer_id, "delete_after": delete_after},
+        render=lambda document: Shaped(views.document_bodies(session, [document])[0]),
+    )
 
 
 @router.get("/api/documents/")

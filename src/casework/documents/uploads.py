@@ -1,0 +1,60 @@
+"""Answering an upload: the file staged, stored once per idempotency key, rendered by
+the API that received it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from casework import idempotency
+from casework.auth.principal import Principal
+from casework.config import Settings
+from casework.documents import service
+from casework.documents.storage import LocalStorage
+from casework.models import Document
+
+
+def respond(
+    session: Session,
+    request: Request,
+    file: UploadFile,
+    *,
+    principal: Principal,
+    settings: Settings,
+    storage: LocalStorage,
+    customer_id: str | None,
+    delete_after: int | None,
+    key: str | None,
+    fields: dict[str, Any],
+    render: Callable[[Document], BaseModel],
+) -> JSONResponse:
+    """Store ``file`` as a document; ``fields`` are the form fields as the caller gave
+    them, which with the file's digest identify the request for idempotent replays."""
+    with service.receive(
+        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
+    ) as upload:
+
+        def produce() -> BaseModel:
+            document = service.create_document(
+                session,
+                actor=principal,
+                storage=storage,
+                upload=upload,
+                customer_id=customer_id,
+                delete_after=delete_after,
+            )
+            return render(document)
+
+        fingerprint = {"sha256": upload.staged.sha256, "filename": upload.filename} | fields
+        return idempotency.respond(
+            session,
+            principal=principal,
+            key=key,
+            request_fingerprint=idempotency.fingerprint("POST", request.url.path, fingerprint),
+            produce=produce,
+        )
