@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from casework import numbering
 from casework.errors import NotFound
 from casework.models import AuditEvent, Case, CaseAttachment, Comment, Task
 
@@ -40,8 +41,10 @@ def get(session: Session, *, tenant_id: str, case_id: str, for_update: bool = Fa
 
 def number_to_id(session: Session, *, tenant_id: str, number: int) -> str:
     """The id of the tenant's case ``number`` (the integer id some APIs use)."""
-    case_id = session.scalar(
-        select(Case.id).where(Case.tenant_id == tenant_id, Case.number == number)
+    case_id = (
+        session.scalar(select(Case.id).where(Case.tenant_id == tenant_id, Case.number == number))
+        if numbering.in_range(number)
+        else None
     )
     if case_id is None:
         raise NotFound(f"case {number} not found")

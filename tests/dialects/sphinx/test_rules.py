@@ -238,3 +238,22 @@ def test_idempotency_key_replays_the_case(
     assert second.headers["Idempotent-Replayed"] == "true"
     other = client.post("/api/cases/", json=body | {"notes": "twice"}, headers=headers)
     assert other.status_code == 422 and list(other.json()) == ["detail"]
+
+
+BEYOND = 2**31  # past the 32-bit integer ids: names nothing, and must not reach the database
+
+
+def test_ids_beyond_the_integer_range_name_nothing(
+    client: TestClient, auth: dict[str, str], customer: dict[str, Any]
+):
+    for path in (f"/api/cases/{BEYOND}/", f"/api/customers/{BEYOND}/", f"/api/documents/{BEYOND}/"):
+        r = client.get(path, headers=auth)
+        assert (r.status_code, r.json()) == (404, {"detail": "Not found."}), path
+    assert client.post(f"/api/cases/{BEYOND}/start/", headers=auth).status_code == 404
+    assert refused(client, auth, {"customer_id": BEYOND}) == {
+        "customer_id": [f'Invalid pk "{BEYOND}" - object does not exist.']
+    }
+    body = {"customer_id": customer["id"], "document_ids": [BEYOND]}
+    assert refused(client, auth, body) == {
+        "document_ids": [f'Invalid pk "{BEYOND}" - object does not exist.']
+    }

@@ -34,12 +34,10 @@ from casework.dialects.sphinx.pages import paged
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
 from casework.documents import uploads
 from casework.documents.router import Storage
-from casework.errors import NotFound
 from casework.models import Case, Customer, Document
 
 router = APIRouter(route_class=route_class(errors.render), tags=["sphinx"])
 
-_MAX_ID = 2**31 - 1
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -92,8 +90,6 @@ def issue_token(
 
 
 def _case(session: Session, principal: Principal, number: int, *, lock: bool = False) -> Case:
-    if not 1 <= number <= _MAX_ID:
-        raise NotFound(f"case {number} not found")
     case_id = repository.number_to_id(session, tenant_id=principal.tenant_id, number=number)
     if lock:
         return cases.locked_case(session, actor=principal, case_id=case_id)

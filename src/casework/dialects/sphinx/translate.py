@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import numbering
 from casework.cases.schemas import CaseCreate
 from casework.customers.schemas import CustomerCreate
 from casework.dialects.sphinx.errors import sphinx_path
@@ -18,8 +19,6 @@ from casework.errors import FieldError, NotFound, ValidationFailed
 from casework.models import CaseConfig, Customer, Document
 
 T = TypeVar("T")
-# The integer ids are 32-bit; anything outside names no object.
-_MAX_ID = 2**31 - 1
 _TITLE_LENGTH = 300
 
 
@@ -27,31 +26,15 @@ def invalid_pk(value: int) -> str:
     return f'Invalid pk "{value}" - object does not exist.'
 
 
-def _in_range(number: int) -> bool:
-    return 1 <= number <= _MAX_ID
-
-
 def customer_by_number(session: Session, *, tenant_id: str, number: int) -> Customer:
-    customer = (
-        session.scalar(
-            select(Customer).where(Customer.tenant_id == tenant_id, Customer.number == number)
-        )
-        if _in_range(number)
-        else None
-    )
+    customer = numbering.by_number(session, Customer, tenant_id=tenant_id, number=number)
     if customer is None:
         raise NotFound(f"customer {number} not found")
     return customer
 
 
 def document_by_number(session: Session, *, tenant_id: str, number: int) -> Document:
-    document = (
-        session.scalar(
-            select(Document).where(Document.tenant_id == tenant_id, Document.number == number)
-        )
-        if _in_range(number)
-        else None
-    )
+    document = numbering.by_number(session, Document, tenant_id=tenant_id, number=number)
     if document is None:
         raise NotFound(f"document {number} not found")
     return document
@@ -75,7 +58,7 @@ def _document_ids(
     session: Session, tenant_id: str, lists: dict[str, list[int]]
 ) -> dict[str, list[str]]:
     """For each field, its document numbers as casework ids; all unknown ones refused."""
-    wanted = {n for numbers in lists.values() for n in numbers if _in_range(n)}
+    wanted = {n for numbers in lists.values() for n in numbers if numbering.in_range(n)}
     found: dict[int, str] = {}
     if wanted:
         found = {
