@@ -76,7 +76,9 @@ def make_member(db: Database, *, tenant_id: str, role: str, password: str | None
         )
 
 
-def make_tenant_kit(db: Database, *, currency: str = "EUR") -> TenantKit:
+def make_tenant_kit(
+    db: Database, *, currency: str = "EUR", password: str | None = None
+) -> TenantKit:
     slug = f"t-{secrets.token_hex(6)}"
     with db.transaction() as session:
         tenant: Tenant = create_tenant(
@@ -85,7 +87,7 @@ def make_tenant_kit(db: Database, *, currency: str = "EUR") -> TenantKit:
         tenant_id = tenant.id
     kit = TenantKit(tenant_id=tenant_id, slug=slug)
     for role in ROLES:
-        kit.members[role] = make_member(db, tenant_id=tenant_id, role=role)
+        kit.members[role] = make_member(db, tenant_id=tenant_id, role=role, password=password)
     return kit
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from casework import __version__, problems
 from casework.analytics.router import router as analytics_router
@@ -15,6 +16,7 @@ from casework.cases.router import router as cases_router
 from casework.checks.router import router as checks_router
 from casework.config import Settings
 from casework.configs.router import router as configs_router
+from casework.console.router import router as console_router
 from casework.customers.router import router as customers_router
 from casework.db import Database
 from casework.dialects.sigma.router import router as sigma_router
@@ -138,4 +140,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router, responses=API_ERRORS)
     for dialect in (sigma_router, sumsub_router, sphinx_router):
         app.include_router(dialect)
+    app.mount(
+        "/console/static",
+        StaticFiles(packages=[("casework.console", "static")]),
+        name="console-static",
+    )
+    app.include_router(console_router)
     return app

@@ -113,6 +113,16 @@ class Settings(BaseSettings):
         default=12, ge=1, le=24 * 30, description="A console session ends this long after login."
     )
 
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed console sign-ins in a row that lock a user out.",
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="How long a locked-out user cannot sign in."
+    )
+
     smtp_host: str | None = Field(
         default=None, description="Mail server for requests for information; unset: no email."
     )

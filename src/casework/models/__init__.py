@@ -28,6 +28,7 @@ from casework.models.webhook import (
     WebhookEndpoint,
     WebhookEventType,
 )
+from casework.models.workspace import Notification, SavedView
 
 __all__ = [
     "AccessToken",
@@ -49,10 +50,12 @@ __all__ = [
     "IdempotencyRecord",
     "MonitoredCustomer",
     "MonitoringRun",
+    "Notification",
     "PendingEvaluation",
     "Role",
     "Rule",
     "RuleRevision",
+    "SavedView",
     "ScreeningMatch",
     "Task",
     "Tenant",

@@ -34,6 +34,9 @@ class User(Timestamps, Base):
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id"))
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Console sign-in: consecutive failures, and the lock-out they lead to.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
     role: Mapped[Role] = relationship(lazy="raise")
 

@@ -1,0 +1,1 @@
+"""The analyst console: server-rendered pages under ``/console``."""

@@ -1,0 +1,39 @@
+"""Every console page, under ``/console``, kept out of the API's OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from casework.console import (
+    admin,
+    admin_integrations,
+    case_actions,
+    case_page,
+    dashboard,
+    inbox,
+    lists,
+    login,
+    queue,
+)
+from casework.console.routing import ConsoleRoute, error_page
+from casework.errors import NotFound
+
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+for part in (
+    login,
+    queue,
+    case_page,
+    case_actions,
+    inbox,
+    dashboard,
+    lists,
+    admin,
+    admin_integrations,
+):
+    router.include_router(part.router)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
+def not_found(request: Request, rest: str) -> Response:
+    return error_page(request, NotFound(f"there is no console page at /console/{rest}"))
