@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The console's browser tests drive Debian's Chromium through Playwright; Playwright's own
+# browser download is never used.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test check lint types test-sqlite test-postgres bench fmt clean
 
@@ -12,12 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)"; \
+	fi
+
 ## Install and run casework on the embedded default (SQLite, demo data).
 run: $(STAMP)
 	$(BIN)/casework serve
 
 ## The whole suite: format, lint, types, then the tests on SQLite and on PostgreSQL.
-test: $(STAMP) lint types test-sqlite test-postgres
+test: $(STAMP) $(CHROMIUM) lint types test-sqlite test-postgres
 
 check: test
 

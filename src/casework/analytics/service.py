@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, func, select
+from sqlalchemy import ColumnElement, Date, Float, case, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from casework.analytics.schemas import CaseAnalytics
 from casework.auth.principal import Principal
-from casework.cases.state import FINISHED
+from casework.cases.state import FINISHED, WORKING
 from casework.errors import ValidationFailed
-from casework.models import Case
-from casework.models.enums import Module, Priority, ReviewStatus
+from casework.models import Case, User
+from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 
 
 class _HoursBetween(FunctionElement[float]):
@@ -66,6 +67,11 @@ def _median_hours(session: Session, scope: list[ColumnElement[bool]]) -> float |
     return sum(hours) / len(hours) if hours else None
 
 
+def _late(now: datetime) -> ColumnElement[bool]:
+    """Past its due date and still being worked on."""
+    return (Case.due_date < now) & Case.review_status.not_in(FINISHED)
+
+
 def case_analytics(
     session: Session,
     *,
@@ -81,7 +87,7 @@ def case_analytics(
     if created_to is not None:
         scope.append(Case.created_at < created_to)
 
-    late = (Case.due_date < datetime.now(UTC)) & Case.review_status.not_in(FINISHED)
+    late = _late(datetime.now(UTC))
     is_custom = Case.custom_module.is_not(None)
     groups = session.execute(
         select(
@@ -115,3 +121,131 @@ def case_analytics(
         overdue=overdue,
         median_time_to_resolve_hours=_median_hours(session, scope),
     )
+
+
+# --- The console dashboard ------------------------------------------------------------------
+
+
+class _UtcDay(FunctionElement[date]):
+    """The UTC calendar day of a timestamp."""
+
+    type = Date()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(_UtcDay, "postgresql")
+def _utc_day_postgresql(element: _UtcDay, compiler: SQLCompiler, **kw: Any) -> str:
+    (stamp,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(({stamp} AT TIME ZONE 'UTC') AS DATE)"
+
+
+@compiles(_UtcDay, "sqlite")
+def _utc_day_sqlite(element: _UtcDay, compiler: SQLCompiler, **kw: Any) -> str:
+    (stamp,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({stamp})"
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite answers date() with ISO text, PostgreSQL with a date.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class OpenCases:
+    """The cases still being worked on: by priority and status, and how many are late."""
+
+    total: int
+    overdue: int
+    by_priority: dict[str, int]
+    by_status: dict[str, int]
+
+
+def open_cases(session: Session, *, actor: Principal, now: datetime) -> OpenCases:
+    rows = session.execute(
+        select(
+            Case.review_status,
+            Case.priority,
+            func.count(),
+            func.sum(case((_late(now), 1), else_=0)),
+        )
+        .where(Case.tenant_id == actor.tenant_id, Case.review_status.in_(WORKING))
+        .group_by(Case.review_status, Case.priority)
+    )
+    by_priority = dict.fromkeys((p.name for p in sorted(Priority, reverse=True)), 0)
+    by_status = {s.value: 0 for s in ReviewStatus if s in WORKING}
+    total = overdue = 0
+    for status, priority, count, late_count in rows:
+        total += count
+        overdue += late_count or 0
+        by_priority[Priority(priority).name] += count
+        by_status[ReviewStatus(status).value] += count
+    return OpenCases(total, overdue, by_priority, by_status)
+
+
+def overdue_cases(session: Session, *, actor: Principal, now: datetime, limit: int) -> list[Case]:
+    """The late cases that have waited longest past their due date first."""
+    stmt = (
+        select(Case)
+        .options(joinedload(Case.assignee))
+        .where(Case.tenant_id == actor.tenant_id, _late(now))
+        .order_by(Case.due_date, Case.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    """Cases created on each day of a window, split by how they were created."""
+
+    days: list[date]
+    by_provenance: dict[str, list[int]]
+
+
+def created_per_day(session: Session, *, actor: Principal, today: date, days: int) -> DailyCounts:
+    first = today - timedelta(days=days - 1)
+    window = [first + timedelta(days=n) for n in range(days)]
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    day = _UtcDay(Case.created_at)
+    rows = session.execute(
+        select(day, Case.created_by_type, func.count())
+        .where(Case.tenant_id == actor.tenant_id, Case.created_at >= start)
+        .group_by(day, Case.created_by_type)
+    )
+    counts = {t.value: [0] * days for t in CreatedByType}
+    for value, created_by, count in rows:
+        offset = (_as_date(value) - first).days
+        if 0 <= offset < days:
+            counts[CreatedByType(created_by).value][offset] += count
+    return DailyCounts(window, counts)
+
+
+def median_hours_to_resolve(session: Session, *, actor: Principal, since: datetime) -> float | None:
+    """Median time from creation to resolution of the cases resolved since ``since``."""
+    scope = [Case.tenant_id == actor.tenant_id, Case.resolved_at >= since]
+    return _median_hours(session, scope)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Open cases of one assignee (``user_id`` None: nobody)."""
+
+    user_id: str | None
+    name: str
+    open_cases: int
+
+
+def workload(session: Session, *, actor: Principal) -> list[Workload]:
+    count = func.count()
+    rows = session.execute(
+        select(Case.assignee_id, User.first_name, User.last_name, count)
+        .outerjoin(User, User.id == Case.assignee_id)
+        .where(Case.tenant_id == actor.tenant_id, Case.review_status.in_(WORKING))
+        .group_by(Case.assignee_id, User.first_name, User.last_name)
+        .order_by(count.desc(), User.first_name, User.last_name)
+    )
+    return [
+        Workload(user_id, f"{first} {last}".strip() if user_id else "Unassigned", n)
+        for user_id, first, last, n in rows
+    ]

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
@@ -38,7 +39,7 @@ def _from_iso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _sort_key(sort: CaseSort) -> SortKey:
+def _sort_key(sort: CaseSort, *, due_may_be_missing: bool = True) -> SortKey:
     descending = sort.value.startswith("-")
     name = sort.value.lstrip("-")
     if name == "created_at":
@@ -58,7 +59,7 @@ def _sort_key(sort: CaseSort) -> SortKey:
         descending=descending,
         encode=_iso,
         decode=_from_iso,
-        nullable=name == "due_date",
+        nullable=name == "due_date" and due_may_be_missing,
     )
 
 
@@ -73,6 +74,89 @@ class CaseFilters:
     overdue: bool | None = None
     escalated: bool | None = None
     q: str | None = None
+    # A user id: escalated cases sent to that user or now assigned to them.
+    escalated_for: str | None = None
+    # A customer's id or external id, or part of their name.
+    customer: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+
+
+FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
+
+
+def _assigned(actor: Principal, assignee: str) -> ColumnElement[bool]:
+    if assignee == "none":
+        return Case.assignee_id.is_(None)
+    if assignee == "me":
+        if actor.user_id is None:
+            raise ValidationFailed.on("assignee", "'me' needs a user principal")
+        return Case.assignee_id == actor.user_id
+    return Case.assignee_id == assignee
+
+
+def _overdue(overdue: bool) -> ColumnElement[bool]:
+    late = (Case.due_date < datetime.now(UTC)) & Case.review_status.not_in(FINISHED)
+    return late if overdue else ~late | Case.due_date.is_(None)
+
+
+def _matching(actor: Principal, q: str) -> ColumnElement[bool]:
+    matching_customers = select(Customer.id).where(
+        Customer.tenant_id == actor.tenant_id,
+        contains(q, Customer.full_name, Customer.full_name_en),
+    )
+    return or_(
+        contains(q, Case.title, Case.description),
+        Case.customer_id.in_(matching_customers),
+    )
+
+
+def _of_customer(actor: Principal, text: str) -> ColumnElement[bool]:
+    customers = select(Customer.id).where(
+        Customer.tenant_id == actor.tenant_id,
+        or_(
+            Customer.id == text,
+            Customer.external_id == text,
+            contains(text, Customer.full_name, Customer.full_name_en),
+        ),
+    )
+    return Case.customer_id.in_(customers)
+
+
+def _escalated_for(user_id: str) -> ColumnElement[bool]:
+    return Case.is_escalated.is_(True) & or_(
+        Case.escalated_to_id == user_id, Case.assignee_id == user_id
+    )
+
+
+def _conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool] | None] = [
+        Case.review_status.in_(f.review_status) if f.review_status else None,
+        Case.priority.in_(f.priority) if f.priority else None,
+        Case.module == f.module if f.module else None,
+        _assigned(actor, f.assignee) if f.assignee else None,
+        Case.customer_id == f.customer_id if f.customer_id else None,
+        Case.created_by_type == f.created_by_type if f.created_by_type else None,
+        Case.is_escalated.is_(f.escalated) if f.escalated is not None else None,
+        _overdue(f.overdue) if f.overdue is not None else None,
+        _matching(actor, f.q) if f.q else None,
+        _escalated_for(f.escalated_for) if f.escalated_for else None,
+        _of_customer(actor, f.customer) if f.customer else None,
+        Case.created_at >= f.created_from if f.created_from else None,
+        Case.created_at < f.created_before if f.created_before else None,
+    ]
+    return [condition for condition in found if condition is not None]
+
+
+def filtered(actor: Principal, filters: CaseFilters) -> Select[Case]:
+    """The tenant's cases that pass ``filters``, unordered."""
+    return repository.cases_of(actor.tenant_id).where(*_conditions(actor, filters))
+
+
+def count_cases(session: Session, *, actor: Principal, filters: CaseFilters, up_to: int) -> int:
+    """How many cases pass ``filters``, counting no further than ``up_to``."""
+    capped = filtered(actor, filters).with_only_columns(Case.id).limit(up_to).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
 def list_cases(
@@ -83,46 +167,14 @@ def list_cases(
     sort: CaseSort,
     cursor: str | None,
     limit: int,
+    options: Sequence[Any] | None = None,
 ) -> tuple[Sequence[Case], str | None]:
-    stmt = repository.cases_of(actor.tenant_id)
-    if filters.review_status:
-        stmt = stmt.where(Case.review_status.in_(filters.review_status))
-    if filters.priority:
-        stmt = stmt.where(Case.priority.in_(filters.priority))
-    if filters.module:
-        stmt = stmt.where(Case.module == filters.module)
-    if filters.assignee == "none":
-        stmt = stmt.where(Case.assignee_id.is_(None))
-    elif filters.assignee == "me":
-        if actor.user_id is None:
-            raise ValidationFailed.on("assignee", "'me' needs a user principal")
-        stmt = stmt.where(Case.assignee_id == actor.user_id)
-    elif filters.assignee:
-        stmt = stmt.where(Case.assignee_id == filters.assignee)
-    if filters.customer_id:
-        stmt = stmt.where(Case.customer_id == filters.customer_id)
-    if filters.created_by_type:
-        stmt = stmt.where(Case.created_by_type == filters.created_by_type)
-    if filters.escalated is not None:
-        stmt = stmt.where(Case.is_escalated.is_(filters.escalated))
-    if filters.overdue is not None:
-        now = datetime.now(UTC)
-        finished = [ReviewStatus.resolved, ReviewStatus.closed]
-        overdue = (Case.due_date < now) & Case.review_status.not_in(finished)
-        stmt = stmt.where(overdue if filters.overdue else ~overdue | Case.due_date.is_(None))
-    if filters.q:
-        matching_customers = select(Customer.id).where(
-            Customer.tenant_id == actor.tenant_id,
-            contains(filters.q, Customer.full_name, Customer.full_name_en),
-        )
-        stmt = stmt.where(
-            or_(
-                contains(filters.q, Case.title, Case.description),
-                Case.customer_id.in_(matching_customers),
-            )
-        )
-    stmt = stmt.options(*repository.full_case_options())
-    key = _sort_key(sort)
+    """One page of cases; ``options`` load what the caller shows (default: everything)."""
+    stmt = filtered(actor, filters)
+    stmt = stmt.options(*(repository.full_case_options() if options is None else options))
+    # Overdue cases all have a due date: without the "missing last" term an index on
+    # the due date can serve the order.
+    key = _sort_key(sort, due_may_be_missing=filters.overdue is not True)
     column = key.column
 
     def value_of(case: Case) -> object:

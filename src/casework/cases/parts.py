@@ -11,6 +11,7 @@ from casework.cases import repository, state
 from casework.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from casework.models import Case, CaseAttachment, Comment, Document, Task
 from casework.models.base import utcnow
+from casework.notifications import service as notifications
 from casework.tenancy import owned
 
 MAX_TASKS = 200
@@ -138,6 +139,7 @@ def add_comment(session: Session, *, actor: Principal, case_id: str, body: str) 
     session.add(comment)
     _touch(case)
     session.flush()
+    mentioned = notifications.notify_mentions(session, actor=actor, case=case, comment=comment)
     audit.record(
         session,
         actor=actor,
@@ -146,7 +148,7 @@ def add_comment(session: Session, *, actor: Principal, case_id: str, body: str) 
         entity_id=comment.id,
         case_id=case.id,
         message="Comment added",
-        after={"body": body},
+        after={"body": body, **({"mentioned_user_ids": mentioned} if mentioned else {})},
     )
     return session.scalars(
         select(Comment).where(Comment.id == comment.id).options(joinedload(Comment.author))

@@ -1,9 +1,318 @@
-"""Console pages: case_actions (to be filled in)."""
+"""The case page's forms, each handed to the domain service the /v1 case routes use.
+
+Every action acts as the signed-in user, so the services check the state, write the
+audit event and raise the errors the console renders as pages naming the field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, TypeVar
 
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from casework.auth.permissions import Permission
+from casework.cases import parts
+from casework.cases import service as cases
+from casework.checks import service as checks
 from casework.console.routing import ConsoleRoute
+from casework.console.templating import redirect
+from casework.console.web import Viewer, allowed
+from casework.dependencies import AppSettings, DbSession
+from casework.documents import service as documents
+from casework.documents.router import Storage
+from casework.documents.router import _content_disposition as content_disposition
+from casework.errors import (
+    FieldError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from casework.models import Case
+from casework.models.enums import MatchDecision, Resolution, ReviewStatus
 
 router = APIRouter(route_class=ConsoleRoute)
+
+Reader = Annotated[Viewer, allowed(Permission.case_read)]
+Updater = Annotated[Viewer, allowed(Permission.case_update)]
+Assigner = Annotated[Viewer, allowed(Permission.case_assign)]
+Escalator = Annotated[Viewer, allowed(Permission.case_escalate)]
+Resolver = Annotated[Viewer, allowed(Permission.case_resolve)]
+Commenter = Annotated[Viewer, allowed(Permission.case_comment)]
+HoldKeeper = Annotated[Viewer, allowed(Permission.config_manage)]
+Text = Annotated[str, Form()]
+Ids = Annotated[list[str] | None, Form()]
+
+NOTE_CHARS = 5_000
+Choice = TypeVar("Choice", ReviewStatus, Resolution, MatchDecision)
+
+
+def _page(case_id: str, anchor: str = "") -> str:
+    return f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else "")
+
+
+def _text(value: str, field: str, *, limit: int, required: bool = True) -> str | None:
+    """A form's text, trimmed; an empty optional field is None."""
+    text = value.strip()
+    if not text:
+        if required:
+            raise ValidationFailed.on(field, "is required")
+        return None
+    if len(text) > limit:
+        raise ValidationFailed.on(field, f"must be at most {limit} characters")
+    return text
+
+
+def _required(value: str, field: str, *, limit: int) -> str:
+    text = _text(value, field, limit=limit)
+    assert text is not None
+    return text
+
+
+def _choice(kind: type[Choice], value: str, field: str) -> Choice:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed_values = ", ".join(member.value for member in kind)
+        raise ValidationFailed.on(field, f"must be one of {allowed_values}") from None
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(case_id: str, session: DbSession, viewer: Assigner, assignee_id: Text = "") -> Response:
+    case = cases.assign(
+        session, actor=viewer.principal, case_id=case_id, assignee_id=assignee_id.strip() or None
+    )
+    who = case.assignee.full_name if case.assignee else "nobody"
+    return redirect(_page(case_id), notice=f"Assigned to {who}.")
+
+
+@router.post("/cases/{case_id}/escalate")
+def escalate(
+    case_id: str,
+    session: DbSession,
+    viewer: Escalator,
+    to: Text = "",
+    note: Text = "",
+    reassign: Text = "",
+) -> Response:
+    case = cases.escalate(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        to=_required(to, "to", limit=64),
+        reassign=bool(reassign),
+        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+    )
+    who = case.escalated_to.full_name if case.escalated_to else "them"
+    return redirect(_page(case_id), notice=f"Escalated to {who}.")
+
+
+@router.post("/cases/{case_id}/status")
+def change_status(
+    case_id: str, session: DbSession, viewer: Updater, to: Text = "", note: Text = ""
+) -> Response:
+    target = _choice(ReviewStatus, to.strip(), "to")
+    if target is ReviewStatus.resolved:
+        raise ValidationFailed.on("to", "resolving needs a resolution: use the Resolve form")
+    cases.transition(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        to=target,
+        resolution=None,
+        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+    )
+    return redirect(_page(case_id), notice=f"Status changed to {target.value.replace('_', ' ')}.")
+
+
+@router.post("/cases/{case_id}/resolve")
+def resolve(
+    case_id: str, session: DbSession, viewer: Updater, resolution: Text = "", note: Text = ""
+) -> Response:
+    chosen = _choice(Resolution, resolution.strip(), "resolution") if resolution.strip() else None
+    try:
+        cases.transition(
+            session,
+            actor=viewer.principal,
+            case_id=case_id,
+            to=ReviewStatus.resolved,
+            resolution=chosen,
+            note=_text(note, "note", limit=NOTE_CHARS, required=False),
+        )
+    except InvalidTransition as refused:
+        case = cases.get_case(session, actor=viewer.principal, case_id=case_id)
+        raise InvalidTransition(
+            refused.detail, errors=[FieldError(_refused_field(case), refused.detail)]
+        ) from None
+    return redirect(_page(case_id), notice="Case resolved.")
+
+
+def _refused_field(case: Case) -> str:
+    """What a refused resolution is about: the open checklist, or the case's status."""
+    return "checklist" if any(not task.done for task in case.tasks) else "to"
+
+
+@router.post("/cases/{case_id}/reopen")
+def reopen(case_id: str, session: DbSession, viewer: Resolver, note: Text = "") -> Response:
+    cases.reopen(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        note=_required(note, "note", limit=NOTE_CHARS),
+    )
+    return redirect(_page(case_id), notice="Case reopened.")
+
+
+@router.post("/cases/{case_id}/legal-hold")
+def legal_hold(
+    case_id: str, session: DbSession, viewer: HoldKeeper, hold: Text = "", reason: Text = ""
+) -> Response:
+    if hold not in {"on", "off"}:
+        raise ValidationFailed.on("hold", "must be on or off")
+    cases.set_legal_hold(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        hold=hold == "on",
+        reason=_required(reason, "reason", limit=2_000),
+    )
+    notice = "Legal hold placed." if hold == "on" else "Legal hold lifted."
+    return redirect(_page(case_id), notice=notice)
+
+
+@router.post("/cases/{case_id}/checks/run")
+def run_checks(case_id: str, session: DbSession, viewer: Updater) -> Response:
+    case = cases.locked_case(session, actor=viewer.principal, case_id=case_id)
+    started = checks.start(session, actor=viewer.principal, case=case)
+    notice = "Checks started." if started[0].attempt == 1 else "Checks rerun."
+    return redirect(_page(case_id, "checks-title"), notice=notice)
+
+
+@router.post("/cases/{case_id}/checks/{check_id}/matches/{match_id}/decision")
+def decide_match(
+    case_id: str,
+    check_id: str,
+    match_id: str,
+    session: DbSession,
+    viewer: Updater,
+    decision: Text = "",
+    note: Text = "",
+) -> Response:
+    chosen = _choice(MatchDecision, decision.strip(), "decision")
+    check = checks.get_check(session, actor=viewer.principal, check_id=check_id)
+    if check.case_id != case_id:
+        raise NotFound(f"check {check_id} not found on case {case_id}")
+    checks.decide_match(
+        session,
+        actor=viewer.principal,
+        check_id=check_id,
+        match_id=match_id,
+        decision=chosen,
+        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+    )
+    notice = f"Match marked {chosen.value.replace('_', ' ')}."
+    return redirect(_page(case_id, f"match-{match_id}"), notice=notice)
+
+
+@router.post("/cases/{case_id}/tasks")
+def save_checklist(
+    case_id: str,
+    session: DbSession,
+    viewer: Updater,
+    task: Ids = None,
+    done: Ids = None,
+) -> Response:
+    """Tick and untick the listed tasks; ``task`` names those the form showed, so a task
+    added meanwhile keeps its state."""
+    shown, ticked = list(task or []), set(done or [])
+    case = cases.get_case(session, actor=viewer.principal, case_id=case_id)
+    current = {t.id: t.done for t in case.tasks}
+    for index, task_id in enumerate(shown):
+        if task_id not in current:
+            raise ValidationFailed.on(f"task[{index}]", f"no task {task_id} on this case")
+    if not ticked <= set(shown):
+        raise ValidationFailed.on("done", "ticks a task the form did not list")
+    changes = [(t, t in ticked) for t in shown if current[t] != (t in ticked)]
+    for task_id, state in changes:
+        parts.update_task(
+            session,
+            actor=viewer.principal,
+            case_id=case_id,
+            task_id=task_id,
+            done=state,
+            text=None,
+        )
+    notice = "Checklist saved." if changes else "The checklist had no changes."
+    return redirect(_page(case_id, "checklist-title"), notice=notice)
+
+
+@router.post("/cases/{case_id}/tasks/new")
+def add_task(case_id: str, session: DbSession, viewer: Updater, text: Text = "") -> Response:
+    parts.add_task(
+        session, actor=viewer.principal, case_id=case_id, text=_required(text, "text", limit=1_000)
+    )
+    return redirect(_page(case_id, "checklist-title"), notice="Checklist item added.")
+
+
+@router.post("/cases/{case_id}/comments")
+def add_comment(case_id: str, session: DbSession, viewer: Commenter, body: Text = "") -> Response:
+    parts.add_comment(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        body=_required(body, "body", limit=20_000),
+    )
+    return redirect(_page(case_id, "comments-title"), notice="Comment added.")
+
+
+@router.post("/cases/{case_id}/attachments")
+def upload_attachment(
+    case_id: str,
+    session: DbSession,
+    viewer: Updater,
+    settings: AppSettings,
+    storage: Storage,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Store the file as a document of the case's customer, then attach it."""
+    if not viewer.can(Permission.document_write):
+        raise PermissionDenied("uploading needs the 'document.write' permission")
+    case = cases.get_case(session, actor=viewer.principal, case_id=case_id)
+    if file is None or not file.filename:
+        raise ValidationFailed.on("file", "choose a file to upload")
+    with documents.receive(
+        storage, file.file, filename=file.filename, max_bytes=settings.max_upload_bytes
+    ) as upload:
+        document = documents.create_document(
+            session,
+            actor=viewer.principal,
+            storage=storage,
+            upload=upload,
+            customer_id=case.customer_id,
+        )
+    parts.attach(session, actor=viewer.principal, case_id=case_id, document_id=document.id)
+    return redirect(_page(case_id, "attachments-title"), notice=f"Attached {document.filename}.")
+
+
+@router.get("/cases/{case_id}/attachments/{document_id}")
+def download_attachment(
+    case_id: str, document_id: str, session: DbSession, viewer: Reader, storage: Storage
+) -> Response:
+    """The stored bytes of a document attached to the case, typed as sniffed on upload."""
+    if not viewer.can(Permission.document_read):
+        raise PermissionDenied("downloading needs the 'document.read' permission")
+    case = cases.get_case(session, actor=viewer.principal, case_id=case_id)
+    link = next((a for a in case.attachments if a.document_id == document_id), None)
+    if link is None:
+        raise NotFound(f"document {document_id} is not attached to case {case_id}")
+    document = link.document
+    return FileResponse(
+        storage.path_for(document.storage_key),
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": content_disposition(document.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

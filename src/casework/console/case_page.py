@@ -1,9 +1,336 @@
-"""Console pages: case_page (to be filled in)."""
+"""The case page: everything about one case on one screen, and the forms that work it.
+
+The case and its parts are read in a fixed, small number of queries whatever the case
+holds: the case with its checklist, comments and attachments; its current checks with
+their matches; a page of its audit trail; its linked transactions and rule hits; and the
+names of the people it mentions.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, joinedload
+
+from casework.auth.permissions import Permission
+from casework.cases import repository, state
+from casework.cases.schemas import is_overdue
+from casework.checks import service as checks
+from casework.console.ownership_graph import OwnershipView, ownership_view
 from casework.console.routing import ConsoleRoute
+from casework.console.templating import redirect, render
+from casework.console.web import Viewer, allowed
+from casework.dependencies import DbSession
+from casework.models import (
+    Alert,
+    ApiClient,
+    AuditEvent,
+    Case,
+    CaseTransaction,
+    Check,
+    RuleRevision,
+    ScreeningMatch,
+    Transaction,
+    User,
+)
+from casework.models.base import utcnow
+from casework.models.enums import (
+    CheckType,
+    CreatedByType,
+    MatchDecision,
+    ProcessingStatus,
+    Resolution,
+)
+from casework.models.enums import ReviewStatus as S
 
 router = APIRouter(route_class=ConsoleRoute)
+
+Reader = Annotated[Viewer, allowed(Permission.case_read)]
+TIMELINE_PAGE = 100
+LINKED_ROWS = 200
+EVIDENCE_CHARS = 20_000
+SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
+_NUMBER_DIGITS = 18  # a case number, never a 24-character id
+CHECK_NAMES = {
+    CheckType.sanctions: "Sanctions screening",
+    CheckType.pep: "PEP screening",
+    CheckType.adverse_media: "Adverse media",
+    CheckType.ubo_resolution: "Beneficial ownership (UBO)",
+    CheckType.jurisdiction: "Jurisdiction risk",
+    CheckType.transaction_risk: "Transaction risk",
+}
+ORIGINS = {
+    CreatedByType.by_officer: "Opened by an officer",
+    CreatedByType.by_api: "Opened through the API",
+    CreatedByType.by_rule: "Opened by a monitoring rule",
+    CreatedByType.by_workflow: "Opened by a workflow",
+    CreatedByType.by_ongoing_aml_hit: "Opened by ongoing screening",
+}
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    text: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class MatchView:
+    match: ScreeningMatch
+    features: list[Feature]
+    link: str | None
+    decided_by: str | None
+
+
+@dataclass
+class CheckView:
+    check: Check
+    matches: list[MatchView] = field(default_factory=list)
+    ownership: OwnershipView | None = None
+    evidence_json: str = ""
+
+    @property
+    def screening(self) -> bool:
+        return self.check.type in SCREENING
+
+    @property
+    def decidable(self) -> bool:
+        return self.check.status is ProcessingStatus.completed
+
+
+@router.get("/cases/by-number/{number}")
+def case_by_number(number: int, session: DbSession, viewer: Reader) -> Response:
+    case_id = repository.number_to_id(session, tenant_id=viewer.tenant_id, number=number)
+    return redirect(f"/console/cases/{case_id}")
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    case_id: str,
+    request: Request,
+    session: DbSession,
+    viewer: Reader,
+    before: Annotated[int | None, Query(ge=1, description="Older audit events")] = None,
+) -> Response:
+    if case_id.isdigit() and len(case_id) <= _NUMBER_DIGITS:
+        return case_by_number(int(case_id), session, viewer)
+    case = repository.get(session, tenant_id=viewer.tenant_id, case_id=case_id)
+    current = checks.current_checks(session, tenant_id=viewer.tenant_id, case_id=case.id)
+    events, older = _timeline(session, case, before)
+    names = _user_names(session, case, current)
+    context = {
+        "case": case,
+        "overdue": is_overdue(case, utcnow()),
+        "open_tasks": sum(1 for t in case.tasks if not t.done),
+        "origin": ORIGINS.get(case.created_by_type, "Opened"),
+        "provenance": _provenance(session, case, names),
+        "resolved_by": names.get(case.resolved_by_id or ""),
+        "checks": [_check_view(c, names) for c in current],
+        "transactions": _transactions(session, case),
+        "alerts": _alerts(session, case),
+        "events": events,
+        "older": older,
+        "actions": _actions(session, viewer, case, current),
+        "resolutions": list(Resolution),
+        "check_names": CHECK_NAMES,
+    }
+    return render(request, "case.html", context)
+
+
+def _timeline(
+    session: Session, case: Case, before: int | None
+) -> tuple[list[AuditEvent], int | None]:
+    """A page of the case's audit events, newest first, and where the next page starts."""
+    stmt = select(AuditEvent).where(
+        AuditEvent.tenant_id == case.tenant_id, AuditEvent.case_id == case.id
+    )
+    if before is not None:
+        stmt = stmt.where(AuditEvent.seq < before)
+    rows = list(session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(TIMELINE_PAGE + 1)))
+    if len(rows) > TIMELINE_PAGE:
+        return rows[:TIMELINE_PAGE], rows[TIMELINE_PAGE - 1].seq
+    return rows, None
+
+
+def _user_names(session: Session, case: Case, current: list[Check]) -> dict[str, str]:
+    """The names of the users the page mentions that are not loaded with the case."""
+    wanted = {case.created_by_user_id, case.resolved_by_id}
+    wanted |= {m.decided_by_id for c in current for m in c.matches}
+    ids = {i for i in wanted if i}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.first_name, User.last_name).where(
+            User.tenant_id == case.tenant_id, User.id.in_(ids)
+        )
+    )
+    return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
+
+
+def _provenance(session: Session, case: Case, names: dict[str, str]) -> str:
+    """Who opened the case: an officer, an API client (acting for a user), or a rule."""
+    rule = case.created_by_rule
+    if rule:
+        return f"rule {rule.get('title') or rule.get('name')} (revision {rule.get('revision')})"
+    parts = []
+    if case.created_by_client_id:
+        client = session.scalar(
+            select(ApiClient.name).where(
+                ApiClient.id == case.created_by_client_id, ApiClient.tenant_id == case.tenant_id
+            )
+        )
+        parts.append(f"API client {client or case.created_by_client_id}")
+    user = names.get(case.created_by_user_id or "")
+    if user:
+        parts.append(f"for {user}" if parts else user)
+    return " ".join(parts) or "the system"
+
+
+def _check_view(check: Check, names: dict[str, str]) -> CheckView:
+    view = CheckView(check=check)
+    if check.type in SCREENING:
+        view.matches = [
+            MatchView(
+                m,
+                _features(m.explanation),
+                _safe_url(m.explanation.get("url")),
+                names.get(m.decided_by_id or ""),
+            )
+            for m in check.matches
+        ]
+    if check.type is CheckType.ubo_resolution and check.evidence:
+        view.ownership = ownership_view(check.evidence, check.id)
+    if check.evidence:
+        text = json.dumps(check.evidence, indent=2, sort_keys=True, default=str)
+        view.evidence_json = (
+            text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "\n… (shortened)"
+        )
+    return view
+
+
+def _features(explanation: dict[str, Any]) -> list[Feature]:
+    """What the matcher stored per compared feature: its words and its effect on the score."""
+    if explanation.get("kind") == "news":
+        return [
+            Feature(label, str(explanation[key]), "")
+            for key, label in (
+                ("source", "Source"),
+                ("published", "Published"),
+                ("snippet", "Snippet"),
+                ("relevance", "Relevance"),
+            )
+            if explanation.get(key)
+        ]
+    features = []
+    for key, part in explanation.items():
+        if not isinstance(part, dict):
+            continue
+        if "adjustment" in part:
+            effect = f"{float(part['adjustment']):+.3f}"
+        elif "score" in part:
+            effect = f"{float(part['score']):.3f}"
+        else:
+            effect = ""
+        features.append(
+            Feature(key.replace("_", " ").capitalize(), str(part.get("text", "")), effect)
+        )
+    return features
+
+
+def _safe_url(value: object) -> str | None:
+    """Only web addresses become links: a stored ``javascript:`` URL stays text."""
+    if isinstance(value, str) and value.lower().startswith(("https://", "http://")):
+        return value
+    return None
+
+
+def _transactions(session: Session, case: Case) -> list[Transaction]:
+    return list(
+        session.scalars(
+            select(Transaction)
+            .join(
+                CaseTransaction,
+                and_(
+                    CaseTransaction.transaction_id == Transaction.id,
+                    CaseTransaction.case_id == case.id,
+                ),
+            )
+            .where(
+                Transaction.tenant_id == case.tenant_id, CaseTransaction.tenant_id == case.tenant_id
+            )
+            .order_by(Transaction.occurred_at.desc(), Transaction.id)
+            .limit(LINKED_ROWS)
+        )
+    )
+
+
+def _alerts(session: Session, case: Case) -> list[tuple[Alert, str]]:
+    """The rule hits gathered into the case, each with the title of the revision that hit."""
+    rows = session.execute(
+        select(Alert, RuleRevision.title)
+        .join(
+            RuleRevision,
+            and_(
+                RuleRevision.rule_id == Alert.rule_id,
+                RuleRevision.revision == Alert.rule_revision,
+            ),
+        )
+        .where(Alert.tenant_id == case.tenant_id, Alert.case_id == case.id)
+        .order_by(Alert.occurred_at.desc(), Alert.id)
+        .limit(LINKED_ROWS)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def _people(session: Session, tenant_id: str) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .options(joinedload(User.role))
+            .where(User.tenant_id == tenant_id, User.is_active.is_(True))
+            .order_by(User.first_name, User.last_name, User.id)
+        )
+    )
+
+
+def _actions(session: Session, viewer: Viewer, case: Case, current: list[Check]) -> dict[str, Any]:
+    """Which forms the viewer gets: each needs its permission and a state that allows it."""
+    working = case.review_status in state.WORKING
+    targets = state.TRANSITIONS[case.review_status]
+    can_resolve = viewer.can(Permission.case_resolve)
+    moves = [s for s in targets if s is not S.resolved and (s is not S.closed or can_resolve)]
+    busy = any(
+        c.status is ProcessingStatus.processing
+        or (c.status is ProcessingStatus.pending and c.queued_at is not None)
+        for c in current
+    )
+    assign = working and viewer.can(Permission.case_assign)
+    escalate = working and viewer.can(Permission.case_escalate)
+    people = _people(session, viewer.tenant_id) if assign or escalate else []
+    update = viewer.can(Permission.case_update)
+    return {
+        "assign": assign,
+        "assignees": [u for u in people if Permission.case_assign.value in u.role.permissions],
+        "escalate": escalate,
+        "reassign": viewer.can(Permission.case_assign),
+        "people": people,
+        "moves": moves if update else [],
+        "resolve": update and can_resolve and S.resolved in targets,
+        "override": viewer.can(Permission.case_override_checklist),
+        "reopen": can_resolve and case.review_status in state.REOPEN_FROM,
+        "rerun": update and bool(current) and not busy,
+        "first_run": all(c.status is ProcessingStatus.pending for c in current),
+        "hold": viewer.can(Permission.config_manage),
+        "tasks": update and working,
+        "decide": update,
+        "comment": viewer.can(Permission.case_comment),
+        "upload": update and viewer.can(Permission.document_write),
+        "download": viewer.can(Permission.document_read),
+        "decisions": [MatchDecision.false_positive, MatchDecision.true_positive],
+    }

@@ -17,6 +17,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 NOTICE_COOKIE = "console_notice"
+# Scripts only from the console's own files, no framing, forms post only here.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 
 def _when(value: datetime | None) -> str:
@@ -86,7 +98,7 @@ def render(
     response = HTMLResponse(page, status_code=status)
     if notice:
         response.delete_cookie(NOTICE_COOKIE, path="/console")
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 

@@ -1,0 +1,1 @@
+"""Notifications for users: @mentions in case comments, read from the console inbox."""
