@@ -52,6 +52,12 @@ class Case(Timestamps, Base):
         Index(None, "created_by_rule_id"),
         Index(None, "delete_after"),
         Index(None, "rfi_requested_at"),
+        # The console queue's tabs in their default order (newest first), and the priority
+        # sort over all cases: each reads one page off an index instead of sorting the tenant.
+        Index(None, "tenant_id", "id"),
+        Index(None, "tenant_id", "assignee_id", "id"),
+        Index(None, "tenant_id", "is_escalated", "id"),
+        Index(None, "tenant_id", "priority", "id"),
     )
 
     id: Mapped[str] = id_column()
