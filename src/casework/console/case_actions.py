@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from casework.auth.permissions import Permission
 from casework.cases import parts
@@ -20,8 +20,8 @@ from casework.console.templating import redirect
 from casework.console.web import Viewer, allowed
 from casework.dependencies import AppSettings, DbSession
 from casework.documents import service as documents
+from casework.documents import uploads
 from casework.documents.router import Storage
-from casework.documents.router import _content_disposition as content_disposition
 from casework.errors import (
     FieldError,
     InvalidTransition,
@@ -306,13 +306,4 @@ def download_attachment(
     link = next((a for a in case.attachments if a.document_id == document_id), None)
     if link is None:
         raise NotFound(f"document {document_id} is not attached to case {case_id}")
-    document = link.document
-    return FileResponse(
-        storage.path_for(document.storage_key),
-        media_type=document.content_type,
-        headers={
-            "Content-Disposition": content_disposition(document.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return uploads.download(link.document, storage)

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated
-from urllib.parse import quote
 
-from anyascii import anyascii
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
@@ -29,14 +26,6 @@ def get_storage(settings: AppSettings) -> LocalStorage:
 
 
 Storage = Annotated[LocalStorage, Depends(get_storage)]
-
-_NOT_FOR_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\/%]')
-
-
-def _content_disposition(filename: str) -> str:
-    """RFC 6266: the exact name as RFC 5987 ``filename*``, plus a plain ASCII fallback."""
-    fallback = _NOT_FOR_FALLBACK.sub("_", anyascii(filename)).strip() or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _out(session: Session, documents: Sequence[Document]) -> list[DocumentOut]:
@@ -115,12 +104,4 @@ def download_document(
 ) -> FileResponse:
     """The bytes, typed with the sniffed content type (never the uploader's)."""
     document = service.get_document(session, actor=principal, document_id=document_id)
-    return FileResponse(
-        storage.path_for(document.storage_key),
-        media_type=document.content_type,
-        headers={
-            "Content-Disposition": _content_disposition(document.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return uploads.download(document, storage)

@@ -1,13 +1,16 @@
-"""Answering an upload: the file staged, stored once per idempotency key, rendered by
-the API that received it."""
+"""Answering an upload (the file staged, stored once per idempotency key, rendered by
+the API that received it) and a download (the stored bytes as an attachment)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
+from anyascii import anyascii
 from fastapi import Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -17,6 +20,27 @@ from casework.config import Settings
 from casework.documents import service
 from casework.documents.storage import LocalStorage
 from casework.models import Document
+
+_NOT_FOR_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\/%]')
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: the exact name as RFC 5987 ``filename*``, plus a plain ASCII fallback."""
+    fallback = _NOT_FOR_FALLBACK.sub("_", anyascii(filename)).strip() or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download(document: Document, storage: LocalStorage) -> FileResponse:
+    """The bytes, typed with the content type sniffed on upload (never the uploader's)."""
+    return FileResponse(
+        storage.path_for(document.storage_key),
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": content_disposition(document.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def respond(
