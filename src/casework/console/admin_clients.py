@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from casework.auth import clients as service
-from casework.console.admin_forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer, FormText, optional
+from casework.console.admin_forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer
+from casework.console.forms import FormText, optional
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.dependencies import AppSettings, DbSession

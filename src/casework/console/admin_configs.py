@@ -22,10 +22,8 @@ from casework.console.admin_forms import (
     PAGE_SIZE,
     ConfigManagerViewer,
     ConfigReaderViewer,
-    conflict_on,
-    optional,
-    validated,
 )
+from casework.console.forms import conflict_on, optional, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer

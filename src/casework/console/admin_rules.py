@@ -18,11 +18,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.auth.permissions import Permission
-from casework.console.admin_webhooks import validated
+from casework.console.admin_forms import ConfigManagerViewer as Manager
+from casework.console.admin_forms import ConfigReaderViewer as Reader
+from casework.console.forms import FormText, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
-from casework.console.web import Viewer, allowed
+from casework.console.web import Viewer
 from casework.dependencies import DbSession, ReadSession
 from casework.errors import ValidationFailed
 from casework.models import Customer, RuleRevision
@@ -38,9 +39,6 @@ from casework.rules.schemas import (
 
 router = APIRouter(route_class=ConsoleRoute)
 
-Reader = Annotated[Viewer, allowed(Permission.config_read)]
-Manager = Annotated[Viewer, allowed(Permission.config_manage)]
-FormText = Annotated[str, Form()]
 
 HOME = "/console/admin/rules"
 PAGE = 50

@@ -14,11 +14,8 @@ from casework.console.admin_forms import (
     CHOICES_LIMIT,
     PAGE_SIZE,
     AdminViewer,
-    FormText,
-    conflict_on,
-    optional,
-    validated,
 )
+from casework.console.forms import FormText, conflict_on, optional, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer

@@ -7,18 +7,17 @@ only its existence is known.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 
 from casework import jobs
-from casework.auth.permissions import Permission
+from casework.console.admin_forms import ConfigManagerViewer as Manager
+from casework.console.admin_forms import ConfigReaderViewer as Reader
+from casework.console.forms import FormText, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
-from casework.console.web import Viewer, allowed
 from casework.dependencies import AppSettings, DbSession
 from casework.errors import ValidationFailed
 from casework.models import WebhookDeliveryStatus, WebhookEndpoint, WebhookEventType
@@ -29,9 +28,6 @@ from casework.webhooks.secrets_box import box_for
 
 router = APIRouter(route_class=ConsoleRoute)
 
-Reader = Annotated[Viewer, allowed(Permission.config_read)]
-Manager = Annotated[Viewer, allowed(Permission.config_manage)]
-FormText = Annotated[str, Form()]
 Checked = Annotated[list[str] | None, Form()]
 
 HOME = "/console/admin/webhooks"
@@ -39,16 +35,6 @@ LOG = f"{HOME}/deliveries"
 PAGE = 50
 EVENT_TYPES = [e.value for e in WebhookEventType]
 STATUSES = [s.value for s in WebhookDeliveryStatus]
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-def validated(model: type[Model], data: dict[str, Any]) -> Model:
-    """A form's fields as the /v1 body model, or a 422 page naming each bad field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
 
 
 def _secret_page(

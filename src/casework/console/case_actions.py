@@ -15,6 +15,7 @@ from casework.auth.permissions import Permission
 from casework.cases import parts
 from casework.cases import service as cases
 from casework.checks import service as checks
+from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect
 from casework.console.web import Viewer, allowed
@@ -41,7 +42,6 @@ Escalator = Annotated[Viewer, allowed(Permission.case_escalate)]
 Resolver = Annotated[Viewer, allowed(Permission.case_resolve)]
 Commenter = Annotated[Viewer, allowed(Permission.case_comment)]
 HoldKeeper = Annotated[Viewer, allowed(Permission.config_manage)]
-Text = Annotated[str, Form()]
 Ids = Annotated[list[str] | None, Form()]
 
 NOTE_CHARS = 5_000
@@ -79,7 +79,9 @@ def _choice(kind: type[Choice], value: str, field: str) -> Choice:
 
 
 @router.post("/cases/{case_id}/assign")
-def assign(case_id: str, session: DbSession, viewer: Assigner, assignee_id: Text = "") -> Response:
+def assign(
+    case_id: str, session: DbSession, viewer: Assigner, assignee_id: FormText = ""
+) -> Response:
     case = cases.assign(
         session, actor=viewer.principal, case_id=case_id, assignee_id=assignee_id.strip() or None
     )
@@ -92,9 +94,9 @@ def escalate(
     case_id: str,
     session: DbSession,
     viewer: Escalator,
-    to: Text = "",
-    note: Text = "",
-    reassign: Text = "",
+    to: FormText = "",
+    note: FormText = "",
+    reassign: FormText = "",
 ) -> Response:
     case = cases.escalate(
         session,
@@ -110,7 +112,7 @@ def escalate(
 
 @router.post("/cases/{case_id}/status")
 def change_status(
-    case_id: str, session: DbSession, viewer: Updater, to: Text = "", note: Text = ""
+    case_id: str, session: DbSession, viewer: Updater, to: FormText = "", note: FormText = ""
 ) -> Response:
     target = _choice(ReviewStatus, to.strip(), "to")
     if target is ReviewStatus.resolved:
@@ -128,7 +130,11 @@ def change_status(
 
 @router.post("/cases/{case_id}/resolve")
 def resolve(
-    case_id: str, session: DbSession, viewer: Updater, resolution: Text = "", note: Text = ""
+    case_id: str,
+    session: DbSession,
+    viewer: Updater,
+    resolution: FormText = "",
+    note: FormText = "",
 ) -> Response:
     chosen = _choice(Resolution, resolution.strip(), "resolution") if resolution.strip() else None
     try:
@@ -154,7 +160,7 @@ def _refused_field(case: Case) -> str:
 
 
 @router.post("/cases/{case_id}/reopen")
-def reopen(case_id: str, session: DbSession, viewer: Resolver, note: Text = "") -> Response:
+def reopen(case_id: str, session: DbSession, viewer: Resolver, note: FormText = "") -> Response:
     cases.reopen(
         session,
         actor=viewer.principal,
@@ -166,7 +172,7 @@ def reopen(case_id: str, session: DbSession, viewer: Resolver, note: Text = "") 
 
 @router.post("/cases/{case_id}/legal-hold")
 def legal_hold(
-    case_id: str, session: DbSession, viewer: HoldKeeper, hold: Text = "", reason: Text = ""
+    case_id: str, session: DbSession, viewer: HoldKeeper, hold: FormText = "", reason: FormText = ""
 ) -> Response:
     if hold not in {"on", "off"}:
         raise ValidationFailed.on("hold", "must be on or off")
@@ -196,8 +202,8 @@ def decide_match(
     match_id: str,
     session: DbSession,
     viewer: Updater,
-    decision: Text = "",
-    note: Text = "",
+    decision: FormText = "",
+    note: FormText = "",
 ) -> Response:
     chosen = _choice(MatchDecision, decision.strip(), "decision")
     check = checks.get_check(session, actor=viewer.principal, check_id=check_id)
@@ -248,7 +254,7 @@ def save_checklist(
 
 
 @router.post("/cases/{case_id}/tasks/new")
-def add_task(case_id: str, session: DbSession, viewer: Updater, text: Text = "") -> Response:
+def add_task(case_id: str, session: DbSession, viewer: Updater, text: FormText = "") -> Response:
     parts.add_task(
         session, actor=viewer.principal, case_id=case_id, text=_required(text, "text", limit=1_000)
     )
@@ -256,7 +262,9 @@ def add_task(case_id: str, session: DbSession, viewer: Updater, text: Text = "")
 
 
 @router.post("/cases/{case_id}/comments")
-def add_comment(case_id: str, session: DbSession, viewer: Commenter, body: Text = "") -> Response:
+def add_comment(
+    case_id: str, session: DbSession, viewer: Commenter, body: FormText = ""
+) -> Response:
     parts.add_comment(
         session,
         actor=viewer.principal,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from casework.auth import sessions
 from casework.console import signin
+from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import CSRF_COOKIE, CSRF_FIELD, CurrentViewer, csrf_for, safe_next
@@ -18,8 +19,6 @@ from casework.dependencies import AppSettings, DbSession
 from casework.errors import ValidationFailed
 
 router = APIRouter(route_class=ConsoleRoute)
-
-FormText = Annotated[str, Form()]
 
 
 def _secure(request: Request) -> bool:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session, defer, joinedload
 from starlette.datastructures import QueryParams
@@ -23,6 +23,7 @@ from casework.auth.permissions import Permission
 from casework.cases import listing
 from casework.cases.listing import CaseFilters, CaseSort
 from casework.console import views
+from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import CurrentViewer, Viewer, allowed
@@ -298,7 +299,6 @@ def tab_links(session: Session, viewer: Viewer, query: QueueQuery) -> list[TabLi
 
 
 Reader = Annotated[Viewer, allowed(Permission.case_read)]
-FormText = Annotated[str, Form()]
 
 
 @router.get("/cases")

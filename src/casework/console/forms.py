@@ -1,0 +1,53 @@
+"""Reading console forms: text fields, blanks, the /v1 body models, and clashes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Form
+from pydantic import BaseModel, ValidationError
+
+from casework.dialects.routing import field_name
+from casework.errors import Conflict, FieldError, ValidationFailed
+
+Model = TypeVar("Model", bound=BaseModel)
+
+FormText = Annotated[str, Form()]
+
+
+def optional(value: str) -> str | None:
+    """A form field left blank means "not given"."""
+    value = value.strip()
+    return value or None
+
+
+def _message(error: Any) -> str:
+    if error.get("type") == "missing":
+        return "is required"
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+
+
+def validated(model: type[Model], values: dict[str, Any]) -> Model:
+    """``values`` read as ``model``; any problem is a 422 naming each field."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        errors = [
+            FieldError(field_name(tuple(error.get("loc", ()))), _message(error))
+            for error in exc.errors()
+        ]
+        first = errors[0] if errors else FieldError("form", "is invalid")
+        raise ValidationFailed(f"{first.field}: {first.message}", errors=errors) from exc
+
+
+@contextmanager
+def conflict_on(field: str) -> Iterator[None]:
+    """A clash with an existing row (a taken email or slug) is reported against ``field``."""
+    try:
+        yield
+    except Conflict as exc:
+        if exc.errors:
+            raise
+        raise Conflict(exc.detail, errors=[FieldError(field, exc.detail)]) from exc
