@@ -1,6 +1,8 @@
 """Watchlists: datasets, their imported versions, entities and the changes between versions.
 
-Lists are reference data shared by every tenant. An entity row is valid from the
+Lists are reference data shared by every tenant, except a dataset that names its tenant:
+only that tenant's screenings and checks search it (the demo tenant's fictional list).
+An entity row is valid from the
 version that brought it (``version_from``) until the version that changed or removed it
 (``version_to``, exclusive; null while current), so every past version stays readable
 and the differences between versions are exact.
@@ -23,6 +25,10 @@ class WatchlistDataset(Base):
     id: Mapped[str] = id_column()
     name: Mapped[str] = mapped_column(String(63), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    # None: every tenant's list; otherwise only this tenant searches it.
+    tenant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), default=None, index=True
+    )
     format: Mapped[str] = mapped_column(String(20))
     current_version: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -39,6 +45,8 @@ class WatchlistVersion(Base):
     status: Mapped[str] = mapped_column(String(12))  # current, superseded, failed
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When the publisher issued this list, where its files or server say so.
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
     files: Mapped[list[Any]] = mapped_column(default=list)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text, default=None)

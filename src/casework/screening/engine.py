@@ -130,6 +130,14 @@ class Matcher:
     def datasets(self) -> list[str]:
         return list(self.index.datasets)
 
+    def dataset_topics(self) -> dict[str, frozenset[str]]:
+        """The topics each indexed dataset's entities carry (a PEP check needs a list
+        that holds PEPs)."""
+        return {
+            name: frozenset(self.index.dataset_topics[i])
+            for i, name in enumerate(self.index.datasets)
+        }
+
     def entity(self, dataset: str, key: str) -> Entity | None:
         eid = self.index.entity_id(dataset, key)
         return None if eid is None else self.index.entity(eid)

@@ -105,6 +105,7 @@ class IndexBuilder:
         self.vocab: dict[str, int] = {}
         self.datasets: dict[str, int] = {}
         self.topics: dict[str, int] = {}
+        self.dataset_topics: list[set[str]] = []
         self.countries: dict[str, int] = {}
         self.identifiers: dict[str, int] = {}
         self.keys = Texts()
@@ -139,6 +140,9 @@ class IndexBuilder:
     def add(self, dataset: str, entity: Entity) -> None:
         eid = len(self.keys)
         ds = self.datasets.setdefault(dataset, len(self.datasets))
+        if ds == len(self.dataset_topics):
+            self.dataset_topics.append(set())
+        self.dataset_topics[ds].update(entity.topics)
         if entity.key in self.lookup[ds]:
             raise ValueError(f"duplicate entity key {entity.key!r} in dataset {dataset!r}")
         self.lookup[ds][entity.key] = eid
@@ -239,6 +243,7 @@ class Index:
         self.datasets = list(b.datasets)
         self.dataset_ids = b.datasets
         self.topic_bits = b.topics
+        self.dataset_topics = [frozenset(t) for t in b.dataset_topics]
         self.country_codes = list(b.countries)
         self.identifier_values = Texts()
         for value in b.identifiers:

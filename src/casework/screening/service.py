@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,9 @@ def file_facts(paths: Sequence[Path]) -> list[dict[str, Any]]:
     return facts
 
 
-def _dataset(session: Session, name: str, format_name: str) -> WatchlistDataset:
+def _dataset(
+    session: Session, name: str, format_name: str, tenant_id: str | None = None
+) -> WatchlistDataset:
     try:
         slug(name)
     except ValueError as exc:
@@ -85,9 +88,13 @@ def _dataset(session: Session, name: str, format_name: str) -> WatchlistDataset:
         select(WatchlistDataset).where(WatchlistDataset.name == name).with_for_update()
     )
     if dataset is None:
-        dataset = WatchlistDataset(name=name, title=name, format=format_name)
+        dataset = WatchlistDataset(name=name, title=name, format=format_name, tenant_id=tenant_id)
         session.add(dataset)
         session.flush()
+    elif dataset.tenant_id != tenant_id:
+        # A list shared by every tenant must never become one tenant's, or the reverse.
+        owner = "one tenant" if dataset.tenant_id else "every tenant"
+        raise ValidationFailed.on("dataset", f"dataset {name!r} already belongs to {owner}")
     return dataset
 
 
@@ -98,14 +105,18 @@ def import_dataset(
     format_name: str,
     paths: Sequence[Path],
     on_entity: Callable[[int], None] | None = None,
+    tenant_id: str | None = None,
+    published_at: datetime | None = None,
 ) -> ImportReport:
     """Read ``paths`` as ``format_name`` into a new version of dataset ``name``.
 
+    ``tenant_id`` makes the dataset that tenant's alone (None: every tenant's);
+    ``published_at`` is when the publisher issued the files, where known.
     Raises ImportFormatError (from the reader) on malformed input; the caller rolls back.
     """
     started = time.perf_counter()
     read = reader(format_name)
-    dataset = _dataset(session, name, format_name)
+    dataset = _dataset(session, name, format_name, tenant_id)
     number = (
         session.scalar(
             select(WatchlistVersion.number)
@@ -204,6 +215,7 @@ def import_dataset(
             number=number,
             status="current",
             finished_at=utcnow(),
+            published_at=published_at,
             files=report.files,
             report=report.as_dict(),
         )
