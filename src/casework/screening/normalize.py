@@ -17,47 +17,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import wraps
-from typing import TypeVar
 
-import jellyfish
 from anyascii import anyascii
-from rapidfuzz.distance import OSA
 
 from casework.screening.entity import Entity, NameKind, Schema
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-def memo(maxsize: int) -> Callable[[Callable[[K], V]], Callable[[K], V]]:
-    """Remember a one-argument function's results, forgetting all of them when full.
-
-    ``functools.lru_cache`` keeps a linked-list node per entry, which the garbage
-    collector must walk: with hundreds of thousands of entries a full collection
-    stalls a search for a tenth of a second. A plain dict of strings and numbers is
-    not walked at all. Results never depend on what is remembered.
-    """
-
-    def decorate(func: Callable[[K], V]) -> Callable[[K], V]:
-        cache: dict[K, V] = {}
-
-        @wraps(func)
-        def remembered(key: K) -> V:
-            try:
-                return cache[key]
-            except KeyError:
-                pass
-            if len(cache) >= maxsize:
-                cache.clear()
-            value = cache[key] = func(key)
-            return value
-
-        return remembered
-
-    return decorate
+from casework.screening.legal_forms import LEGAL_FORMS as LEGAL_FORMS
+from casework.screening.legal_forms import strip_legal_forms as strip_legal_forms
+from casework.screening.spelling import deletions as deletions
+from casework.screening.spelling import fold as fold
+from casework.screening.spelling import has_vowel as has_vowel
+from casework.screening.spelling import memo as memo
+from casework.screening.spelling import phonetic_key as phonetic_key
+from casework.screening.spelling import skeleton as skeleton
 
 
 def _words(text: str) -> frozenset[str]:
@@ -98,73 +71,11 @@ HONORIFICS = COURTESY_TITLES | _words(
 )
 VESSEL_PREFIXES = _words("mv mt ms ss my fv sv tb")
 
-# Organisation legal forms in normalised token spelling, each mapped to a short code.
-# Multi-word forms are matched as whole token sequences.
-_LEGAL_FORM_TEXT = """
-llc=llc; l l c=llc; limited liability company=llc; ltd liability co=llc; fz llc=llc
-fzllc=llc; ltd=ltd; limited=ltd; co ltd=ltd; company limited=ltd; private limited=ltd
-pvt ltd=ltd; pte ltd=ltd; pty ltd=ltd; pvt=ltd; pte=ltd; pty=ltd; plc=plc
-public limited company=plc; inc=inc; incorporated=inc; corp=corp; corporation=corp
-corporacion=corp; corporacao=corp
-co=co; company=co; cia=co; compania=co; companhia=co; compagnie=co; llp=llp; lllp=llp
-limited liability partnership=llp; lp=lp
-limited partnership=lp; jsc=jsc; joint stock company=jsc; ojsc=jsc; cjsc=jsc; pjsc=jsc
-open joint stock company=jsc; closed joint stock company=jsc
-public joint stock company=jsc; ooo=ooo; oao=jsc; zao=jsc; pao=jsc; ao=jsc; tov=ooo
-obshchestvo s ogranichennoy otvetstvennostyu=ooo; aktsionernoe obshchestvo=jsc
-aktsionernoye obshchestvo=jsc; zakrytoe aktsionernoe obshchestvo=jsc
-otkrytoe aktsionernoe obshchestvo=jsc; gmbh=gmbh; mbh=gmbh; gmbh co kg=kg; ag=ag; kg=kg
-ohg=ohg; kgaa=kgaa; ug=ug; ev=ev; e v=ev; sa=sa; s a=sa; societe anonyme=sa
-sociedad anonima=sa; sociedade anonima=sa; sarl=sarl; s a r l=sarl; sas=sas; sasu=sas
-eurl=sarl; snc=snc; sl=sl; s l=sl; srl=srl; s r l=srl; sro=srl; s r o=srl
-sociedad limitada=sl; ltda=ltda; limitada=ltda; sa de cv=sa; s de rl=srl
-s de rl de cv=srl; spa=spa; s p a=spa; sapa=spa; sac=sa; saa=sa; eireli=ltda; bv=bv
-b v=bv; nv=nv; n v=nv; bvba=bv; sprl=srl; vof=vof; ab=ab; as=as; a s=as; asa=as; oy=oy
-oyj=oy
-aps=aps; hf=hf; ehf=hf; sp z o o=spzoo; spzoo=spzoo; doo=doo; d o o=doo; dooel=doo
-dd=dd; ad=ad; ead=ad; eood=ood; ood=ood; kft=kft; zrt=zrt; nyrt=zrt; bt=bt
-sdn bhd=bhd; bhd=bhd; sendirian berhad=bhd; berhad=bhd; tbk=tbk; fze=fze; fzco=fze
-fzc=fze; wll=wll; w l l=wll; spc=spc; saog=sa; saoc=sa; psc=jsc; qsc=jsc; ksc=jsc
-kscc=jsc; bsc=jsc; pjs=jsc; sti=ltd; ltd sti=ltd; limited sirketi=ltd; anonim sirketi=as
-eu=eu; kabushiki kaisha=kk; kk=kk; yugen kaisha=yk; youxian gongsi=ltd; gongsi=co
-youxian zeren gongsi=ltd; sherkat=co; sherkate=co; est=est; establishment=est
-"""
-LEGAL_FORMS: dict[tuple[str, ...], str] = {
-    tuple(phrase.split()): code.strip()
-    for item in _LEGAL_FORM_TEXT.replace("\n", ";").split(";")
-    if item.strip()
-    for phrase, code in [item.split("=")]
-}
-_LONGEST_FORM = max(len(key) for key in LEGAL_FORMS)
-# Two-letter forms are also ordinary syllables of names ("Ab", "As", "Sa"); they are
-# only taken as legal forms at the ends of an organisation's name.
-_AMBIGUOUS_FORMS = frozenset(key for key in LEGAL_FORMS if len(key) == 1 and len(key[0]) <= 2)
-
 _ORG_SCHEMAS = frozenset({Schema.company, Schema.organization, Schema.legal_entity})
-_VOWELS = frozenset("aeiouy")
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u02bb\u02be\u02bf\u00b4]")
 _DOTTED_INITIALS = re.compile(r"\b(?:[A-Za-z]\.\s?){2,}")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_DOUBLED = re.compile(r"(.)\1+")
-
-
-# Spellings that differ between transliteration schemes for one sound, folded to one:
-# "Mukhammad" / "Muhammad", "Dzhamal" / "Jamal" / "Djamal", "Youssef" / "Yusef".
-_FOLDS = (
-    ("shch", "sh"), ("dzh", "j"), ("ts", "c"), ("dj", "j"), ("zh", "j"), ("tch", "ch"), ("kh", "h"),
-    ("ph", "f"), ("ck", "k"), ("q", "k"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("y", "i"),
-    ("w", "v"),
-)  # fmt: skip
-
-
-@memo(200_000)
-def fold(token: str) -> str:
-    """The token with transliteration-dependent spellings folded and doubled letters single."""
-    for a, b in _FOLDS:
-        if a in token:
-            token = token.replace(a, b)
-    return _DOUBLED.sub(r"\1", token)
 
 
 def _needs_syllable_split(text: str) -> bool:
@@ -209,68 +120,6 @@ def given_name_first(value: str) -> str:
     return f"{given} {surname}"
 
 
-def strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Split an organisation's tokens into its name and the legal forms it carries.
-
-    Forms are taken from both ends repeatedly ("OOO Alfa", "Alfa Co., Ltd."); longer,
-    unambiguous forms are taken anywhere. A name made only of legal forms is kept whole.
-    Form words of five letters or more are recognised with one typo ("Limitde",
-    "Coproration"); the words that stay are returned as written.
-    """
-    forms: list[str] = []
-    kept = list(tokens)
-    rest = [_form_word(tok) for tok in tokens]
-
-    def take(start: int, end: int) -> None:
-        forms.append(LEGAL_FORMS[tuple(rest[start:end])])
-        del rest[start:end], kept[start:end]
-
-    changed = True
-    while changed and rest:
-        changed = False
-        for size in range(min(_LONGEST_FORM, len(rest) - 1), 0, -1):
-            if tuple(rest[-size:]) in LEGAL_FORMS:
-                take(len(rest) - size, len(rest))
-            elif tuple(rest[:size]) in LEGAL_FORMS:
-                take(0, size)
-            else:
-                continue
-            changed = True
-            break
-    i = 0
-    while i < len(rest) and len(rest) > 1:
-        for size in range(min(_LONGEST_FORM, len(rest) - 1), 0, -1):
-            seq = tuple(rest[i : i + size])
-            if seq in LEGAL_FORMS and seq not in _AMBIGUOUS_FORMS and (size > 1 or len(seq[0]) > 3):
-                take(i, i + size)
-                break
-        else:
-            i += 1
-    return kept, forms
-
-
-_FORM_WORDS = frozenset(word for key in LEGAL_FORMS for word in key if len(word) >= 5)
-_FOLDED_FORM_WORDS = {fold(word): word for word in sorted(_FORM_WORDS)}
-
-
-@memo(100_000)
-def _form_word(token: str) -> str:
-    """The legal-form word a token is one typo or a transliteration away from, else itself."""
-    if len(token) < 4 or token in _FORM_WORDS:
-        return token
-    folded = fold(token)
-    if folded in _FOLDED_FORM_WORDS:
-        return _FOLDED_FORM_WORDS[folded]
-    for key, word in sorted(_FOLDED_FORM_WORDS.items()):
-        for mine, theirs in ((folded, key), (token, word)):
-            if (
-                abs(len(mine) - len(theirs)) <= 1
-                and OSA.distance(mine, theirs, score_cutoff=1) <= 1
-            ):
-                return word
-    return token
-
-
 @memo(200_000)
 def token_weight(token: str) -> float:
     """How much a token says about identity, before any list statistics."""
@@ -281,31 +130,6 @@ def token_weight(token: str) -> float:
     if token in GENERIC_ORG_WORDS:
         return GENERIC_WEIGHT
     return 1.0
-
-
-@memo(200_000)
-def phonetic_key(token: str) -> str:
-    """A sound-alike key: metaphone, with a leading vowel of any colour written "A".
-
-    Metaphone keeps an initial vowel as spelled, so "Usama" and "Osama" would differ;
-    transliterations disagree on exactly those vowels.
-    """
-    if not token.isalpha():
-        return token
-    key = jellyfish.metaphone(fold(token))
-    if key and key[0] in "AEIOU":
-        key = "A" + key[1:]
-    return key
-
-
-@memo(200_000)
-def skeleton(token: str) -> str:
-    """Consonants only, doubled letters once: how abjad scripts come out of transliteration.
-
-    Arabic and Hebrew script mostly omit short vowels, so "محمد" arrives as "mhmd"; its
-    skeleton equals that of "Mohammed". Only used when one side has no vowels at all.
-    """
-    return _DOUBLED.sub(r"\1", "".join(ch for ch in token if ch not in _VOWELS))
 
 
 _PATRONYMIC_ENDINGS = (
@@ -340,14 +164,6 @@ def retrieval_tokens(tokens: Iterable[str]) -> list[str]:
     tokens = list(tokens)
     strong = [tok for tok in tokens if token_weight(tok) >= RETRIEVAL_WEIGHT]
     return strong or tokens
-
-
-def deletions(token: str) -> set[str]:
-    return {token[:i] + token[i + 1 :] for i in range(len(token))}
-
-
-def has_vowel(token: str) -> bool:
-    return any(ch in _VOWELS for ch in token)
 
 
 @dataclass(frozen=True, slots=True)
