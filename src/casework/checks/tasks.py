@@ -72,9 +72,17 @@ def _run(context: JobContext, *, case_id: str | None) -> bool:
         batches = claim(session, now=now, lease=lease, case_id=case_id, cases=DRAIN_CASES)
     if not batches:
         return False
-    ran = _execute(context, batches)
-    webhooks.send_claimed(context, _finish(context, ran))
+    run_claimed(context, batches)
     return True
+
+
+def run_claimed(context: JobContext, batches: list[Batch]) -> None:
+    """Run checks already taken with ``claim`` and store their results.
+
+    For a caller that claims in a transaction of its own: the demo takes a new case's
+    checks in the transaction that creates the case, so no worker can take them first.
+    """
+    webhooks.send_claimed(context, _finish(context, _execute(context, batches)))
 
 
 def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, list[Ran]]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -130,8 +133,26 @@ def str_enum(enum_class: type[StrEnum]) -> Enum:
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# How far this thread's clock is set back (see ``clock_at``).
+_SET_BACK: ContextVar[timedelta] = ContextVar("casework_clock_set_back", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) - _SET_BACK.get()
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within the block, ``utcnow`` starts at the past ``moment`` and runs on from there.
+
+    The demo replays weeks of casework in a few seconds: each step runs at its own past
+    time, so rows and the audit events about them agree on when it happened.
+    """
+    token = _SET_BACK.set(datetime.now(UTC) - moment)
+    try:
+        yield
+    finally:
+        _SET_BACK.reset(token)
 
 
 def id_column() -> Mapped[str]:
