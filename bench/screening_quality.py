@@ -2,9 +2,9 @@
 
 Positives are listed names changed the way customers' records differ from lists: typos,
 transposed letters, dropped middle names, reordered parts, "SURNAME, Given" forms,
-transliteration variants (spelling rules, and whole names written in Cyrillic), changed
-legal forms for companies, and short one-token names; a quarter get two different changes
-("two changes"). Some carry the listed date of birth,
+transliteration variants (spelling rules, and whole names written in Cyrillic), legal
+forms spelled another way, left out or added, and short one-token names; a quarter get
+two different changes ("two changes"). Some carry the listed date of birth,
 a country, the gender or an identifier, as a KYC record would. Negatives are people on no
 list, from ../shared/data/screening-eval/. A positive is found when its entity scores at or
 above the threshold; a negative raises a false alert when any entity does.
@@ -171,10 +171,15 @@ def perturb(entity: Entity, value: str, rng: random.Random) -> tuple[str, str] |
     elif kind == "Cyrillic":
         return _cyrillic(" ".join(words)), kind
     elif kind == "legal form":
+        # The same legal form spelled another way, or left out; a different form would
+        # name a different company ("Siemens AG" / "Siemens GmbH").
         rest, forms = strip_legal_forms(tokenize(value))
         words = [w.upper() for w in rest]
-        if not forms or rng.random() < 0.5:
-            words.append(rng.choice([f for f in _FORM_SPELLINGS if f.lower() not in forms]))
+        if forms and rng.random() < 0.5:
+            same = sorted(" ".join(k) for k, code in LEGAL_FORMS.items() if code == forms[-1])
+            words.append(rng.choice(same).upper())
+        elif not forms:
+            words.append(rng.choice(_FORM_SPELLINGS))
     return " ".join(words).title() if rng.random() < 0.5 else " ".join(words), kind
 
 

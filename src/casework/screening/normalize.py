@@ -25,6 +25,7 @@ from anyascii import anyascii
 from casework.screening.entity import Entity, NameKind, Schema
 from casework.screening.legal_forms import LEGAL_FORMS as LEGAL_FORMS
 from casework.screening.legal_forms import strip_legal_forms as strip_legal_forms
+from casework.screening.numbers import digits_for_numbers
 from casework.screening.spelling import deletions as deletions
 from casework.screening.spelling import fold as fold
 from casework.screening.spelling import has_vowel as has_vowel
@@ -216,6 +217,7 @@ def normalize_name(
     if schema in (Schema.vessel, Schema.aircraft):
         kept = [tok for tok in tokens if tok not in VESSEL_PREFIXES]
         tokens = kept or tokens
+        tokens = digits_for_numbers(tokens, roman_numerals=schema is not None)
     return NameForm(original=value, tokens=tuple(tokens), legal_forms=tuple(forms), weak=weak)
 
 

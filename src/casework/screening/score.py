@@ -31,6 +31,8 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from casework.screening.entity import Schema
+from casework.screening.given_names import is_given_name, same_given_name
+from casework.screening.legal_forms import forms_agree
 from casework.screening.normalize import (
     NameForm,
     fold,
@@ -44,6 +46,8 @@ from casework.screening.normalize import (
 
 NAME_FACTOR = 0.95
 INITIAL_SIM = 0.6
+INITIALS_SIM = 0.8  # a run of words against their initials ("GW" / "George Walker")
+NICKNAME_SIM = 0.85  # a given name and its short form ("Bill" / "William")
 PHONETIC_SIM = 0.8
 FOLDED_SIM = 0.9
 SKELETON_SIM = 0.75
@@ -54,6 +58,12 @@ END_ANCHORED = 0.6  # a missing first or last name when two or more names align
 SINGLE_TOKEN_CAP = 0.55
 STRONG_WEIGHT = 0.5  # a token at least this weighty counts towards the single-token cap
 WEAK_ALIAS_CAP = 0.8
+# Rules that tell two similar names apart as different parties, each capping the name
+# score below any sensible threshold.
+DIFFERENT_FORM_FACTOR = 0.7  # "Siemens AG" / "Siemens GmbH"
+DIFFERENT_NUMBER_CAP = 0.6  # "Fund III" / "Fund IV", "Acme Holdings II" / "Acme Holdings"
+SWAPPED_GIVEN_CAP = 0.6  # "Thomas Peter" / "Peter Thomas"
+INITIALS_ONLY_CAP = 0.5  # a person known only by initials
 
 DOB_EXACT = 0.05
 DOB_YEAR = 0.02
@@ -152,6 +162,8 @@ def _token_sim(a: str, b: str) -> float:
             flong = max(len(fa), len(fb))
             if folded <= _allowed_edits(flong):
                 sim = max(sim, FOLDED_SIM * (1.0 - folded / flong))
+    if sim < NICKNAME_SIM and same_given_name(a, b):
+        sim = NICKNAME_SIM
     if sim < PHONETIC_SIM and _sound_alike(a, b, dist):
         sim = PHONETIC_SIM
     if sim < SKELETON_SIM and (not has_vowel(a) or not has_vowel(b)):
@@ -168,6 +180,10 @@ def how(sim: float, query: str, candidate: str) -> str:
         return "initial"
     if sim == FOLDED_SIM and fold(query) == fold(candidate):
         return "transliteration"
+    if sim == NICKNAME_SIM and same_given_name(query, candidate):
+        return "short form"
+    if sim == INITIALS_SIM and len(query.split()) != len(candidate.split()):
+        return "initials"
     if sim == PHONETIC_SIM and phonetic_key(query) == phonetic_key(candidate):
         return "sounds alike"
     if sim == SKELETON_SIM:
@@ -183,6 +199,7 @@ class NameScore:
     aligned: tuple[tuple[str, str, float], ...]
     unmatched_query: tuple[str, ...]
     unmatched_candidate: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # the rules that told the names apart
 
     def explain(self) -> dict[str, Any]:
         aligned = [
@@ -195,7 +212,9 @@ class NameScore:
             text += f"; only in query: {' '.join(self.unmatched_query)}"
         if self.unmatched_candidate:
             text += f"; only in list: {' '.join(self.unmatched_candidate)}"
-        return {
+        for note in self.notes:
+            text += f"; {note}"
+        explained: dict[str, Any] = {
             "score": round(self.score, 4),
             "query": self.query.original,
             "candidate": self.candidate.original,
@@ -204,6 +223,9 @@ class NameScore:
             "unmatched_candidate": list(self.unmatched_candidate),
             "text": text,
         }
+        if self.notes:
+            explained["notes"] = list(self.notes)
+        return explained
 
 
 @memo(100_000)
@@ -213,16 +235,51 @@ def _spans(tokens: tuple[str, ...]) -> tuple[tuple[tuple[int, ...], str], ...]:
     return tuple(spans)
 
 
+def _initial_runs(
+    short: tuple[str, ...], long: tuple[str, ...]
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Words of ``short`` that are the initials of a run of words of ``long``.
+
+    "GW" is George Walker, "IRGC" the Islamic Revolutionary Guard Corps; particles inside
+    the run have no letter ("FARC": Fuerzas Armadas Revolucionarias de Colombia).
+    """
+    found: list[tuple[int, tuple[int, ...]]] = []
+    for i, word in enumerate(short):
+        if not 2 <= len(word) <= 8 or not word.isalpha() or token_weight(word) < STRONG_WEIGHT:
+            continue
+        for start in range(len(long)):
+            if long[start][0] != word[0] or token_weight(long[start]) < STRONG_WEIGHT:
+                continue
+            letters = ""
+            for end in range(start, len(long)):
+                if token_weight(long[end]) < STRONG_WEIGHT and len(long[end]) > 1:
+                    continue
+                letters += long[end][0]
+                if not word.startswith(letters):
+                    break
+                if letters == word and end > start:
+                    found.append((i, tuple(range(start, end + 1))))
+                    break
+    return found
+
+
+def _strong(tokens: tuple[str, ...], span: tuple[int, ...]) -> int:
+    return sum(1 for i in span if token_weight(tokens[i]) >= STRONG_WEIGHT)
+
+
 def _position_factor(token: str, index: int, size: int, person: bool, anchored: bool) -> float:
     if index not in (0, size - 1) or (person and is_patronymic(token)):
         return MIDDLE_PERSON if person else MIDDLE_ORG
     return END_ANCHORED if anchored and person else 1.0
 
 
-def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameScore:
-    """Align two names token by token and score the alignment (see module docstring)."""
-    qt, ct = query.tokens, candidate.tokens
-    pairs: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
+Pair = tuple[float, int, tuple[int, ...], tuple[int, ...]]
+
+
+def _pairs(qt: tuple[str, ...], ct: tuple[str, ...]) -> list[Pair]:
+    """Every way a word (or two written together, or a run of initials) of one name may
+    stand for words of the other, most similar first."""
+    pairs: list[Pair] = []
     for qs, qtext in _spans(qt):
         for cs, ctext in _spans(ct):
             if len(qs) == 2 and len(cs) == 2:
@@ -231,13 +288,25 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
             if sim <= 0.0 or (len(qs) + len(cs) > 2 and sim < MERGE_MIN_SIM):
                 continue
             pairs.append((sim, len(qs) + len(cs), qs, cs))
+    for i, run in _initial_runs(qt, ct):
+        pairs.append((INITIALS_SIM, 1 + len(run), (i,), run))
+    for j, run in _initial_runs(ct, qt):
+        pairs.append((INITIALS_SIM, 1 + len(run), run, (j,)))
     pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
+    return pairs
+
+
+def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameScore:
+    """Align two names token by token and score the alignment (see module docstring)."""
+    qt, ct = query.tokens, candidate.tokens
     used_q: set[int] = set()
     used_c: set[int] = set()
     matched = fuzz = 0.0
     strong = 0
+    only_initials = True
     aligned: list[tuple[str, str, float, int]] = []
-    for sim, _, qs, cs in pairs:
+    crossing: list[tuple[int, int]] = []
+    for sim, _, qs, cs in _pairs(qt, ct):
         if used_q.intersection(qs) or used_c.intersection(cs):
             continue
         used_q.update(qs)
@@ -246,17 +315,29 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         matched += sim * weight
         fuzz += (1.0 - sim) * weight
         if weight >= STRONG_WEIGHT:
-            strong += 1
+            strong += max(_strong(qt, qs), _strong(ct, cs), 1)
+        initials = sim == INITIALS_SIM and len(qs) != len(cs)
+        only_initials = only_initials and (initials or min(len(qt[i]) for i in qs) == 1)
+        crossing.append((min(qs), min(cs)))
         aligned.append(
             (" ".join(qt[i] for i in qs), " ".join(ct[j] for j in cs), sim, min(qs) * 100 + min(cs))
         )
     unmatched = 0.0
     anchored = strong >= 2
-    for tokens, used in ((qt, used_q), (ct, used_c)):
+    notes: list[str] = []
+    middles: list[list[str]] = [[], []]
+    for side, (tokens, used) in enumerate(((qt, used_q), (ct, used_c))):
         for i, tok in enumerate(tokens):
             if i not in used:
                 factor = _position_factor(tok, i, len(tokens), person, anchored)
+                if person and factor == MIDDLE_PERSON and token_weight(tok) >= STRONG_WEIGHT:
+                    middles[side].append(tok)
                 unmatched += token_weight(tok) * factor
+    if all(middles):
+        # Both names have a middle name or patronymic the other lacks: a different one,
+        # not a missing one ("Ivan Petrovich" / "Ivan Sergeyevich").
+        unmatched += sum(token_weight(t) for side in middles for t in side) * (1 - MIDDLE_PERSON)
+        notes.append(f"different middle names: {' '.join(middles[0])} / {' '.join(middles[1])}")
     total = matched + unmatched + fuzz
     score = matched / total if total > 0 else 0.0
     strong_q = sum(1 for tok in qt if token_weight(tok) >= STRONG_WEIGHT)
@@ -265,6 +346,7 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         score = min(score, SINGLE_TOKEN_CAP)
     if candidate.weak or query.weak:
         score = min(score, WEAK_ALIAS_CAP)
+    score = _tell_apart(query, candidate, person, score, crossing, only_initials, notes)
     aligned.sort(key=lambda a: a[3])
     return NameScore(
         score=score,
@@ -273,7 +355,48 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         aligned=tuple((q, c, s) for q, c, s, _ in aligned),
         unmatched_query=tuple(t for i, t in enumerate(qt) if i not in used_q),
         unmatched_candidate=tuple(t for i, t in enumerate(ct) if i not in used_c),
+        notes=tuple(notes),
     )
+
+
+def _tell_apart(
+    query: NameForm,
+    candidate: NameForm,
+    person: bool,
+    score: float,
+    crossing: list[tuple[int, int]],
+    only_initials: bool,
+    notes: list[str],
+) -> float:
+    """Lower the score of names that are alike but name different parties."""
+    qt, ct = query.tokens, candidate.tokens
+    if person:
+        if only_initials and crossing and score > INITIALS_ONLY_CAP:
+            notes.append("only initials in common")
+            score = INITIALS_ONLY_CAP
+        if (
+            len(qt) == len(ct) == 2
+            and sorted(crossing) == [(0, 1), (1, 0)]
+            and all(is_given_name(t) for t in qt)
+            and score > SWAPPED_GIVEN_CAP
+        ):
+            notes.append("given name and surname swapped, and both are given names")
+            score = SWAPPED_GIVEN_CAP
+        return score
+    if not forms_agree(query.legal_forms, candidate.legal_forms):
+        notes.append(
+            f"different legal forms: {' '.join(query.legal_forms)} / "
+            f"{' '.join(candidate.legal_forms)}"
+        )
+        score *= DIFFERENT_FORM_FACTOR
+    numbers_q = sorted(t for t in qt if t.isdigit())
+    numbers_c = sorted(t for t in ct if t.isdigit())
+    if numbers_q != numbers_c and score > DIFFERENT_NUMBER_CAP:
+        notes.append(
+            f"different numbers: {' '.join(numbers_q) or '-'} / {' '.join(numbers_c) or '-'}"
+        )
+        score = DIFFERENT_NUMBER_CAP
+    return score
 
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
