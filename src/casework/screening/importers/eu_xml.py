@@ -5,7 +5,7 @@ its names (``nameAlias``), birth dates, citizenships, identity documents, addres
 remarks and the regulations that list it. The file is read one ``sanctionEntity`` at a
 time and each is dropped once converted, so memory stays flat however long the list is.
 Namespaces are ignored: the Commission has published the same layout under more than
-one namespace URI.
+one namespace URI. The root's ``generationDate`` is the file's publication date.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
-from datetime import date
+from contextlib import closing
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.common import add_unique
-from casework.screening.importers.xml_stream import local_name
+from casework.screening.importers.common import add_unique, latest, publication_time
+from casework.screening.importers.xml_stream import local_name, stream
 from casework.screening.legal_forms import has_legal_form
 
 ROOT = "export"
@@ -60,6 +61,18 @@ _STATED_LEGAL_FORM = re.compile(
 def read(paths: Sequence[Path]) -> Iterator[Entity | Skipped]:
     for path in paths:
         yield from _read_file(path)
+
+
+def published(paths: Sequence[Path]) -> datetime | None:
+    """The latest ``generationDate`` of the files' root elements."""
+    return latest(_generation_date(path) for path in paths)
+
+
+def _generation_date(path: Path) -> datetime | None:
+    with closing(stream(path, ROOT)) as events:
+        for _event, element, _names in events:
+            return publication_time(element.get("generationDate"))
+    return None
 
 
 def _read_file(path: Path) -> Iterator[Entity | Skipped]:

@@ -32,6 +32,8 @@ keys), or the Profile ID when a party has several profiles.
   kept in the note with dates and validity).
 * SanctionsEntries: SanctionsMeasure comments of type "Program" are the programmes, the
   earliest entry event date is ``listed_on``.
+* ``DateOfIssue`` (Year, Month, Day), the first element of the file, is its publication
+  date (``published``).
 
 The file is read twice, streaming both times with ``xml.etree.ElementTree.iterparse``
 (see ``un_xml.stream``, which also refuses DOCTYPEs; expat never fetches external
@@ -46,7 +48,9 @@ import re
 import xml.etree.ElementTree as ET
 from calendar import monthrange
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +63,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.common import add_identifier, add_unique
+from casework.screening.importers.common import add_identifier, add_unique, latest
 from casework.screening.importers.xml_stream import clean, local_name, stream
 from casework.screening.legal_forms import has_legal_form
 
@@ -163,6 +167,29 @@ def read(paths: Sequence[Path]) -> Iterator[Entity | Skipped]:
     for path in paths:
         index = _index(path)
         yield from _parties(path, index)
+
+
+def published(paths: Sequence[Path]) -> datetime | None:
+    """The latest ``DateOfIssue`` of the files."""
+    return latest(_date_of_issue(path) for path in paths)
+
+
+def _date_of_issue(path: Path) -> datetime | None:
+    with closing(stream(path, ROOT)) as events:
+        for event, element, names in events:
+            if len(names) != 2:
+                continue
+            if event == "start" and names[1] == "DistinctParties":
+                return None  # past the header, where the date is
+            if event == "end" and names[1] == "DateOfIssue":
+                try:
+                    year, month, day = (
+                        int(_child_text(element, p)) for p in ("Year", "Month", "Day")
+                    )
+                    return datetime(year, month, day, tzinfo=UTC)
+                except ValueError:
+                    return None
+    return None
 
 
 # ------------------------------------------------------------------------------- first pass

@@ -8,7 +8,11 @@ emitted; the list is a few megabytes at most.
 
 Columns are found by name (case and spacing ignored), so extra columns and missing
 optional ones are tolerated; only ``Name 6``, ``Group ID`` and ``Group Type`` are required.
-The text is read as UTF-8, or as Windows-1252 when it is not valid UTF-8.
+The text is read as UTF-8, or as Windows-1252 when it is not valid UTF-8. The ``Last
+Updated`` date is the file's publication date.
+
+OFSI closed this list on 28 January 2026; its successor, the FCDO's UK Sanctions List, is
+read by ``uk_xml``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import csv
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -31,7 +35,7 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.common import add_unique
+from casework.screening.importers.common import add_unique, latest, publication_time
 from casework.screening.legal_forms import has_legal_form
 
 REQUIRED_COLUMNS = ("Name 6", "Group ID", "Group Type")
@@ -74,6 +78,24 @@ def read(paths: Sequence[Path]) -> Iterator[Entity | Skipped]:
             yield _convert(group_id, group, sheet, f"{path}: Group ID {group_id}")
 
 
+def published(paths: Sequence[Path]) -> datetime | None:
+    """The latest ``Last Updated`` date the files open with."""
+    return latest(_last_updated(path) for path in paths)
+
+
+def _last_updated(path: Path) -> datetime | None:
+    for encoding in ENCODINGS:
+        try:
+            with path.open(encoding=encoding, newline="") as handle:
+                first = next(csv.reader(handle), [])
+        except (UnicodeDecodeError, csv.Error):
+            continue
+        if len(first) > 1 and _normal(first[0]) == "last updated":
+            return publication_time(first[1])
+        return None
+    return None
+
+
 def _read_sheet(path: Path) -> _Sheet:
     for encoding in ENCODINGS:
         try:
@@ -106,6 +128,13 @@ def _parse_rows(path: Path, records: Iterator[tuple[int, list[str]]]) -> _Sheet:
     header_line, header = next(records, (1, []))
     if not any(cell.strip() for cell in header):
         raise ImportFormatError(str(path), f"line {header_line}", "expected a header row")
+    if _normal(header[0]).startswith("report date"):
+        raise ImportFormatError(
+            str(path),
+            f"line {header_line}",
+            "this is the FCDO UK Sanctions List's CSV, not OFSI's Consolidated List: "
+            "import its XML (UK-Sanctions-List.xml) with --format uk-xml",
+        )
     list_updated = None
     if _normal(header[0]) == "last updated":
         list_updated = _full_date(header[1].strip()) if len(header) > 1 else None

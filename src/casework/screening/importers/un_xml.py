@@ -16,6 +16,7 @@ How the publisher's fields are read:
   ("30-35 years old", Hijri dates) are kept in ``notes``.
 * Documents become identifiers (passport, national_id, tax_id or other) when they have a
   NUMBER; those without one are kept in ``notes``.
+* The root's ``dateGenerated`` is the list's publication date (``published``).
 * ``programs`` is the UN_LIST_TYPE ("Al-Qaida", "DPRK", ...), or, when missing, the regime
   the reference number's prefix stands for. COMMENTS1, TITLE and DESIGNATION go to notes.
 
@@ -33,6 +34,8 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
+from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,12 @@ from casework.screening.entity import (
     Schema,
     Skipped,
 )
-from casework.screening.importers.common import add_identifier, add_unique
+from casework.screening.importers.common import (
+    add_identifier,
+    add_unique,
+    latest,
+    publication_time,
+)
 from casework.screening.importers.xml_stream import clean, stream
 from casework.screening.legal_forms import has_legal_form
 
@@ -116,6 +124,18 @@ _SCRIPTS = {"CJK": "Han", "HIRAGANA": "Japanese", "KATAKANA": "Japanese"}
 def read(paths: Sequence[Path]) -> Iterator[Entity | Skipped]:
     for path in paths:
         yield from _read_file(path)
+
+
+def published(paths: Sequence[Path]) -> datetime | None:
+    """The latest ``dateGenerated`` of the files' root elements."""
+    return latest(_date_generated(path) for path in paths)
+
+
+def _date_generated(path: Path) -> datetime | None:
+    with closing(stream(path, ROOT)) as events:
+        for _event, element, _names in events:
+            return publication_time(element.get("dateGenerated"))
+    return None
 
 
 def _read_file(path: Path) -> Iterator[Entity | Skipped]:

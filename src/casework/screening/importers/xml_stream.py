@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from casework.screening.entity import ImportFormatError
@@ -40,7 +40,7 @@ def _refuse_doctype(path: Path, head: bytes) -> None:
         )
 
 
-def stream(path: Path, root: str) -> Iterator[tuple[str, ET.Element, list[str]]]:
+def stream(path: Path, root: str) -> Generator[tuple[str, ET.Element, list[str]], None, None]:
     """("start" | "end", element, open element names) for each element of an XML file.
 
     The list of names (namespaces dropped) is live: it ends with the element itself and
