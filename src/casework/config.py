@@ -6,15 +6,30 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from casework.validation import DatasetName
 
 
 class ListSource(BaseModel):
+    """Where `casework lists update` downloads one dataset: its files and their format."""
+
     format: str
     urls: list[str] = Field(min_length=1)
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        from casework.screening.formats import FORMATS  # settings load before screening
 
+        if value not in FORMATS:
+            raise ValueError(f"must be one of {', '.join(FORMATS)}")
+        return value
+
+
+# The official lists anyone may download without an account. The UK Sanctions List
+# (FCDO) has been the single UK list since OFSI's Consolidated List closed in January 2026.
 DEFAULT_LIST_SOURCES = {
     "ofac-sdn": ListSource(
         format="ofac-csv",
@@ -33,6 +48,10 @@ DEFAULT_LIST_SOURCES = {
     "un-sc": ListSource(
         format="un-xml",
         urls=["https://scsanctions.un.org/resources/xml/en/consolidated.xml"],
+    ),
+    "uk-sanctions": ListSource(
+        format="uk-xml",
+        urls=["https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"],
     ),
 }
 
@@ -59,9 +78,10 @@ class Settings(BaseSettings):
     page_size_default: int = Field(default=50, ge=1, le=200)
     page_size_max: int = Field(default=200, ge=1, le=1000)
 
-    list_sources: dict[str, ListSource] = Field(
+    list_sources: dict[DatasetName, ListSource] = Field(
         default_factory=lambda: dict(DEFAULT_LIST_SOURCES),
-        description="Publisher downloads for `casework lists update`, by dataset name (JSON).",
+        description="Publisher downloads for `casework lists update`, by dataset name (JSON); "
+        "replaces the defaults, so list them too to keep them.",
     )
     screening_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
 

@@ -6,8 +6,10 @@ import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import Annotated
 
 import pycountry
+from pydantic import AfterValidator
 
 
 @cache
@@ -62,6 +64,24 @@ def slug(value: str) -> str:
     if not _SLUG.match(value):
         raise ValueError("must be 1-63 lowercase letters, digits or hyphens, starting alphanumeric")
     return value
+
+
+# Hyphens as in casework's own names (ofac-sdn), underscores as in OpenSanctions' dataset
+# names (us_ofac_sdn); never a colon, which separates the dataset in an entity id.
+_DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def dataset_name(value: str) -> str:
+    """A watchlist dataset's name: ``ofac-sdn`` or, OpenSanctions-style, ``us_ofac_sdn``."""
+    if not _DATASET_NAME.match(value):
+        raise ValueError(
+            "must be 1-63 lowercase letters, digits, hyphens or underscores, "
+            "starting with a letter or digit (such as ofac-sdn or us_ofac_sdn)"
+        )
+    return value
+
+
+DatasetName = Annotated[str, AfterValidator(dataset_name)]
 
 
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

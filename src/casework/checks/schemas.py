@@ -11,6 +11,7 @@ from casework.audit.chain import canonical
 from casework.checks.country_risk import Override
 from casework.models import Check, ScreeningMatch
 from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
+from casework.validation import DatasetName
 
 PublicId = Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
 RetentionDays = Annotated[
@@ -32,7 +33,7 @@ class CheckParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Screening")
-    datasets: list[str] | None = Field(default=None, max_length=50, description="Screening")
+    datasets: list[DatasetName] | None = Field(default=None, max_length=50, description="Screening")
     ubo_threshold: float | None = Field(
         default=None, gt=0.0, le=100.0, description="UBO: percent that makes an owner"
     )

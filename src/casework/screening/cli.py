@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Column, Table
 
 from casework.config import Settings
 from casework.screening.entity import ImportFormatError
@@ -23,16 +33,41 @@ err = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def _emit(data: Any, as_json: bool, human: Any) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, default=_plain, indent=2) + "\n")
     else:
         console.print(human)
 
 
+def _when(moment: datetime | str | None) -> str:
+    """A publication time for people: the date, and the time of day when there is one."""
+    if moment is None:
+        return "-"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _dataset_option(value: str, option: str = "--dataset") -> str:
+    from casework.validation import dataset_name
+
+    try:
+        return dataset_name(value)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {option} {value!r}: {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @app.callback()
 def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Without a command: the datasets and their versions."""
+    """Without a command: the datasets, their versions and when they were published."""
     if ctx.invoked_subcommand is not None:
         return
     from casework.cli import open_database
@@ -41,15 +76,37 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     with open_database() as database, database.transaction(write=False) as session:
         datasets = list_datasets(session)
     data = [d.__dict__ for d in datasets]
-    table = Table("dataset", "format", "current", "entities", "versions")
+    table = Table(
+        "dataset",
+        "format",
+        "current",
+        Column("published", no_wrap=True),
+        "entities",
+        "versions",
+    )
     for d in datasets:
         history = ", ".join(f"v{v['number']} {v['status']}" for v in d.versions)
-        table.add_row(d.name, d.format, str(d.current_version or "-"), str(d.entities), history)
+        table.add_row(
+            d.name,
+            d.format,
+            str(d.current_version or "-"),
+            _when(d.published_at),
+            str(d.entities),
+            history,
+        )
     _emit(data, as_json, table if datasets else "no watchlists imported yet")
 
 
-def run_import(name: str, format_name: str, paths: list[Path], as_json: bool) -> dict[str, Any]:
+def run_import(
+    name: str,
+    format_name: str,
+    paths: list[Path],
+    as_json: bool,
+    *,
+    published_at: datetime | None = None,
+) -> dict[str, Any]:
     from casework.cli import open_database
+    from casework.errors import ValidationFailed
     from casework.screening.service import import_dataset, record_failure
 
     with open_database() as database:
@@ -65,14 +122,18 @@ def run_import(name: str, format_name: str, paths: list[Path], as_json: bool) ->
                 ) as progress,
                 database.transaction() as session,
             ):
-                task = progress.add_task(f"importing {name}", total=None)
+                task = progress.add_task(f"{name}: importing", total=None)
                 report = import_dataset(
                     session,
                     name=name,
                     format_name=format_name,
                     paths=paths,
                     on_entity=lambda n: progress.update(task, completed=n),
+                    published_at=published_at,
                 )
+        except ValidationFailed as exc:
+            err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
+            raise typer.Exit(2) from None
         except ImportFormatError as exc:
             with database.transaction() as session:
                 number = record_failure(
@@ -91,7 +152,8 @@ def _human(report: dict[str, Any]) -> str:
     lines = [
         f"{report['dataset']} version {report['version']}: {report['entities']} entities "
         f"({schemas}), {report['names']} names, in {report['seconds']} s",
-        f"  added {report['added']}, changed {report['changed']}, removed {report['removed']}, "
+        f"  published {_when(report['published_at'])}; "
+        f"added {report['added']}, changed {report['changed']}, removed {report['removed']}, "
         f"unchanged {report['unchanged']}; skipped {report['skipped']}",
     ]
     lines += [f"  skipped {s['where']}: {s['reason']}" for s in report["skipped_records"][:20]]
@@ -101,16 +163,32 @@ def _human(report: dict[str, Any]) -> str:
 @app.command("import")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
-    dataset: Annotated[str, typer.Option(help="Dataset name, e.g. ofac-sdn")],
+    dataset: Annotated[
+        str, typer.Option(help="Dataset name, e.g. ofac-sdn or, OpenSanctions-style, us_ofac_sdn")
+    ],
     format_name: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}")],
     as_json: JsonFlag = False,
 ) -> None:
     """Import list files as a new version of a dataset."""
+    _dataset_option(dataset)
     if format_name not in FORMATS:
         err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
     report = run_import(dataset, format_name, paths, as_json)
     _emit(report, as_json, _human(report))
+
+
+def _download_progress(progress: Progress, name: str) -> Any:
+    """A progress callback for one source's download: a bar per file, sized when known."""
+    tasks: dict[str, TaskID] = {}
+
+    def on_progress(url: str, received: int, total: int | None) -> None:
+        if url not in tasks:
+            label = f"{name}: {url.rsplit('/', 1)[-1] or url}"
+            tasks[url] = progress.add_task(label, total=total)
+        progress.update(tasks[url], completed=received)
+
+    return on_progress
 
 
 @app.command("update")
@@ -120,12 +198,25 @@ def update_command(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Download the configured publishers' files and import those that changed."""
+    """Download the configured publishers' files and import those that changed.
+
+    By default: OFAC's SDN and consolidated (non-SDN) lists, the UN Security Council's
+    consolidated list and the UK Sanctions List; CASEWORK_LIST_SOURCES replaces them.
+    """
+    from pydantic import ValidationError
+
     from casework.cli import open_database
     from casework.screening.service import file_facts, latest_files
     from casework.screening.sources import DownloadError, download
 
-    settings = Settings()
+    for name in dataset or []:
+        _dataset_option(name)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        err.print(f"[red]error:[/red] {problems}", soft_wrap=True)
+        raise typer.Exit(2) from None
     chosen = dataset or sorted(settings.list_sources)
     unknown = [d for d in chosen if d not in settings.list_sources]
     if unknown:
@@ -137,25 +228,37 @@ def update_command(
         source = settings.list_sources[name]
         with tempfile.TemporaryDirectory(prefix="casework-list-") as tmp:
             try:
-                paths = download(source, Path(tmp))
+                with Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    DownloadColumn(),
+                    TransferSpeedColumn(),
+                    console=err,
+                    disable=as_json,
+                ) as progress:
+                    fetched = download(
+                        source, Path(tmp), on_progress=_download_progress(progress, name)
+                    )
             except DownloadError as exc:
-                err.print(f"[red]{name}: download failed[/red]: {exc}")
+                err.print(f"[red]{name}: download failed[/red]: {exc}", soft_wrap=True)
                 results.append({"dataset": name, "status": "download_failed", "error": str(exc)})
                 failed = True
                 continue
-            with open_database() as database, database.transaction(write=False) as session:
-                previous = latest_files(session, name)
-            if previous == file_facts(paths):
+            with open_database(settings) as database, database.transaction(write=False) as s:
+                previous = latest_files(s, name)
+            if previous == file_facts(fetched.paths):
                 results.append({"dataset": name, "status": "unchanged"})
                 if not as_json:
                     console.print(f"{name}: unchanged")
                 continue
-            report = run_import(name, source.format, paths, as_json)
+            report = run_import(
+                name, source.format, fetched.paths, as_json, published_at=fetched.last_modified
+            )
             results.append({"dataset": name, "status": "imported", "report": report})
             if not as_json:
                 console.print(_human(report))
     if as_json:
-        sys.stdout.write(json.dumps(results, default=str, indent=2) + "\n")
+        sys.stdout.write(json.dumps(results, default=_plain, indent=2) + "\n")
     if failed:
         raise typer.Exit(1)
 

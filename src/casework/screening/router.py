@@ -67,5 +67,6 @@ def get_entity(
 
 
 @router.get("/v1/watchlist/datasets")
-def datasets(session: ReadSession, _caller: ScreeningRunner) -> list[DatasetSummary]:
-    return list_datasets(session)
+def datasets(session: ReadSession, caller: ScreeningRunner) -> list[DatasetSummary]:
+    """The datasets the caller's screenings search, their versions and publication dates."""
+    return list_datasets(session, tenant_id=caller.tenant_id)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casework.screening.entity import Entity, Schema
-from casework.validation import country_alpha3, partial_date
+from casework.validation import DatasetName, country_alpha3, partial_date
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
 PartialDate = Annotated[str, AfterValidator(partial_date)]
@@ -33,7 +33,7 @@ class ScreeningRequest(Subject):
         alias="schema",
         description="Person, Company, Organization, ...; any if absent",
     )
-    datasets: list[Annotated[str, Field(max_length=63)]] | None = Field(default=None, max_length=50)
+    datasets: list[DatasetName] | None = Field(default=None, max_length=50)
     topics: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=20)
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     limit: int = Field(default=10, ge=1, le=100)

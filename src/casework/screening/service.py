@@ -23,8 +23,8 @@ from casework.ids import new_id
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
 from casework.models.base import utcnow
 from casework.screening.entity import Entity, Skipped
-from casework.screening.formats import reader
-from casework.validation import slug
+from casework.screening.formats import publication_date, reader
+from casework.validation import dataset_name
 
 BATCH = 1000
 MAX_SKIPS_KEPT = 200
@@ -46,12 +46,14 @@ class ImportReport:
     skipped: int = 0
     skipped_records: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    published_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
             "version": self.version,
             "format": self.format,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
             "files": self.files,
             "entities": self.entities,
             "names": self.names,
@@ -81,7 +83,7 @@ def _dataset(
     session: Session, name: str, format_name: str, tenant_id: str | None = None
 ) -> WatchlistDataset:
     try:
-        slug(name)
+        dataset_name(name)
     except ValueError as exc:
         raise ValidationFailed.on("dataset", str(exc)) from exc
     dataset = session.scalar(
@@ -110,13 +112,16 @@ def import_dataset(
 ) -> ImportReport:
     """Read ``paths`` as ``format_name`` into a new version of dataset ``name``.
 
-    ``tenant_id`` makes the dataset that tenant's alone (None: every tenant's);
-    ``published_at`` is when the publisher issued the files, where known.
+    ``tenant_id`` makes the dataset that tenant's alone (None: every tenant's). The
+    version's publication date is the one the files state (UN ``dateGenerated``, OFAC
+    ``DateOfIssue``, the UK list's ``DateGenerated``, ...); ``published_at`` stands in
+    where they state none, e.g. the download's Last-Modified time.
     Raises ImportFormatError (from the reader) on malformed input; the caller rolls back.
     """
     started = time.perf_counter()
     read = reader(format_name)
     dataset = _dataset(session, name, format_name, tenant_id)
+    published_at = publication_date(format_name, paths) or published_at
     number = (
         session.scalar(
             select(WatchlistVersion.number)
@@ -126,7 +131,13 @@ def import_dataset(
         )
         or 0
     ) + 1
-    report = ImportReport(dataset=name, version=number, format=format_name, files=file_facts(paths))
+    report = ImportReport(
+        dataset=name,
+        version=number,
+        format=format_name,
+        files=file_facts(paths),
+        published_at=published_at,
+    )
     current: dict[str, tuple[str, str]] = {
         key: (row_id, content_hash)
         for row_id, key, content_hash in session.execute(
@@ -289,18 +300,28 @@ class DatasetSummary:
     name: str
     format: str
     current_version: int | None
+    # When the publisher issued the current version, where the files or server said so.
+    published_at: datetime | None
     entities: int
     versions: list[dict[str, Any]]
 
 
-def list_datasets(session: Session) -> list[DatasetSummary]:
+def list_datasets(session: Session, *, tenant_id: str | None = None) -> list[DatasetSummary]:
+    """Every dataset with its versions; given a ``tenant_id``, only those that tenant
+    searches (the shared lists and its own)."""
     summaries = []
-    for dataset in session.scalars(select(WatchlistDataset).order_by(WatchlistDataset.name)):
+    stmt = select(WatchlistDataset).order_by(WatchlistDataset.name)
+    if tenant_id is not None:
+        stmt = stmt.where(
+            WatchlistDataset.tenant_id.is_(None) | (WatchlistDataset.tenant_id == tenant_id)
+        )
+    for dataset in session.scalars(stmt):
         versions: list[dict[str, Any]] = [
             {
                 "number": v.number,
                 "status": v.status,
                 "finished_at": v.finished_at,
+                "published_at": v.published_at,
                 "entities": v.report.get("entities"),
                 "added": v.report.get("added"),
                 "changed": v.report.get("changed"),
@@ -319,6 +340,7 @@ def list_datasets(session: Session) -> list[DatasetSummary]:
                 name=dataset.name,
                 format=dataset.format,
                 current_version=dataset.current_version,
+                published_at=current["published_at"] if current else None,
                 entities=int(current["entities"] or 0) if current else 0,
                 versions=versions,
             )
