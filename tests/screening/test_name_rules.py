@@ -9,6 +9,7 @@ from casework.screening.entity import Schema
 from casework.screening.given_names import is_given_name, same_given_name, short_forms
 from casework.screening.legal_forms import forms_agree
 from casework.screening.numbers import digits_for_numbers, roman
+from casework.screening.romanisation import Family, chinese_key, family, korean_key
 
 
 def score(schema: Schema, a: str, b: str) -> tuple[float, dict[str, object]]:
@@ -107,3 +108,47 @@ def test_explanations_name_the_rule() -> None:
     _, explanation = score(Schema.person, "GW Bush", "George Walker Bush")
     hows = {a["how"] for a in explanation["name"]["aligned"]}  # type: ignore[index]
     assert "initials" in hows
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Mao Tse-tung", "Mao Zedong"),
+        ("Teng Hsiao-ping", "Deng Xiaoping"),
+        ("Chou En-lai", "Zhou Enlai"),
+        ("Lin Piao", "Lin Biao"),
+        ("Chiang Ching-kuo", "Jiang Jingguo"),
+        ("김정은", "Kim Jong Un"),
+        ("Gim Jeong-eun", "Kim Jong Un"),
+        ("Pak Pong Ju", "Park Bong-ju"),
+        ("Choe Ryong Hae", "Choi Ryong-hae"),
+        ("习近平", "Xi Jinping"),
+    ],
+)
+def test_chinese_and_korean_romanisations_meet(a: str, b: str) -> None:
+    found, explanation = score(Schema.person, a, b)
+    assert found >= DEFAULT_THRESHOLD, explanation
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kim Jong-chol", "Kim Jong-chun"),
+        ("김정은", "김정일"),
+        ("王建国", "王建军"),
+    ],
+)
+def test_one_different_syllable_is_another_person(a: str, b: str) -> None:
+    found, explanation = score(Schema.person, a, b)
+    assert found < DEFAULT_THRESHOLD, explanation
+
+
+def test_romanisation_keys() -> None:
+    assert chinese_key("zedong") == chinese_key("tsetung") == "tsetung"
+    assert chinese_key("ren") == chinese_key("jen")
+    assert chinese_key("smith") is None
+    assert korean_key("jeongeun") == korean_key("jongun")
+    assert korean_key("cheol") != korean_key("chun")
+    assert family(("kim", "jong", "un")) is Family.korean
+    assert family(("mao", "ze", "dong")) is Family.chinese
+    assert family(("dan", "smith")) is None

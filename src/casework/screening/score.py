@@ -43,6 +43,7 @@ from casework.screening.normalize import (
     skeleton,
     token_weight,
 )
+from casework.screening.romanisation import Family, family, same_romanised
 
 NAME_FACTOR = 0.95
 INITIAL_SIM = 0.6
@@ -180,6 +181,10 @@ def how(sim: float, query: str, candidate: str) -> str:
         return "initial"
     if sim == FOLDED_SIM and fold(query) == fold(candidate):
         return "transliteration"
+    if sim == FOLDED_SIM and any(
+        same_romanised(query.replace(" ", ""), candidate.replace(" ", ""), kind) for kind in Family
+    ):
+        return "romanisation"
     if sim == NICKNAME_SIM and same_given_name(query, candidate):
         return "short form"
     if sim == INITIALS_SIM and len(query.split()) != len(candidate.split()):
@@ -278,13 +283,22 @@ Pair = tuple[float, int, tuple[int, ...], tuple[int, ...]]
 
 def _pairs(qt: tuple[str, ...], ct: tuple[str, ...]) -> list[Pair]:
     """Every way a word (or two written together, or a run of initials) of one name may
-    stand for words of the other, most similar first."""
+    stand for words of the other, most similar first.
+
+    Words of two Chinese or two Korean names also meet through their romanisation keys
+    ("Tse-tung" / "Zedong", "Jong Un" / "Jeong Eun").
+    """
+    kind: Family | None = family(qt)
+    if kind is not None and family(ct) is not kind:
+        kind = None
     pairs: list[Pair] = []
     for qs, qtext in _spans(qt):
         for cs, ctext in _spans(ct):
             if len(qs) == 2 and len(cs) == 2:
                 continue
             sim = token_sim(qtext, ctext)
+            if kind is not None and sim < FOLDED_SIM and same_romanised(qtext, ctext, kind):
+                sim = FOLDED_SIM
             if sim <= 0.0 or (len(qs) + len(cs) > 2 and sim < MERGE_MIN_SIM):
                 continue
             pairs.append((sim, len(qs) + len(cs), qs, cs))
