@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -178,7 +179,7 @@ def import_command(
     _emit(report, as_json, _human(report))
 
 
-def _download_progress(progress: Progress, name: str) -> Any:
+def _download_progress(progress: Progress, name: str) -> Callable[[str, int, int | None], None]:
     """A progress callback for one source's download: a bar per file, sized when known."""
     tasks: dict[str, TaskID] = {}
 
