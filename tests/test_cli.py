@@ -435,6 +435,7 @@ def test_audit_verify_unknown_tenant_fails(run: Any):
 
 # --- demo ------------------------------------------------------------------------------
 
+# Some of the demo's cases and their states (tests/demo has the rest).
 DEMO_CASES = {
     "Structuring below reporting threshold": "in_progress",
     "Rapid pass-through of incoming wires": "awaiting_user",
@@ -464,7 +465,7 @@ def test_demo_is_created_once_and_its_cases_exist(run: Any, client: TestClient, 
     assert count == 1
 
     if first["created"]:
-        assert first["cases"] == 6
+        assert first["cases"] == 26
         assert len(first["logins"]) == 5
         assert all(len(login["password"]) >= 12 for login in first["logins"])
         api_key = first["api_client"]["api_key"]
@@ -476,15 +477,16 @@ def test_demo_is_created_once_and_its_cases_exist(run: Any, client: TestClient, 
     r = client.get("/v1/cases", params={"limit": 200}, headers=headers)
     assert r.status_code == 200, r.text
     cases = r.json()["items"]
-    assert len(cases) == 6
-    assert {c["title"]: c["review_status"] for c in cases} == DEMO_CASES
+    assert len(cases) == 26
+    by_status = {c["title"]: c["review_status"] for c in cases}
+    assert {title: by_status[title] for title in DEMO_CASES} == DEMO_CASES
     statuses = Counter(c["review_status"] for c in cases)
     assert statuses == {
-        "open": 2,
-        "in_progress": 1,
-        "awaiting_user": 1,
-        "resolved": 1,
-        "blocked": 1,
+        "open": 4,
+        "in_progress": 2,
+        "awaiting_user": 2,
+        "resolved": 16,
+        "blocked": 2,
     }
     by_title = {c["title"]: c for c in cases}
     aml = by_title["Structuring below reporting threshold"]

@@ -1,0 +1,177 @@
+"""Demo data: a fictional bank with a team, case configs, a fictional watchlist of its
+own and five weeks of cases in every state, whose checks ran against that list."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.auth.principal import Principal
+from casework.auth.service import principal_for_user
+from casework.db import Database
+from casework.demo import timeline, watchlist
+from casework.demo.cases import Cast, moment, replay
+from casework.models import Tenant, WatchlistDataset
+from casework.models.base import clock_at, utcnow
+from casework.webhooks.secrets_box import SecretBox, box_for
+
+DEMO_SLUG = "demo"
+TEAM = [
+    ("admin", "admin@demo.casework.test", "Ada", "Admin", "admin"),
+    ("supervisor", "supervisor@demo.casework.test", "Sam", "Okafor", "supervisor"),
+    ("analyst", "amaka@demo.casework.test", "Amaka", "Osei", "analyst"),
+    ("analyst2", "jonas@demo.casework.test", "Jonas", "Berg", "analyst"),
+    ("viewer", "viewer@demo.casework.test", "Vera", "Viewer", "viewer"),
+]
+FOUNDED_DAYS_AGO = 40  # the team, its configs and the list's first version
+LIST_TITLE = "Fictional demo list (invented people and companies)"
+
+
+@dataclass
+class DemoReport:
+    created: bool
+    tenant: str = DEMO_SLUG
+    logins: list[dict[str, str]] = field(default_factory=list)
+    api_client: dict[str, str] = field(default_factory=dict)
+    cases: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "tenant": self.tenant,
+            "logins": self.logins,
+            "api_client": self.api_client,
+            "cases": self.cases,
+        }
+
+    def human(self) -> str:
+        if not self.created:
+            return (
+                f"demo tenant '{self.tenant}' is already present; its credentials were shown "
+                "when it was created (make new ones with `casework api-clients create`)"
+            )
+        lines = [
+            f"demo tenant '{self.tenant}' created with {self.cases} cases, screened against "
+            f"the fictional list '{watchlist.DATASET}' (invented people and companies, "
+            "searched for this tenant only).",
+            "users:",
+        ]
+        lines += [
+            f"  {u['email']:<34} {u['role']:<11} password: {u['password']}" for u in self.logins
+        ]
+        lines += [
+            "API client (acts as the supervisor):",
+            f"  api_key:       {self.api_client['api_key']}",
+            f"  client_id:     {self.api_client['client_id']}",
+            f"  client_secret: {self.api_client['client_secret']}",
+            "try: curl -H 'Authorization: Bearer <api_key>' http://127.0.0.1:8000/v1/cases",
+            "These secrets are shown once; they are stored only as hashes.",
+        ]
+        return "\n".join(lines)
+
+
+def has_tenants(database: Database) -> bool:
+    with database.transaction(write=False) as session:
+        return session.scalar(select(Tenant.id).limit(1)) is not None
+
+
+def ensure_demo(database: Database) -> DemoReport:
+    """Create the demo tenant unless it exists.
+
+    The team, its configs and the fictional list's first version are dated
+    FOUNDED_DAYS_AGO days back; the cases are then replayed at their own past times
+    (see ``cases``), and today's issue of the list is imported as its current version.
+    """
+    now = utcnow()
+    founded = moment(now, FOUNDED_DAYS_AGO, "08:00")
+    with clock_at(founded), database.transaction() as session:
+        if session.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)):
+            return DemoReport(created=False)
+        report, cast = _build(session, box_for(database.settings), published=founded)
+    report.cases = replay(database, cast, timeline.stories(now))
+    with database.transaction() as session:
+        tenant_id = next(iter(cast.actors.values())).tenant_id
+        watchlist.import_list(session, tenant_id=tenant_id, published_at=now - timedelta(hours=3))
+    return report
+
+
+def _build(session: Session, box: SecretBox, *, published: datetime) -> tuple[DemoReport, Cast]:
+    from casework.auth.clients import create_api_client
+    from casework.configs.schemas import CaseConfigCreate
+    from casework.configs.service import create_config
+    from casework.tenants.service import create_tenant
+    from casework.users.service import create_user
+
+    tenant = create_tenant(session, slug_value=DEMO_SLUG, name="Demo Bank", currency="EUR")
+    system = Principal.system(tenant.id, "demo")
+    report = DemoReport(created=True)
+    actors: dict[str, Principal] = {}
+    for key, email, first, last, role in TEAM:
+        password = secrets.token_urlsafe(12)
+        user = create_user(
+            session,
+            actor=system,
+            email=email,
+            first_name=first,
+            last_name=last,
+            role_slug=role,
+            password=password,
+        )
+        actors[key] = principal_for_user(user)
+        report.logins.append({"email": email, "role": role, "password": password})
+    supervisor_id = actors["supervisor"].user_id
+    assert supervisor_id is not None
+    client, secret, api_key = create_api_client(
+        session,
+        actor=system,
+        name="Demo integration",
+        acting_user_id=supervisor_id,
+        box=box,
+    )
+    actors["api"] = replace(actors["supervisor"], api_client_id=client.id)
+    report.api_client = {"client_id": client.client_id, "client_secret": secret, "api_key": api_key}
+    create_config(
+        session,
+        actor=system,
+        data=CaseConfigCreate(
+            slug=timeline.AML,
+            name="AML investigation",
+            module="aml",
+            default_priority="high",
+            sla_hours=72,
+            checklist=[
+                "Review transaction history",
+                "Verify source of funds",
+                "Screen counterparties",
+                "Record the decision",
+            ],
+        ),
+    )
+    create_config(
+        session,
+        actor=system,
+        data=CaseConfigCreate.model_validate(
+            {
+                "slug": timeline.KYC,
+                "name": "KYC review",
+                "module": "kyc",
+                "default_priority": "medium",
+                "sla_hours": 120,
+                "checklist": ["Check identity document", "Confirm address"],
+                "checks": [{"type": t} for t in timeline.KYC_CHECKS],
+            }
+        ),
+    )
+    # Published the day before it was imported.
+    watchlist.import_list(session, tenant_id=tenant.id, published_at=published - timedelta(days=1))
+    dataset = session.scalar(
+        select(WatchlistDataset).where(WatchlistDataset.name == watchlist.DATASET)
+    )
+    if dataset is not None:
+        dataset.title = LIST_TITLE
+    return report, Cast(actors=actors)
