@@ -505,3 +505,33 @@ def test_inactive_config_is_422_naming_config(client: TestClient, kit: TenantKit
     assert client.get("/v1/cases", headers=kit.viewer.headers).json()["items"] == before
     assert client.patch(url, json={"is_active": True}, headers=kit.admin.headers).is_success
     assert _open_case(client, kit, config=config["slug"])["config"] == config["slug"]
+
+
+def test_a_stored_dataset_name_the_rule_now_refuses_still_reads(
+    client: TestClient, kit: TenantKit, db: Database
+):
+    """Configs stored before dataset names were checked stay readable."""
+    from casework.models import CaseConfig
+
+    made = _create(
+        client, kit, checks=[{"type": "SANCTIONS", "params": {"datasets": ["ofac-sdn"]}}]
+    )
+    with db.transaction() as session:
+        config = session.get(CaseConfig, made["id"])
+        assert config is not None
+        config.checks = [{"type": "SANCTIONS", "params": {"datasets": ["OFAC SDN"]}}]
+    r = client.get(f"/v1/case-configs/{made['id']}", headers=kit.viewer.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["checks"] == [
+        {
+            "type": "SANCTIONS",
+            "params": {"datasets": ["OFAC SDN"], "threshold": None, "ubo_threshold": None},
+        }
+    ]
+    r = client.patch(
+        f"/v1/case-configs/{made['id']}",
+        json={"checks": [{"type": "SANCTIONS", "params": {"datasets": ["OFAC SDN"]}}]},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 422
+    assert _fields(r) == ["checks.0.params.datasets.0"]

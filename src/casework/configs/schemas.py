@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from casework.cases.schemas import PriorityName, TaskText
-from casework.checks.schemas import ConfigCheck, OutcomePolicyIn
+from casework.checks.schemas import CheckParams, ConfigCheck, OutcomePolicyIn
 from casework.models import CaseConfig
-from casework.models.enums import Module, Priority
+from casework.models.enums import CheckType, Module, Priority
 from casework.validation import slug
 
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
@@ -72,6 +72,14 @@ class CaseConfigUpdate(_ConfigFields):
     kyc_config: Slug | None = None
 
 
+def _stored(check: dict[str, Any]) -> ConfigCheck:
+    """A stored check as it was accepted. It is not validated again: a dataset name that
+    today's rule refuses must not make the config unreadable (the check then fails on
+    it, naming it)."""
+    params = CheckParams.model_construct(**(check.get("params") or {}))
+    return ConfigCheck.model_construct(type=CheckType(check["type"]), params=params)
+
+
 class CaseConfigOut(BaseModel):
     id: str
     slug: str
@@ -101,7 +109,7 @@ class CaseConfigOut(BaseModel):
             checklist=list(config.checklist),
             sla_hours=config.sla_hours,
             is_active=config.is_active,
-            checks=[ConfigCheck.model_validate(c) for c in config.checks],
+            checks=[_stored(check) for check in config.checks],
             outcome_policy=OutcomePolicyIn.model_validate(config.outcome_policy or {}),
             monitoring=config.monitoring,
             kyc_config=config.kyc_config.slug if config.kyc_config else None,
