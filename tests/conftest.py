@@ -55,14 +55,20 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("casework-data")
 
 
-@pytest.fixture(scope="session")
-def database_url(data_dir: Path) -> Iterator[str]:
+def new_database_url(data_dir: Path) -> Iterator[str]:
+    """A database of its own on the backend under test, dropped afterwards on PostgreSQL
+    (a SQLite file goes with ``data_dir``)."""
     if BACKEND == "postgresql":
         yield from _postgres_database()
     elif BACKEND == "sqlite":
         yield f"sqlite:///{data_dir / 'casework.db'}"
     else:
         raise pytest.UsageError(f"unknown CASEWORK_TEST_DATABASE {BACKEND!r}")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> Iterator[str]:
+    yield from new_database_url(data_dir)
 
 
 @pytest.fixture(scope="session")

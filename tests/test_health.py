@@ -8,7 +8,8 @@ from tests.factories import TenantKit
 
 
 def test_probes(client: TestClient):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    liveness = client.get("/healthz")
+    assert liveness.status_code == 200 and liveness.json()["status"] == "ok"
     assert client.get("/readyz").json() == {"status": "ok"}
 
 

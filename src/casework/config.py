@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         "replaces the defaults, so list them too to keep them.",
     )
     screening_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    list_max_age_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="A watchlist published (or, when its publication date is unknown, "
+        "imported) longer ago than this many days is stale: screenings, checks, the "
+        "console and /healthz warn about it.",
+    )
 
     secret_key: SecretStr | None = Field(
         default=None,

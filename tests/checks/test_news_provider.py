@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from casework.models import Check
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity, Name, Schema
+from casework.screening.scope import SearchedList
 
 TODAY = date(2025, 9, 1)
 FRAUD_URL = "https://news.example/2024/05/kestrel-ridge-fraud-probe"
@@ -88,15 +89,37 @@ def matcher() -> Matcher:
                     names=[Name("Kestrel Ridge Trading FZE")],
                     topics=["reg.warn"],
                 ),
-            )
+            ),
+            # Sanctions and PEP lists, so that those checks have something to search.
+            (
+                "officials",
+                Entity(
+                    key="o1",
+                    schema=Schema.person,
+                    names=[Name("Tobiah Quenneville-Araki")],
+                    topics=["sanction", "role.pep"],
+                ),
+            ),
         ]
+    )
+
+
+def _list(name: str, version: int) -> SearchedList:
+    imported = datetime(2025, 8, 30, tzinfo=UTC)
+    return SearchedList.of(
+        name,
+        version,
+        published_at=None,
+        imported_at=imported,
+        now=imported + timedelta(days=2),
+        max_age_days=30,
     )
 
 
 def _context(matcher: Matcher, provider: NewsProvider | None) -> RunContext:
     return RunContext(
         matcher=matcher,
-        dataset_versions={"warnings": 3},
+        lists=[_list("officials", 1), _list("warnings", 3)],
         policy=OutcomePolicy.of(None),
         news=provider,
     )
@@ -218,7 +241,8 @@ def test_sanctions_and_pep_never_ask_the_provider(matcher: Matcher, check_type: 
 def test_without_a_provider_adverse_media_screens_the_lists_only(matcher: Matcher) -> None:
     result = runners.run(_business(), _context(matcher, None))
     assert [m.dataset for m in result.matches] == ["warnings"]
-    assert set(result.evidence) == {"screened", "threshold", "topics"}
+    assert set(result.evidence) == {"screened", "threshold", "topics", "datasets", "warnings"}
+    assert [d["name"] for d in result.evidence["datasets"]] == ["warnings"]
 
 
 def test_an_unavailable_provider_fails_the_check(matcher: Matcher) -> None:

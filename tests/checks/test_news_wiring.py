@@ -46,7 +46,8 @@ class FraudDesk:
 def watchlist(db: Database, tmp_path_factory: pytest.TempPathFactory) -> str:
     name = f"news-{secrets.token_hex(4)}"
     path = tmp_path_factory.mktemp("list") / "list.json"
-    record = {"id": "x", "schema": "Person", "properties": {"name": ["Nobody Relevant"]}}
+    properties = {"name": ["Nobody Relevant"], "topics": ["sanction"]}
+    record = {"id": "x", "schema": "Person", "properties": properties}
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     with db.transaction() as session:
         import_dataset(session, name=name, format_name="ftm", paths=[path])
@@ -85,7 +86,9 @@ def test_the_configured_provider_feeds_adverse_media(
     assert match["entity_id"].startswith("news:fraud-desk:")
     assert match["explanation"]["url"] == "https://news.example/quintrell-charged"
     assert media["evidence"]["news"]["provider"] == "fraud-desk"
-    assert checks["SANCTIONS"]["matches"] == [], "only adverse media asks the news"
+    sanctions = checks["SANCTIONS"]
+    assert sanctions["status"] == "COMPLETED"
+    assert sanctions["matches"] == [], "only adverse media asks the news"
 
 
 def test_a_misconfigured_provider_fails_adverse_media_only(

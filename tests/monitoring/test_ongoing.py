@@ -39,6 +39,8 @@ def _person(key: str, name: str, topics: list[str], **props: str) -> dict[str, A
 BOUT = _person("vb", "Viktor Anatolyevich Bout", ["sanction"], birthDate="1967-01-13")
 SOLANO = _person("hs", "Heriberto Solano Vidaurre", ["sanction"], birthDate="1971-04-02")
 SOLANO_PEP = _person("hp", "Heriberto Solano Vidaurre", ["role.pep"], birthDate="1971-04-02")
+# Someone else: a list with a PEP on it, so that a PEP check has something to search.
+OFFICIAL = _person("ro", "Rosalind Achterberg-Nwosu", ["role.pep"], birthDate="1958")
 
 
 class Lists:
@@ -117,7 +119,7 @@ def _checks(client: TestClient, kit: TenantKit, case_id: str) -> dict[str, dict[
 def test_a_new_listing_opens_one_ongoing_case_linked_to_the_onboarding(
     client: TestClient, kit: TenantKit, jobs: EmbeddedRunner, lists: Lists
 ):
-    lists.publish(BOUT)
+    lists.publish(BOUT, OFFICIAL)
     config = _config(client, kit, [{"type": "SANCTIONS"}, {"type": "PEP"}])
     onboarding = _onboard(client, kit, config, "Heriberto Solano Vidaurre")
     jobs.join()
@@ -133,7 +135,7 @@ def test_a_new_listing_opens_one_ongoing_case_linked_to_the_onboarding(
     assert set(monitored["checks"]) == {"SANCTIONS", "PEP"}
     assert monitored["subjects"][0]["name"] == "Heriberto Solano Vidaurre"
 
-    version = lists.publish(BOUT, SOLANO, SOLANO_PEP)  # he is now sanctioned and a PEP
+    version = lists.publish(BOUT, OFFICIAL, SOLANO, SOLANO_PEP)  # he is now sanctioned and a PEP
     jobs.join()
     run = lists.run(version)
     assert run.status == "done" and run.stats["cases_opened"] >= 1
@@ -347,12 +349,12 @@ def test_a_large_run_screens_in_worker_processes_with_the_same_result(
     lists: Lists,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    lists.publish(BOUT)
+    lists.publish(BOUT, OFFICIAL)
     config = _config(client, kit, [{"type": "SANCTIONS"}, {"type": "PEP"}])
     onboarding = _onboard(client, kit, config, "Heriberto Solano Vidaurre")
     jobs.join()
     monkeypatch.setattr(jobs, "defer", lambda *_: None)
-    version = lists.publish(BOUT, SOLANO, SOLANO_PEP)
+    version = lists.publish(BOUT, OFFICIAL, SOLANO, SOLANO_PEP)
     wide = settings.model_copy(update={"monitoring_processes": 2, "monitoring_pool_from": 0})
     context = JobContext(database=db, settings=wide)
     assert tasks._processes(context) == 2

@@ -25,7 +25,9 @@ from tests.webhooks.conftest import OnPremReceiver
 def watchlist(db: Database, tmp_path_factory: pytest.TempPathFactory) -> str:
     name = f"drain-{secrets.token_hex(4)}"
     path = tmp_path_factory.mktemp("list") / "list.json"
-    record = {"id": "a", "schema": "Person", "properties": {"name": ["Anselm Quarrie"]}}
+    # On sanctions and PEP lists alike: both checks need a list that holds their topic.
+    properties = {"name": ["Anselm Quarrie"], "topics": ["sanction", "role.pep"]}
+    record = {"id": "a", "schema": "Person", "properties": properties}
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     with db.transaction() as session:
         import_dataset(session, name=name, format_name="ftm", paths=[path])

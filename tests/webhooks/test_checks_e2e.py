@@ -23,12 +23,20 @@ from tests.webhooks.conftest import OnPremReceiver
 def listed(db: Database, tmp_path_factory: pytest.TempPathFactory) -> str:
     name = f"e2e-{secrets.token_hex(4)}"
     path = tmp_path_factory.mktemp("list") / "list.json"
-    record = {
-        "id": "kr",
-        "schema": "Company",
-        "properties": {"name": ["Kestrel Ridge Trading FZE"], "topics": ["sanction"]},
-    }
-    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    records = [
+        {
+            "id": "kr",
+            "schema": "Company",
+            "properties": {"name": ["Kestrel Ridge Trading FZE"], "topics": ["sanction"]},
+        },
+        # Someone else, so that the PEP check has a PEP list to search.
+        {
+            "id": "pep",
+            "schema": "Person",
+            "properties": {"name": ["Odile Marchetti-Vance"], "topics": ["role.pep"]},
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     with db.transaction() as session:
         import_dataset(session, name=name, format_name="ftm", paths=[path])
     return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,8 +16,10 @@ from casework.checks.screening_check import FoundMatch, Subject
 from casework.checks.ubo_register import parse_register
 from casework.errors import ValidationFailed
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
+from casework.screening import scope
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher
 from casework.screening.entity import Schema
+from casework.screening.scope import SearchedList
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,23 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class RunContext:
-    """What runners share: the matcher and its list versions, the outcome policy."""
+    """What runners share: the matcher, the lists the case's tenant may search in it,
+    the outcome policy."""
 
     matcher: Matcher | None
-    dataset_versions: dict[str, int]
+    lists: Sequence[SearchedList]
     policy: OutcomePolicy
     country_risk: CountryRiskView | None = None  # the tenant's view, for JURISDICTION and UBO
     news: NewsProvider | None = None  # searched by ADVERSE_MEDIA, besides the lists
 
 
 class CheckFailed(Exception):
-    """The check cannot run on these inputs; the message is shown on the check."""
+    """The check cannot run on these inputs; the message is shown on the check, under
+    ``title`` when one says more than that it could not run."""
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.title = title
 
 
 Runner = Callable[[CheckInputs, RunContext], CheckResult]
@@ -125,31 +133,86 @@ def _person(data: dict[str, Any], role: str) -> Subject:
     )
 
 
+# What to load when no list holds what a check looks for.
+_WHAT_TO_LOAD: dict[CheckType, str] = {
+    CheckType.sanctions: (
+        "Load a sanctions list: `casework lists update` fetches the official OFAC, UN and UK lists"
+    ),
+    CheckType.pep: (
+        "Load a list of politically exposed persons, such as OpenSanctions' PEP dataset "
+        "(FollowTheMoney JSON lines: `casework lists import --format ftm`)"
+    ),
+    CheckType.adverse_media: (
+        "Load a list with crime, fraud, regulatory-warning or debarment topics (such as "
+        "OpenSanctions' data, `casework lists import --format ftm`), or configure a news "
+        "provider (CASEWORK_NEWS_PROVIDER)"
+    ),
+}
+
+
+def _searched_lists(inputs: CheckInputs, context: RunContext) -> list[SearchedList]:
+    """The lists this check searches: the tenant's, narrowed to those the check names
+    and to those holding its topics. Raises CheckFailed when that leaves none, except
+    for adverse media with a news provider, which then searches the news alone."""
+    label = screening_check.LABELS[inputs.check_type]
+    if context.matcher is None or not context.lists:
+        raise CheckFailed(
+            f"no watchlist is loaded, so nobody was screened for {label}; {scope.LOAD_HINT}",
+            title="Not screened: no watchlist is loaded",
+        )
+    requested = inputs.params.get("datasets")
+    lists, missing = scope.chosen(context.lists, requested)
+    if missing:
+        raise CheckFailed(
+            f"the check names lists that are not loaded: {', '.join(missing)}, so nobody "
+            f"was screened for {label}; import them, or change the check's datasets",
+            title=f"Not screened: {', '.join(missing)} not loaded",
+        )
+    topics = screening_check.TOPICS[inputs.check_type]
+    found = scope.holding(lists, topics, context.matcher.dataset_topics())
+    news = inputs.check_type is CheckType.adverse_media and context.news is not None
+    if not found and not news:
+        raise CheckFailed(
+            f"none of the loaded lists ({', '.join(item.label for item in lists)}) holds "
+            f"{label} data (topics {', '.join(sorted(topics))}), so nobody was screened "
+            f"for {label}. {_WHAT_TO_LOAD[inputs.check_type]}",
+            title=f"Not screened: no {label} list is loaded",
+        )
+    return found
+
+
 def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
-    if context.matcher is None or not context.dataset_versions:
-        raise CheckFailed("no watchlist has been imported")
+    searched = _searched_lists(inputs, context)
+    assert context.matcher is not None
     threshold = float(inputs.params.get("threshold", DEFAULT_THRESHOLD))
-    datasets = inputs.params.get("datasets")
     subjects = screening_subjects(inputs)
     found = screening_check.screen_subjects(
         context.matcher,
         inputs.check_type,
         subjects,
         threshold=threshold,
-        datasets=set(datasets) if datasets else None,
+        datasets={item.name for item in searched},
     )
     evidence: dict[str, Any] = {
         "screened": found.screened,
         "threshold": threshold,
         "topics": sorted(screening_check.TOPICS[inputs.check_type]),
+        "datasets": [item.as_dict() for item in searched],
+        "warnings": scope.warnings(searched),
     }
     if inputs.check_type is CheckType.adverse_media and context.news is not None:
         news_matches, evidence["news"] = _search_news(context.news, subjects, threshold)
         found.matches.extend(news_matches)
+        if not searched:
+            evidence["news_only"] = (
+                f"No loaded list holds adverse media data, so no list was searched: only "
+                f"the news provider {context.news.name}."
+            )
     assessment = screening_check.assess(
         inputs.check_type,
         found.screened,
         [(m.subject, m.caption, m.score, MatchDecision.unreviewed) for m in found.matches],
+        screening_check.scope_lines(evidence),
     )
     return CheckResult(
         risk_score=assessment.risk_score,
@@ -158,12 +221,7 @@ def run_screening(inputs: CheckInputs, context: RunContext) -> CheckResult:
         reasoning=assessment.reasoning,
         evidence=evidence,
         matches=found.matches,
-        # The versions of the lists this check looked at: all, or those it names.
-        dataset_versions={
-            name: version
-            for name, version in context.dataset_versions.items()
-            if not datasets or name in datasets
-        },
+        dataset_versions=scope.versions(searched),
     )
 
 

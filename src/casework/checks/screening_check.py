@@ -34,6 +34,12 @@ TOPICS: dict[CheckType, frozenset[str]] = {
     ),
 }
 MATCHES_PER_SUBJECT = 10
+# How each check names what it looks for, in titles and reasoning.
+LABELS: dict[CheckType, str] = {
+    CheckType.sanctions: "sanctions",
+    CheckType.pep: "PEP",
+    CheckType.adverse_media: "adverse media",
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ def screen_subjects(
     topics = set(TOPICS[check_type])
     for subject in subjects:
         outcome.screened.append(f"{subject.name} ({subject.role})")
+        if datasets is not None and not datasets:
+            continue  # no list to search (adverse media may still search the news)
         found = matcher.search(
             subject.query(),
             threshold=threshold,
@@ -167,19 +175,43 @@ class Assessment:
         return Outcome.pending if self.needs_review else Outcome.accepted
 
 
+def scope_lines(evidence: dict[str, Any]) -> list[str]:
+    """What a check searched, in words: the list versions, stale-list warnings, and a
+    search of the news alone. Read back from the evidence, so a reassessment keeps them."""
+    lines = []
+    searched = evidence.get("datasets")
+    if isinstance(searched, list):
+        described = [_describe_list(item) for item in searched if isinstance(item, dict)]
+        if described:
+            lines.append(f"Lists searched: {', '.join(described)}.")
+    news_only = evidence.get("news_only")
+    if isinstance(news_only, str):
+        lines.append(news_only)
+    for warning in evidence.get("warnings") or []:
+        lines.append(f"Warning: {warning}.")
+    return lines
+
+
+def _describe_list(item: dict[str, Any]) -> str:
+    published = item.get("published_at")
+    when = f"published {str(published)[:10]}" if published else "publication date unknown"
+    return f"{item.get('name')} v{item.get('version')} ({when})"
+
+
 def assess(
     check_type: CheckType,
     screened: list[str],
     matches: list[tuple[str, str, float, MatchDecision]],
+    notes: list[str] | None = None,
 ) -> Assessment:
     """Risk and wording from the matches and the analysts' decisions on them.
 
     ``matches`` holds (subject, caption, score, decision). A true positive makes the
     risk certain; unreviewed matches count at their score and need a human; false
-    positives no longer count.
+    positives no longer count. ``notes`` (what was searched) follow the first line.
     """
-    label = check_type.value.replace("_", " ").lower()
-    lines = [f"Screened for {label}: {', '.join(screened) or 'nobody'}."]
+    label = LABELS.get(check_type, check_type.value.replace("_", " ").lower())
+    lines = [f"Screened for {label}: {', '.join(screened) or 'nobody'}.", *(notes or [])]
     confirmed = [m for m in matches if m[3] is MatchDecision.true_positive]
     open_ = [m for m in matches if m[3] is MatchDecision.unreviewed]
     cleared = [m for m in matches if m[3] is MatchDecision.false_positive]

@@ -230,7 +230,10 @@ def reassess_screening(check: Check) -> None:
     """Recompute a screening check's risk, outcome and wording from its matches."""
     screened = list(check.evidence.get("screened", []))
     assessment = screening_check.assess(
-        check.type, screened, [(m.subject, m.caption, m.score, m.decision) for m in check.matches]
+        check.type,
+        screened,
+        [(m.subject, m.caption, m.score, m.decision) for m in check.matches],
+        screening_check.scope_lines(check.evidence),
     )
     check.risk_score = assessment.risk_score
     check.title = assessment.title

@@ -37,6 +37,7 @@ from casework.models import Case, Check, WebhookEndpoint
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, ProcessingStatus
 from casework.monitoring import service as monitoring
+from casework.screening import scope
 from casework.webhooks import jobs as webhooks
 from casework.webhooks.service import PreparedAttempt
 
@@ -49,6 +50,7 @@ class Ran:
     claimed: Claimed
     result: CheckResult | None
     error: str | None
+    error_title: str | None = None  # what the check shows when it could not run
 
 
 @task(service.DRAIN)
@@ -88,6 +90,16 @@ def run_claimed(context: JobContext, batches: list[Batch]) -> None:
 def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, list[Ran]]]:
     with context.database.session(write=False) as session:
         matcher, versions = context.matchers.get(session)
+        # Each tenant searches the shared lists and its own, never another tenant's.
+        lists = {
+            tenant_id: scope.searchable(
+                session,
+                tenant_id=tenant_id,
+                held=versions,
+                max_age_days=context.settings.list_max_age_days,
+            )
+            for tenant_id in {batch.tenant_id for batch in batches}
+        }
     try:
         provider, news_error = news.load_provider(context.settings.news_provider), None
     except ValueError as exc:  # a bad setting fails the checks that need it, visibly
@@ -100,7 +112,7 @@ def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, lis
     for batch in batches:
         run_context = runners.RunContext(
             matcher=matcher if versions else None,
-            dataset_versions=versions,
+            lists=lists[batch.tenant_id],
             policy=batch.policy,
             country_risk=batch.country_risk,
             news=provider,
@@ -118,7 +130,7 @@ def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, lis
                 result = runners.run(replace(claimed.inputs, documents=documents), run_context)
                 ran.append(Ran(claimed, result, None))
             except CheckFailed as exc:
-                ran.append(Ran(claimed, None, str(exc)))
+                ran.append(Ran(claimed, None, str(exc), exc.title))
             except Exception as exc:  # recorded on the check; the case reports ERROR
                 log.exception("check %s failed", claimed.check_id)
                 ran.append(Ran(claimed, None, f"internal error: {type(exc).__name__}"))
@@ -210,7 +222,8 @@ def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
         entity_type="check",
         entity_id=check.id,
         case_id=check.case_id,
-        message=check.title or "",
+        # A failure's reason, not only its title, shows in every case log (Sigma's too).
+        message=(check.title or "") if check.error is None else f"{check.title}: {check.error}",
         after={
             "type": check.type,
             "attempt": check.attempt,
@@ -253,9 +266,14 @@ def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
     check.lease_expires_at = None
     result = ran.result
     if result is None:
+        # The reason goes in every field a client may read: the error, and the title,
+        # note and reasoning the vendor dialects show.
+        reason = ran.error or "the check could not run"
         check.status = ProcessingStatus.error
-        check.error = ran.error
-        check.title = "The check could not run"
+        check.error = reason
+        check.title = (ran.error_title or "The check could not run")[:300]
+        check.note = reason
+        check.reasoning = [reason]
         return check
     check.status = ProcessingStatus.completed
     check.risk_score = result.risk_score

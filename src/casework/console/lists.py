@@ -1,8 +1,8 @@
 """Console pages: ad-hoc screening against the watchlists, and the watchlists themselves.
 
 Screening only reads (nothing is recorded), so its form is a GET: a search can be
-bookmarked, shared and revisited with the back button. Watchlists are reference data
-shared by every tenant, so these pages need no tenant scoping.
+bookmarked, shared and revisited with the back button. Watchlists are shared by every
+tenant except those that belong to one: another tenant's list is not found here.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from casework.console.templating import render
 from casework.console.web import Viewer, allowed
 from casework.dependencies import AppSettings, ReadSession
 from casework.errors import FieldError, NotFound, ValidationFailed
-from casework.screening import catalogue, search
+from casework.screening import catalogue, scope, search
 from casework.screening.catalogue import CHANGE_KINDS, DatasetOverview
 from casework.screening.entity import Entity, Schema
-from casework.screening.matching import MatcherHolder, current_versions
+from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import ScreeningRequest, ScreeningResult
+from casework.screening.scope import NothingToSearch
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -96,7 +97,7 @@ def screening_page(
     request: Request,
     session: ReadSession,
     settings: AppSettings,
-    _viewer: Screener,
+    viewer: Screener,
     name: str | None = None,
     schema: str = "",
     birth_date: str = "",
@@ -119,42 +120,65 @@ def screening_page(
         "threshold": threshold,
         "limit": limit,
     }
+    lists = scope.searchable(
+        session, tenant_id=viewer.tenant_id, max_age_days=settings.list_max_age_days
+    )
     context: dict[str, Any] = {
         "form": form,
         "searched": name is not None,
         "schemas": [s.value for s in Schema],
-        "datasets": sorted(current_versions(session)),
+        "datasets": [item.name for item in lists],
         "default_threshold": settings.screening_threshold,
         "result": None,
         "errors": [],
+        "nothing_searched": None,
+        "warnings": scope.warnings(lists),
     }
     if name is None:
         return render(request, "screening.html", context)
     try:
         result: ScreeningResult = search.screen(
-            session, _holder(request), _screening_request(form), settings.screening_threshold
+            session,
+            _holder(request),
+            _screening_request(form),
+            tenant_id=viewer.tenant_id,
+            settings=settings,
         )
+    except NothingToSearch as exc:
+        context["nothing_searched"] = exc.detail
+        return render(request, "screening.html", context, status=409)
     except ValidationFailed as exc:
         context["errors"] = _form_errors(exc)
         return render(request, "screening.html", context, status=422)
     context["result"] = result
+    context["warnings"] = result.warnings
     return render(request, "screening.html", context)
 
 
 @router.get("/watchlists")
 def watchlists_page(
-    request: Request, session: ReadSession, settings: AppSettings, _viewer: Screener
+    request: Request, session: ReadSession, settings: AppSettings, viewer: Screener
 ) -> Response:
-    overviews = catalogue.dataset_overviews(session)
+    overviews = catalogue.dataset_overviews(session, tenant_id=viewer.tenant_id)
     sources = {o.name: _source(settings, o) for o in overviews}
-    return render(request, "watchlists.html", {"datasets": overviews, "sources": sources})
+    lists = scope.searchable(
+        session, tenant_id=viewer.tenant_id, max_age_days=settings.list_max_age_days
+    )
+    context = {
+        "datasets": overviews,
+        "sources": sources,
+        "stale": {item.name for item in lists if item.stale},
+        "warnings": scope.warnings(lists),
+        "max_age_days": settings.list_max_age_days,
+    }
+    return render(request, "watchlists.html", context)
 
 
 @router.get("/watchlists/entities/{entity_id:path}")
 def entity_page(
-    request: Request, entity_id: str, session: ReadSession, _viewer: Screener
+    request: Request, entity_id: str, session: ReadSession, viewer: Screener
 ) -> Response:
-    found = search.get_entity(session, _holder(request), entity_id)
+    found = search.get_entity(session, _holder(request), entity_id, tenant_id=viewer.tenant_id)
     entity = Entity.from_document(found.entity)
     context = {
         "entity_id": found.entity_id,
@@ -171,7 +195,7 @@ def dataset_page(
     dataset: str,
     session: ReadSession,
     settings: AppSettings,
-    _viewer: Screener,
+    viewer: Screener,
     version: Annotated[int | None, Query(ge=1)] = None,
     change: str = "",
     page: PageNumber = 1,
@@ -180,7 +204,7 @@ def dataset_page(
     """One dataset: its versions, and what each version added, changed or removed."""
     if change and change not in CHANGE_KINDS:
         raise ValidationFailed.on("change", f"must be one of {', '.join(CHANGE_KINDS)}")
-    found = catalogue.dataset_overviews(session, name=dataset)
+    found = catalogue.dataset_overviews(session, tenant_id=viewer.tenant_id, name=dataset)
     if not found:
         raise NotFound(f"there is no watchlist dataset {dataset!r}")
     overview = found[0]

@@ -176,7 +176,10 @@ def note_delisted(session: Session, *, delta: Delta, batch: int = 500) -> int:
     noted = 0
     for start in range(0, len(keys), batch):
         rows = repository.delisted_matches(
-            session, dataset=delta.dataset, keys=keys[start : start + batch]
+            session,
+            dataset=delta.dataset,
+            keys=keys[start : start + batch],
+            tenant_id=delta.tenant_id,
         )
         by_case: dict[tuple[str, str], list[str]] = defaultdict(list)
         for match, tenant_id, case_id in rows:

@@ -35,14 +35,18 @@ def screen_page(delta: Delta, rows: Rows) -> Screened:
 
 
 def build_delta(
-    dataset: str, version: int, documents: list[dict[str, Any]], removed: frozenset[str]
+    dataset: str,
+    version: int,
+    documents: list[dict[str, Any]],
+    removed: frozenset[str],
+    tenant_id: str | None = None,
 ) -> Delta:
     matcher = (
         Matcher.build((dataset, Entity.from_document(doc)) for doc in documents)
         if documents
         else None
     )
-    return Delta(dataset, version, matcher, removed)
+    return Delta(dataset, version, matcher, removed, tenant_id)
 
 
 def _start(dataset: str, version: int, documents: list[dict[str, Any]]) -> None:

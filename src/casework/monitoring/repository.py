@@ -15,13 +15,18 @@ from casework.models.enums import CreatedByType, MatchDecision, ReviewStatus
 CLOSED = (ReviewStatus.resolved, ReviewStatus.closed)
 
 
-def page(session: Session, *, after: str | None, limit: int) -> Sequence[Row[Any]]:
-    """The next monitored customers of every tenant, in id order."""
+def page(
+    session: Session, *, after: str | None, limit: int, tenant_id: str | None = None
+) -> Sequence[Row[Any]]:
+    """The next monitored customers of every tenant (or of ``tenant_id`` only), in id
+    order."""
     stmt = select(
         MonitoredCustomer.id, MonitoredCustomer.checks, MonitoredCustomer.subjects
     ).order_by(MonitoredCustomer.id)
     if after is not None:
         stmt = stmt.where(MonitoredCustomer.id > after)
+    if tenant_id is not None:
+        stmt = stmt.where(MonitoredCustomer.tenant_id == tenant_id)
     return session.execute(stmt.limit(limit)).all()
 
 
@@ -78,11 +83,15 @@ def latest_check(session: Session, *, case_id: str, check_type: Any) -> Check | 
 
 
 def delisted_matches(
-    session: Session, *, dataset: str, keys: Sequence[str]
+    session: Session,
+    *,
+    dataset: str,
+    keys: Sequence[str],
+    tenant_id: str | None = None,
 ) -> list[tuple[ScreeningMatch, str, str]]:
-    """Matches on open cases with entities the dataset no longer lists, not yet noted:
-    (match, tenant id, case id)."""
-    rows = session.execute(
+    """Matches on open cases (of ``tenant_id`` only, when given) with entities the
+    dataset no longer lists, not yet noted: (match, tenant id, case id)."""
+    stmt = (
         select(ScreeningMatch, Case.tenant_id, Case.id.label("case_id"))
         .join(Check, Check.id == ScreeningMatch.check_id)
         .join(Case, Case.id == Check.case_id)
@@ -94,6 +103,9 @@ def delisted_matches(
         )
         .order_by(Case.id, ScreeningMatch.id)
     )
+    if tenant_id is not None:
+        stmt = stmt.where(Case.tenant_id == tenant_id)
+    rows = session.execute(stmt)
     return [(match, tenant_id, case_id) for match, tenant_id, case_id in rows]
 
 

@@ -31,6 +31,7 @@ class Delta:
     version: int
     matcher: Matcher | None  # None: nothing was added or changed
     removed: frozenset[str]
+    tenant_id: str | None = None  # the tenant whose list it is; None: every tenant's
 
 
 @dataclass(frozen=True)

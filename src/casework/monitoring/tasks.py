@@ -53,7 +53,8 @@ def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> Non
     if claim is None:
         return
     delta, documents = _delta(context, claim)
-    pages = _pages(context, claim.cursor, page_size)
+    # A tenant's own list is screened against that tenant's customers only.
+    pages = _pages(context, claim.cursor, page_size, delta.tenant_id)
     processes = _processes(context)
     if delta.matcher is None:
         screened: Iterator[Screened] = ((rows[-1][0], len(rows), {}) for rows in pages)
@@ -77,10 +78,12 @@ def _processes(context: JobContext) -> int:
     return wanted if monitored >= context.settings.monitoring_pool_from else 1
 
 
-def _pages(context: JobContext, after: str | None, size: int) -> Iterator[pool.Rows]:
+def _pages(
+    context: JobContext, after: str | None, size: int, tenant_id: str | None
+) -> Iterator[pool.Rows]:
     while True:
         with context.database.session(write=False) as session:
-            rows = repository.page(session, after=after, limit=size)
+            rows = repository.page(session, after=after, limit=size, tenant_id=tenant_id)
         if not rows:
             return
         yield [(row.id, row.checks, row.subjects) for row in rows]
@@ -109,10 +112,11 @@ def _claim(context: JobContext, run_id: str) -> Claim | None:
 def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any]]]:
     """The version's difference, indexed, with the documents it was indexed from."""
     with context.database.session(write=False) as session:
-        name = session.scalar(
-            select(WatchlistDataset.name).where(WatchlistDataset.id == claim.dataset_id)
-        )
-        assert name is not None
+        dataset = session.execute(
+            select(WatchlistDataset.name, WatchlistDataset.tenant_id).where(
+                WatchlistDataset.id == claim.dataset_id
+            )
+        ).one()
         # The entities this version brought: exactly its added and changed ones.
         documents = list(
             session.scalars(
@@ -129,7 +133,10 @@ def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any
                 WatchlistChange.change == "removed",
             )
         ).all()
-    return pool.build_delta(name, claim.version, documents, frozenset(removed)), documents
+    delta = pool.build_delta(
+        dataset.name, claim.version, documents, frozenset(removed), dataset.tenant_id
+    )
+    return delta, documents
 
 
 def _write_page(

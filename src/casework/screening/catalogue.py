@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
@@ -27,6 +27,7 @@ class DatasetOverview:
     current_version: int | None
     entities: int
     imported_at: datetime | None
+    published_at: datetime | None  # of the current version, where its publisher says
     files: list[dict[str, Any]]
     versions: int
     latest_status: str | None
@@ -57,9 +58,11 @@ class ChangeRow:
     fields: list[str]  # what a "changed" entity changed, by entity field name
 
 
-def dataset_overviews(session: Session, *, name: str | None = None) -> list[DatasetOverview]:
-    """Every dataset (or the one called ``name``) with its current version and its
-    latest import attempt."""
+def dataset_overviews(
+    session: Session, *, tenant_id: str, name: str | None = None
+) -> list[DatasetOverview]:
+    """Every dataset ``tenant_id`` may see (or the one called ``name``) with its current
+    version and its latest import attempt."""
     latest = (
         select(
             WatchlistVersion.dataset_id,
@@ -84,6 +87,7 @@ def dataset_overviews(session: Session, *, name: str | None = None) -> list[Data
         .outerjoin(
             last, and_(last.dataset_id == WatchlistDataset.id, last.number == latest.c.number)
         )
+        .where(or_(WatchlistDataset.tenant_id.is_(None), WatchlistDataset.tenant_id == tenant_id))
         .order_by(WatchlistDataset.name)
     )
     if name is not None:
@@ -97,6 +101,7 @@ def dataset_overviews(session: Session, *, name: str | None = None) -> list[Data
             current_version=dataset.current_version,
             entities=int((now.report or {}).get("entities") or 0) if now is not None else 0,
             imported_at=now.finished_at if now is not None else None,
+            published_at=now.published_at if now is not None else None,
             files=list(now.files or []) if now is not None else [],
             versions=int(versions or 0),
             latest_status=attempt.status if attempt is not None else None,

@@ -272,16 +272,23 @@ def screen_command(
     dataset: Annotated[list[str] | None, typer.Option(help="Only these datasets")] = None,
     threshold: Annotated[float | None, typer.Option(help="Match threshold 0..1")] = None,
     limit: Annotated[int, typer.Option(help="At most this many results")] = 10,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Tenant slug: also search the lists of this tenant's own"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Screen one name against the imported watchlists."""
+    """Screen one name against the watchlists every tenant shares (and, with --tenant,
+    that tenant's own). Exits 1 when there was no list to search."""
     from pydantic import ValidationError
 
     from casework.cli import open_database
     from casework.errors import DomainError
     from casework.screening.matching import MatcherHolder
     from casework.screening.schemas import ScreeningRequest
+    from casework.screening.scope import NothingToSearch
     from casework.screening.search import screen
+    from casework.tenants.service import get_tenant_by_slug
 
     try:
         request = ScreeningRequest.model_validate(
@@ -302,11 +309,30 @@ def screen_command(
     settings = Settings()
     with open_database(settings) as database, database.transaction(write=False) as session:
         try:
-            result = screen(session, MatcherHolder(), request, settings.screening_threshold)
+            tenant_id = get_tenant_by_slug(session, tenant).id if tenant else None
+            result = screen(
+                session, MatcherHolder(), request, tenant_id=tenant_id, settings=settings
+            )
+        except NothingToSearch as exc:
+            err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
+            raise typer.Exit(1) from None
         except DomainError as exc:
             err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
             raise typer.Exit(2) from None
-    table = Table("score", "match", "entity", "schema", "name", "dob", "countries")
+    if not as_json:
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+    searched = ", ".join(f"{d.name} v{d.version}" for d in result.datasets)
+    table = Table(
+        "score",
+        "match",
+        "entity",
+        "schema",
+        "name",
+        "dob",
+        "countries",
+        caption=f"searched: {searched}",
+    )
     for m in result.matches:
         table.add_row(
             f"{m.score:.3f}",
@@ -317,8 +343,9 @@ def screen_command(
             ", ".join(m.birth_dates),
             ", ".join(m.countries),
         )
-    _emit(
-        result.model_dump(mode="json", by_alias=True),
-        as_json,
-        table if result.matches else "no candidates",
+    threshold_used = (
+        request.threshold if request.threshold is not None else settings.screening_threshold
     )
+    nothing = f"no listed entity scored {threshold_used} or more in {searched}"
+    data = result.model_dump(mode="json", by_alias=True)
+    _emit(data, as_json, table if result.matches else nothing)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from casework.auth.dependencies import ScreeningRunner
 from casework.dependencies import AppSettings, ReadSession
 from casework.routing import CommittingRoute
+from casework.schemas import Problem
 from casework.screening import search
 from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import (
@@ -20,35 +21,55 @@ from casework.screening.service import DatasetSummary, list_datasets
 
 router = APIRouter(tags=["screening"], route_class=CommittingRoute)
 
+_NOTHING_SEARCHED: dict[int | str, dict[str, object]] = {
+    409: {
+        "model": Problem,
+        "description": "Nothing to search: no current version of the datasets asked for "
+        "(or, without datasets, of any list the tenant may search), or none of them holds "
+        "the topics asked for. The detail names them; errors[].field is datasets.",
+    },
+    422: {
+        "model": Problem,
+        "description": "Validation failed, including a dataset that does not exist or "
+        "belongs to another tenant (errors[].field datasets)",
+    },
+}
+
 
 def _holder(request: Request) -> MatcherHolder:
     holder: MatcherHolder = request.app.state.matchers
     return holder
 
 
-@router.post("/v1/screenings")
+@router.post("/v1/screenings", responses=_NOTHING_SEARCHED)
 def screen(
     body: ScreeningRequest,
     request: Request,
     session: ReadSession,
     settings: AppSettings,
-    _caller: ScreeningRunner,
+    caller: ScreeningRunner,
 ) -> ScreeningResult:
-    """Find a person or organisation in the imported watchlists."""
-    return search.screen(session, _holder(request), body, settings.screening_threshold)
+    """Find a person or organisation in the watchlists the tenant may search.
+
+    The result names every list version searched, with its publication date, and
+    warns about stale lists. A search that would look at no list is a 409, never an
+    empty result."""
+    return search.screen(
+        session, _holder(request), body, tenant_id=caller.tenant_id, settings=settings
+    )
 
 
-@router.post("/v1/screenings/batch")
+@router.post("/v1/screenings/batch", responses=_NOTHING_SEARCHED)
 def screen_batch(
     body: BatchRequest,
     request: Request,
     session: ReadSession,
     settings: AppSettings,
-    _caller: ScreeningRunner,
+    caller: ScreeningRunner,
 ) -> BatchResult:
     """Up to 1,000 screenings in one call; results in the order of the queries."""
     results = search.screen_many(
-        session, _holder(request), body.queries, settings.screening_threshold
+        session, _holder(request), body.queries, tenant_id=caller.tenant_id, settings=settings
     )
     return BatchResult(results=results)
 
@@ -61,9 +82,10 @@ def compare(body: CompareRequest, settings: AppSettings, _caller: ScreeningRunne
 
 @router.get("/v1/watchlist/entities/{entity_id}")
 def get_entity(
-    entity_id: str, request: Request, session: ReadSession, _caller: ScreeningRunner
+    entity_id: str, request: Request, session: ReadSession, caller: ScreeningRunner
 ) -> EntityOut:
-    return search.get_entity(session, _holder(request), entity_id)
+    """A listed entity; one on another tenant's list is not found."""
+    return search.get_entity(session, _holder(request), entity_id, tenant_id=caller.tenant_id)
 
 
 @router.get("/v1/watchlist/datasets")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -56,9 +57,23 @@ class MatchOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
+class SearchedDataset(BaseModel):
+    """One list version a screening searched."""
+
+    name: str
+    version: int
+    published_at: datetime | None = Field(
+        description="When the publisher issued this version; null when the source does not say"
+    )
+    imported_at: datetime
+    stale: bool = Field(description="Older than CASEWORK_LIST_MAX_AGE_DAYS")
+
+
 class ScreeningResult(BaseModel):
     matches: list[MatchOut]
     dataset_versions: dict[str, int]
+    datasets: list[SearchedDataset] = Field(description="The list versions searched")
+    warnings: list[str] = Field(description="Stale lists among those searched")
     took_ms: float
 
 

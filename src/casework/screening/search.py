@@ -6,7 +6,9 @@ import time
 
 from sqlalchemy.orm import Session
 
-from casework.errors import NotFound, ValidationFailed
+from casework.config import Settings
+from casework.errors import NotFound
+from casework.screening import scope
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema
 from casework.screening.matching import MatcherHolder
@@ -17,8 +19,10 @@ from casework.screening.schemas import (
     MatchOut,
     ScreeningRequest,
     ScreeningResult,
+    SearchedDataset,
     Subject,
 )
+from casework.screening.scope import SearchedList
 
 
 def _query(subject: Subject, schema: Schema | None) -> Query:
@@ -53,19 +57,28 @@ def _match_out(
 
 
 def _run(
-    matcher: Matcher, versions: dict[str, int], request: ScreeningRequest, default_threshold: float
+    matcher: Matcher,
+    lists: list[SearchedList],
+    visible: set[str],
+    request: ScreeningRequest,
+    default_threshold: float,
+    field: str = "datasets",
 ) -> ScreeningResult:
     started = time.perf_counter()
-    if request.datasets:
-        unknown = sorted(set(request.datasets) - set(versions))
-        if unknown:
-            raise ValidationFailed.on("datasets", f"no imported dataset {', '.join(unknown)}")
+    searched = scope.pick(
+        lists,
+        visible=visible,
+        requested=request.datasets,
+        topics=request.topics,
+        dataset_topics=matcher.dataset_topics(),
+        field=field,
+    )
     threshold = request.threshold if request.threshold is not None else default_threshold
     found = matcher.search(
         _query(request, request.schema_),
         threshold=threshold,
         limit=request.limit,
-        datasets=set(request.datasets) if request.datasets else None,
+        datasets={item.name for item in searched},
         topics=set(request.topics) if request.topics else None,
     )
     matches = []
@@ -77,32 +90,73 @@ def _run(
             )
     return ScreeningResult(
         matches=matches,
-        dataset_versions=versions,
+        dataset_versions=scope.versions(searched),
+        datasets=[
+            SearchedDataset(
+                name=item.name,
+                version=item.version,
+                published_at=item.published_at,
+                imported_at=item.imported_at,
+                stale=item.stale,
+            )
+            for item in searched
+        ],
+        warnings=scope.warnings(searched),
         took_ms=round((time.perf_counter() - started) * 1000, 3),
     )
 
 
+def _lists(
+    session: Session, holder: MatcherHolder, tenant_id: str | None, settings: Settings
+) -> tuple[Matcher, list[SearchedList], set[str]]:
+    """The matcher, the lists the tenant may search in it, and every name it may see."""
+    matcher, held = holder.get(session)
+    lists = scope.searchable(
+        session, tenant_id=tenant_id, held=held, max_age_days=settings.list_max_age_days
+    )
+    return matcher, lists, scope.visible_names(session, tenant_id=tenant_id)
+
+
 def screen(
-    session: Session, holder: MatcherHolder, request: ScreeningRequest, default_threshold: float
+    session: Session,
+    holder: MatcherHolder,
+    request: ScreeningRequest,
+    *,
+    tenant_id: str | None,
+    settings: Settings,
 ) -> ScreeningResult:
-    matcher, versions = holder.get(session)
-    return _run(matcher, versions, request, default_threshold)
+    """Screen one request against the lists ``tenant_id`` may search (None: only the
+    lists every tenant shares)."""
+    matcher, lists, visible = _lists(session, holder, tenant_id, settings)
+    return _run(matcher, lists, visible, request, settings.screening_threshold)
 
 
 def screen_many(
     session: Session,
     holder: MatcherHolder,
     requests: list[ScreeningRequest],
-    default_threshold: float,
+    *,
+    tenant_id: str | None,
+    settings: Settings,
 ) -> list[ScreeningResult]:
-    matcher, versions = holder.get(session)
-    results = []
-    for index, request in enumerate(requests):
-        try:
-            results.append(_run(matcher, versions, request, default_threshold))
-        except ValidationFailed as exc:
-            raise ValidationFailed.on(f"queries[{index}].datasets", exc.errors[0].message) from exc
-    return results
+    matcher, lists, visible = _lists(session, holder, tenant_id, settings)
+    if not lists:  # every query would fail alike: one error, not one per query
+        for index, request in enumerate(requests):
+            scope.known(request.datasets, visible=visible, field=f"queries[{index}].datasets")
+        raise scope.NothingToSearch.on(
+            "datasets", f"nothing was searched: no watchlist is loaded; {scope.LOAD_HINT}"
+        )
+    return [
+        _run(
+            matcher,
+            lists,
+            visible,
+            request,
+            settings.screening_threshold,
+            field=f"queries[{index}].datasets",
+        )
+        for index, request in enumerate(requests)
+    ]
 
 
 def compare(request: CompareRequest, default_threshold: float) -> CompareResult:
@@ -113,10 +167,14 @@ def compare(request: CompareRequest, default_threshold: float) -> CompareResult:
     return CompareResult(score=round(score, 4), match=score >= threshold, explanation=explanation)
 
 
-def get_entity(session: Session, holder: MatcherHolder, entity_id: str) -> EntityOut:
+def get_entity(
+    session: Session, holder: MatcherHolder, entity_id: str, *, tenant_id: str | None
+) -> EntityOut:
+    """A listed entity of a list ``tenant_id`` may see; any other is not found."""
     dataset, sep, key = entity_id.partition(":")
     matcher, _ = holder.get(session)
-    entity = matcher.entity(dataset, key) if sep else None
+    visible = sep and scope.is_visible(session, dataset, tenant_id=tenant_id)
+    entity = matcher.entity(dataset, key) if visible else None
     if entity is None:
         raise NotFound(f"no watchlist entity {entity_id}")
     return EntityOut.of(dataset, entity)

@@ -75,13 +75,24 @@ def review_status(case: Case, checks: list[Check]) -> str:
 
 def _review(case: Case, checks: list[Check]) -> dict[str, Any]:
     attempt = max((c.attempt for c in checks), default=1)
-    return {
+    review: dict[str, Any] = {
         "reviewId": short_id(case.id, "review"),
         "attemptId": short_id(case.id, "attempt", str(attempt)),
         "attemptCnt": attempt - 1,
         "createDate": timestamp(case.created_at),
         "reviewStatus": review_status(case, checks),
     }
+    failed = [c for c in checks if c.status is ProcessingStatus.error]
+    if failed:
+        # Sumsub's comment for the client and never for the applicant; no reviewAnswer,
+        # since a check that could not run decided nothing.
+        review["reviewResult"] = {
+            "clientComment": " ".join(
+                f"{c.type.value} check could not run: {(c.error or c.title or '').rstrip('.')}."
+                for c in failed
+            )
+        }
+    return review
 
 
 def dob_millis(birth_date: str | None) -> int | None:
