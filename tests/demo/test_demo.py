@@ -208,14 +208,35 @@ def test_the_demo_imports_the_fictional_list_as_the_demo_tenants_own(
             )
         )
     assert keys == {r["id"] for r in _records() if r["schema"] in SCREENABLE}
-    # The first issue came before the cases it screened; today's is current and fresh.
-    first, current = versions
-    assert (first.status, current.status) == ("superseded", "current")
+    # The first issue came before the cases it screened, then one a week; today's is
+    # current and fresh.
+    first, *weekly, current = versions
+    assert [v.status for v in versions] == ["superseded"] * (len(versions) - 1) + ["current"]
+    assert len(weekly) >= 4
     assert dataset.current_version == current.number
-    assert first.published_at is not None and current.published_at is not None
+    assert all(v.published_at is not None for v in versions)
     assert _aware(first.published_at) < started - timedelta(days=35)
     assert started - timedelta(days=1) < _aware(current.published_at) < started
-    assert current.report["unchanged"] == len(keys)
+    assert all(v.report["unchanged"] == len(keys) for v in versions[1:])
+
+    # No check searched an issue more than a week old.
+    with demo_db.transaction(write=False) as session:
+        ran = list(
+            session.scalars(
+                select(Check.started_at).where(
+                    Check.tenant_id == dataset.tenant_id, Check.type == "SANCTIONS"
+                )
+            )
+        )
+    assert len(ran) >= 20
+    for when in ran:
+        assert when is not None
+        issued = max(
+            _aware(v.published_at)
+            for v in versions
+            if v.finished_at is not None and _aware(v.finished_at) <= _aware(when)
+        )
+        assert _aware(when) - issued < timedelta(days=8)
 
 
 def _cases(client: TestClient, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -448,7 +469,7 @@ def test_another_tenant_never_searches_the_fictional_list(
         headers=other.analyst.headers,
     )
     assert r.status_code == 201, r.text
-    runner = demo_client.app.state.jobs  # type: ignore[attr-defined]
+    runner = demo_client.app.state.jobs
     assert isinstance(runner, EmbeddedRunner)
     runner.join()
     r = demo_client.get(f"/v1/cases/{r.json()['id']}/checks", headers=other.analyst.headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -16,8 +17,9 @@ from casework.auth.service import principal_for_user
 from casework.db import Database
 from casework.demo import timeline, watchlist
 from casework.demo.cases import Cast, moment, replay
-from casework.models import Tenant, WatchlistDataset
+from casework.models import Tenant
 from casework.models.base import clock_at, utcnow
+from casework.screening.service import get_dataset
 from casework.webhooks.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
@@ -84,23 +86,36 @@ def ensure_demo(database: Database) -> DemoReport:
     """Create the demo tenant unless it exists.
 
     The team, its configs and the fictional list's first version are dated
-    FOUNDED_DAYS_AGO days back; the cases are then replayed at their own past times
-    (see ``cases``), and today's issue of the list is imported as its current version.
+    FOUNDED_DAYS_AGO days back; the cases and the list's weekly issues are then replayed
+    at their own past times (see ``cases``), and today's issue becomes the current
+    version, so no check ever searched a list older than a week.
     """
     now = utcnow()
     founded = moment(now, FOUNDED_DAYS_AGO, "08:00")
     with clock_at(founded), database.transaction() as session:
         if session.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)):
             return DemoReport(created=False)
-        report, cast = _build(session, box_for(database.settings), published=founded)
-    report.cases = replay(database, cast, timeline.stories(now))
+        report, cast = _build(session, box_for(database.settings), founded=founded)
+    # The publisher issues the list every week; the bank imports each issue.
+    issues = [founded + timedelta(days=days) for days in range(7, FOUNDED_DAYS_AGO, 7)]
+    report.cases = replay(
+        database,
+        cast,
+        timeline.stories(now),
+        [(when, partial(_import_issue, cast.tenant_id, when)) for when in issues],
+    )
     with database.transaction() as session:
-        tenant_id = next(iter(cast.actors.values())).tenant_id
-        watchlist.import_list(session, tenant_id=tenant_id, published_at=now - timedelta(hours=3))
+        watchlist.import_list(
+            session, tenant_id=cast.tenant_id, published_at=now - timedelta(hours=3)
+        )
     return report
 
 
-def _build(session: Session, box: SecretBox, *, published: datetime) -> tuple[DemoReport, Cast]:
+def _import_issue(tenant_id: str, imported: datetime, session: Session) -> None:
+    watchlist.import_list(session, tenant_id=tenant_id, published_at=imported - timedelta(hours=2))
+
+
+def _build(session: Session, box: SecretBox, *, founded: datetime) -> tuple[DemoReport, Cast]:
     from casework.auth.clients import create_api_client
     from casework.configs.schemas import CaseConfigCreate
     from casework.configs.service import create_config
@@ -167,11 +182,7 @@ def _build(session: Session, box: SecretBox, *, published: datetime) -> tuple[De
             }
         ),
     )
-    # Published the day before it was imported.
-    watchlist.import_list(session, tenant_id=tenant.id, published_at=published - timedelta(days=1))
-    dataset = session.scalar(
-        select(WatchlistDataset).where(WatchlistDataset.name == watchlist.DATASET)
-    )
-    if dataset is not None:
-        dataset.title = LIST_TITLE
-    return report, Cast(actors=actors)
+    # The list's first issue, published the day before the bank imported it.
+    watchlist.import_list(session, tenant_id=tenant.id, published_at=founded - timedelta(days=1))
+    get_dataset(session, watchlist.DATASET).title = LIST_TITLE
+    return report, Cast(tenant_id=tenant.id, actors=actors)

@@ -10,7 +10,7 @@ agree on when everything happened. Steps run in time order, one transaction each
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ Step = Callable[[Session, "Cast", str], None]
 class Cast:
     """Who acts in the demo: each team member by key, and "api" for the API client."""
 
+    tenant_id: str
     actors: dict[str, Principal]
 
     def user_id(self, key: str) -> str:
@@ -58,24 +59,45 @@ def moment(now: datetime, days_ago: int, clock: str) -> datetime:
     return datetime.combine(now.date() - timedelta(days=days_ago), time(hours, minutes), UTC)
 
 
-def replay(database: Database, cast: Cast, stories: list[Story]) -> int:
-    """Open every story's case and play its steps, all in time order; the case count."""
+def replay(
+    database: Database,
+    cast: Cast,
+    stories: list[Story],
+    events: Sequence[tuple[datetime, Callable[[Session], None]]] = (),
+) -> int:
+    """Open every story's case and play its steps, and the other ``events``, all in time
+    order, each in a transaction of its own; returns the number of cases."""
     jobs = JobContext(database=database, settings=database.settings)
     case_ids: dict[int, str] = {}
-    timeline: list[tuple[datetime, int, int, Step | None]] = []
-    for index, story in enumerate(stories):
-        timeline.append((story.opened, index, -1, None))
-        timeline += [
-            (story.opened + after, index, position, step)
-            for position, (after, step) in enumerate(story.steps)
-        ]
-    for when, index, _, step in sorted(timeline, key=lambda item: item[:3]):
-        with clock_at(when):
-            if step is None:
-                case_ids[index] = _open(database, jobs, cast, stories[index])
-                continue
+
+    def opening(index: int) -> Callable[[], None]:
+        def run() -> None:
+            case_ids[index] = _open(database, jobs, cast, stories[index])
+
+        return run
+
+    def acting(index: int, step: Step) -> Callable[[], None]:
+        def run() -> None:
             with database.transaction() as session:
                 step(session, cast, case_ids[index])
+
+        return run
+
+    def happening(event: Callable[[Session], None]) -> Callable[[], None]:
+        def run() -> None:
+            with database.transaction() as session:
+                event(session)
+
+        return run
+
+    timeline: list[tuple[datetime, Callable[[], None]]] = []
+    for index, story in enumerate(stories):
+        timeline.append((story.opened, opening(index)))
+        timeline += [(story.opened + after, acting(index, step)) for after, step in story.steps]
+    timeline += [(when, happening(event)) for when, event in events]
+    for when, action in sorted(timeline, key=lambda item: item[0]):  # stable for equal times
+        with clock_at(when):
+            action()
     return len(stories)
 
 
