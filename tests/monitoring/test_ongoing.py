@@ -151,6 +151,14 @@ def test_a_new_listing_opens_one_ongoing_case_linked_to_the_onboarding(
     assert checks["SANCTIONS"]["outcome"] == "PENDING" and ongoing["risk_score"] > 0.7
     explanation = checks["SANCTIONS"]["matches"][0]["explanation"]
     assert explanation["name"] and checks["SANCTIONS"]["dataset_versions"] == {lists.name: version}
+    assert ongoing["title"] == "Ongoing monitoring: new PEP, sanctions match"
+    [searched] = checks["PEP"]["evidence"]["datasets"]
+    assert (searched["name"], searched["version"], searched["stale"]) == (
+        lists.name,
+        version,
+        False,
+    )
+    assert f"Lists searched: {lists.name} v{version}" in " ".join(checks["PEP"]["reasoning"])
 
     # The sanctions entry changes; its match is still waiting on the open case: no repeat.
     changed = _person("hs", "Heriberto Solano Vidaurre", ["sanction"], birthDate="1971")
@@ -271,7 +279,7 @@ def test_a_run_whose_worker_died_is_finished_by_another_without_repeats(
     # The first page ends with the first of this tenant's customers: the rest is left.
     page = rows[: next(i for i, r in enumerate(rows) if r.id in mine) + 1]
     _, count, hits = pool.screen_page(delta, [(r.id, r.checks, r.subjects) for r in page])
-    assert tasks._write_page(context, first, delta, hits, page[-1].id, screened=count)
+    assert tasks._write_page(context, first, delta, None, hits, page[-1].id, screened=count)
     # ...and the worker dies. Its lease runs out; the sweep hands the run to another.
     with db.transaction() as session:
         session.execute(
@@ -283,7 +291,7 @@ def test_a_run_whose_worker_died_is_finished_by_another_without_repeats(
     run_job(context, RESCREEN, {"run_id": run_id})
     assert lists.run(version).status == "done"
     # The first worker wakes up: its claim is gone, it writes nothing.
-    assert not tasks._write_page(context, first, delta, hits, page[-1].id, screened=count)
+    assert not tasks._write_page(context, first, delta, None, hits, page[-1].id, screened=count)
 
     with db.session(write=False) as session:
         ongoing = session.scalars(

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from casework.db import Database
 from casework.jobs import EmbeddedRunner
 from casework.models.base import utcnow
+from casework.monitoring.ongoing import with_searched
 from casework.screening.scope import SearchedList
 from casework.screening.service import import_dataset, record_failure
 from tests.console.support import PASSWORD, Browser
@@ -295,3 +296,27 @@ def test_a_list_is_stale_once_older_than_the_setting():
     )
     assert at(now - timedelta(days=1), now - timedelta(days=400)).warning is None
     assert at(now + timedelta(days=1), now).age_days == 0
+
+
+def test_a_rescreen_names_its_list_version_in_place_of_the_earlier_one():
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def version(number: int, days_old: int) -> SearchedList:
+        published = now - timedelta(days=days_old)
+        return SearchedList.of(
+            "un-sc", number, published_at=published, imported_at=now, now=now, max_age_days=30
+        )
+
+    earlier = {
+        "screened": ["Ri Sol Ju (customer)"],
+        "datasets": [version(3, 60).as_dict(), {"name": "ofac-sdn", "version": 9}],
+        "warnings": [str(version(3, 60).warning), "ofac-sdn v9 was imported long ago"],
+    }
+    later = with_searched(earlier, version(4, 1))
+    assert [(d["name"], d["version"]) for d in later["datasets"]] == [
+        ("ofac-sdn", 9),
+        ("un-sc", 4),
+    ]
+    assert later["warnings"] == ["ofac-sdn v9 was imported long ago"]
+    assert later["screened"] == earlier["screened"]
+    assert with_searched(earlier, version(5, 45))["warnings"][-1].startswith("un-sc v5 was")

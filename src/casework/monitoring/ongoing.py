@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,13 +14,14 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases.schemas import CaseCreate
 from casework.checks import service as checks
-from casework.checks.screening_check import TOPICS, Subject
+from casework.checks.screening_check import LABELS, TOPICS, Subject
 from casework.checks.tasks import announce
 from casework.ids import new_id
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer
 from casework.models.enums import CheckType, CreatedByType, ProcessingStatus
 from casework.monitoring import repository
 from casework.monitoring.rescreen import Delta, Hit
+from casework.screening.scope import SearchedList
 from casework.webhooks import jobs as webhooks
 
 ACTOR = "monitoring"
@@ -33,10 +35,17 @@ class Recorded:
 
 
 def record_hits(
-    session: Session, *, monitored: MonitoredCustomer, hits: list[Hit], delta: Delta, now: datetime
+    session: Session,
+    *,
+    monitored: MonitoredCustomer,
+    hits: list[Hit],
+    delta: Delta,
+    now: datetime,
+    searched: SearchedList | None = None,
 ) -> Recorded:
     """Put the hits nobody has seen yet on the customer's open ongoing case, opening one
-    (linked to the case that enrolled the customer) when there is none."""
+    (linked to the case that enrolled the customer) when there is none. ``searched`` is
+    the list version the hits come from, as the checks' evidence names it."""
     known = repository.known_entities(
         session, tenant_id=monitored.tenant_id, customer_id=monitored.customer_id
     )
@@ -67,6 +76,8 @@ def record_hits(
             check = _new_check(session, case, check_type, monitored, group, now)
         checks.append_matches(check, [h.match for h in group])
         check.dataset_versions = {**check.dataset_versions, delta.dataset: delta.version}
+        if searched is not None:
+            check.evidence = with_searched(check.evidence, searched)
         check.finished_at = now
         checks.reassess_screening(check)
         touched.append(check)
@@ -96,6 +107,23 @@ def record_hits(
     return Recorded(case, opened=opened, new_matches=count)
 
 
+def with_searched(evidence: dict[str, Any], searched: SearchedList) -> dict[str, Any]:
+    """``evidence`` naming ``searched`` among the list versions searched, in place of an
+    earlier version of the same list, and warning if it is stale."""
+    others = [
+        item
+        for item in evidence.get("datasets") or []
+        if isinstance(item, dict) and item.get("name") != searched.name
+    ]
+    warnings = [
+        w for w in evidence.get("warnings") or [] if not str(w).startswith(f"{searched.name} v")
+    ]
+    if searched.warning is not None:
+        warnings.append(searched.warning)
+    datasets = sorted([*others, searched.as_dict()], key=lambda item: str(item.get("name")))
+    return {**evidence, "datasets": datasets, "warnings": warnings}
+
+
 def _open_case(
     session: Session,
     *,
@@ -108,7 +136,7 @@ def _open_case(
 
     earlier = session.get(Case, monitored.case_id) if monitored.case_id else None
     names = sorted({h.match.caption for group in fresh.values() for h in group})
-    kinds = ", ".join(t.value.replace("_", " ").lower() for t in sorted(fresh))
+    kinds = ", ".join(LABELS[t] for t in sorted(fresh))
     data = CaseCreate.model_validate(
         {
             "title": f"Ongoing monitoring: new {kinds} match"[:300],

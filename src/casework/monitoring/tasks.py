@@ -33,6 +33,8 @@ from casework.monitoring import ongoing, pool, repository
 from casework.monitoring.pool import Screened
 from casework.monitoring.rescreen import Delta, Hit
 from casework.monitoring.service import RESCREEN
+from casework.screening import scope
+from casework.screening.scope import SearchedList
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -53,6 +55,7 @@ def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> Non
     if claim is None:
         return
     delta, documents = _delta(context, claim)
+    searched = _searched(context, delta)
     # A tenant's own list is screened against that tenant's customers only.
     pages = _pages(context, claim.cursor, page_size, delta.tenant_id)
     processes = _processes(context)
@@ -63,7 +66,7 @@ def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> Non
     else:
         screened = (pool.screen_page(delta, rows) for rows in pages)
     for cursor, count, hits in screened:
-        if not _write_page(context, claim, delta, hits, cursor, screened=count):
+        if not _write_page(context, claim, delta, searched, hits, cursor, screened=count):
             return  # another worker holds the run now
     _finish(context, claim, delta)
 
@@ -139,10 +142,23 @@ def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any
     return delta, documents
 
 
+def _searched(context: JobContext, delta: Delta) -> SearchedList | None:
+    """The run's list version as a check's evidence names it: publication, import, age."""
+    with context.database.session(write=False) as session:
+        found = scope.searchable(
+            session,
+            tenant_id=delta.tenant_id,
+            held={delta.dataset: delta.version},
+            max_age_days=context.settings.list_max_age_days,
+        )
+    return found[0] if found else None
+
+
 def _write_page(
     context: JobContext,
     claim: Claim,
     delta: Delta,
+    searched: SearchedList | None,
     hits: dict[str, list[Hit]],
     cursor: str,
     *,
@@ -160,7 +176,7 @@ def _write_page(
             if monitored is None:
                 continue  # stopped meanwhile
             recorded = ongoing.record_hits(
-                session, monitored=monitored, hits=found, delta=delta, now=now
+                session, monitored=monitored, hits=found, delta=delta, now=now, searched=searched
             )
             counts["hits"] += len(found)
             counts["new_matches"] += recorded.new_matches
