@@ -16,12 +16,12 @@ transliteration variants meet ("Usama" / "Osama", "mhmd" from Arabic script).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anyascii import anyascii
 
+from casework.screening.characters import as_seen
 from casework.screening.entity import Entity, NameKind, Schema
 from casework.screening.legal_forms import LEGAL_FORMS as LEGAL_FORMS
 from casework.screening.legal_forms import strip_legal_forms as strip_legal_forms
@@ -75,6 +75,9 @@ VESSEL_PREFIXES = _words("mv mt ms ss my fv sv tb")
 _ORG_SCHEMAS = frozenset({Schema.company, Schema.organization, Schema.legal_entity})
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u02bb\u02be\u02bf\u00b4]")
 _DOTTED_INITIALS = re.compile(r"\b(?:[A-Za-z]\.\s?){2,}")
+# Single letters strung together by punctuation: "P.u.t.i.n", "P-u-t-i-n", "J.R.R." or "M/V".
+_SPACED_OUT = re.compile(r"(?<![0-9A-Za-z])[A-Za-z](?:[^\s0-9A-Za-z]+[A-Za-z](?![0-9A-Za-z]))+")
+_NOT_LETTER = re.compile(r"[^A-Za-z]+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -88,8 +91,13 @@ def _needs_syllable_split(text: str) -> bool:
 
 
 def to_latin(text: str) -> str:
-    """Latin-script, lower-case ASCII text; letters outside Latin are transliterated."""
-    text = unicodedata.normalize("NFKC", text)
+    """Latin-script, lower-case ASCII text; letters outside Latin are transliterated.
+
+    Disguises are undone first (``as_seen``: invisible characters, compatibility forms,
+    stacked marks, look-alike letters of another script), and single letters strung
+    together with punctuation are one word ("P.u.t.i.n", and initials, "J.R.R.").
+    """
+    text = as_seen(text)
     text = _APOSTROPHES.sub("", text)
     if not text.isascii():
         text = text.replace("ё", "йо").replace("Ё", "Йо")
@@ -98,6 +106,7 @@ def to_latin(text: str) -> str:
         text = _APOSTROPHES.sub("", text)
         if split:
             text = _CAMEL.sub(" ", text)
+    text = _SPACED_OUT.sub(lambda m: _NOT_LETTER.sub("", m.group(0)), text)
     text = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text)
     return text.lower()
 
