@@ -11,7 +11,7 @@ the entities given and the query, so the same list version always gives the same
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from casework.screening.normalize import (
     normalize_name,
     retrieval_tokens,
     token_weight,
+    tokenize,
 )
 from casework.screening.score import (
     CAPPED_MAX,
@@ -40,6 +41,7 @@ from casework.screening.score import (
 DEFAULT_THRESHOLD = 0.7
 NAMES_PER_QUERY_NAME = 48
 NAMES_PER_VARIANT = 16  # for the other cuts of a compound name, which rarely add much
+NAMES_PER_RECUT = 24  # for a name cut into listed words differently (``Index.recut``)
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Query:
     countries: list[str] = field(default_factory=list)  # ISO alpha-3 (names are accepted)
     gender: str | None = None
     identifiers: list[str] = field(default_factory=list)  # raw values, any punctuation
+    # More dates it may be born on, as partial dates: the years of a range, for one.
+    birth_dates: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +94,19 @@ class EntityFilter:
         return bool(self.mask(index, np.array([eid], dtype=np.int32))[0])
 
 
+def _uses(explanation: dict[str, Any], words: frozenset[str]) -> bool:
+    """Whether the best name alignment matched every one of ``words`` of the query.
+
+    A query name cut into words differently only counts where the new words are what
+    matched: "Hendrickson" read as "Hendrick Son" must not match "Son" alone.
+    """
+    name = explanation.get("name")
+    if not isinstance(name, dict):
+        return False
+    unmatched = set(name.get("unmatched_query", ()))
+    return not unmatched.intersection(words)
+
+
 def query_record(query: Query) -> Record:
     """A query normalised exactly as listed entities are."""
     names: dict[tuple[str, ...], NameForm] = {}
@@ -102,7 +119,7 @@ def query_record(query: Query) -> Record:
     return Record(
         schema=query.schema,
         names=list(names.values()),
-        birth_dates=(query.birth_date,) if query.birth_date else (),
+        birth_dates=(*([query.birth_date] if query.birth_date else []), *query.birth_dates),
         countries=frozenset(c for c in countries if c),
         gender=normalize_gender(query.gender),
         identifiers=frozenset(i for i in identifiers if i),
@@ -142,6 +159,24 @@ class Matcher:
         eid = self.index.entity_id(dataset, key)
         return None if eid is None else self.index.entity(eid)
 
+    def _recut_names(
+        self, form: NameForm, schema: Schema | None
+    ) -> list[tuple[NameForm, frozenset[str]]]:
+        """A query name's other cuts into listed words (``Index.recut``), each normalised
+        as if typed with those spaces, with the words the new cut made.
+
+        All its words are cut, legal forms and titles too: "PublicJoint Stock Company
+        Rushydro" and "HajiMohammadKhan" hold them.
+        """
+        found = []
+        for recut in self.index.recut(tuple(tokenize(form.original))):
+            name = normalize_name(" ".join(recut.tokens), schema)
+            if name.tokens and name.tokens != form.tokens:
+                found.append(
+                    (replace(name, original=form.original, weak=form.weak), recut.rewritten)
+                )
+        return found
+
     def could_match(self, query: Query, *, threshold: float) -> bool:
         """False when ``search`` at ``threshold`` is sure to find nothing; a cheap gate
         for many queries against few entities.
@@ -150,7 +185,8 @@ class Matcher:
         ``CAPPED_MAX`` against a name that aligns with only one of them (the single-token
         cap), so above that only names sharing enough of its words can match, and those
         are the ones ``Index.shared_enough`` looks for. Names that could match on one
-        word, compound names, repeated words and identifiers always go to ``search``.
+        word, compound names, names that cut into listed words differently (``Index.recut``),
+        repeated words and identifiers always go to ``search``.
         """
         if query.identifiers or threshold <= CAPPED_MAX:
             return True
@@ -161,6 +197,7 @@ class Matcher:
                 strong < 2
                 or len(words) < 2
                 or compound_variants(form.tokens)
+                or self._recut_names(form, query.schema)
                 or self.index.shared_enough(form.tokens)
             ):
                 return True
@@ -187,11 +224,15 @@ class Matcher:
         )
         index = self.index
         wanted: dict[int, set[int]] = {}
+        recuts: list[tuple[Record, frozenset[str]]] = []
         for form in record.names:
             searches = [(form.tokens, NAMES_PER_QUERY_NAME)]
             for variant in compound_variants(form.tokens):
                 if all(t in form.tokens or t in index.vocab for t in variant):
                     searches.append((variant, NAMES_PER_VARIANT))
+            for recut_name, rewritten in self._recut_names(form, query.schema):
+                searches.append((recut_name.tokens, NAMES_PER_RECUT))
+                recuts.append((replace(record, names=[recut_name]), rewritten))
             for tokens, limit_names in searches:
                 found = index.retrieve(tokens, partial(allowed.mask, index), limit_names)
                 for nid in found.names.tolist():
@@ -202,7 +243,12 @@ class Matcher:
                     wanted[eid] = set(index.entity_name_ids(eid))
         matches: list[Match] = []
         for eid, name_ids in wanted.items():
-            score, explanation = score_records(record, index.record(eid, sorted(name_ids)))
+            listed = index.record(eid, sorted(name_ids))
+            score, explanation = score_records(record, listed)
+            for recut_record, rewritten in recuts:
+                recut_score, recut_explanation = score_records(recut_record, listed)
+                if recut_score > score and _uses(recut_explanation, rewritten):
+                    score, explanation = recut_score, recut_explanation
             if score >= threshold:
                 matches.append(
                     Match(
