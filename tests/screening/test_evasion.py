@@ -95,6 +95,12 @@ def test_the_engine_finds_disguised_names(
     assert [m.entity_key for m in found][:1] == [key], technique
 
 
+@pytest.mark.parametrize("query", ["VladimirPutin", "Vla Dimir Pu Tin", "V.l.a.d.i.m.i.r Putin"])
+def test_the_cheap_gate_lets_cut_names_through(matcher: Matcher, query: str) -> None:
+    """Ongoing monitoring asks ``could_match`` before searching a customer again."""
+    assert matcher.could_match(Query(schema=P, name=query), threshold=0.7)
+
+
 def test_a_name_cut_differently_only_counts_where_the_new_words_match() -> None:
     """ "Hendrickson" could be read "Hendrick Son", but no listed name with those two words
     has the query's other word, so "Peter Hendrickson" is not "Peter Son"."""
