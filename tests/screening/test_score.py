@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from casework.screening.alignment import align_names
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
 from casework.screening.entity import Schema
 from casework.screening.normalize import normalize_name
-from casework.screening.score import align_names, compatible, parse_date, token_sim
+from casework.screening.score import compatible, parse_date
+from casework.screening.similarity import token_sim
 
 P = Schema.person
 

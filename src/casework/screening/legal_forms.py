@@ -77,11 +77,11 @@ sociedad anonima=sa; sociedade anonima=sa; sarl=sarl; s a r l=sarl; sas=sas; sas
 eurl=sarl; snc=snc; sl=sl; s l=sl; srl=srl; s r l=srl; sro=srl; s r o=srl
 sociedad limitada=sl; ltda=ltda; limitada=ltda; sa de cv=sa; s de rl=srl
 s de rl de cv=srl; spa=spa; s p a=spa; sapa=spa; sac=sa; saa=sa; eireli=ltda; bv=bv
-b v=bv; nv=nv; n v=nv; bvba=bv; sprl=srl; vof=vof; ab=ab; as=as; a s=as; asa=as; oy=oy
-oyj=oy
+b v=bv; nv=nv; n v=nv; bvba=bv; sprl=srl; vof=vof; ab=ab; as=as; a s=as; asa=asa; oy=oy
+oyj=oyj
 aps=aps; hf=hf; ehf=hf; sp z o o=spzoo; spzoo=spzoo; doo=doo; d o o=doo; dooel=doo
 dd=dd; ad=ad; ead=ad; eood=ood; ood=ood; kft=kft; zrt=zrt; nyrt=zrt; bt=bt
-sdn bhd=bhd; bhd=bhd; sendirian berhad=bhd; berhad=bhd; tbk=tbk; fze=fze; fzco=fze
+sdn bhd=sdnbhd; bhd=bhd; sendirian berhad=sdnbhd; berhad=bhd; tbk=tbk; fze=fze; fzco=fze
 fzc=fze; wll=wll; w l l=wll; spc=spc; saog=sa; saoc=sa; psc=jsc; qsc=jsc; ksc=jsc
 kscc=jsc; bsc=jsc; pjs=jsc; sti=ltd; ltd sti=ltd; limited sirketi=ltd; anonim sirketi=as
 eu=eu; kabushiki kaisha=kk; kk=kk; yugen kaisha=yk; youxian gongsi=ltd; gongsi=co
@@ -106,6 +106,11 @@ aktsionernoye obshchestvo=jsc; tovaristvo z obmezhenoyu vidpovidalnistyu=ooo
 tovarystvo z obmezhenoiu vidpovidalnistiu=ooo; pat=jsc; prat=jsc; tdv=ooo
 you xian gong si=ltd; you xian ze ren gong si=ltd; gu fen you xian gong si=jsc
 gufen youxian gongsi=jsc; zhu shi hui she=kk; godo kaisha=gk; yugen gaisha=yk
+aktiebolaget=ab; allmennaksjeselskap=asa; julkinen osakeyhtio=oyj
+korlatolt felelossegu tarsasag=kft; druzba z omejeno odgovornostjo=doo
+drustvo s ogranicenom odgovornoscu=doo; druzhestvo s ogranichena otgovornost=ood
+etairia periorismenis efthinis=epe; epe=epe; joint stock=jsc; private joint stock company=jsc
+prjsc=jsc; prat=jsc; pjsc=jsc; akb=jsc
 """
 LEGAL_FORMS: dict[tuple[str, ...], str] = {
     tuple(phrase.split()): code.strip()
@@ -159,10 +164,19 @@ def strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     return kept, forms
 
 
-# Forms that are translations of one another, and forms that only say "company".
-_SAME_KIND = ({"llc", "ooo"}, {"ltd", "ltda"}, {"sl", "srl"})
+# Kinds of legal person, each the same form in many languages: a Russian OOO is an LLC,
+# a Spanish "sociedad de responsabilidad limitada" and a German GmbH are too, and lists
+# translate one into the other. Two forms of different kinds are two legal persons
+# ("Siemens AG" / "Siemens GmbH", "Genting Sdn Bhd" / "Genting Berhad"). Forms whose
+# kind depends on the country (a Norwegian AS is private, a Danish A/S is not) agree
+# only with themselves, and forms that only say "company" agree with any.
+_KINDS = {
+    "limited": "llc ooo ltd ltda sarl srl sl gmbh ug spzoo doo kft ood epe bv oy aps sdnbhd",
+    "stock": "jsc ag sa spa nv plc asa oyj ad zrt bhd kk inc corp kgaa se tbk",
+    "partnership": "lp llp kg ohg snc vof",
+}
+_KIND = {code: kind for kind, codes in _KINDS.items() for code in codes.split()}
 _GENERIC = frozenset({"co", "est"})
-_KIND = {code: min(group) for group in _SAME_KIND for code in group}
 
 
 def forms_agree(a: Iterable[str], b: Iterable[str]) -> bool:
@@ -172,6 +186,10 @@ def forms_agree(a: Iterable[str], b: Iterable[str]) -> bool:
     return not left or not right or bool(left & right)
 
 
+TWO_TYPOS_FROM = 10
+_PHRASE_WORDS = frozenset(word for key in LEGAL_FORMS if len(key) > 1 for word in key) - {
+    word for key in LEGAL_FORMS if len(key) == 1 for word in key
+}
 _FORM_WORDS = frozenset(word for key in LEGAL_FORMS for word in key if len(word) >= 5)
 _FOLDED_FORM_WORDS = {fold(word): word for word in sorted(_FORM_WORDS)}
 
@@ -185,10 +203,14 @@ def _form_word(token: str) -> str:
     if folded in _FOLDED_FORM_WORDS:
         return _FOLDED_FORM_WORDS[folded]
     for key, word in sorted(_FOLDED_FORM_WORDS.items()):
+        # Long words of forms written in several words ("Obshchestvo s ogranichennoi
+        # otvetstvennostyu") are recognised with two typos: only the whole phrase is a
+        # form, so a name word that looks like one ("Coronation") stays a name word.
+        edits = 2 if len(word) >= TWO_TYPOS_FROM and word in _PHRASE_WORDS else 1
         for mine, theirs in ((folded, key), (token, word)):
             if (
-                abs(len(mine) - len(theirs)) <= 1
-                and OSA.distance(mine, theirs, score_cutoff=1) <= 1
+                abs(len(mine) - len(theirs)) <= edits
+                and OSA.distance(mine, theirs, score_cutoff=edits) <= edits
             ):
                 return word
     return token

@@ -16,13 +16,16 @@ transliteration variants meet ("Usama" / "Osama", "mhmd" from Arabic script).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anyascii import anyascii
 
+from casework.screening.abjad import romanise_abjad
 from casework.screening.characters import as_seen
 from casework.screening.entity import Entity, NameKind, Schema
+from casework.screening.hangul import romanise_hangul
 from casework.screening.legal_forms import LEGAL_FORMS as LEGAL_FORMS
 from casework.screening.legal_forms import strip_legal_forms as strip_legal_forms
 from casework.screening.numbers import digits_for_numbers
@@ -101,6 +104,8 @@ def to_latin(text: str) -> str:
     text = _APOSTROPHES.sub("", text)
     if not text.isascii():
         text = text.replace("ё", "йо").replace("Ё", "Йо")
+        # Hangul, Arabic and Hebrew are romanised as names are, not letter by letter.
+        text = romanise_abjad(romanise_hangul(text))
         split = _needs_syllable_split(text)
         text = anyascii(text)
         text = _APOSTROPHES.sub("", text)
@@ -184,6 +189,8 @@ class NameForm:
     tokens: tuple[str, ...]
     legal_forms: tuple[str, ...] = ()
     weak: bool = False  # a low-quality alias: matched, but never to a full score
+    acronyms: tuple[str, ...] = ()  # an organisation's initials, as it may be called
+    script: str | None = None  # the script it was written in, when not Latin ("ARABIC")
 
     @property
     def text(self) -> str:
@@ -192,6 +199,12 @@ class NameForm:
 
 _FOLDED_HONORIFICS = frozenset(fold(t) for t in HONORIFICS)
 _FOLDED_COURTESY = frozenset(fold(t) for t in COURTESY_TITLES)
+
+
+def _is_title(token: str, titles: frozenset[str]) -> bool:
+    # Short words are only titles as written: folded, "Mmr" (Muammar in Arabic script)
+    # would read as "Mr".
+    return token in titles if len(token) < 4 else fold(token) in titles
 
 
 def normalize_name(
@@ -215,19 +228,73 @@ def normalize_name(
         text = value
     tokens = tokenize(text)
     forms: list[str] = []
-    if schema != Schema.person:
+    acronyms: tuple[str, ...] = ()
+    if schema == Schema.person:
+        tokens = digits_for_numbers(tokens, person=True)
+    else:
+        acronyms = _acronyms(tokens)
         tokens, forms = strip_legal_forms(tokens)
+        tokens = digits_for_numbers(tokens, roman_numerals=schema is not None)
     if is_person:
         titles = _FOLDED_HONORIFICS if schema == Schema.person else _FOLDED_COURTESY
         lead = 0
-        while lead < len(tokens) - 2 and fold(tokens[lead]) in titles:
+        while lead < len(tokens) - 2 and _is_title(tokens[lead], titles):
             lead += 1
         tokens = tokens[lead:]
     if schema in (Schema.vessel, Schema.aircraft):
         kept = [tok for tok in tokens if tok not in VESSEL_PREFIXES]
         tokens = kept or tokens
-        tokens = digits_for_numbers(tokens, roman_numerals=schema is not None)
-    return NameForm(original=value, tokens=tuple(tokens), legal_forms=tuple(forms), weak=weak)
+    return NameForm(
+        original=value,
+        tokens=tuple(tokens),
+        legal_forms=tuple(forms),
+        weak=weak,
+        acronyms=acronyms,
+        script=None if value.isascii() else written_in(value),
+    )
+
+
+# Words an acronym leaves out, in the languages organisations' names are most often in.
+_ACRONYM_SKIPS = _words(
+    "of the and in for on at to a an de del della la le les l des du d pour et y e da do "
+    "dos das para en el los las por con wa wal fi bi li und fur der die das von"
+)
+_ARTICLES = _words("al el")
+# Only articles and conjunctions, for acronyms that keep their prepositions ("MOIS":
+# Ministry of Intelligence and Security).
+_ACRONYM_JOINERS = _words("the and a an et y und e wa wal al el l la le les los las d")
+_SHORT_FORMS = frozenset(key[0] for key in LEGAL_FORMS if len(key) == 1 and len(key[0]) <= 3)
+
+
+def _acronyms(tokens: list[str]) -> tuple[str, ...]:
+    """What an organisation's initials may spell: every word's ("PDVSA": Petróleos de
+    Venezuela S.A.), without the small words ("AQIM": Al-Qaida in the Islamic Maghreb),
+    without the article too ("JNIM": Jama'at Nusrat al-Islam wal-Muslimin), and each of
+    those without the legal form ("IRGC", "HSBC")."""
+    if len(tokens) < 2:
+        return ()
+    words = [t for t in tokens if not t.isdigit()]
+    named = [t for t in words if t not in _ACRONYM_SKIPS]
+    bare = [t for t in named if t not in _ARTICLES]
+    joined = [t for t in words if t not in _ACRONYM_JOINERS]
+    choices = [words, named, bare, joined]
+    choices += [strip_legal_forms(choice)[0] for choice in (named, bare, joined)]
+    found = {"".join(t[0] for t in choice) for choice in choices}
+    # A short legal form keeps all its letters ("S.A." in "PDVSA").
+    found.add("".join(t if t in _SHORT_FORMS else t[0] for t in words))
+    return tuple(sorted(a for a in found if 3 <= len(a) <= 10))
+
+
+def written_in(value: str) -> str | None:
+    """The script most of a name's letters are written in, by Unicode name ("CJK" for
+    Han, "HANGUL", "ARABIC", "CYRILLIC", ...), None for Latin."""
+    counts: dict[str, int] = {}
+    for ch in value:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "?").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    best = max(counts, key=lambda k: counts[k], default=None)
+    return None if best in (None, "LATIN") else best
 
 
 # Arabic name elements and articles that are written both joined to the next word and

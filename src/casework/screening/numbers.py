@@ -32,6 +32,8 @@ SMALL |= {word: n * 10 for n, word in enumerate(_ORDINAL_TENS.split()) if word !
 SMALL |= {"fourty": 40, "ninth": 9}
 SCALES = {"hundred": 100, "hundredth": 100, "thousand": 1000, "thousandth": 1000}
 FUZZY_FROM = 7
+SWAPPED_FROM = 5
+_NOT_NUMBERS = frozenset({"there", "fro", "tow", "fiev"})
 _LONG_WORDS = sorted(word for word in SMALL if len(word) >= FUZZY_FROM)
 _DIGIT_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ROMAN = re.compile(r"^(?:x{0,3})(?:ix|iv|v?i{0,3})$")
@@ -62,7 +64,34 @@ def _number_word(token: str) -> int | None:
         near = process.extractOne(token, _LONG_WORDS, scorer=OSA.distance, score_cutoff=1)
         if near is not None:
             return SMALL[near[0]]
+    if len(token) >= SWAPPED_FROM and token not in _NOT_NUMBERS:
+        # Two letters swapped in a shorter one ("Fisrt", "Thrid").
+        for word, value in SMALL.items():
+            if len(word) == len(token) and word[0] == token[0] and _swapped(word, token):
+                return value
     return None
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two adjacent letters swapped."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
+
+
+_CARDINALS = frozenset(_UNITS) | frozenset(w for w in _TENS if w != "_") | {"fourty"}
+_LETTER_NUMERALS = frozenset({"i", "v", "x"})
+
+
+def _is_number(token: str, person: bool) -> bool:
+    if roman(token) is not None:
+        return True
+    value = _number_word(token)
+    return value is not None and not (person and token in _CARDINALS)
 
 
 def _continues(current: int, small: int) -> bool:
@@ -71,20 +100,39 @@ def _continues(current: int, small: int) -> bool:
     return current == 0 or last == 0 or (last >= 20 and last % 10 == 0 and small < 10)
 
 
-def digits_for_numbers(tokens: list[str], *, roman_numerals: bool = True) -> list[str]:
+def digits_for_numbers(
+    tokens: list[str], *, roman_numerals: bool = True, person: bool = False
+) -> list[str]:
     """The tokens with every written-out number, ordinal or Roman numeral as digits.
 
     Runs of number words are read as one number ("three hundred and thirteen" is 313,
-    "twenty six" is 26); "and" only joins number words.
+    "twenty six" is 26); "and" only joins number words, and "the" before a number is
+    dropped ("Elizabeth the Second" is "Elizabeth 2", as "Elizabeth II" is). In a
+    person's name only ordinals and Roman numerals are numbers; in other names a last
+    "I", "V" or "X" is one too ("Argo I").
     """
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        value = _number_word(token)
+        word = tokens[i]
+        value = _number_word(word)
+        if person and value is not None and word in _CARDINALS:
+            value = None
         if value is None:
-            numeral = roman(token) if roman_numerals else None
-            out.append(str(numeral) if numeral is not None else token)
+            numeral = roman(word) if roman_numerals else None
+            if (
+                numeral is None
+                and roman_numerals
+                and not person
+                and i == len(tokens) - 1
+                and i >= 1
+                and word in _LETTER_NUMERALS
+            ):
+                numeral = _ROMAN_VALUES[word]
+            if word == "the" and i + 1 < len(tokens) and _is_number(tokens[i + 1], person):
+                i += 1
+                continue
+            out.append(str(numeral) if numeral is not None else word)
             i += 1
             continue
         total, current = 0, value

@@ -27,6 +27,9 @@ class Family(Enum):
     korean = "korean"
 
 
+ALL_FAMILIES = frozenset(Family)
+
+
 # Pinyin: initials and finals (ü written v or u). Whole syllables without an initial
 # are written with y or w.
 _PINYIN_INITIALS = "zh ch sh b p m f d t n l g k h j q x r z c s y w".split()
@@ -50,21 +53,20 @@ _FINAL_TO_WG = {
 # "uo" is written "o" except after g, k, h and sh ("Guo" is "Kuo", "Luo" is "Lo").
 _UO_KEPT = frozenset({"g", "k", "h", "sh"})
 
-CHINESE_SURNAMES = frozenset(
-    (
-        "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo "
-        "zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai "
-        "jiang yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui fan xi mao qian "
-        "qiu hou shi bai kong meng qin yan xiong jia hao kang wan gu lei long duan lei tan "
-        "chang chao chou hsu chu kuo ho kao lo hsieh sung teng tsao tseng hsiao tien tung "
-        "tsai chiang yeh su ting jen chin chung tsui hsi wong"
-    ).split()
+# Common Chinese surnames, in pinyin; their Wade-Giles spellings are derived below.
+_CHINESE_SURNAMES = (
+    "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo "
+    "zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai "
+    "jiang yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui fan xi mao qian "
+    "qiu hou shi bai kong meng qin yan xiong jia hao kang wan gu lei long duan tan lai "
+    "wen bo fang xia jiang shao tao ni niu qiao mo ge lv lu dai an chang yin yi zou xue "
+    "yue rao zhan hong yi lan tong ji liao shang mu bi qu ou chai pang lou kuang geng "
+    "huo hua miao ling nie yong gong ruan shan qi chu zhai lian yun ai dou zu min"
 )
-
 # Korean syllables as the Revised Romanization and McCune-Reischauer (without its
 # marks) write them, reduced to what both agree on.
 _KOREAN_ONSETS = "kk tt pp ss jj tch ch sh g k n d t r l m b p s j h".split()
-_KOREAN_VOWELS = "yeo yae wae eo ae ya yo yu ye wa wo we wi oe ui eu a e i o u".split()
+_KOREAN_VOWELS = "yeo yae wae you eo ae ya yo yu ye wa wo we wi oe ui eu ee oo ou a e i o u".split()
 _KOREAN_CODAS = "ng k n t l m p".split()
 _KOREAN_ONSET_KEY = {
     "kk": "k", "g": "k", "k": "k", "tt": "t", "d": "t", "t": "t", "pp": "p", "b": "p",
@@ -73,8 +75,11 @@ _KOREAN_ONSET_KEY = {
 }  # fmt: skip
 _KOREAN_VOWEL_KEY = {
     "eo": "o", "yeo": "yo", "eu": "u", "ae": "e", "yae": "ye", "oe": "we", "wae": "we",
-    "ui": "i",
+    "ui": "i", "ee": "i", "oo": "u", "ou": "o", "you": "yo",
 }  # fmt: skip
+# Common spellings write "eo" (and "yeo") as "u" ("Hyun", "Suk", "Chun" for hyeon, seok,
+# jeon), so each word has a second reading with "u" for them.
+_KOREAN_VOWEL_ALT = {"eo": "u", "yeo": "yu", "you": "yu"}
 # Surnames whose common spellings no rule relates ("Lee" / "Yi" / "Ri", "Park" / "Pak").
 _KOREAN_SURNAME_GROUPS = (
     "lee yi ri rhee i rhie", "park pak bak pack", "choi choe chwe", "jung jeong chung chong jong",
@@ -152,16 +157,24 @@ def _to_wade_giles(syllable: str) -> str:
 WADE_GILES_SYLLABLES = frozenset(_to_wade_giles(s) for s in PINYIN_SYLLABLES)
 
 
+CHINESE_SURNAMES = frozenset(
+    {*_CHINESE_SURNAMES.split()} | {_to_wade_giles(n) for n in _CHINESE_SURNAMES.split()}
+)
+
+
 @memo(100_000)
-def chinese_key(token: str) -> str | None:
-    """The token's syllables as Wade-Giles writes them, or None if it is not Chinese."""
+def chinese_keys(token: str) -> frozenset[str]:
+    """The token's syllables as Wade-Giles writes them, for each way of reading it (as
+    pinyin, and as Wade-Giles: "chi" is pinyin "ch'ih" or Wade-Giles for "ji" and "qi");
+    empty if it is not Chinese."""
+    keys: set[str] = set()
     pinyin = _cut(token, PINYIN_SYLLABLES)
+    if pinyin is not None:
+        keys.add("".join(_to_wade_giles(s) for s in pinyin))
     wade_giles = _cut(token, WADE_GILES_SYLLABLES)
-    # The reading in fewer syllables wins ("chiang" is one Wade-Giles syllable, not
-    # pinyin "chi" + "ang"); on a tie, pinyin.
-    if pinyin is not None and (wade_giles is None or len(pinyin) <= len(wade_giles)):
-        return "".join(_to_wade_giles(s) for s in pinyin)
-    return "".join(wade_giles) if wade_giles is not None else None
+    if wade_giles is not None:
+        keys.add("".join(wade_giles))
+    return frozenset(keys)
 
 
 _KOREAN = re.compile(
@@ -172,39 +185,49 @@ _KOREAN = re.compile(
 
 
 @memo(100_000)
-def korean_key(token: str) -> str | None:
-    """The token's Korean syllables reduced to what both romanisations agree on."""
-    out: list[str] = []
+def korean_keys(token: str) -> frozenset[str]:
+    """The token's Korean syllables reduced to what both romanisations agree on, in
+    each common reading; empty if it is not Korean."""
+    plain: list[str] = []
+    other: list[str] = []
     i = 0
     while i < len(token):
         found = _KOREAN.match(token, i)
         if not found:
-            return None
+            return frozenset()
         onset, vowel, coda = (g or "" for g in found.groups())
-        out.append(_KOREAN_ONSET_KEY[onset] + _KOREAN_VOWEL_KEY.get(vowel, vowel) + coda)
+        lead = _KOREAN_ONSET_KEY[onset]
+        plain.append(lead + _KOREAN_VOWEL_KEY.get(vowel, vowel) + coda)
+        other.append(
+            lead + _KOREAN_VOWEL_ALT.get(vowel, _KOREAN_VOWEL_KEY.get(vowel, vowel)) + coda
+        )
         i = found.end()
-    return "".join(out)
+    return frozenset({"".join(plain), "".join(other)})
 
 
-def family(tokens: tuple[str, ...]) -> Family | None:
-    """Whether a name reads as Chinese or Korean (its first or last word a common
-    surname of the language, and every word syllables of it)."""
+def families(tokens: tuple[str, ...], script: str | None = None) -> frozenset[Family]:
+    """Which languages a name may be romanised from: Korean or Chinese when it is
+    written in Hangul or Han, or when its first or last word is a common surname of the
+    language and every word reads as syllables of it."""
     if not tokens or len(tokens) > 5:
-        return None
+        return frozenset()
+    found: set[Family] = set()
     ends = {tokens[0], tokens[-1]}
-    if ends & KOREAN_SURNAMES and all(korean_key(t) is not None for t in tokens):
-        return Family.korean
-    if ends & CHINESE_SURNAMES and all(chinese_key(t) is not None for t in tokens):
-        return Family.chinese
-    return None
+    korean = all(korean_keys(t) or t in _KOREAN_SURNAME for t in tokens)
+    if korean and (script == "HANGUL" or ends & KOREAN_SURNAMES):
+        found.add(Family.korean)
+    chinese = all(chinese_keys(t) for t in tokens)
+    if chinese and (script == "CJK" or ends & CHINESE_SURNAMES):
+        found.add(Family.chinese)
+    return frozenset(found)
 
 
-def same_romanised(a: str, b: str, kind: Family) -> bool:
+def same_romanised(a: str, b: str, kinds: frozenset[Family]) -> bool:
     """Whether two words of a Chinese or Korean name are one word romanised two ways."""
-    if kind is Family.chinese:
-        key = chinese_key(a)
-        return key is not None and key == chinese_key(b)
-    key = korean_key(a)
-    if key is not None and key == korean_key(b):
+    if Family.chinese in kinds and chinese_keys(a) & chinese_keys(b):
         return True
-    return a in _KOREAN_SURNAME and _KOREAN_SURNAME[a] == _KOREAN_SURNAME.get(b)
+    if Family.korean in kinds:
+        if korean_keys(a) & korean_keys(b):
+            return True
+        return a in _KOREAN_SURNAME and _KOREAN_SURNAME[a] == _KOREAN_SURNAME.get(b)
+    return False
