@@ -268,6 +268,11 @@ def test_screen_command(settings: Settings, dataset: str, tmp_path: Path):
     matches = json.loads(out)["matches"]
     assert matches[0]["entity_id"] == f"{dataset}:p1"
     assert matches[0]["match"] is True
-    code, _, err = _cli(settings, "screen", "Ivan", "--dob", "tomorrow")
+    code, _, err = _cli(settings, "screen", "Ivan", "--schema", "Robot")
     assert code == 2
-    assert "birth_date" in err
+    assert "schema" in err
+    code, out, err = _cli(
+        settings, "screen", "Petrov Ivan", "--dob", "tomorrow", "--dataset", dataset, "--json"
+    )
+    assert code == 0, err
+    assert "birth date 'tomorrow' could not be read" in json.loads(out)["warnings"][0]

@@ -17,6 +17,7 @@ from casework.checks.ubo_register import parse_register
 from casework.errors import ValidationFailed
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening import scope
+from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher
 from casework.screening.entity import Schema
 from casework.screening.scope import SearchedList
@@ -124,11 +125,14 @@ def screening_subjects(inputs: CheckInputs) -> list[Subject]:
 def _person(data: dict[str, Any], role: str) -> Subject:
     country = data.get("country")
     birth = data.get("birth_date")
+    # A director's or owner's birth date is written as the client wrote it; only a
+    # certain date (or year) of it is screened with.
+    born = read_birth_date(birth).dates if isinstance(birth, str) else ()
     return Subject(
         name=data["name"],
         role=role,
         schema=Schema.person,
-        birth_date=birth if isinstance(birth, str) else None,
+        birth_date=born[0] if len(born) == 1 else None,
         countries=(country,) if isinstance(country, str) else (),
     )
 

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casework.screening.entity import Entity, Schema
-from casework.validation import DatasetName, country_alpha3, partial_date
+from casework.validation import DatasetName, country_alpha3
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
-PartialDate = Annotated[str, AfterValidator(partial_date)]
 Text = Annotated[str, Field(min_length=1, max_length=300)]
+# A screening reads a birth date as records write it and never fails on it
+# (casework.screening.birth_dates); what it could not use is said in the result.
+WrittenDate = Annotated[str, Field(min_length=1, max_length=60)]
 
 
 class Subject(BaseModel):
@@ -20,7 +22,14 @@ class Subject(BaseModel):
 
     name: Text
     aliases: list[Text] = Field(default_factory=list, max_length=20)
-    birth_date: PartialDate | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY")
+    birth_date: WrittenDate | None = Field(
+        default=None,
+        description=(
+            "YYYY-MM-DD, YYYY-MM or YYYY; other ways of writing a date are read for what is "
+            "certain (12/08/1977 as the year 1977, 1975-1979 as a range), and the result's "
+            "warnings say so"
+        ),
+    )
     countries: list[Country] = Field(default_factory=list, max_length=10)
     gender: str | None = Field(default=None, pattern="^(male|female)$")
     identifiers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
@@ -73,18 +82,47 @@ class ScreeningResult(BaseModel):
     matches: list[MatchOut]
     dataset_versions: dict[str, int]
     datasets: list[SearchedDataset] = Field(description="The list versions searched")
-    warnings: list[str] = Field(description="Stale lists among those searched")
+    warnings: list[str] = Field(
+        description="Stale lists among those searched, and what of the query could not be used"
+    )
     took_ms: float
 
 
 class BatchRequest(BaseModel):
+    """Each query is read on its own: one that is not valid is answered with its error in
+    its place, and the others are screened."""
+
     model_config = ConfigDict(extra="forbid")
 
-    queries: list[ScreeningRequest] = Field(min_length=1, max_length=1000)
+    queries: list[Any] = Field(
+        min_length=1,
+        max_length=1000,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/ScreeningRequest"}},
+    )
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class QueryProblem(BaseModel):
+    """Why one query of a batch was not screened, as a problem (RFC 9457) would say it."""
+
+    status: int
+    title: str
+    detail: str
+    errors: list[FieldProblem]
+
+
+class QueryFailed(BaseModel):
+    """A query of a batch that was not screened: it has no matches, only its error."""
+
+    error: QueryProblem
 
 
 class BatchResult(BaseModel):
-    results: list[ScreeningResult]
+    results: list[ScreeningResult | QueryFailed]
 
 
 class CompareRequest(BaseModel):
@@ -100,6 +138,9 @@ class CompareResult(BaseModel):
     score: float
     match: bool
     explanation: dict[str, Any]
+    warnings: list[str] = Field(
+        default_factory=list, description="What of the two records could not be used"
+    )
 
 
 class EntityOut(BaseModel):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
-from casework.errors import NotFound
+from casework.errors import DomainError, NotFound
 from casework.screening import scope
+from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema
 from casework.screening.matching import MatcherHolder
@@ -16,7 +19,10 @@ from casework.screening.schemas import (
     CompareRequest,
     CompareResult,
     EntityOut,
+    FieldProblem,
     MatchOut,
+    QueryFailed,
+    QueryProblem,
     ScreeningRequest,
     ScreeningResult,
     SearchedDataset,
@@ -25,16 +31,19 @@ from casework.screening.schemas import (
 from casework.screening.scope import SearchedList
 
 
-def _query(subject: Subject, schema: Schema | None) -> Query:
-    return Query(
+def _query(subject: Subject, schema: Schema | None) -> tuple[Query, list[str]]:
+    """The engine's query, and notes on what of the subject could not be used."""
+    born = read_birth_date(subject.birth_date) if subject.birth_date else None
+    query = Query(
         schema=schema,
         name=subject.name,
         aliases=list(subject.aliases),
-        birth_date=subject.birth_date,
+        birth_dates=list(born.dates) if born else [],
         countries=list(subject.countries),
         gender=subject.gender,
         identifiers=list(subject.identifiers),
     )
+    return query, [born.note] if born and born.note else []
 
 
 def _match_out(
@@ -74,8 +83,9 @@ def _run(
         field=field,
     )
     threshold = request.threshold if request.threshold is not None else default_threshold
+    query, notes = _query(request, request.schema_)
     found = matcher.search(
-        _query(request, request.schema_),
+        query,
         threshold=threshold,
         limit=request.limit,
         datasets={item.name for item in searched},
@@ -101,7 +111,7 @@ def _run(
             )
             for item in searched
         ],
-        warnings=scope.warnings(searched),
+        warnings=scope.warnings(searched) + notes,
         took_ms=round((time.perf_counter() - started) * 1000, 3),
     )
 
@@ -134,37 +144,81 @@ def screen(
 def screen_many(
     session: Session,
     holder: MatcherHolder,
-    requests: list[ScreeningRequest],
+    queries: list[Any],
     *,
     tenant_id: str | None,
     settings: Settings,
-) -> list[ScreeningResult]:
+) -> list[ScreeningResult | QueryFailed]:
+    """Screen each query on its own: one that is invalid, or names a list that cannot be
+    searched, is answered with its error in its place and the others are screened.
+    With no list at all every query would fail alike, so that is one error."""
     matcher, lists, visible = _lists(session, holder, tenant_id, settings)
-    if not lists:  # every query would fail alike: one error, not one per query
-        for index, request in enumerate(requests):
-            scope.known(request.datasets, visible=visible, field=f"queries[{index}].datasets")
+    if not lists:
         raise scope.NothingToSearch.on(
             "datasets", f"nothing was searched: no watchlist is loaded; {scope.LOAD_HINT}"
         )
-    return [
-        _run(
-            matcher,
-            lists,
-            visible,
-            request,
-            settings.screening_threshold,
-            field=f"queries[{index}].datasets",
+    results: list[ScreeningResult | QueryFailed] = []
+    for index, raw in enumerate(queries):
+        field = f"queries[{index}]"
+        try:
+            request = ScreeningRequest.model_validate(raw)
+            results.append(
+                _run(
+                    matcher,
+                    lists,
+                    visible,
+                    request,
+                    settings.screening_threshold,
+                    field=f"{field}.datasets",
+                )
+            )
+        except ValidationError as exc:
+            results.append(_invalid(field, exc))
+        except DomainError as exc:
+            results.append(_failed(exc))
+    return results
+
+
+def _invalid(field: str, exc: ValidationError) -> QueryFailed:
+    errors = [
+        FieldProblem(
+            field=".".join([field, *(str(part) for part in error["loc"])]),
+            message=str(error["msg"]),
         )
-        for index, request in enumerate(requests)
+        for error in exc.errors(include_url=False, include_input=False)
     ]
+    names = ", ".join(sorted({e.field for e in errors}))
+    return QueryFailed(
+        error=QueryProblem(
+            status=422, title="Validation failed", detail=f"invalid fields: {names}", errors=errors
+        )
+    )
+
+
+def _failed(exc: DomainError) -> QueryFailed:
+    return QueryFailed(
+        error=QueryProblem(
+            status=exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            errors=[FieldProblem(**e.as_dict()) for e in exc.errors],
+        )
+    )
 
 
 def compare(request: CompareRequest, default_threshold: float) -> CompareResult:
-    score, explanation = Matcher.compare(
-        request.schema_, _query(request.a, request.schema_), _query(request.b, request.schema_)
+    (a, notes_a), (b, notes_b) = (
+        _query(request.a, request.schema_),
+        _query(request.b, request.schema_),
     )
+    score, explanation = Matcher.compare(request.schema_, a, b)
     threshold = request.threshold if request.threshold is not None else default_threshold
-    return CompareResult(score=round(score, 4), match=score >= threshold, explanation=explanation)
+    return CompareResult(
+        score=round(score, 4),
+        match=score >= threshold,
+        explanation=explanation,
+        warnings=[f"a: {n}" for n in notes_a] + [f"b: {n}" for n in notes_b],
+    )
 
 
 def get_entity(
