@@ -19,6 +19,7 @@ from casework.cli import app as cli
 from casework.config import Settings
 from casework.db import Database
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
+from tests.factories import TenantKit
 
 
 def _person(entity_id: str, name: str, **properties: Any) -> dict[str, Any]:
@@ -276,3 +277,26 @@ def test_screen_command(settings: Settings, dataset: str, tmp_path: Path):
     )
     assert code == 0, err
     assert "birth date 'tomorrow' could not be read" in json.loads(out)["warnings"][0]
+
+
+def test_import_for_one_tenant(
+    settings: Settings, db: Database, kit: TenantKit, other_kit: TenantKit, tmp_path: Path
+):
+    """`lists import --tenant` makes the list that tenant's alone."""
+    name = f"own-{secrets.token_hex(4)}"
+    path = _write(tmp_path / "l.json", _person("p1", "Ivan Petrov", birthDate="1970"))
+    args = ["lists", "import", "--dataset", name, "--format", "ftm", str(path), "--json"]
+    code, _, err = _cli(settings, *args, "--tenant", "no-such-tenant")
+    assert code == 2 and "--tenant" in err
+    code, _, err = _cli(settings, *args, "--tenant", kit.slug)
+    assert code == 0, err
+    with db.transaction(write=False) as session:
+        owner = session.scalar(
+            select(WatchlistDataset.tenant_id).where(WatchlistDataset.name == name)
+        )
+    assert owner == kit.tenant_id
+    # The same name cannot then become every tenant's list, nor another tenant's.
+    code, _, err = _cli(settings, *args)
+    assert code == 2 and "belongs to one tenant" in err
+    code, _, err = _cli(settings, *args, "--tenant", other_kit.slug)
+    assert code == 2

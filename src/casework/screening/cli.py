@@ -105,12 +105,22 @@ def run_import(
     as_json: bool,
     *,
     published_at: datetime | None = None,
+    tenant: str | None = None,
 ) -> dict[str, Any]:
     from casework.cli import open_database
-    from casework.errors import ValidationFailed
+    from casework.errors import NotFound, ValidationFailed
     from casework.screening.service import import_dataset, record_failure
+    from casework.tenants.service import get_tenant_by_slug
 
     with open_database() as database:
+        tenant_id: str | None = None
+        if tenant is not None:
+            try:
+                with database.transaction(write=False) as session:
+                    tenant_id = get_tenant_by_slug(session, tenant).id
+            except NotFound as exc:
+                err.print(f"[red]error:[/red] --tenant: {exc.detail}", soft_wrap=True)
+                raise typer.Exit(2) from None
         try:
             with (
                 Progress(
@@ -131,6 +141,7 @@ def run_import(
                     paths=paths,
                     on_entity=lambda n: progress.update(task, completed=n),
                     published_at=published_at,
+                    tenant_id=tenant_id,
                 )
         except ValidationFailed as exc:
             err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
@@ -138,7 +149,12 @@ def run_import(
         except ImportFormatError as exc:
             with database.transaction() as session:
                 number = record_failure(
-                    session, name=name, format_name=format_name, paths=paths, error=str(exc)
+                    session,
+                    name=name,
+                    format_name=format_name,
+                    paths=paths,
+                    error=str(exc),
+                    tenant_id=tenant_id,
                 )
             err.print(
                 f"[red]import failed[/red] (version {number} recorded as failed): {exc}",
@@ -168,6 +184,10 @@ def import_command(
         str, typer.Option(help="Dataset name, e.g. ofac-sdn or, OpenSanctions-style, us_ofac_sdn")
     ],
     format_name: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}")],
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Tenant slug: the list is that tenant's alone (default: every tenant's)"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import list files as a new version of a dataset."""
@@ -175,7 +195,7 @@ def import_command(
     if format_name not in FORMATS:
         err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
-    report = run_import(dataset, format_name, paths, as_json)
+    report = run_import(dataset, format_name, paths, as_json, tenant=tenant)
     _emit(report, as_json, _human(report))
 
 

@@ -242,10 +242,16 @@ def import_dataset(
 
 
 def record_failure(
-    session: Session, *, name: str, format_name: str, paths: Sequence[Path], error: str
+    session: Session,
+    *,
+    name: str,
+    format_name: str,
+    paths: Sequence[Path],
+    error: str,
+    tenant_id: str | None = None,
 ) -> int:
     """Keep a failed attempt on record (in its own transaction, after the rollback)."""
-    dataset = _dataset(session, name, format_name)
+    dataset = _dataset(session, name, format_name, tenant_id)
     number = (
         session.scalar(
             select(WatchlistVersion.number)
