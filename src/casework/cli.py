@@ -324,11 +324,11 @@ def serve(
     """Run the API (and, on the embedded default, load demo data into an empty database)."""
     import uvicorn
 
-    from casework.demo import ensure_demo, has_tenants
+    from casework.demo import ensure_demo, needs_demo
 
     settings = Settings()
     with open_database(settings) as database:
-        if database.is_sqlite and not has_tenants(database):
+        if database.is_sqlite and needs_demo(database):
             console.print(ensure_demo(database).human())
     if workers > 1:
         if settings.is_sqlite:

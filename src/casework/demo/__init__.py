@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
@@ -17,12 +17,20 @@ from casework.auth.service import principal_for_user
 from casework.db import Database
 from casework.demo import timeline, watchlist
 from casework.demo.cases import Cast, moment, replay
-from casework.models import Tenant
+from casework.models import (
+    MonitoringRun,
+    Tenant,
+    WatchlistChange,
+    WatchlistDataset,
+    WatchlistEntity,
+    WatchlistVersion,
+)
 from casework.models.base import clock_at, utcnow
 from casework.screening.service import get_dataset
 from casework.webhooks.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
+LOADED = "demo_loaded_at"  # tenant setting: set when the whole demo has been loaded
 TEAM = [
     ("admin", "admin@demo.casework.test", "Ada", "Admin", "admin"),
     ("supervisor", "supervisor@demo.casework.test", "Sam", "Okafor", "supervisor"),
@@ -77,9 +85,28 @@ class DemoReport:
         return "\n".join(lines)
 
 
-def has_tenants(database: Database) -> bool:
+def needs_demo(database: Database) -> bool:
+    """Whether an embedded install should load the demo: it has no tenant yet, or only a
+    demo tenant whose load was interrupted (its logins were never shown)."""
     with database.transaction(write=False) as session:
-        return session.scalar(select(Tenant.id).limit(1)) is not None
+        tenants = list(session.scalars(select(Tenant).limit(2)))
+    return not tenants or (
+        len(tenants) == 1 and tenants[0].slug == DEMO_SLUG and not _loaded(tenants[0])
+    )
+
+
+def _loaded(tenant: Tenant) -> bool:
+    return bool((tenant.settings or {}).get(LOADED))
+
+
+def _remove(session: Session, tenant: Tenant) -> None:
+    """Delete an interrupted demo: its own list's rows, then the tenant, whose rows
+    everywhere else go with it (every table's tenant key cascades)."""
+    owned = select(WatchlistDataset.id).where(WatchlistDataset.tenant_id == tenant.id)
+    for table in (MonitoringRun, WatchlistChange, WatchlistEntity, WatchlistVersion):
+        session.execute(delete(table).where(table.dataset_id.in_(owned)))
+    session.execute(delete(WatchlistDataset).where(WatchlistDataset.tenant_id == tenant.id))
+    session.execute(delete(Tenant).where(Tenant.id == tenant.id))
 
 
 def ensure_demo(database: Database) -> DemoReport:
@@ -92,9 +119,13 @@ def ensure_demo(database: Database) -> DemoReport:
     """
     now = utcnow()
     founded = moment(now, FOUNDED_DAYS_AGO, "08:00")
-    with clock_at(founded), database.transaction() as session:
-        if session.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)):
+    with database.transaction() as session:
+        present = session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
+        if present is not None and _loaded(present):
             return DemoReport(created=False)
+        if present is not None:  # a load that was interrupted: start it again
+            _remove(session, present)
+    with clock_at(founded), database.transaction() as session:
         report, cast = _build(session, box_for(database.settings), founded=founded)
     # The publisher issues the list every week; the bank imports each issue.
     issues = [founded + timedelta(days=days) for days in range(7, FOUNDED_DAYS_AGO, 7)]
@@ -108,6 +139,9 @@ def ensure_demo(database: Database) -> DemoReport:
         watchlist.import_list(
             session, tenant_id=cast.tenant_id, published_at=now - timedelta(hours=3)
         )
+        tenant = session.get(Tenant, cast.tenant_id)
+        assert tenant is not None
+        tenant.settings = {**(tenant.settings or {}), LOADED: utcnow().isoformat()}
     return report
 
 
