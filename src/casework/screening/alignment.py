@@ -27,8 +27,8 @@ characters in names written in Han or Hangul (two names that romanise alike).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -53,6 +53,7 @@ from casework.screening.spelling import fold, phonetic_key
 INITIALS_SIM = 0.8  # a run of words against their initials ("GW" / "George Walker")
 ACRONYM_SCORE = 0.85  # a one-word name that is the other's acronym
 MERGE_MIN_SIM = 0.8
+MAX_SPAN_EDITS = 3  # words written together this many letters longer or shorter never meet
 MIDDLE_PERSON = 0.25  # cost of a missing middle name, relative to a first or last name
 MIDDLE_ORG = 0.6
 END_ANCHORED = 0.6  # a missing first or last name when two or more names align
@@ -158,10 +159,12 @@ def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tup
         if not 2 <= len(word) <= 8 or not word.isalpha():
             continue
         for start in range(len(long)):
-            if long[start][0] != word[0] or token_weight(long[start]) < STRONG_WEIGHT:
+            if not long[start].startswith(word[0]) or token_weight(long[start]) < STRONG_WEIGHT:
                 continue
             letters = ""
             for end in range(start, len(long)):
+                if not long[end]:
+                    break  # a word already taken ends the run
                 if token_weight(long[end]) < STRONG_WEIGHT and len(long[end]) > 1:
                     continue
                 letters += long[end][0]
@@ -183,8 +186,8 @@ def _glued(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[floa
             continue
         for size in (2, 3):
             for picked in combinations(range(len(long)), size):
-                if picked[-1] - picked[0] == size - 1:
-                    continue  # adjacent words are spans already
+                if picked[-1] - picked[0] == size - 1 or not all(long[j] for j in picked):
+                    continue  # adjacent words are spans already; taken words are gone
                 joined = "".join(long[j] for j in picked)
                 if abs(len(joined) - len(word)) > 2:
                     continue
@@ -217,38 +220,116 @@ def _similarity(a: str, b: str, *, single: bool, kinds: frozenset[Family], abjad
     return sim
 
 
-def _pairs(query: NameForm, candidate: NameForm) -> list[Pair]:
-    """Every way a word, or words written together, or a run of initials, of one name may
-    stand for words of the other, most similar first.
+def _pairs(
+    qt: tuple[str, ...], ct: tuple[str, ...], kinds: frozenset[Family], abjad: bool
+) -> list[Pair]:
+    """Every way a word, or two or three written together, of one name may stand for a
+    word of the other, most similar first.
 
     Words of two Chinese or two Korean names also meet through their romanisation keys
     ("Tse-tung" / "Zedong", "Jong Un" / "Jeong Eun"), and words of a name written in
     Arabic or Hebrew script through their consonants.
     """
-    qt, ct = query.tokens, candidate.tokens
-    kinds = kinds_of(query, candidate)
-    abjad = query.script in _ABJADS or candidate.script in _ABJADS
     pairs: list[Pair] = []
-    for qs, qtext in _spans(qt):
-        for cs, ctext in _spans(ct):
-            if len(qs) > 1 and len(cs) > 1:
+    for i, qtext in enumerate(qt):
+        for j, ctext in enumerate(ct):
+            sim = _similarity(qtext, ctext, single=True, kinds=kinds, abjad=abjad)
+            if sim > 0.0:
+                pairs.append((sim, 2, (i,), (j,)))
+    # Words written together against one word: only spans of about its length can meet.
+    for spans, words, flip in ((_spans(qt), ct, False), (_spans(ct), qt, True)):
+        for span, text in spans:
+            if len(span) == 1:
                 continue
-            single = len(qs) == len(cs) == 1
-            sim = _similarity(qtext, ctext, single=single, kinds=kinds, abjad=abjad)
-            if sim <= 0.0 or (not single and sim < MERGE_MIN_SIM):
-                continue
-            pairs.append((sim, len(qs) + len(cs), qs, cs))
-    for i, run in _initial_runs(qt, ct):
+            for k, word in enumerate(words):
+                if abs(len(text) - len(word)) > MAX_SPAN_EDITS:
+                    continue
+                a, b = (word, text) if flip else (text, word)
+                sim = _similarity(a, b, single=False, kinds=kinds, abjad=abjad)
+                if sim >= MERGE_MIN_SIM:
+                    pairs.append(
+                        (sim, len(span) + 1, (k,), span)
+                        if flip
+                        else (sim, len(span) + 1, span, (k,))
+                    )
+    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
+    return pairs
+
+
+def _leftover_pairs(
+    qt: tuple[str, ...],
+    used_q: set[int],
+    ct: tuple[str, ...],
+    used_c: set[int],
+    kinds: frozenset[Family],
+) -> list[Pair]:
+    """Among the words no word or span took: runs of initials ("GW" / "George Walker")
+    and long words that are words of the other name written together though apart
+    there ("SergeiShoigu" / "Sergei Kuzhugetovich Shoigu")."""
+    pairs: list[Pair] = []
+    free_q = tuple(t if i not in used_q else "" for i, t in enumerate(qt))
+    free_c = tuple(t if j not in used_c else "" for j, t in enumerate(ct))
+    for i, run in _initial_runs(free_q, free_c):
         pairs.append((INITIALS_SIM, 1 + len(run), (i,), run))
-    for j, run in _initial_runs(ct, qt):
+    for j, run in _initial_runs(free_c, free_q):
         pairs.append((INITIALS_SIM, 1 + len(run), run, (j,)))
     if not kinds:
-        for sim, i, picked in _glued(qt, ct):
+        for sim, i, picked in _glued(free_q, free_c):
             pairs.append((sim, 1 + len(picked), (i,), picked))
-        for sim, j, picked in _glued(ct, qt):
+        for sim, j, picked in _glued(free_c, free_q):
             pairs.append((sim, 1 + len(picked), picked, (j,)))
     pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
     return pairs
+
+
+@dataclass
+class _Tally:
+    """An alignment being built: what is taken, and what it adds up to."""
+
+    qt: tuple[str, ...]
+    ct: tuple[str, ...]
+    used_q: set[int] = field(default_factory=set)
+    used_c: set[int] = field(default_factory=set)
+    matched: float = 0.0
+    fuzz: float = 0.0
+    strong: int = 0
+    only_initials: bool = True
+    aligned: list[tuple[str, str, float, int]] = field(default_factory=list)
+    crossing: list[tuple[int, int]] = field(default_factory=list)
+
+    def take(self, pairs: Iterable[Pair]) -> None:
+        """Take each pair whose words are all still free, best first."""
+        qt, ct = self.qt, self.ct
+        for sim, _, qs, cs in pairs:
+            if self.used_q.intersection(qs) or self.used_c.intersection(cs):
+                continue
+            self.used_q.update(qs)
+            self.used_c.update(cs)
+            weight = (
+                sum(token_weight(qt[i]) for i in qs) + sum(token_weight(ct[j]) for j in cs)
+            ) / 2
+            self.matched += sim * weight
+            self.fuzz += (1.0 - sim) * weight
+            if weight >= STRONG_WEIGHT:
+                self.strong += max(_strong(qt, qs), _strong(ct, cs), 1)
+            initials = sim == INITIALS_SIM and len(qs) != len(cs)
+            self.only_initials = self.only_initials and (
+                initials or min(len(qt[i]) for i in qs) == 1
+            )
+            self.crossing.append((min(qs), min(cs)))
+            self.aligned.append(
+                (
+                    " ".join(qt[i] for i in qs),
+                    " ".join(ct[j] for j in cs),
+                    sim,
+                    min(qs) * 100 + min(cs),
+                )
+            )
+
+    @property
+    def left(self) -> bool:
+        """Whether both names still have free words."""
+        return len(self.used_q) < len(self.qt) and len(self.used_c) < len(self.ct)
 
 
 def _strong(tokens: tuple[str, ...], span: Span) -> int:
@@ -285,68 +366,52 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         if acronym is not None:
             return acronym
     qt, ct = query.tokens, candidate.tokens
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    matched = fuzz = 0.0
-    strong = 0
-    only_initials = True
-    aligned: list[tuple[str, str, float, int]] = []
-    crossing: list[tuple[int, int]] = []
-    for sim, _, qs, cs in _pairs(query, candidate):
-        if used_q.intersection(qs) or used_c.intersection(cs):
-            continue
-        used_q.update(qs)
-        used_c.update(cs)
-        weight = (sum(token_weight(qt[i]) for i in qs) + sum(token_weight(ct[j]) for j in cs)) / 2
-        matched += sim * weight
-        fuzz += (1.0 - sim) * weight
-        if weight >= STRONG_WEIGHT:
-            strong += max(_strong(qt, qs), _strong(ct, cs), 1)
-        initials = sim == INITIALS_SIM and len(qs) != len(cs)
-        only_initials = only_initials and (initials or min(len(qt[i]) for i in qs) == 1)
-        crossing.append((min(qs), min(cs)))
-        aligned.append(
-            (" ".join(qt[i] for i in qs), " ".join(ct[j] for j in cs), sim, min(qs) * 100 + min(cs))
-        )
-    if not kinds_of(query, candidate):
-        for sim, qs, cs in _loose_pairs(qt, used_q, ct, used_c):
-            used_q.update(qs)
-            used_c.update(cs)
-            weight = (token_weight(qt[qs[0]]) + token_weight(ct[cs[0]])) / 2
-            matched += sim * weight
-            fuzz += (1.0 - sim) * weight
-            aligned.append((qt[qs[0]], ct[cs[0]], sim, qs[0] * 100 + cs[0]))
+    kinds = kinds_of(query, candidate)
+    abjad = query.script in _ABJADS or candidate.script in _ABJADS
+    tally = _Tally(qt, ct)
+    tally.take(_pairs(qt, ct, kinds, abjad))
+    if tally.left:
+        tally.take(_leftover_pairs(qt, tally.used_q, ct, tally.used_c, kinds))
+    if tally.left and not kinds:
+        tally.take(_loose_pairs(qt, tally.used_q, ct, tally.used_c))
     notes: list[str] = []
-    unmatched = _unmatched(qt, used_q, ct, used_c, person=person, anchored=strong >= 2, notes=notes)
-    total = matched + unmatched + fuzz
-    score = matched / total if total > 0 else 0.0
+    unmatched = _unmatched(
+        qt, tally.used_q, ct, tally.used_c, person=person, anchored=tally.strong >= 2, notes=notes
+    )
+    total = tally.matched + unmatched + tally.fuzz
+    score = tally.matched / total if total > 0 else 0.0
     strong_q = sum(1 for tok in qt if token_weight(tok) >= STRONG_WEIGHT)
     strong_c = sum(1 for tok in ct if token_weight(tok) >= STRONG_WEIGHT)
-    if strong <= 1 and max(strong_q, strong_c) > 1:
+    if tally.strong <= 1 and max(strong_q, strong_c) > 1:
         score = min(score, SINGLE_TOKEN_CAP)
     if candidate.weak or query.weak:
         score = min(score, WEAK_ALIAS_CAP)
-    score = _tell_apart(query, candidate, person, score, crossing, only_initials, notes)
-    aligned.sort(key=lambda a: a[3])
+    score = _tell_apart(query, candidate, person, score, tally.crossing, tally.only_initials, notes)
+    tally.aligned.sort(key=lambda a: a[3])
     return NameScore(
         score=score,
         query=query,
         candidate=candidate,
-        aligned=tuple((q, c, s) for q, c, s, _ in aligned),
-        unmatched_query=tuple(t for i, t in enumerate(qt) if i not in used_q),
-        unmatched_candidate=tuple(t for i, t in enumerate(ct) if i not in used_c),
+        aligned=tuple((q, c, s) for q, c, s, _ in tally.aligned),
+        unmatched_query=tuple(t for i, t in enumerate(qt) if i not in tally.used_q),
+        unmatched_candidate=tuple(t for i, t in enumerate(ct) if i not in tally.used_c),
         notes=tuple(notes),
     )
 
 
 def kinds_of(query: NameForm, candidate: NameForm) -> frozenset[Family]:
     """The languages both names may be romanised from (see ``romanisation.families``)."""
-    return families(query.tokens, query.script) & families(candidate.tokens, candidate.script)
+    return _families((query.tokens, query.script)) & _families((candidate.tokens, candidate.script))
+
+
+@memo(100_000)
+def _families(name: tuple[tuple[str, ...], str | None]) -> frozenset[Family]:
+    return families(*name)
 
 
 def _loose_pairs(
     qt: tuple[str, ...], used_q: set[int], ct: tuple[str, ...], used_c: set[int]
-) -> Iterator[tuple[float, Span, Span]]:
+) -> Iterator[Pair]:
     """Left-over words that are one word misspelt past the edit limits ("Shfeai" /
     "Shafi", "Pirvae" / "Private"): same first letter and most letters in common. They
     count as weakly aligned rather than as different names. Patronymics never pair
@@ -363,7 +428,7 @@ def _loose_pairs(
                 and ratio(word, other) >= LOOSE_RATIO
             ):
                 left_c.remove(j)
-                yield LOOSE_SIM, (i,), (j,)
+                yield LOOSE_SIM, 2, (i,), (j,)
                 break
 
 
