@@ -41,7 +41,7 @@ from casework.screening.score import (
 DEFAULT_THRESHOLD = 0.7
 NAMES_PER_QUERY_NAME = 48
 NAMES_PER_VARIANT = 16  # for the other cuts of a compound name, which rarely add much
-NAMES_PER_RECUT = 24  # for a name cut into listed words differently (``Index.recut``)
+NAMES_PER_RECUT = 8  # for a name cut into listed words differently (``Index.recut``): precise
 
 
 @dataclass
@@ -225,18 +225,22 @@ class Matcher:
         index = self.index
         wanted: dict[int, set[int]] = {}
         recuts: list[tuple[Record, frozenset[str]]] = []
+        recut_found: dict[int, set[int]] = {}  # the recuts (by position) that found an entity
         for form in record.names:
-            searches = [(form.tokens, NAMES_PER_QUERY_NAME)]
+            searches = [(form.tokens, NAMES_PER_QUERY_NAME, -1)]
             for variant in compound_variants(form.tokens):
                 if all(t in form.tokens or t in index.vocab for t in variant):
-                    searches.append((variant, NAMES_PER_VARIANT))
+                    searches.append((variant, NAMES_PER_VARIANT, -1))
             for recut_name, rewritten in self._recut_names(form, query.schema):
-                searches.append((recut_name.tokens, NAMES_PER_RECUT))
+                searches.append((recut_name.tokens, NAMES_PER_RECUT, len(recuts)))
                 recuts.append((replace(record, names=[recut_name]), rewritten))
-            for tokens, limit_names in searches:
+            for tokens, limit_names, recut in searches:
                 found = index.retrieve(tokens, partial(allowed.mask, index), limit_names)
                 for nid in found.names.tolist():
-                    wanted.setdefault(int(index.name_entity[nid]), set()).add(nid)
+                    eid = int(index.name_entity[nid])
+                    wanted.setdefault(eid, set()).add(nid)
+                    if recut >= 0:
+                        recut_found.setdefault(eid, set()).add(recut)
         for value in sorted(record.identifiers):
             for eid in index.identifier_entities(value):
                 if allowed.allows(index, eid):
@@ -245,7 +249,8 @@ class Matcher:
         for eid, name_ids in wanted.items():
             listed = index.record(eid, sorted(name_ids))
             score, explanation = score_records(record, listed)
-            for recut_record, rewritten in recuts:
+            for recut in sorted(recut_found.get(eid, ())):
+                recut_record, rewritten = recuts[recut]
                 recut_score, recut_explanation = score_records(recut_record, listed)
                 if recut_score > score and _uses(recut_explanation, rewritten):
                     score, explanation = recut_score, recut_explanation

@@ -75,7 +75,7 @@ MIN_PART = 2  # letters in each word a written-together word is split into
 CUTS_TRIED = 200  # cuts of one word into as many words, at most, checked against names
 MAX_PARTS = 5  # words joined into one, or one split into
 SPLIT_FROM, SPLIT_UP_TO = 5, 40  # lengths of the unknown words that are split
-SPLIT_UNLESS_NEAR = 0.9  # a word this similar to a listed one is another spelling of it
+SPLIT_UNLESS_NEAR = 0.8  # a word more similar to a listed one is another spelling of it
 MIN_JOINED = 4  # letters of a word made by joining
 SHORT = 4  # two words, one of them this short or shorter, are also cut again
 SPLITS_PER_WORD = 3  # ways of splitting one word that are tried
@@ -112,6 +112,15 @@ class Texts:
 
 def _frozen(values: array[int], dtype: type) -> AnyArray:
     return np.frombuffer(values, dtype=dtype).copy()
+
+
+def _holds(sorted_ids: IntArray, ids: IntArray) -> BoolArray:
+    """Which of ``ids`` are in the sorted array ``sorted_ids``."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    found: BoolArray = sorted_ids[at] == ids
+    return found
 
 
 def _csr(offsets: array[int], values: array[int], dtype: type) -> tuple[OffsetArray, AnyArray]:
@@ -440,7 +449,7 @@ class Index:
     def _near(self, token: str) -> bool:
         """Whether a listed word is so like ``token`` that it is another spelling of it."""
         near = self.expand(token)
-        return bool(near) and near[0][1] >= SPLIT_UNLESS_NEAR
+        return bool(near) and near[0][1] > SPLIT_UNLESS_NEAR
 
     def _cuts(
         self, token: str, known: Callable[[list[str]], list[bool]]
@@ -480,15 +489,25 @@ class Index:
     def _holding(self, words: tuple[str, ...]) -> IntArray | None:
         """The listed names of several words that hold all of these words the index keeps
         (None when it keeps none of them)."""
-        names: IntArray | None = None
+        lists: list[IntArray] = []
         for word in words:
             if word in SET_ASIDE or token_weight(word) < RETRIEVAL_WEIGHT:
                 continue
             tid = self.vocab.get(word)
-            ids = {tid} if tid is not None else self.forms.get(fold(word))
+            ids = [tid] if tid is not None else sorted(self.forms.get(fold(word)))
             found = [self.multi[self.multi_off[t] : self.multi_off[t + 1]] for t in ids]
-            holding = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int32)
-            names = holding if names is None else np.intersect1d(names, holding, assume_unique=True)
+            if len(found) == 1:
+                lists.append(found[0])  # a posting list: sorted, each name once
+            else:
+                lists.append(
+                    np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+                )
+        if not lists:
+            return None
+        lists.sort(key=len)
+        names = lists[0]
+        for other in lists[1:]:  # probe the longer lists with the shortest one's names
+            names = names[_holds(other, names)]
         return names
 
     def _one_name(self, words: tuple[str, ...]) -> bool:
@@ -500,9 +519,7 @@ class Index:
         names = self._holding(words)
         return names is not None and bool(len(names))
 
-    def _splits_in(
-        self, tokens: tuple[str, ...], a: int, b: int, near: dict[str, IntArray]
-    ) -> tuple[tuple[str, ...], ...]:
+    def _splits_in(self, tokens: tuple[str, ...], a: int, b: int) -> tuple[tuple[str, ...], ...]:
         """The splits of ``tokens[a:b]`` written together whose listed name also holds a
         word near one of the query's other words, if it has any ("Karen Meza" is no
         "ka ren meza": no name of "ka" and "ren" has a word like "meza")."""
@@ -514,20 +531,22 @@ class Index:
         ]
         if not ways or not others:
             return ways
-        for t in others:
-            if t not in near:
-                near[t] = self._union(t, self.multi_off, self.multi)[0]
-        context = np.concatenate([near[t] for t in others])
         fitting = []
         for way in ways:
             names = self._holding(way)
-            if names is None or np.isin(names, context).any():
+            if names is None or any(self._any_near(t, names) for t in others):
                 fitting.append(way)
         return tuple(fitting)
 
-    def _joins(
-        self, tokens: tuple[str, ...], near: dict[str, IntArray]
-    ) -> list[tuple[int, int, tuple[str, ...]]]:
+    def _any_near(self, token: str, names: IntArray) -> bool:
+        """Whether one of these listed names holds a word ``token`` expands to."""
+        multi, offsets = self.multi, self.multi_off
+        return any(
+            _holds(multi[offsets[tid] : offsets[tid + 1]], names).any()
+            for tid, _ in self.expand(token)
+        )
+
+    def _joins(self, tokens: tuple[str, ...]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Runs of adjacent words that are better written as other words, best first.
 
         A run of two to five words is joined when together they make a known word
@@ -552,7 +571,7 @@ class Index:
                 and not (alone[tokens[a]] and alone[tokens[a + 1]])
                 and min(len(tokens[a]), len(tokens[a + 1])) <= SHORT
             ):
-                found.extend((1, a, b, cut) for cut in self._splits_in(tokens, a, b, near)[:1])
+                found.extend((1, a, b, cut) for cut in self._splits_in(tokens, a, b)[:1])
         found.sort(key=lambda f: (f[0], f[1] - f[2], f[1]))
         return [(a, b, words) for _, a, b, words in found]
 
@@ -565,9 +584,8 @@ class Index:
         particle to the next word (which the scorer does anyway: "al shara", not
         "alshara"), with splits only, and with each word's other splits.
         """
-        near: dict[str, IntArray] = {}  # names holding a word near each query word, as needed
-        joins = self._joins(tokens, near)
-        splits = [self._splits_in(tokens, i, i + 1, near) for i in range(len(tokens))]
+        joins = self._joins(tokens)
+        splits = [self._splits_in(tokens, i, i + 1) for i in range(len(tokens))]
         if not joins and not any(splits):
             return []
         particle_free = [j for j in joins if token_weight(tokens[j[0]]) >= RETRIEVAL_WEIGHT]
