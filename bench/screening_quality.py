@@ -40,6 +40,7 @@ from rapidfuzz.utils import default_process
 from casework.screening.countries import to_alpha3
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema, Skipped
+from casework.screening.given_names import is_given_name
 from casework.screening.importers import ofac_csv, un_xml
 from casework.screening.normalize import LEGAL_FORMS, strip_legal_forms, tokenize
 
@@ -143,7 +144,11 @@ def perturb(entity: Entity, value: str, rng: random.Random) -> tuple[str, str] |
     if person and len(words) >= 3:
         kinds.append("dropped middle")
     if person and len(words) >= 2:
-        kinds += ["reordered", "SURNAME, Given"]
+        kinds.append("SURNAME, Given")
+        # Two given names the other way round are another person ("Ali Muhammad" /
+        # "Muhammad Ali"), so that is no variant of the listed name.
+        if not (len(words) == 2 and all(is_given_name(w.strip("'").lower()) for w in words)):
+            kinds.append("reordered")
     if any(a in words[i].lower() for i in spellable for a, _ in _SPELLINGS):
         kinds.append("transliteration")
     if person and value.isascii() and len(words) >= 2:
@@ -174,6 +179,7 @@ def perturb(entity: Entity, value: str, rng: random.Random) -> tuple[str, str] |
         # The same legal form spelled another way, or left out; a different form would
         # name a different company ("Siemens AG" / "Siemens GmbH").
         rest, forms = strip_legal_forms(tokenize(value))
+        forms = forms or strip_legal_forms(tokenize(entity.caption))[1]
         words = [w.upper() for w in rest]
         if forms and rng.random() < 0.5:
             same = sorted(" ".join(k) for k, code in LEGAL_FORMS.items() if code == forms[-1])

@@ -39,6 +39,7 @@ from casework.screening.legal_forms import forms_agree
 from casework.screening.normalize import NameForm, is_patronymic, memo, token_weight
 from casework.screening.romanisation import ALL_FAMILIES, Family, families, same_romanised
 from casework.screening.similarity import (
+    ABJAD_SHORT_SIM,
     ABJAD_SIM,
     FOLDED_SIM,
     NICKNAME_SIM,
@@ -61,6 +62,7 @@ SINGLE_TOKEN_CAP = 0.55
 STRONG_WEIGHT = 0.5  # a token at least this weighty counts towards the single-token cap
 WEAK_ALIAS_CAP = 0.8
 GLUE_FROM = 7  # words this long may be several words of the other name written together
+INITIALS_UP_TO = 5  # words this short may be the initials of a run of words
 LOOSE_FROM = 4  # words this long may be one word misspelt beyond the edit limits
 LOOSE_RATIO = 70  # ... when this share of their letters agree (rapidfuzz ratio)
 LOOSE_SIM = 0.5
@@ -69,7 +71,7 @@ DIFFERENT_NUMBER_CAP = 0.6  # "Fund III" / "Fund IV", "Acme Holdings II" / "Acme
 SWAPPED_GIVEN_CAP = 0.6  # "Thomas Peter" / "Peter Thomas"
 INITIALS_ONLY_CAP = 0.5  # a person known only by initials
 DIFFERENT_CHARACTERS_CAP = 0.6  # "王毅" / "王义": one romanisation, two names
-_ABJADS = frozenset({"ARABIC", "HEBREW"})
+ABJAD_SCRIPTS = frozenset({"ARABIC", "HEBREW"})
 _IDEOGRAPHS = frozenset({"CJK", "HANGUL"})
 _DIGITS = re.compile(r"\d+")
 
@@ -92,7 +94,7 @@ def how(sim: float, query: str, candidate: str) -> str:
         return "initials"
     if sim == PHONETIC_SIM and phonetic_key(query) == phonetic_key(candidate):
         return "sounds alike"
-    if sim in (SKELETON_SIM, ABJAD_SIM, ABJAD_SIM - 0.1):
+    if sim in (SKELETON_SIM, ABJAD_SIM, ABJAD_SIM - 0.1, ABJAD_SHORT_SIM):
         return "same consonants"
     return "spelling"
 
@@ -156,7 +158,7 @@ def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tup
     as "da"), so the short word may be one, as long as the run has two real words.
     """
     for i, word in enumerate(short):
-        if not 2 <= len(word) <= 8 or not word.isalpha():
+        if not 2 <= len(word) <= INITIALS_UP_TO or not word.isalpha():
             continue
         for start in range(len(long)):
             if not long[start].startswith(word[0]) or token_weight(long[start]) < STRONG_WEIGHT:
@@ -231,11 +233,23 @@ def _pairs(
     Arabic or Hebrew script through their consonants.
     """
     pairs: list[Pair] = []
-    for i, qtext in enumerate(qt):
-        for j, ctext in enumerate(ct):
-            sim = _similarity(qtext, ctext, single=True, kinds=kinds, abjad=abjad)
-            if sim > 0.0:
-                pairs.append((sim, 2, (i,), (j,)))
+    if kinds or abjad:
+        for i, qtext in enumerate(qt):
+            for j, ctext in enumerate(ct):
+                sim = _similarity(qtext, ctext, single=True, kinds=kinds, abjad=abjad)
+                if sim > 0.0:
+                    pairs.append((sim, 2, (i,), (j,)))
+    else:  # the common case, without the per-word tests of ``_similarity``
+        patronymic_c = [is_patronymic(t) for t in ct]
+        for i, qtext in enumerate(qt):
+            patronymic = is_patronymic(qtext)
+            for j, ctext in enumerate(ct):
+                if patronymic and patronymic_c[j]:
+                    sim = _similarity(qtext, ctext, single=True, kinds=kinds, abjad=abjad)
+                else:
+                    sim = token_sim(qtext, ctext)
+                if sim > 0.0:
+                    pairs.append((sim, 2, (i,), (j,)))
     # Words written together against one word: only spans of about its length can meet.
     for spans, words, flip in ((_spans(qt), ct, False), (_spans(ct), qt, True)):
         for span, text in spans:
@@ -245,7 +259,10 @@ def _pairs(
                 if abs(len(text) - len(word)) > MAX_SPAN_EDITS:
                     continue
                 a, b = (word, text) if flip else (text, word)
-                sim = _similarity(a, b, single=False, kinds=kinds, abjad=abjad)
+                if kinds or abjad:
+                    sim = _similarity(a, b, single=False, kinds=kinds, abjad=abjad)
+                else:
+                    sim = token_sim(a, b)
                 if sim >= MERGE_MIN_SIM:
                     pairs.append(
                         (sim, len(span) + 1, (k,), span)
@@ -296,6 +313,12 @@ class _Tally:
     only_initials: bool = True
     aligned: list[tuple[str, str, float, int]] = field(default_factory=list)
     crossing: list[tuple[int, int]] = field(default_factory=list)
+    wq: list[float] = field(init=False)  # each word's weight, looked up once
+    wc: list[float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wq = [token_weight(t) for t in self.qt]
+        self.wc = [token_weight(t) for t in self.ct]
 
     def take(self, pairs: Iterable[Pair]) -> None:
         """Take each pair whose words are all still free, best first."""
@@ -305,13 +328,11 @@ class _Tally:
                 continue
             self.used_q.update(qs)
             self.used_c.update(cs)
-            weight = (
-                sum(token_weight(qt[i]) for i in qs) + sum(token_weight(ct[j]) for j in cs)
-            ) / 2
+            weight = (sum(self.wq[i] for i in qs) + sum(self.wc[j] for j in cs)) / 2
             self.matched += sim * weight
             self.fuzz += (1.0 - sim) * weight
             if weight >= STRONG_WEIGHT:
-                self.strong += max(_strong(qt, qs), _strong(ct, cs), 1)
+                self.strong += max(_strong(self.wq, qs), _strong(self.wc, cs), 1)
             initials = sim == INITIALS_SIM and len(qs) != len(cs)
             self.only_initials = self.only_initials and (
                 initials or min(len(qt[i]) for i in qs) == 1
@@ -332,8 +353,8 @@ class _Tally:
         return len(self.used_q) < len(self.qt) and len(self.used_c) < len(self.ct)
 
 
-def _strong(tokens: tuple[str, ...], span: Span) -> int:
-    return sum(1 for i in span if token_weight(tokens[i]) >= STRONG_WEIGHT)
+def _strong(weights: list[float], span: Span) -> int:
+    return sum(1 for i in span if weights[i] >= STRONG_WEIGHT)
 
 
 def _position_factor(token: str, index: int, size: int, person: bool, anchored: bool) -> float:
@@ -367,7 +388,7 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
             return acronym
     qt, ct = query.tokens, candidate.tokens
     kinds = kinds_of(query, candidate)
-    abjad = query.script in _ABJADS or candidate.script in _ABJADS
+    abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
     tally = _Tally(qt, ct)
     tally.take(_pairs(qt, ct, kinds, abjad))
     if tally.left:
@@ -380,8 +401,8 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
     )
     total = tally.matched + unmatched + tally.fuzz
     score = tally.matched / total if total > 0 else 0.0
-    strong_q = sum(1 for tok in qt if token_weight(tok) >= STRONG_WEIGHT)
-    strong_c = sum(1 for tok in ct if token_weight(tok) >= STRONG_WEIGHT)
+    strong_q = sum(1 for w in tally.wq if w >= STRONG_WEIGHT)
+    strong_c = sum(1 for w in tally.wc if w >= STRONG_WEIGHT)
     if tally.strong <= 1 and max(strong_q, strong_c) > 1:
         score = min(score, SINGLE_TOKEN_CAP)
     if candidate.weak or query.weak:
@@ -480,8 +501,16 @@ def _unmatched(
     return cost
 
 
-def _digit_runs(tokens: tuple[str, ...]) -> list[str]:
-    return sorted(run.lstrip("0") or "0" for tok in tokens for run in _DIGITS.findall(tok))
+@memo(100_000)
+def _digit_runs(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            run.lstrip("0") or "0"
+            for tok in tokens
+            if not tok.isalpha()
+            for run in _DIGITS.findall(tok)
+        )
+    )
 
 
 def _ideographs(form: NameForm) -> str | None:

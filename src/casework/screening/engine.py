@@ -17,12 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from casework.screening.alignment import ABJAD_SCRIPTS
+from casework.screening.arrays import BoolArray, IntArray
 from casework.screening.countries import to_alpha3
 from casework.screening.entity import Entity, Schema
-from casework.screening.index import SCHEMAS, BoolArray, Index, IndexBuilder, IntArray
+from casework.screening.index import SCHEMAS, Index, IndexBuilder, Readings
 from casework.screening.normalize import (
     NameForm,
     compound_variants,
+    has_vowel,
     normalize_gender,
     normalize_identifier,
     normalize_name,
@@ -30,16 +33,18 @@ from casework.screening.normalize import (
     token_weight,
     tokenize,
 )
+from casework.screening.romanisation import families
 from casework.screening.score import (
     CAPPED_MAX,
     STRONG_WEIGHT,
     Record,
     compatible_schemas,
+    score,
     score_records,
 )
 
 DEFAULT_THRESHOLD = 0.7
-NAMES_PER_QUERY_NAME = 48
+NAMES_PER_QUERY_NAME = 32
 NAMES_PER_VARIANT = 16  # for the other cuts of a compound name, which rarely add much
 NAMES_PER_RECUT = 8  # for a name cut into listed words differently (``Index.recut``): precise
 
@@ -126,6 +131,28 @@ def query_record(query: Query) -> Record:
     )
 
 
+def _initials(tokens: tuple[str, ...]) -> tuple[list[str], str]:
+    """A name's strong words and the letters of its initials, when it has one strong word
+    besides initials ("V. Putin", "GW Bush", "D.A. Medvedev"), else nothing."""
+    strong = [t for t in tokens if token_weight(t) >= STRONG_WEIGHT and not _initial_like(t)]
+    letters = "".join(t for t in tokens if _initial_like(t))
+    return (strong, letters) if len(strong) == 1 else ([], "")
+
+
+def _initial_like(token: str) -> bool:
+    return token.isalpha() and (
+        (len(token) <= 2 and token_weight(token) < STRONG_WEIGHT)
+        or (len(token) <= 4 and not has_vowel(token))
+    )
+
+
+def _reading(form: NameForm) -> Readings | None:
+    """The expansions a query name's language or script adds, if any."""
+    romanised = bool(families(form.tokens, form.script))
+    abjad = form.script in ABJAD_SCRIPTS
+    return Readings(romanised=romanised, abjad=abjad) if romanised or abjad else None
+
+
 class Matcher:
     """Screens queries against an indexed set of listed entities from one or more lists."""
 
@@ -196,6 +223,9 @@ class Matcher:
             if (
                 strong < 2
                 or len(words) < 2
+                or form.acronyms
+                or _reading(form) is not None
+                or _initials(form.tokens)[0]
                 or compound_variants(form.tokens)
                 or self._recut_names(form, query.schema)
                 or self.index.shared_enough(form.tokens)
@@ -227,15 +257,38 @@ class Matcher:
         recuts: list[tuple[Record, frozenset[str]]] = []
         recut_found: dict[int, set[int]] = {}  # the recuts (by position) that found an entity
         for form in record.names:
+            reading = _reading(form)
             searches = [(form.tokens, NAMES_PER_QUERY_NAME, -1)]
             for variant in compound_variants(form.tokens):
                 if all(t in form.tokens or t in index.vocab for t in variant):
                     searches.append((variant, NAMES_PER_VARIANT, -1))
+            # Listed one-word names the query name is the acronym of ("IRGC"), exactly.
+            for acronym in form.acronyms:
+                found = index.one_word_names(
+                    acronym, partial(allowed.mask, index), NAMES_PER_VARIANT
+                )
+                for nid in found.names.tolist():
+                    wanted.setdefault(int(index.name_entity[nid]), set()).add(nid)
+            if reading is not None and reading.romanised:
+                # Syllables of a Chinese or Korean name written apart ("Tse-tung"), joined
+                # where the lists hold the joined word in some romanisation.
+                for i in range(len(form.tokens) - 1):
+                    joined = form.tokens[i] + form.tokens[i + 1]
+                    if index.romanised_word(joined):
+                        tokens = (*form.tokens[:i], joined, *form.tokens[i + 2 :])
+                        searches.append((tokens, NAMES_PER_VARIANT, -1))
+            strong, letters = _initials(form.tokens)
+            if strong and letters:
+                found = index.initialled_names(
+                    strong, letters, partial(allowed.mask, index), NAMES_PER_VARIANT
+                )
+                for nid in found.names.tolist():
+                    wanted.setdefault(int(index.name_entity[nid]), set()).add(nid)
             for recut_name, rewritten in self._recut_names(form, query.schema):
                 searches.append((recut_name.tokens, NAMES_PER_RECUT, len(recuts)))
                 recuts.append((replace(record, names=[recut_name]), rewritten))
             for tokens, limit_names, recut in searches:
-                found = index.retrieve(tokens, partial(allowed.mask, index), limit_names)
+                found = index.retrieve(tokens, partial(allowed.mask, index), limit_names, reading)
                 for nid in found.names.tolist():
                     eid = int(index.name_entity[nid])
                     wanted.setdefault(eid, set()).add(nid)
@@ -247,20 +300,22 @@ class Matcher:
                     wanted[eid] = set(index.entity_name_ids(eid))
         matches: list[Match] = []
         for eid, name_ids in wanted.items():
-            listed = index.record(eid, sorted(name_ids))
-            score, explanation = score_records(record, listed)
+            listed = index.record(eid, sorted(name_ids), like=record)
+            scored = score(record, listed)
             for recut in sorted(recut_found.get(eid, ())):
                 recut_record, rewritten = recuts[recut]
-                recut_score, recut_explanation = score_records(recut_record, listed)
-                if recut_score > score and _uses(recut_explanation, rewritten):
-                    score, explanation = recut_score, recut_explanation
-            if score >= threshold:
+                recut_scored = score(recut_record, listed)
+                if recut_scored.score > scored.score and _uses(
+                    recut_scored.explanation(), rewritten
+                ):
+                    scored = recut_scored
+            if scored.score >= threshold:
                 matches.append(
                     Match(
                         entity_key=index.keys[eid],
                         dataset=index.datasets[int(index.ent_dataset[eid])],
-                        score=round(score, 4),
-                        explanation=explanation,
+                        score=round(scored.score, 4),
+                        explanation=scored.explanation(),
                     )
                 )
         matches.sort(key=lambda m: (-m.score, m.dataset, m.entity_key))

@@ -77,8 +77,9 @@ morgan owen elton dylan ryan kyle tyler logan mason connor
 
 
 @cache
-def _table() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+def _table() -> tuple[dict[str, frozenset[str]], frozenset[str], dict[str, frozenset[str]]]:
     linked: dict[str, set[str]] = defaultdict(set)
+    full: dict[str, set[str]] = defaultdict(set)
     given: set[str] = set(_GIVEN.split())
     text = resources.files("nicknames").joinpath("names.csv").read_text(encoding="utf-8")
     for row in csv.DictReader(text.splitlines()):
@@ -91,18 +92,34 @@ def _table() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
         if len(name) >= MIN_LENGTH and len(nickname) >= MIN_LENGTH and nickname.isalpha():
             linked[name].add(nickname)
             linked[nickname].add(name)
+            full[nickname].add(name)
     for item in _SHORT_FORMS.split():
         short, _, names = item.partition("=")
         for name in names.split(","):
             linked[short].add(name)
             linked[name].add(short)
+            full[short].add(name)
             given.add(name)
-    return {k: frozenset(v) for k, v in linked.items()}, frozenset(given)
+    return (
+        {k: frozenset(v) for k, v in linked.items()},
+        frozenset(given),
+        {k: frozenset(v) for k, v in full.items()},
+    )
+
+
+def full_forms(token: str) -> frozenset[str]:
+    """The names this one is a short form of ("bill": william, ...)."""
+    return _table()[2].get(token, frozenset())
 
 
 def short_forms(token: str) -> frozenset[str]:
     """The names this one is a short form of, and its own short forms."""
     return _table()[0].get(token, frozenset())
+
+
+def has_short_forms(token: str) -> bool:
+    """Whether the token is a given name or a short form the table knows."""
+    return token in _table()[0]
 
 
 def same_given_name(a: str, b: str) -> bool:

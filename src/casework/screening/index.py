@@ -33,14 +33,24 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from casework.screening.arrays import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    OffsetArray,
+    Texts,
+    TokenMap,
+    csr,
+    frozen,
+    holds,
+)
 from casework.screening.entity import Entity, Schema
+from casework.screening.given_names import full_forms
 from casework.screening.normalize import (
     HONORIFICS,
     LEGAL_FORMS,
@@ -60,14 +70,23 @@ from casework.screening.normalize import (
 )
 from casework.screening.numbers import SCALES
 from casework.screening.numbers import SMALL as NUMBER_WORDS
+from casework.screening.romanisation import chinese_keys, korean_keys
 from casework.screening.score import Record, date_code, date_text, token_sim
+from casework.screening.similarity import FOLDED_SIM, abjad_key, abjad_sim
 
-IntArray = npt.NDArray[np.int32]
-OffsetArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float32]
-AnyArray = npt.NDArray[Any]
-BoolArray = npt.NDArray[np.bool_]
 Allowed = Callable[[IntArray], BoolArray]  # which of these entities a search may return
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """Expansions a query name's language or script adds: romanisations of a Chinese or
+    Korean name, consonants of a name written in Arabic or Hebrew script."""
+
+    romanised: bool = False
+    abjad: bool = False
+
+
+Reading = Readings | None
 
 BLOCK_SIZE = 32
 # Cutting a query name into words differently (``Index.recut``).
@@ -82,50 +101,11 @@ SPLITS_PER_WORD = 3  # ways of splitting one word that are tried
 MAX_RECUTS = 4  # other cuts of one query name that are searched
 LONG = 6  # folded tokens from this length are also looked up two edits away
 DENSE_FROM = 40_000  # total posting length from which retrieval counts in a dense array
+ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
+INITIALS_RANK = 0.8  # ... and of one found by initials
+INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
 SCHEMAS = list(Schema)
 GENDERS = [None, "male", "female"]
-
-
-class Texts:
-    """Many strings in one buffer.
-
-    A million-entry list of ``str`` is a million objects that every full garbage
-    collection walks (tens of milliseconds, in the middle of someone's search); one
-    buffer and an offsets array are not, and take half the memory.
-    """
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._ends = array("q")
-
-    def append(self, text: str) -> None:
-        self._data += text.encode()
-        self._ends.append(len(self._data))
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, i: int) -> str:
-        start = self._ends[i - 1] if i else 0
-        return self._data[start : self._ends[i]].decode()
-
-
-def _frozen(values: array[int], dtype: type) -> AnyArray:
-    return np.frombuffer(values, dtype=dtype).copy()
-
-
-def _holds(sorted_ids: IntArray, ids: IntArray) -> BoolArray:
-    """Which of ``ids`` are in the sorted array ``sorted_ids``."""
-    if not len(sorted_ids):
-        return np.zeros(len(ids), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
-    found: BoolArray = sorted_ids[at] == ids
-    return found
-
-
-def _csr(offsets: array[int], values: array[int], dtype: type) -> tuple[OffsetArray, AnyArray]:
-    """Compressed rows: row i is values[offsets[i]:offsets[i + 1]]."""
-    return _frozen(offsets, np.int64), _frozen(values, dtype)
 
 
 class IndexBuilder:
@@ -147,6 +127,16 @@ class IndexBuilder:
         self.name_tok_off = array("q", [0])
         self.name_toks = array("i")
         self.name_text = Texts()
+        # What the scorer needs of a name besides its words: its legal forms, acronyms
+        # and script (see ``NameForm``).
+        self.scripts: dict[str | None, int] = {None: 0}
+        self.name_script = array("b")
+        self.form_codes: dict[str, int] = {}
+        self.name_form_off = array("q", [0])
+        self.name_forms = array("h")
+        self.acronyms: dict[str, int] = {}  # a vocabulary of their own: only looked up whole
+        self.name_acr_off = array("q", [0])
+        self.name_acrs = array("i")
         self.ent_name_off = array("q", [0])
         self.ent_schema = array("b")
         self.ent_dataset = array("h")
@@ -185,6 +175,13 @@ class IndexBuilder:
             for tok in form.tokens:
                 self.name_toks.append(self._token(tok))
             self.name_tok_off.append(len(self.name_toks))
+            self.name_script.append(self.scripts.setdefault(form.script, len(self.scripts)))
+            for code in form.legal_forms:
+                self.name_forms.append(self.form_codes.setdefault(code, len(self.form_codes)))
+            self.name_form_off.append(len(self.name_forms))
+            for acronym in form.acronyms:
+                self.name_acrs.append(self.acronyms.setdefault(acronym, len(self.acronyms)))
+            self.name_acr_off.append(len(self.name_acrs))
             for tok in dict.fromkeys(retrieval_tokens(form.tokens)):
                 self.post_token.append(self.vocab[tok])
                 self.post_name.append(nid)
@@ -226,39 +223,6 @@ class IndexBuilder:
     def build(self) -> Index:
         self._flush()
         return Index(self)
-
-
-class TokenMap:
-    """Strings (spelling variants, keys) to the listed tokens that have them.
-
-    Stored as two sorted arrays, string hashes and token ids, instead of a dict: a
-    large vocabulary has millions of deletion variants, and a dict entry with its
-    string and tuple costs some 150 bytes where this costs 12. A hash collision only
-    adds a candidate token, which the similarity check then drops.
-    """
-
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        keys, ids = array("q"), array("i")
-        for key, tid in pairs:
-            keys.append(hash(key))
-            ids.append(tid)
-        hashes, tokens = _frozen(keys, np.int64), _frozen(ids, np.int32)
-        order = np.lexsort((tokens, hashes))
-        self._hashes, self._tokens = hashes[order], tokens[order]
-
-    def get(self, *keys: str) -> set[int]:
-        wanted = np.array([hash(k) for k in keys], dtype=np.int64)
-        starts = np.searchsorted(self._hashes, wanted, "left")
-        ends = np.searchsorted(self._hashes, wanted, "right")
-        return {int(t) for a, b in zip(starts, ends, strict=True) for t in self._tokens[a:b]}
-
-    def holds(self, keys: Sequence[str]) -> list[bool]:
-        """Whether each key is here (with the same tolerance of hash collisions as ``get``)."""
-        if not len(self._hashes) or not keys:
-            return [False] * len(keys)
-        wanted = np.array([hash(k) for k in keys], dtype=np.int64)
-        at = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
-        return [bool(found) for found in self._hashes[at] == wanted]
 
 
 # Words of names that the index sets aside or writes otherwise, and so are not in its
@@ -310,17 +274,23 @@ class Index:
         self.lookup = dict(b.lookup)
         self.name_text = b.name_text
         self.blocks = b.blocks
-        self.name_entity = _frozen(b.name_entity, np.int32)
-        self.name_weak = _frozen(b.name_weak, np.int8)
-        self.name_tok_off, self.name_toks = _csr(b.name_tok_off, b.name_toks, np.int32)
-        self.ent_name_off = _frozen(b.ent_name_off, np.int64)
-        self.ent_schema = _frozen(b.ent_schema, np.int8)
-        self.ent_dataset = _frozen(b.ent_dataset, np.int16)
-        self.ent_topics = _frozen(b.ent_topics, np.int64)
-        self.ent_gender = _frozen(b.ent_gender, np.int8)
-        self.dob_off, self.dob = _csr(b.dob_off, b.dob, np.int32)
-        self.country_off, self.country = _csr(b.country_off, b.country, np.int16)
-        self.ident_off, self.ident = _csr(b.ident_off, b.ident, np.int32)
+        self.name_entity = frozen(b.name_entity, np.int32)
+        self.name_weak = frozen(b.name_weak, np.int8)
+        self.name_tok_off, self.name_toks = csr(b.name_tok_off, b.name_toks, np.int32)
+        self.first_letters = np.array([ord(t[0]) if t else 0 for t in self.tokens], dtype=np.int32)
+        self.scripts = list(b.scripts)
+        self.name_script = frozen(b.name_script, np.int8)
+        self.form_names = list(b.form_codes)
+        self.name_form_off, self.name_forms = csr(b.name_form_off, b.name_forms, np.int16)
+        self.name_acr_off, self.name_acrs = csr(b.name_acr_off, b.name_acrs, np.int32)
+        self.ent_name_off = frozen(b.ent_name_off, np.int64)
+        self.ent_schema = frozen(b.ent_schema, np.int8)
+        self.ent_dataset = frozen(b.ent_dataset, np.int16)
+        self.ent_topics = frozen(b.ent_topics, np.int64)
+        self.ent_gender = frozen(b.ent_gender, np.int8)
+        self.dob_off, self.dob = csr(b.dob_off, b.dob, np.int32)
+        self.country_off, self.country = csr(b.country_off, b.country, np.int16)
+        self.ident_off, self.ident = csr(b.ident_off, b.ident, np.int32)
         owners = np.repeat(np.arange(len(self.ent_schema)), np.diff(self.ident_off))
         self.identified = TokenMap(
             (self.identifier_values[int(i)], int(e))
@@ -339,12 +309,27 @@ class Index:
         ).astype(np.float32)
         self.multi_off, self.multi = self._postings(post_token[~single], post_name[~single])
         self.single_off, self.single = self._postings(post_token[single], post_name[single])
-        del per_name, single, df
+        self.acronym_ids = b.acronyms
+        self.acronym_words = list(b.acronyms)
+        acronym_owners = np.repeat(
+            np.arange(n_names, dtype=np.int32), np.diff(self.name_acr_off).astype(np.int64)
+        )
+        self.acro_off, self.acro = self._postings(
+            self.name_acrs, acronym_owners, len(self.acronym_words)
+        )
+        del per_name, single, df, acronym_owners
 
         indexed = np.nonzero(np.bincount(post_token, minlength=n_tokens))[0]
         words = [(self.tokens[int(t)], int(t)) for t in indexed]
         self.phonetic = TokenMap((phonetic_key(w), t) for w, t in words)
         self.skeletons = TokenMap((skeleton(w), t) for w, t in words)
+        self.romanised = TokenMap(
+            (f"{kind}:{key}", t)
+            for w, t in words
+            for kind, keys in (("c", chinese_keys(w)), ("k", korean_keys(w)))
+            for key in keys
+        )
+        self.consonants = TokenMap((key, t) for w, t in words if len(key := abjad_key(w)) >= 2)
         self.forms = TokenMap((f, t) for w, t in words for f in {w, fold(w)})
         self.deleted = TokenMap(
             (d, t) for w, t in words for f in {w, fold(w)} if len(f) >= 4 for d in deletions(f)
@@ -357,14 +342,19 @@ class Index:
                 ends[f">{f[-3:]}"].append((f, t))
         self.ends = {key: ([f for f, _ in v], [t for _, t in v]) for key, v in ends.items()}
         self.expand = memo(100_000)(self._expand)
+        self.expand_romanised = memo(100_000)(self._expand_romanised)
+        self.expand_abjad = memo(100_000)(self._expand_abjad)
         self.multi_names_near = memo(100_000)(self._multi_names_near)
         self.split = memo(100_000)(self._split_word)
         self.split_joined = memo(100_000)(self._split_joined)
 
-    def _postings(self, tokens: IntArray, names: IntArray) -> tuple[OffsetArray, IntArray]:
+    def _postings(
+        self, tokens: IntArray, names: IntArray, words: int | None = None
+    ) -> tuple[OffsetArray, IntArray]:
+        words = len(self.tokens) if words is None else words
         order = np.lexsort((names, tokens))
-        counts = np.bincount(tokens, minlength=len(self.tokens))
-        offsets = np.zeros(len(self.tokens) + 1, dtype=np.int64)
+        counts = np.bincount(tokens, minlength=words)
+        offsets = np.zeros(words + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return offsets, names[order].astype(np.int32)
 
@@ -382,6 +372,11 @@ class Index:
         forms = {token, fold(token)}
         variants = {v for f in forms if len(f) >= 3 for v in deletions(f)}
         found = self.phonetic.get(phonetic_key(token))
+        # A short form finds the full name ("bill": william); the other way round would
+        # widen every common given name's search for what lists rarely write.
+        nicknamed = full_forms(token)
+        if nicknamed:
+            found |= self.forms.get(*nicknamed)
         found |= self.forms.get(*forms, *variants)
         found |= self.deleted.get(*forms, *variants)
         folded = fold(token)
@@ -400,6 +395,88 @@ class Index:
             )
         scored = ((tid, token_sim(token, self.tokens[tid])) for tid in found)
         return tuple(sorted(((t, s) for t, s in scored if s > 0.0), key=lambda p: (-p[1], p[0])))
+
+    def _expand_romanised(self, token: str) -> tuple[tuple[int, float], ...]:
+        """Listed words that are this word of a Chinese or Korean name in another
+        romanisation ("tung" for "dong", "kim" for "gim")."""
+        keys = [f"c:{k}" for k in chinese_keys(token)] + [f"k:{k}" for k in korean_keys(token)]
+        found = self.romanised.get(*keys) if keys else set()
+        return tuple(sorted((t, FOLDED_SIM) for t in found if self.tokens[t] != token))
+
+    def romanised_word(self, token: str) -> bool:
+        """Whether a listed word is this one in some romanisation of Chinese or Korean."""
+        keys = [f"c:{k}" for k in chinese_keys(token)] + [f"k:{k}" for k in korean_keys(token)]
+        return any(self.romanised.holds(keys)) if keys else False
+
+    def _expand_abjad(self, token: str) -> tuple[tuple[int, float], ...]:
+        """Listed words with the consonants of a word written in Arabic or Hebrew script."""
+        key = abjad_key(token)
+        if len(key) < 2:
+            return ()
+        scored = ((t, abjad_sim(token, self.tokens[t])) for t in self.consonants.get(key))
+        return tuple(sorted((t, sim) for t, sim in scored if sim > 0.0))
+
+    def _expansions(self, token: str, reading: Reading) -> tuple[tuple[int, float], ...]:
+        """``expand``, and the expansions the query name's script or language adds."""
+        found = self.expand(token)
+        if not reading:
+            return found
+        extra = list(found)
+        if reading.romanised:
+            extra += self.expand_romanised(token)
+        if reading.abjad:
+            extra += self.expand_abjad(token)
+        best: dict[int, float] = {}
+        for tid, sim in extra:
+            best[tid] = max(sim, best.get(tid, 0.0))
+        return tuple(sorted(best.items(), key=lambda p: (-p[1], p[0])))
+
+    def initialled_names(
+        self, words: list[str], letters: str, allowed: Allowed, limit: int
+    ) -> Candidates:
+        """Multi-word names holding every one of ``words`` and other words beginning with
+        ``letters`` in order: "George Walker Bush" for "GW Bush", "Vladimir Putin" for
+        "V. Putin". Overlap cannot find them, with one strong word in common."""
+        unions = [self._union(w, self.multi_off, self.multi)[0] for w in words]
+        if not unions or not all(len(ids) for ids in unions):
+            return _EMPTY
+        names = unions[0]
+        for ids in unions[1:]:
+            names = names[holds(ids, names)]
+        names = names[allowed(self.name_entity[names])][:INITIALLED_SCANNED]
+        if not len(names):
+            return _EMPTY
+        # Each name's words' first letters, flattened (compressed rows), then whether a
+        # name has a word beginning with each of the letters.
+        starts, ends = self.name_tok_off[names], self.name_tok_off[names + 1]
+        sizes = ends - starts
+        flat = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        firsts = self.first_letters[self.name_toks[flat]]
+        rows = np.repeat(np.arange(len(names)), sizes)
+        keep = np.ones(len(names), dtype=bool)
+        for letter in set(letters):
+            has = np.zeros(len(names), dtype=bool)
+            has[rows[firsts == ord(letter)]] = True
+            keep &= has
+        found = names[keep][:limit]
+        return Candidates(found, np.full(len(found), INITIALS_RANK, dtype=np.float32))
+
+    def acronym_names(self, token: str) -> IntArray:
+        """Names whose acronym is this word ("IRGC": Islamic Revolutionary Guard Corps)."""
+        aid = self.acronym_ids.get(token)
+        if aid is None:
+            return np.zeros(0, dtype=np.int32)
+        ids: IntArray = self.acro[self.acro_off[aid] : self.acro_off[aid + 1]]
+        return ids
+
+    def one_word_names(self, token: str, allowed: Allowed, limit: int) -> Candidates:
+        """Listed names of this one word exactly: those a query name's acronym may be."""
+        tid = self.vocab.get(token)
+        if tid is None:
+            return _EMPTY
+        ids = self.single[self.single_off[tid] : self.single_off[tid + 1]]
+        ids = ids[allowed(self.name_entity[ids])][:limit]
+        return Candidates(ids, np.full(len(ids), ACRONYM_RANK, dtype=np.float32))
 
     def known(self, words: Sequence[str]) -> list[bool]:
         """Whether each word is a listed word, as spelled or in its folded spelling, or a
@@ -507,7 +584,7 @@ class Index:
         lists.sort(key=len)
         names = lists[0]
         for other in lists[1:]:  # probe the longer lists with the shortest one's names
-            names = names[_holds(other, names)]
+            names = names[holds(other, names)]
         return names
 
     def _one_name(self, words: tuple[str, ...]) -> bool:
@@ -542,7 +619,7 @@ class Index:
         """Whether one of these listed names holds a word ``token`` expands to."""
         multi, offsets = self.multi, self.multi_off
         return any(
-            _holds(multi[offsets[tid] : offsets[tid + 1]], names).any()
+            holds(multi[offsets[tid] : offsets[tid + 1]], names).any()
             for tid, _ in self.expand(token)
         )
 
@@ -633,11 +710,12 @@ class Index:
         return (tuple(out), frozenset(rewritten)) if rewritten else None
 
     def _union(
-        self, token: str, offsets: OffsetArray, postings: IntArray
+        self, token: str, offsets: OffsetArray, postings: IntArray, reading: Reading = None
     ) -> tuple[IntArray, FloatArray]:
         """Names containing any expansion of the token, with the best similarity each."""
         parts = [
-            (postings[offsets[tid] : offsets[tid + 1]], sim) for tid, sim in self.expand(token)
+            (postings[offsets[tid] : offsets[tid + 1]], sim)
+            for tid, sim in self._expansions(token, reading)
         ]
         parts = [(ids, sim) for ids, sim in parts if len(ids)]
         if not parts:
@@ -664,11 +742,15 @@ class Index:
             counts.update(self.multi_names_near(word))
         return any(count >= need for count in counts.values())
 
-    def retrieve(self, tokens: tuple[str, ...], allowed: Allowed, limit: int) -> Candidates:
+    def retrieve(
+        self, tokens: tuple[str, ...], allowed: Allowed, limit: int, reading: Reading = None
+    ) -> Candidates:
         """The ``limit`` best-ranked names for a query name, by cheap weighted overlap.
 
         A word repeated in the query ("Ahmad Ahmad") counts twice in the overlap but
-        once for the number of distinct words a candidate must share.
+        once for the number of distinct words a candidate must share. A one-word query
+        also finds the names it is the acronym of. ``reading`` adds the expansions of a
+        Chinese or Korean name, or of one written in Arabic or Hebrew script.
         """
         counted = Counter(retrieval_tokens(tokens))
         if not counted:
@@ -679,10 +761,15 @@ class Index:
         found_ids: list[IntArray] = []
         found_scores: list[FloatArray] = []
         if len(words) >= 2 or sum(counted.values()) >= 2:
-            cand, overlap = self._shared(words, weights)
+            cand, overlap = self._shared(words, weights, reading)
             found_ids.append(cand)
             found_scores.append(overlap / (total + self.name_weight[cand] - overlap))
-        singles = [self._union(w, self.single_off, self.single) for w in words]
+        if len(words) == 1 and words[0].isalpha():
+            named = self.acronym_names(words[0])
+            if len(named):
+                found_ids.append(named)
+                found_scores.append(np.full(len(named), ACRONYM_RANK, dtype=np.float32))
+        singles = [self._union(w, self.single_off, self.single, reading) for w in words]
         if any(len(ids) for ids, _ in singles):
             ids = np.concatenate([ids for ids, _ in singles])
             parts = [sims * weight for (_, sims), weight in zip(singles, weights, strict=True)]
@@ -703,7 +790,9 @@ class Index:
         order = np.lexsort((ids, -scores))[:limit]
         return Candidates(ids[order], scores[order])
 
-    def _shared(self, words: list[str], weights: list[float]) -> tuple[IntArray, FloatArray]:
+    def _shared(
+        self, words: list[str], weights: list[float], reading: Reading = None
+    ) -> tuple[IntArray, FloatArray]:
         """Multi-word names sharing enough of the query's distinct words, and the overlap.
 
         A name must share two words, or half of them for long queries. By pigeonhole it
@@ -712,7 +801,7 @@ class Index:
         the lists are long (common names), counting into one slot per listed name is
         cheaper than merging.
         """
-        unions = [self._union(w, self.multi_off, self.multi) for w in words]
+        unions = [self._union(w, self.multi_off, self.multi, reading) for w in words]
         need = min(len(words), max(2, math.ceil(len(words) / 2)))
         if sum(len(ids) for ids, _ in unions) > DENSE_FROM:
             hits = np.zeros(len(self.name_entity), dtype=np.int8)
@@ -750,28 +839,50 @@ class Index:
         return sorted(self.identified.get(value))
 
     def name_form(self, nid: int) -> NameForm:
-        toks = self.name_toks[self.name_tok_off[nid] : self.name_tok_off[nid + 1]]
+        tokens = self.tokens
+        at, end = self.name_tok_off[nid : nid + 2].tolist()
+        form_at, form_end = self.name_form_off[nid : nid + 2].tolist()
+        acr_at, acr_end = self.name_acr_off[nid : nid + 2].tolist()
         return NameForm(
             original=self.name_text[nid],
-            tokens=tuple(self.tokens[int(t)] for t in toks),
+            tokens=tuple(tokens[t] for t in self.name_toks[at:end].tolist()),
+            legal_forms=tuple(
+                self.form_names[c] for c in self.name_forms[form_at:form_end].tolist()
+            )
+            if form_end > form_at
+            else (),
             weak=bool(self.name_weak[nid]),
+            acronyms=tuple(self.acronym_words[t] for t in self.name_acrs[acr_at:acr_end].tolist())
+            if acr_end > acr_at
+            else (),
+            script=self.scripts[int(self.name_script[nid])],
         )
 
     def entity_name_ids(self, eid: int) -> range:
         return range(int(self.ent_name_off[eid]), int(self.ent_name_off[eid + 1]))
 
-    def record(self, eid: int, name_ids: Iterable[int]) -> Record:
-        """What the scorer needs of a listed entity, with the given ones of its names."""
-        dobs = self.dob[self.dob_off[eid] : self.dob_off[eid + 1]]
-        countries = self.country[self.country_off[eid] : self.country_off[eid + 1]]
-        idents = self.ident[self.ident_off[eid] : self.ident_off[eid + 1]]
+    def record(self, eid: int, name_ids: Iterable[int], like: Record | None = None) -> Record:
+        """What the scorer needs of a listed entity, with the given ones of its names.
+
+        Given the query (``like``), only what the query has too is read: a date of birth
+        is only compared with a date of birth.
+        """
+        names = [self.name_form(nid) for nid in name_ids]
+        schema = SCHEMAS[int(self.ent_schema[eid])]
+        if like is not None and not (
+            like.birth_dates or like.countries or like.gender or like.identifiers
+        ):
+            return Record(schema=schema, names=names)
+        dobs = self.dob[self.dob_off[eid] : self.dob_off[eid + 1]].tolist()
+        countries = self.country[self.country_off[eid] : self.country_off[eid + 1]].tolist()
+        idents = self.ident[self.ident_off[eid] : self.ident_off[eid + 1]].tolist()
         return Record(
-            schema=SCHEMAS[int(self.ent_schema[eid])],
-            names=[self.name_form(nid) for nid in name_ids],
-            birth_dates=tuple(date_text(int(c)) for c in dobs),
-            countries=frozenset(self.country_codes[int(c)] for c in countries),
+            schema=schema,
+            names=names,
+            birth_dates=tuple(date_text(c) for c in dobs),
+            countries=frozenset(self.country_codes[c] for c in countries),
             gender=GENDERS[int(self.ent_gender[eid])],
-            identifiers=frozenset(self.identifier_values[int(i)] for i in idents),
+            identifiers=frozenset(self.identifier_values[i] for i in idents),
         )
 
     def entity_id(self, dataset: str, key: str) -> int | None:

@@ -162,17 +162,46 @@ class Record:
     identifiers: frozenset[str] = field(default_factory=frozenset)
 
 
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate's score for a query, and the means to explain it (built only when
+    asked: most candidates fall below the threshold and are never shown)."""
+
+    score: float
+    name: NameScore | None
+    parts: tuple[tuple[str, dict[str, Any]], ...]
+    refused: dict[str, Any] | None = None  # why schemas that cannot meet scored nothing
+
+    def explanation(self) -> dict[str, Any]:
+        if self.refused is not None:
+            return {"score": 0.0, "schema": self.refused}
+        explained: dict[str, Any] = {}
+        if self.name is not None:
+            explained["name"] = self.name.explain()
+        explained.update(self.parts)
+        explained["score"] = round(self.score, 4)
+        return explained
+
+
 def score_records(query: Record, candidate: Record) -> tuple[float, dict[str, Any]]:
     """The calibrated score of a candidate for a query and its explanation."""
+    scored = score(query, candidate)
+    return scored.score, scored.explanation()
+
+
+def score(query: Record, candidate: Record) -> Scored:
+    """The calibrated score of a candidate for a query (see the module docstring)."""
     if not compatible(query.schema, candidate.schema):
-        return 0.0, {
-            "score": 0.0,
-            "schema": {
+        return Scored(
+            0.0,
+            None,
+            (),
+            refused={
                 "query": query.schema,
                 "candidate": candidate.schema,
                 "text": f"a {query.schema} cannot be a {candidate.schema}",
             },
-        }
+        )
     person = Schema.person in (query.schema, candidate.schema)
     best: NameScore | None = None
     for qn in query.names:
@@ -180,28 +209,29 @@ def score_records(query: Record, candidate: Record) -> tuple[float, dict[str, An
             result = align_names(qn, cn, person=person)
             if best is None or result.score > best.score:
                 best = result
-    explanation: dict[str, Any] = {}
-    score = 0.0
-    if best is not None:
-        explanation["name"] = best.explain()
-        score = NAME_FACTOR * best.score
+    parts: list[tuple[str, dict[str, Any]]] = []
+    value = NAME_FACTOR * best.score if best is not None else 0.0
     for key, part in (
         ("birth_date", compare_dates(query.birth_dates, candidate.birth_dates)),
         ("country", compare_countries(query.countries, candidate.countries)),
         ("gender", compare_gender(query.gender, candidate.gender)),
     ):
         if part is not None:
-            explanation[key] = part
-            score += part["adjustment"]
-    score = min(1.0, max(0.0, score))
+            parts.append((key, part))
+            value += part["adjustment"]
+    value = min(1.0, max(0.0, value))
     common = sorted(query.identifiers & candidate.identifiers)
     if common:
-        raised = 1.0 - (1.0 - score) * IDENTIFIER_KEEP
-        explanation["identifier"] = {
-            "adjustment": round(raised - score, 4),
-            "matched": common,
-            "text": f"identifier in common: {', '.join(common)}",
-        }
-        score = raised
-    explanation["score"] = round(score, 4)
-    return score, explanation
+        raised = 1.0 - (1.0 - value) * IDENTIFIER_KEEP
+        parts.append(
+            (
+                "identifier",
+                {
+                    "adjustment": round(raised - value, 4),
+                    "matched": common,
+                    "text": f"identifier in common: {', '.join(common)}",
+                },
+            )
+        )
+        value = raised
+    return Scored(value, best, tuple(parts))

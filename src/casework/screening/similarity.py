@@ -17,7 +17,7 @@ from functools import cache
 import pycountry
 from rapidfuzz.distance import OSA
 
-from casework.screening.given_names import same_given_name
+from casework.screening.given_names import has_short_forms, same_given_name
 from casework.screening.spelling import fold, has_vowel, phonetic_key, skeleton
 
 INITIAL_SIM = 0.6
@@ -26,6 +26,7 @@ PHONETIC_SIM = 0.8
 FOLDED_SIM = 0.9
 SKELETON_SIM = 0.75
 ABJAD_SIM = 0.8  # the same consonants, from Arabic or Hebrew script ("bshar" / "Bashar")
+ABJAD_SHORT_SIM = 0.6  # ... when they are only two
 
 _DIGITS = re.compile(r"\d+")
 # Adjectives of the countries lists most often name; the names themselves come from
@@ -66,14 +67,12 @@ def place_words() -> frozenset[str]:
     return frozenset(words)
 
 
+_EDITS = (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2)
+
+
 def _allowed_edits(longest: int) -> int:
-    if longest <= 3:
-        return 0
-    if longest <= 7:
-        return 1
-    if longest <= 12:
-        return 2
-    return 3
+    """None up to three letters, one up to seven, two up to twelve, then three."""
+    return _EDITS[longest] if longest < len(_EDITS) else 3
 
 
 def _sound_alike(a: str, b: str, dist: int) -> bool:
@@ -86,13 +85,13 @@ def _sound_alike(a: str, b: str, dist: int) -> bool:
     return dist <= 1 or OSA.distance(fold(a), fold(b)) <= 1
 
 
-_SIMILARITIES: dict[str, float] = {}
+_SIMILARITIES: dict[tuple[str, str], float] = {}
 _MAX_SIMILARITIES = 500_000
 
 
 def token_sim(a: str, b: str) -> float:
     """Similarity of two normalised tokens in 0..1 (remembered; see ``_token_sim``)."""
-    key = f"{a} {b}"
+    key = (a, b)
     found = _SIMILARITIES.get(key)
     if found is None:
         if len(_SIMILARITIES) >= _MAX_SIMILARITIES:
@@ -107,24 +106,30 @@ def _token_sim(a: str, b: str) -> float:
         return 1.0
     if len(a) == 1 or len(b) == 1:
         return INITIAL_SIM if a[0] == b[0] else 0.0
-    if a.isdigit() or b.isdigit() or _DIGITS.findall(a) != _DIGITS.findall(b):
+    if not (a.isalpha() and b.isalpha()) and (
+        a.isdigit() or b.isdigit() or _DIGITS.findall(a) != _DIGITS.findall(b)
+    ):
         return 0.0
     places = place_words()
     if a in places and b in places:
         return 0.0
     longest = max(len(a), len(b))
-    dist = OSA.distance(a, b)
-    sim = 1.0 - dist / longest if dist <= _allowed_edits(longest) else 0.0
+    allowed = _allowed_edits(longest)
+    # Past the allowed edits (or one, which the sound-alike test asks about) the exact
+    # distance does not matter, so the computation may stop early.
+    dist = OSA.distance(a, b, score_cutoff=max(allowed, 1))
+    sim = 1.0 - dist / longest if dist <= allowed else 0.0
     if sim < FOLDED_SIM:
         fa, fb = fold(a), fold(b)
         if fa == fb:
             sim = FOLDED_SIM
         elif fa != a or fb != b:
-            folded = OSA.distance(fa, fb)
             flong = max(len(fa), len(fb))
-            if folded <= _allowed_edits(flong):
+            fallowed = _allowed_edits(flong)
+            folded = OSA.distance(fa, fb, score_cutoff=fallowed)
+            if folded <= fallowed:
                 sim = max(sim, FOLDED_SIM * (1.0 - folded / flong))
-    if sim < NICKNAME_SIM and same_given_name(a, b):
+    if sim < NICKNAME_SIM and (has_short_forms(a) or has_short_forms(b)) and same_given_name(a, b):
         sim = NICKNAME_SIM
     if sim < PHONETIC_SIM and _sound_alike(a, b, dist):
         sim = PHONETIC_SIM
@@ -159,7 +164,9 @@ def abjad_sim(a: str, b: str) -> float:
     if len(key_a) < 2 or len(key_b) < 2:
         return 0.0
     if key_a == key_b:
-        return ABJAD_SIM
+        # Two consonants are shared by too many names ("ysf": Yusuf, Yasif, Asaf) to
+        # count for much on their own.
+        return ABJAD_SIM if len(key_a) >= 3 else ABJAD_SHORT_SIM
     if min(len(key_a), len(key_b)) >= 4 and OSA.distance(key_a, key_b) <= 1:
         return ABJAD_SIM - 0.1
     return 0.0

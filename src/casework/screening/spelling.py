@@ -97,4 +97,4 @@ def deletions(token: str) -> set[str]:
 
 
 def has_vowel(token: str) -> bool:
-    return any(ch in VOWELS for ch in token)
+    return not VOWELS.isdisjoint(token)
