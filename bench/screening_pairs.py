@@ -15,9 +15,12 @@ two names only, with the pair's schema (Person, Company, Organization, Vessel), 
 Printed per schema, per kind of pair and overall: pairs, of which matches, then for each
 engine precision, recall and F1 of "match", and accuracy (the only figure that means anything
 for a kind made of near-misses alone, where there is nothing to recall). ``--show N`` prints N
-pairs per kind that casework decides wrongly, with its score.
+pairs per kind that casework decides wrongly, with its score. ``--search`` adds casework's
+search: each pair's listed name becomes an entity of one list, each query name is searched
+in it, and the pair scores what its own entity scored (0 when the index missed it), so
+retrieval is measured as well as scoring.
 
-    .venv/bin/python bench/screening_pairs.py [--show 5]
+    .venv/bin/python bench/screening_pairs.py [--show 5] [--search]
     # with nomenklatura: an environment holding nomenklatura and an editable casework
     <that environment>/bin/python bench/screening_pairs.py
 """
@@ -33,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casework.screening.engine import DEFAULT_THRESHOLD
+from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
+from casework.screening.entity import Entity, Name, Schema
 from casework.screening.schemas import CompareRequest
 from casework.screening.search import compare
 
@@ -103,6 +107,23 @@ def casework_scorer() -> Scorer:
     return score
 
 
+def search_scorer(pairs: list[Pair]) -> Scorer:
+    """casework's search (index and scorer): every pair's listed name is one entity of a
+    list, every query name is searched in it, and the pair scores what its own entity
+    scored, 0 when the index did not find it."""
+    matcher = Matcher.build(
+        ("pairs", Entity(key=str(i), schema=Schema(p.schema), names=[Name(p.b)], topics=[]))
+        for i, p in enumerate(pairs)
+    )
+
+    def score(pair: Pair, index: int) -> float:
+        query = Query(schema=Schema(pair.schema), name=pair.a)
+        found = matcher.search(query, threshold=0.0, limit=100)
+        return next((m.score for m in found if m.entity_key == str(index)), 0.0)
+
+    return score
+
+
 def nomenklatura_scorers() -> dict[str, Scorer] | str:
     try:
         from followthemoney import model  # type: ignore[import-not-found, unused-ignore]
@@ -154,6 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=PAIRS, help="the labelled pairs (CSV)")
     parser.add_argument("--show", type=int, default=0, help="casework's wrong pairs per kind")
+    parser.add_argument(
+        "--search", action="store_true", help="also casework's search: listed b, searched a"
+    )
     args = parser.parse_args()
 
     pairs = load(args.pairs)
@@ -162,6 +186,8 @@ def main() -> None:
         f"{len(pairs)} pairs ({matches} match, {len(pairs) - matches} no match) from {args.pairs}"
     )
     scorers: dict[str, tuple[float, Scorer]] = {"casework": (DEFAULT_THRESHOLD, casework_scorer())}
+    if args.search:
+        scorers["casework search"] = (DEFAULT_THRESHOLD, search_scorer(pairs))
     nk = nomenklatura_scorers()
     if isinstance(nk, str):
         print(nk)

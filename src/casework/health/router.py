@@ -59,17 +59,7 @@ def healthz(request: Request) -> Liveness:
     return Liveness(
         status="ok",
         warnings=warnings,
-        lists=[
-            ListHealth(
-                name=item.name,
-                version=item.version,
-                published_at=item.published_at,
-                imported_at=item.imported_at,
-                age_days=item.age_days,
-                stale=item.stale,
-            )
-            for item in lists
-        ],
+        lists=[ListHealth.model_validate(item, from_attributes=True) for item in lists],
     )
 
 

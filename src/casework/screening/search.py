@@ -101,16 +101,7 @@ def _run(
     return ScreeningResult(
         matches=matches,
         dataset_versions=scope.versions(searched),
-        datasets=[
-            SearchedDataset(
-                name=item.name,
-                version=item.version,
-                published_at=item.published_at,
-                imported_at=item.imported_at,
-                stale=item.stale,
-            )
-            for item in searched
-        ],
+        datasets=[SearchedDataset.model_validate(item, from_attributes=True) for item in searched],
         warnings=scope.warnings(searched) + notes,
         took_ms=round((time.perf_counter() - started) * 1000, 3),
     )
