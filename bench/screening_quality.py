@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -40,7 +42,6 @@ from rapidfuzz.utils import default_process
 from casework.screening.countries import to_alpha3
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema, Skipped
-from casework.screening.given_names import is_given_name
 from casework.screening.importers import ofac_csv, un_xml
 from casework.screening.normalize import LEGAL_FORMS, strip_legal_forms, tokenize
 
@@ -147,7 +148,10 @@ def perturb(entity: Entity, value: str, rng: random.Random) -> tuple[str, str] |
         kinds.append("SURNAME, Given")
         # Two given names the other way round are another person ("Ali Muhammad" /
         # "Muhammad Ali"), so that is no variant of the listed name.
-        if not (len(words) == 2 and all(is_given_name(w.strip("'").lower()) for w in words)):
+        from casework.screening.given_names import is_given_name  # only to generate queries
+
+        given = [re.sub("[^a-z]", "", w.lower()) for w in words]
+        if not (len(words) == 2 and all(is_given_name(w) for w in given)):
             kinds.append("reordered")
     if any(a in words[i].lower() for i in spellable for a, _ in _SPELLINGS):
         kinds.append("transliteration")
@@ -238,6 +242,39 @@ def negatives(count: int, rng: random.Random) -> list[Query]:
         )
         for row in rng.sample(rows, count)
     ]
+
+
+def write_queries(
+    path: Path, entries: list[tuple[str, Entity]], pos: list[Positive], neg: list[Query]
+) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for item in [*pos, *neg]:
+            query = item.query if isinstance(item, Positive) else item
+            line: dict[str, Any] = {k: v for k, v in vars(query).items() if v}
+            line["schema"] = str(query.schema) if query.schema else None
+            if isinstance(item, Positive):
+                dataset, entity = entries[item.target]
+                line |= {"target": [dataset, entity.key], "change": item.change}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def read_queries(
+    path: Path, entries: list[tuple[str, Entity]]
+) -> tuple[list[Positive], list[Query]]:
+    where = {(d, e.key): i for i, (d, e) in enumerate(entries)}
+    pos: list[Positive] = []
+    neg: list[Query] = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            data = json.loads(line)
+            target, change = data.pop("target", None), data.pop("change", None)
+            schema = data.pop("schema")
+            query = Query(schema=Schema(schema) if schema else None, **data)
+            if target is None:
+                neg.append(query)
+            else:
+                pos.append(Positive(query, where[tuple(target)], change))
+    return pos, neg
 
 
 def rapidfuzz_top(
@@ -429,6 +466,12 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--show", type=int, default=0, help="print this many misses and alerts")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        help="JSON lines file: read the queries from it if it exists, else write them to it "
+        "(to measure two versions of the engine on exactly the same queries)",
+    )
     args = parser.parse_args()
     if not WATCHLISTS.is_dir() or not NEGATIVES.is_file():
         sys.exit(f"real list files not found under {SHARED}")
@@ -440,8 +483,15 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     datasets = ", ".join(sorted({d for d, _ in entries}))
     print(f"lists: {len(entries):,} entities ({datasets}), read and indexed in {elapsed:.1f} s")
-    pos = positives(entries, args.positives, rng)
-    neg = negatives(args.negatives, rng)
+    if args.queries and args.queries.is_file():
+        pos, neg = read_queries(args.queries, entries)
+        print(f"queries read from {args.queries}")
+    else:
+        pos = positives(entries, args.positives, rng)
+        neg = negatives(args.negatives, rng)
+        if args.queries:
+            write_queries(args.queries, entries, pos, neg)
+            print(f"queries written to {args.queries}")
     queries = [p.query for p in pos] + neg
     changes = ", ".join(f"{k} {v}" for k, v in sorted(Counter(p.change for p in pos).items()))
     print(f"queries: {len(pos)} perturbed positives ({changes});")

@@ -33,7 +33,10 @@ _HEBREW = {
     "י": "y", "כ": "k", "ך": "k", "ל": "l", "מ": "m", "ם": "m", "נ": "n", "ן": "n", "ס": "s",
     "ע": "", "פ": "p", "ף": "f", "צ": "ts", "ץ": "ts", "ק": "k", "ר": "r", "ש": "sh", "ת": "t",
 }  # fmt: skip
-_WORD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
+_LETTERS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+# A word with at least one Arabic or Hebrew letter, and any Latin letters in it (a typo, or
+# a disguise), which are kept as they are.
+_WORD = re.compile(f"[A-Za-z{_LETTERS}]*[{_LETTERS}][A-Za-z{_LETTERS}]*")
 
 
 def _arabic_word(word: str) -> str:
@@ -55,7 +58,10 @@ def _arabic_word(word: str) -> str:
 
 
 def _hebrew_word(word: str) -> str:
-    return "".join(_HEBREW.get(ch, "") if "\u05d0" <= ch <= "\u05ea" else "" for ch in word)
+    return "".join(
+        _HEBREW.get(ch, "") if "\u05d0" <= ch <= "\u05ea" else ch if ch.isascii() else ""
+        for ch in word
+    )
 
 
 def _word(found: re.Match[str]) -> str:

@@ -172,7 +172,7 @@ def strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
 # only with themselves, and forms that only say "company" agree with any.
 _KINDS = {
     "limited": "llc ooo ltd ltda sarl srl sl gmbh ug spzoo doo kft ood epe bv oy aps sdnbhd",
-    "stock": "jsc ag sa spa nv plc asa oyj ad zrt bhd kk inc corp kgaa se tbk",
+    "stock": "jsc ag sa sas spa nv plc asa oyj ad zrt bhd kk inc corp kgaa se tbk",
     "partnership": "lp llp kg ohg snc vof",
 }
 _KIND = {code: kind for kind, codes in _KINDS.items() for code in codes.split()}

@@ -34,7 +34,10 @@ SCALES = {"hundred": 100, "hundredth": 100, "thousand": 1000, "thousandth": 1000
 FUZZY_FROM = 7
 SWAPPED_FROM = 5
 _NOT_NUMBERS = frozenset({"there", "fro", "tow", "fiev"})
-_LONG_WORDS = sorted(word for word in SMALL if len(word) >= FUZZY_FROM)
+# Ordinals of six letters are read with a typo too; no common word is one typo from them.
+_SHORT_ORDINALS = ("second", "fourth", "eighth")
+_ORDINAL_STARTS = frozenset(word[:2] for word in _SHORT_ORDINALS)
+_LONG_WORDS = sorted(word for word in SMALL if len(word) >= FUZZY_FROM or word in _SHORT_ORDINALS)
 _DIGIT_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ROMAN = re.compile(r"^(?:x{0,3})(?:ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
@@ -59,8 +62,8 @@ def _number_word(token: str) -> int | None:
     found = _DIGIT_ORDINAL.match(token)
     if found:
         return int(found.group(1))
-    if len(token) >= FUZZY_FROM:
-        # A typo in a long number word ("Elewenth") still reads as the number.
+    if len(token) >= FUZZY_FROM or (len(token) >= 6 and token[:2] in _ORDINAL_STARTS):
+        # A typo in a long number word ("Elewenth", "Siecond") still reads as the number.
         near = process.extractOne(token, _LONG_WORDS, scorer=OSA.distance, score_cutoff=1)
         if near is not None:
             return SMALL[near[0]]
