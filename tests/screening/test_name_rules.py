@@ -222,3 +222,16 @@ def test_more_near_misses(schema: Schema, a: str, b: str, note: str | None) -> N
     assert found < DEFAULT_THRESHOLD, explanation
     if note:
         assert note in explanation["name"]["text"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("schema", "a", "b"),
+    [
+        (Schema.company, "Acme Trading LLTD", "Acme Trading Ltd"),
+        (Schema.company, "ZZAO Romashka", "ZAO Romashka"),
+        (Schema.person, "Kim Yu-Roo", "Kim Yu-Ro"),
+    ],
+)
+def test_doubled_letters_change_nothing(schema: Schema, a: str, b: str) -> None:
+    found, explanation = score(schema, a, b)
+    assert found >= DEFAULT_THRESHOLD, explanation

@@ -49,7 +49,7 @@ from casework.screening.similarity import (
     place_words,
     token_sim,
 )
-from casework.screening.spelling import fold, phonetic_key
+from casework.screening.spelling import DOUBLED, fold, phonetic_key
 
 INITIALS_SIM = 0.8  # a run of words against their initials ("GW" / "George Walker")
 ACRONYM_SCORE = 0.85  # a one-word name that is the other's acronym
@@ -207,7 +207,9 @@ def _similarity(a: str, b: str, *, single: bool, kinds: frozenset[Family], abjad
         # ("Jong-chol" / "Jong-chun"), so they meet only exactly or by romanisation.
         if a == b:
             return 1.0
-        return FOLDED_SIM if same_romanised(a, b, kinds) else 0.0
+        if same_romanised(a, b, kinds) or DOUBLED.sub(r"\1", a) == DOUBLED.sub(r"\1", b):
+            return FOLDED_SIM
+        return 0.0
     if single and is_patronymic(a) and is_patronymic(b):
         # Patronymics differ by a few letters and name different fathers
         # ("Maratovich" / "Markovich"): their stems must meet.

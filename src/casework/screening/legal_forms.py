@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import OSA
 
-from casework.screening.spelling import fold, memo
+from casework.screening.spelling import DOUBLED, fold, memo
 
 _WORDS = frozenset(
     (
@@ -187,6 +187,7 @@ def forms_agree(a: Iterable[str], b: Iterable[str]) -> bool:
 
 
 TWO_TYPOS_FROM = 10
+_ALL_FORM_WORDS = frozenset(word for key in LEGAL_FORMS for word in key)
 _PHRASE_WORDS = frozenset(word for key in LEGAL_FORMS if len(key) > 1 for word in key) - {
     word for key in LEGAL_FORMS if len(key) == 1 for word in key
 }
@@ -197,6 +198,11 @@ _FOLDED_FORM_WORDS = {fold(word): word for word in sorted(_FORM_WORDS)}
 @memo(100_000)
 def _form_word(token: str) -> str:
     """The legal-form word a token is one typo or a transliteration away from, else itself."""
+    if token in _ALL_FORM_WORDS:
+        return token
+    single = DOUBLED.sub(r"\1", token)
+    if single in _ALL_FORM_WORDS:
+        return single  # a letter doubled, or stuffed in to disguise it ("LLTD", "ZZAO")
     if len(token) < 4 or token in _FORM_WORDS:
         return token
     folded = fold(token)
