@@ -1,0 +1,22 @@
+"""Audit: keyed chain links, erasure records and checkpoints
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
