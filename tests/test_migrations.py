@@ -127,3 +127,44 @@ def test_existing_customers_are_numbered_and_the_counters_continue(scratch_engin
         ("t1", "check_number", 0),
         ("t2", "check_number", 0),
     }
+
+
+def test_stored_emails_are_normalised_unless_two_users_would_share_one(scratch_engine: Engine):
+    _run(scratch_engine, "upgrade", "0016")
+    with scratch_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO tenants (id, slug, name, default_currency, settings, created_at) "
+                "VALUES ('t1', 't1', 'T', 'EUR', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO roles (id, tenant_id, slug, name, permissions, is_builtin, "
+                "created_at, updated_at) VALUES ('r1', 't1', 'viewer', 'Viewer', '[]', true, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        for user_id, email in [
+            ("u1", "\uff41nna@example.test"),  # full-width a: becomes anna@
+            ("u2", "Stra\u00dfe@example.test"),  # sharp s: becomes strasse@
+            ("u3", "bob@example.test"),  # already normal
+            ("u4", "\uff42ob@example.test"),  # would become u3's email: left alone
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, tenant_id, email, first_name, last_name, role_id, "
+                    "is_active, failed_logins, created_at, updated_at) VALUES (:id, 't1', :e, "
+                    "'A', 'B', 'r1', true, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": user_id, "e": email},
+            )
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
+        emails = dict(conn.execute(text("SELECT id, email FROM users")).all())
+    assert emails == {
+        "u1": "anna@example.test",
+        "u2": "strasse@example.test",
+        "u3": "bob@example.test",
+        "u4": "\uff42ob@example.test",
+    }

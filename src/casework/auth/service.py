@@ -82,7 +82,7 @@ def by_api_key(session: Session, api_key: str) -> Principal | None:
 
 def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
     row = session.connection().execute(_BY_CLIENT_ID, {"client_id": client_id}).first()
-    if not secrets.digest_matches(client_secret, row.secret_hash if row else "0" * 64):
+    if not secrets.digest_matches(client_secret, row.secret_hash if row else None):
         return None
     return caller(row)
 
@@ -94,7 +94,7 @@ def client_by_credentials(session: Session, client_id: str, client_secret: str) 
         .options(joinedload(ApiClient.acting_user).joinedload(User.role))
         .where(ApiClient.client_id == client_id)
     )
-    if not secrets.digest_matches(client_secret, client.secret_hash if client else "0" * 64):
+    if not secrets.digest_matches(client_secret, client.secret_hash if client else None):
         return None
     if client is None or _principal_for_client(client) is None:
         return None

@@ -2,14 +2,17 @@
 
 Every refusal says the same thing, whether the email is unknown, the password wrong
 or the account locked, so the form cannot be used to find out which emails exist.
-An unknown email still costs one password hash, for the same reason.
+For the same reason every refusal costs one password hash, as a sign-in does: an
+unknown email, an inactive user, a user without a password, another organisation's.
+(An email of several organisations, signing in without naming one, costs one hash
+per organisation: each account's password has to be tried.)
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from casework.audit import service as audit
@@ -18,6 +21,7 @@ from casework.auth.principal import Principal
 from casework.auth.service import principal_for_user
 from casework.config import Settings
 from casework.errors import ValidationFailed
+from casework.lookalikes import normalise_email
 from casework.models import Tenant, User
 from casework.models.base import utcnow
 
@@ -28,7 +32,7 @@ def _candidates(session: Session, email: str, organisation: str) -> list[User]:
     stmt = (
         select(User)
         .options(joinedload(User.role))
-        .where(func.lower(User.email) == email.strip().lower(), User.is_active.is_(True))
+        .where(User.email == normalise_email(email), User.is_active.is_(True))
     )
     if organisation:
         stmt = stmt.join(Tenant, Tenant.id == User.tenant_id).where(
@@ -68,12 +72,11 @@ def sign_in(
     matched: list[User] = []
     users = _candidates(session, email, organisation)
     if not users:
-        secrets.verify_password(password, secrets.DUMMY_PASSWORD_HASH)
+        secrets.verify_password(password, None)
     for user in users:
         locked = user.locked_until is not None and user.locked_until > now
-        correct = user.password_hash is not None and secrets.verify_password(
-            password, user.password_hash
-        )
+        # Checked even when locked or without a password, so that it costs the same.
+        correct = secrets.verify_password(password, user.password_hash)
         if locked:
             continue
         if correct:

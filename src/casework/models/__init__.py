@@ -9,7 +9,14 @@ from casework.models.customer import Customer
 from casework.models.document import Document
 from casework.models.fx import FxRate
 from casework.models.idempotency import IdempotencyRecord
-from casework.models.identity import AccessToken, ApiClient, Role, User, UserSession
+from casework.models.identity import (
+    AccessToken,
+    ApiClient,
+    FailedAuthentications,
+    Role,
+    User,
+    UserSession,
+)
 from casework.models.monitoring import MonitoredCustomer, MonitoringRun
 from casework.models.rule import Alert, AlertGroup, PendingEvaluation, Rule, RuleRevision
 from casework.models.tenant import Tenant, TenantCounter
@@ -46,6 +53,7 @@ __all__ = [
     "Comment",
     "Customer",
     "Document",
+    "FailedAuthentications",
     "FxRate",
     "IdempotencyRecord",
     "MonitoredCustomer",

@@ -93,3 +93,20 @@ class UserSession(Base):
     # The absolute limit; the idle limit counts from last_seen_at.
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class FailedAuthentications(Base):
+    """Recent refused authentications of one client address or one credential (a
+    client id, an email), counted in a fixed window and shared by every process.
+
+    The key is a digest: the table holds neither addresses nor whatever was typed
+    into an email field (sometimes a password)."""
+
+    __tablename__ = "failed_authentications"
+    __table_args__ = (Index(None, "window_start"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime]
+    failures: Mapped[int]
+    # Set once the failures reach the limit: until then every attempt is answered 429.
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)

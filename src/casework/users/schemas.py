@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
+from casework.lookalikes import normalise_email
 from casework.models import Role, User
 from casework.validation import slug
 
@@ -15,7 +16,8 @@ PASSWORD_MAX = 200
 
 
 def email_address(value: str) -> str:
-    value = value.strip().lower()
+    """The address in its one stored form (see casework.lookalikes), if it is one."""
+    value = normalise_email(value)
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("must be an email address such as name@example.com")
     return value

@@ -12,7 +12,8 @@ from casework.audit import service as audit
 from casework.auth import secrets
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
+from casework.lookalikes import normalise_email, skeleton
 from casework.models import Role, User
 from casework.pagination import SortKey, paginate
 from casework.search import contains
@@ -78,11 +79,7 @@ def create_user(
     if password is not None:
         password = _checked("password", password, password_text)
     role = _role_by_slug(session, actor.tenant_id, role_slug)
-    taken = session.scalar(
-        select(User.id).where(User.tenant_id == actor.tenant_id, User.email == email)
-    )
-    if taken:
-        raise Conflict(f"a user with email {email!r} exists")
+    _refuse_taken_email(session, actor.tenant_id, email)
     user = User(
         tenant_id=actor.tenant_id,
         email=email,
@@ -105,6 +102,23 @@ def create_user(
     return user
 
 
+def _refuse_taken_email(session: Session, tenant_id: str, email: str) -> None:
+    """An email another user of the tenant has, or one that looks the same ("admin"
+    spelt with a Cyrillic a, "paypa1"), would let a newcomer pass for that user."""
+    looks = skeleton(email)
+    for existing in session.scalars(select(User.email).where(User.tenant_id == tenant_id)):
+        if existing == email:
+            raise Conflict(
+                f"a user with email {email!r} exists",
+                errors=[FieldError("email", "is taken by another user")],
+            )
+        if skeleton(existing) == looks:
+            raise Conflict(
+                f"the email {email!r} looks the same as another user's, {existing!r}",
+                errors=[FieldError("email", "looks the same as another user's email")],
+            )
+
+
 def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
     user = session.scalar(
         select(User)
@@ -120,7 +134,7 @@ def get_user_by_email(session: Session, *, tenant_id: str, email: str) -> User:
     user = session.scalar(
         select(User)
         .options(joinedload(User.role))
-        .where(User.tenant_id == tenant_id, User.email == email.strip().lower())
+        .where(User.tenant_id == tenant_id, User.email == normalise_email(email))
     )
     if user is None:
         raise NotFound(f"no user with email {email!r}")
