@@ -151,6 +151,30 @@ class Settings(BaseSettings):
         default=15, ge=1, le=24 * 60, description="How long a locked-out user cannot sign in."
     )
 
+    auth_failures_per_address: int = Field(
+        default=100,
+        ge=1,
+        le=1_000_000,
+        description="Failed authentications (API keys, client secrets, signed requests, "
+        "console passwords) one client address may make within the window; then it is "
+        "answered 429 with Retry-After until the window has passed. An IPv6 client "
+        "counts by its /64.",
+    )
+    auth_failures_per_credential: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Failed authentications with one client id or console email within "
+        "the window, from anywhere, before it is answered 429 the same way.",
+    )
+    auth_failure_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=24 * 3600,
+        description="The window failed authentications are counted in, and how long an "
+        "address or credential that reached its limit is refused.",
+    )
+
     smtp_host: str | None = Field(
         default=None, description="Mail server for requests for information; unset: no email."
     )

@@ -28,6 +28,10 @@ class DomainError(Exception):
     def extra(self) -> dict[str, Any]:
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error calls for (such as Retry-After)."""
+        return {}
+
 
 class ValidationFailed(DomainError):
     status = 422

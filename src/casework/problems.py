@@ -70,14 +70,15 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _domain(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    headers.update(exc.headers())
     return problem_response(
         exc.status,
         exc.title,
         exc.detail,
         type_slug=exc.type_slug,
         errors=[e.as_dict() for e in exc.errors],
-        headers=headers,
+        headers=headers or None,
         extra=exc.extra(),
     )
 

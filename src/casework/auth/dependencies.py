@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlalchemy.orm import Session
 
-from casework.auth import service
+from casework.auth import limits, service
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
@@ -30,20 +30,23 @@ def current_principal(
     """Resolve the caller in a short read transaction of its own, so that a writing
     request takes the database's write lock only once its own work begins."""
     with get_database(request).lookup() as session:
-        principal = _resolve(request, session)
+        principal, attempt = _resolve(request, session)
     if principal is None:
+        limits.refused(request, attempt)
         raise NotAuthenticated("credentials are invalid, expired or revoked")
     request.state.principal = principal
     return principal
 
 
-def _resolve(request: Request, session: Session) -> Principal | None:
+def _resolve(request: Request, session: Session) -> tuple[Principal | None, limits.Attempt]:
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("Authorization must be 'Bearer <api key or access token>'")
+        attempt = limits.Attempt.of(request)
+        limits.check(session, attempt)
         if token.startswith(ACCESS_TOKEN_PREFIX):
             principal = service.by_access_token(session, token)
         else:
@@ -53,10 +56,12 @@ def _resolve(request: Request, session: Session) -> Principal | None:
         secret = request.headers.get("apisecret", "")
         if not client_id or not secret:
             raise NotAuthenticated("both apiKey and apiSecret headers are required")
+        attempt = limits.Attempt.of(request, credential=("client", client_id))
+        limits.check(session, attempt)
         principal = service.by_client_secret(session, client_id, secret)
     else:
         raise NotAuthenticated("credentials are required")
-    return principal
+    return principal, attempt
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

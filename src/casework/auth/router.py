@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from casework.auth import service
+from casework.auth import limits, service
 from casework.dependencies import AppSettings, DbSession
 from casework.logging import correlation_id
 from casework.routing import CommittingRoute
@@ -59,7 +59,11 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
 @router.post(
     "/oauth/token",
     response_model=TokenOut,
-    responses={400: {"description": "Bad grant"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "Bad grant"},
+        401: {"description": "Bad client"},
+        429: {"description": "Too many failed attempts: see Retry-After"},
+    },
 )
 def issue_token(
     request: Request,
@@ -77,8 +81,11 @@ def issue_token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         return _oauth_error(401, "invalid_client", "client credentials are required", basic=True)
+    attempt = limits.Attempt.of(request, credential=("client", client_id))
+    limits.check(session, attempt)
     client = service.client_by_credentials(session, client_id, client_secret)
     if client is None:
+        limits.record_failure(session, attempt, limits.Limits.of(settings))
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=True)
     issued = service.issue_access_token(
         session, client=client, ttl_seconds=settings.access_token_ttl_seconds

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from casework.auth import sessions
+from casework.auth import limits, sessions
 from casework.console import signin
 from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
@@ -17,6 +17,7 @@ from casework.console.templating import redirect, render
 from casework.console.web import CSRF_COOKIE, CSRF_FIELD, CurrentViewer, csrf_for, safe_next
 from casework.dependencies import AppSettings, DbSession
 from casework.errors import ValidationFailed
+from casework.lookalikes import normalise_email
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -84,6 +85,19 @@ def login(
             status=403,
             email=email,
         )
+    attempt = limits.Attempt.of(request, credential=("email", normalise_email(email)))
+    wait = limits.retry_after(session, attempt)
+    if wait is not None:
+        response = _login_page(
+            request,
+            next_url=next_url,
+            error=signin.throttled(wait),
+            status=429,
+            email=email,
+            organisation=organisation,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         signed = signin.sign_in(
             session, email=email, password=password, organisation=organisation, settings=settings
@@ -100,7 +114,9 @@ def login(
             organisation=organisation,
             fields=fields,
         )
-    # A refusal is committed too: the failure count and any lock-out must stick.
+    if signed is None:
+        limits.record_failure(session, attempt, limits.Limits.of(settings))
+    # A refusal is committed too: the failure counts and any lock-out must stick.
     session.commit()
     if signed is None:
         return _login_page(

@@ -28,6 +28,14 @@ from casework.models.base import utcnow
 REFUSED = "The email or password is incorrect, or the account is locked for a while."
 
 
+def throttled(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return (
+        "Too many failed sign-ins from your network or for this email. "
+        f"Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    )
+
+
 def _candidates(session: Session, email: str, organisation: str) -> list[User]:
     stmt = (
         select(User)

@@ -31,7 +31,11 @@ def route_class(render: Renderer) -> type[CommittingRoute]:
                 try:
                     return await handler(request)
                 except (RequestValidationError, DomainError, HTTPException) as exc:
-                    return render(request, exc)
+                    response = render(request, exc)
+                    if isinstance(exc, DomainError):
+                        # Retry-After and the like mean the same in every dialect.
+                        response.headers.update(exc.headers())
+                    return response
 
             return translated
 

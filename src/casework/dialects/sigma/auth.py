@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from casework.auth import service
+from casework.auth import limits, service
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.dependencies import get_database
@@ -30,9 +30,12 @@ def sigma_principal(
     secret = request.headers.get("apisecret", "").strip()
     if not client_id or not secret:
         raise NotAuthenticated("Both the apiKey and apiSecret headers are required")
+    attempt = limits.Attempt.of(request, credential=("client", client_id))
     with get_database(request).lookup() as session:
+        limits.check(session, attempt)
         principal = service.by_client_secret(session, client_id, secret)
     if principal is None:
+        limits.refused(request, attempt)
         raise NotAuthenticated(INVALID)
     request.state.principal = principal
     return principal

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from casework.auth import service, sessions
+from casework.auth import limits, service, sessions
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
@@ -29,16 +29,13 @@ CSRF_HEADER = "x-csrftoken"
 CSRF_FAILED = "CSRF Failed: CSRF token missing or incorrect."
 
 
-def _bearer(session: Session, token: str) -> Principal:
+def _bearer(request: Request, session: Session, token: str) -> Principal | None:
     if not token:
         raise NotAuthenticated("Invalid token header. No credentials provided.")
+    limits.check(session, limits.Attempt.of(request))
     if token.startswith(ACCESS_TOKEN_PREFIX):
-        principal = service.by_access_token(session, token)
-    else:
-        principal = service.by_api_key(session, token)
-    if principal is None:
-        raise NotAuthenticated("Invalid token.")
-    return principal
+        return service.by_access_token(session, token)
+    return service.by_api_key(session, token)
 
 
 def _csrf_ok(request: Request) -> bool:
@@ -62,12 +59,16 @@ def sphinx_principal(request: Request) -> Principal:
     """The caller, resolved in a short read transaction of its own."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     resolved: sessions.Resolved | None = None
+    principal: Principal | None
     with get_database(request).lookup() as session:
         if scheme.lower() == "bearer":
-            principal = _bearer(session, token.strip())
+            principal = _bearer(request, session, token.strip())
         else:
             resolved = _from_cookie(request, session, get_settings(request))
             principal = resolved.principal
+    if principal is None:
+        limits.refused(request, limits.Attempt.of(request))
+        raise NotAuthenticated("Invalid token.")
     if resolved is not None and resolved.stale:
         with get_database(request).transaction() as writing:
             sessions.touch(writing, resolved.session_id)

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from casework.auth.limits import TooManyAttempts
 from casework.dialects.routing import DialectError
 from casework.errors import (
     DomainError,
@@ -62,6 +63,11 @@ def render(_request: Request, exc: DialectError) -> JSONResponse:
         return detail(404, NOT_FOUND)
     if isinstance(exc, IdempotencyMismatch):
         return detail(422, exc.detail)
+    if isinstance(exc, TooManyAttempts):
+        # Django REST framework's words for a throttled request.
+        return detail(
+            429, f"Request was throttled. Expected available in {exc.retry_after} seconds."
+        )
     if isinstance(exc, DomainError):
         return detail(exc.status, exc.detail)
     headers = dict(exc.headers) if isinstance(exc, HTTPException) and exc.headers else None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from casework import idempotency
+from casework.auth import limits
 from casework.auth import service as auth
 from casework.auth.principal import Principal
 from casework.auth.router import basic_credentials
@@ -73,8 +74,11 @@ def issue_token(
         client_id, client_secret = basic
     if not client_id or not client_secret or len(client_id) > 100 or len(client_secret) > 200:
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
+    attempt = limits.Attempt.of(request, credential=("client", client_id))
+    limits.check(session, attempt)
     client = auth.client_by_credentials(session, client_id, client_secret)
     if client is None:
+        limits.record_failure(session, attempt, limits.Limits.of(settings))
         return _oauth_error(401, "invalid_client", "Client authentication failed.")
     issued = auth.issue_access_token(
         session, client=client, ttl_seconds=settings.access_token_ttl_seconds

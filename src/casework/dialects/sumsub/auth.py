@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
+from casework.auth import limits
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request
@@ -57,11 +58,17 @@ def message(ts: str, method: str, target: str, body: bytes) -> bytes:
 
 def _verify(
     request: Request, settings: Settings, client_id: str, sig: str, msg: bytes
-) -> Principal | None:
+) -> Principal:
+    attempt = limits.Attempt.of(request, credential=("client", client_id))
     with get_database(request).lookup() as session:
-        return by_signed_request(
+        limits.check(session, attempt)
+        principal = by_signed_request(
             session, box=box_for(settings), client_id=client_id, signature=sig, message=msg
         )
+    if principal is None:
+        limits.refused(request, attempt)
+        raise NotAuthenticated("the request signature is invalid, or the app token is unknown")
+    return principal
 
 
 async def signed_principal(
@@ -88,8 +95,6 @@ async def signed_principal(
         )
     msg = message(ts, request.method, path_as_sent(request), await request.body())
     principal = await run_in_threadpool(_verify, request, settings, client_id, sig, msg)
-    if principal is None:
-        raise NotAuthenticated("the request signature is invalid, or the app token is unknown")
     request.state.principal = principal
     return principal
 
