@@ -75,10 +75,12 @@ def _key(kind: str, value: str) -> str:
 
 def counted_address(host: str | None) -> str:
     """A client's address as counted: an IPv6 one by its /64."""
+    if not host:
+        return "unknown"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host or "unknown"
+        return host
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)
