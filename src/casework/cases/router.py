@@ -36,7 +36,7 @@ from casework.cases.schemas import (
     TaskUpdate,
     TransitionBody,
 )
-from casework.dependencies import DbSession
+from casework.dependencies import AppSettings, DbSession
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import CursorParam, Page, PageSize
 from casework.rfi import service as rfi
@@ -50,16 +50,25 @@ def create_case(
     body: CaseCreate,
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     principal: CaseCreator,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
-    """Open a case. The assignee must be an active user holding ``case.assign``."""
+    """Open a case. The assignee must be an active user holding ``case.assign``; a
+    ``webhook_url`` must be one webhooks may be sent to."""
     return idempotency.respond(
         session,
         principal=principal,
         key=idempotency_key,
         request_fingerprint=idempotency.body_fingerprint(request, body),
-        produce=lambda: CaseOut.of(service.create_case(session, actor=principal, data=body)),
+        produce=lambda: CaseOut.of(
+            service.create_case(
+                session,
+                actor=principal,
+                data=body,
+                webhook_allowed_hosts=settings.webhook_allowed_hosts,
+            )
+        ),
     )
 
 

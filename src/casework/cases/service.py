@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from casework.retention import service as retention
 from casework.rfi import service as rfi
 from casework.tenancy import owned
 from casework.tenants.service import next_number
+from casework.webhooks.outbound import Refused, check_later_url
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -112,6 +114,14 @@ def _apply_record(case: Case, record: RecordRef | None) -> None:
     case.record_name = record.name if record else None
 
 
+def _check_webhook_url(url: str, allowed_hosts: Sequence[str]) -> None:
+    """Refuse now a URL the webhook sender would refuse at every attempt."""
+    try:
+        check_later_url(url, allowed_hosts=allowed_hosts)
+    except Refused as exc:
+        raise ValidationFailed.on("webhook_url", str(exc)) from None
+
+
 def create_case(
     session: Session,
     *,
@@ -121,9 +131,13 @@ def create_case(
     parent_case_id: str | None = None,
     related_case_id: str | None = None,
     dialect: str | None = None,
+    webhook_allowed_hosts: Sequence[str] = (),
 ) -> Case:
     """``dialect``: the API the case was created through, whose shape its case-webhook
-    payloads take."""
+    payloads take. ``webhook_allowed_hosts``: the operator's exceptions to the outbound
+    policy (settings), which the case's own ``webhook_url`` is held to from the start."""
+    if data.webhook_url:
+        _check_webhook_url(str(data.webhook_url), webhook_allowed_hosts)
     tenant_id = actor.tenant_id
     now = utcnow()
     config = _config(session, tenant_id, data.config) if data.config else None

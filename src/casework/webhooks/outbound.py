@@ -57,7 +57,14 @@ _TRANSITION = tuple(
 
 
 class Refused(Exception):
-    """The URL or one of its addresses may not be called."""
+    """The URL or one of its addresses may not be called.
+
+    ``permanent`` is False when only the moment is wrong (the host does not resolve
+    now): another try may be let through."""
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def refusal(address: IPAddress) -> str | None:
@@ -175,7 +182,7 @@ def resolve_target(url: str, *, allow: AllowList, resolver: Resolver = system_re
             except ValueError:
                 continue
         if not addresses:
-            raise Refused(f"host {host} does not resolve")
+            raise Refused(f"host {host} does not resolve", permanent=False)
     if not allow.allows_host(host):
         for address in addresses:
             reason = None if allow.allows_address(address) else refusal(address)
@@ -194,12 +201,27 @@ def check_url(
     resolve_target(url, allow=AllowList.parse(allowed_hosts), resolver=resolver)
 
 
+def check_later_url(
+    url: str, *, allowed_hosts: Iterable[str], resolver: Resolver = system_resolver
+) -> None:
+    """Raise :class:`Refused` if webhooks could never be sent to ``url`` as it resolves
+    now. For a URL given now and called later (a case's own ``webhook_url``): a host
+    that does not resolve yet passes, as every attempt is checked again."""
+    try:
+        check_url(url, allowed_hosts=allowed_hosts, resolver=resolver)
+    except Refused as exc:
+        if exc.permanent:
+            raise
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     status_code: int | None
     error: str | None
     response_excerpt: str | None
     duration_ms: int
+    # Not sent because the policy refuses the URL: trying again cannot help.
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -228,17 +250,18 @@ class OutboundClient:
     def send(self, url: str, *, headers: Mapping[str, str], body: bytes) -> SendOutcome:
         started = time.monotonic()
 
-        def outcome(status: int | None, error: str | None, excerpt: str | None) -> SendOutcome:
+        def outcome(
+            status: int | None, error: str | None, excerpt: str | None, refused: bool = False
+        ) -> SendOutcome:
             elapsed = int((time.monotonic() - started) * 1000)
-            return SendOutcome(status, error, excerpt, elapsed)
+            return SendOutcome(status, error, excerpt, elapsed, refused)
 
         try:
             target = resolve_target(url, allow=self.allow, resolver=self._resolver)
         except Refused as exc:
             message = str(exc)
-            return outcome(
-                None, message if message.startswith("refused") else f"url {message}", None
-            )
+            error = message if message.startswith("refused") else f"url {message}"
+            return outcome(None, error, None, refused=exc.permanent)
         request_headers = {
             **headers,
             "host": target.host_header,

@@ -365,8 +365,9 @@ def record(
     rng: random.Random | None = None,
 ) -> DeliveryResult:
     """Store an attempt's outcome: delivered on 2xx; on 410 Gone the endpoint is disabled
-    and its pending deliveries abandoned; otherwise retried with backoff until the
-    retry window is over, then failed."""
+    and its pending deliveries abandoned; failed at once when the outbound policy
+    refused the URL; otherwise retried with backoff until the retry window is over,
+    then failed."""
     return record_many(session, [(attempt, outcome, now)], rng=rng)[0]
 
 
@@ -414,6 +415,10 @@ def _apply(
         repository.settle(delivery, Status.abandoned, "receiver answered 410 Gone")
         if delivery.endpoint_id is not None:
             _gone(session, delivery, now=now)
+    elif outcome.refused:
+        # The URL's addresses are ones webhooks may not reach: retrying for days would
+        # only keep it pending. A replay tries again (after the allow-list changed).
+        repository.settle(delivery, Status.failed, error or "refused")
     else:
         delivery.next_attempt_at = backoff.next_attempt_at(
             attempt=delivery.attempt_count,

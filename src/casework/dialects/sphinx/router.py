@@ -105,6 +105,7 @@ def create_case(
     body: CaseIn,
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     principal: CaseCreator,
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
@@ -112,7 +113,13 @@ def create_case(
 
     def produce() -> Shaped:
         data = translate.case_create(session, tenant_id=principal.tenant_id, body=body)
-        case = cases.create_case(session, actor=principal, data=data, dialect="sphinx")
+        case = cases.create_case(
+            session,
+            actor=principal,
+            data=data,
+            dialect="sphinx",
+            webhook_allowed_hosts=settings.webhook_allowed_hosts,
+        )
         return Shaped(views.case_body(session, case))
 
     return idempotency.respond(
