@@ -52,6 +52,8 @@ API_ERRORS: dict[int | str, dict[str, object]] = {
         409: "Conflict",
         413: "Payload too large",
         422: "Validation failed",
+        429: "Too many failed authentications from this address or with this credential "
+        "(Retry-After says when to try again)",
         500: "Internal error (the body carries only a correlation id)",
     }.items()
 }
