@@ -46,19 +46,17 @@ def _resolve(request: Request, session: Session) -> tuple[Principal | None, limi
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("Authorization must be 'Bearer <api key or access token>'")
         attempt = limits.Attempt.of(request)
-        limits.check(session, attempt)
         if token.startswith(ACCESS_TOKEN_PREFIX):
-            principal = service.by_access_token(session, token)
+            principal = service.by_access_token(session, token, attempt)
         else:
-            principal = service.by_api_key(session, token)
+            principal = service.by_api_key(session, token, attempt)
     elif "apikey" in request.headers or "apisecret" in request.headers:
         client_id = request.headers.get("apikey", "")
         secret = request.headers.get("apisecret", "")
         if not client_id or not secret:
             raise NotAuthenticated("both apiKey and apiSecret headers are required")
         attempt = limits.Attempt.of(request, credential=("client", client_id))
-        limits.check(session, attempt)
-        principal = service.by_client_secret(session, client_id, secret)
+        principal = service.by_client_secret(session, client_id, secret, attempt)
     else:
         raise NotAuthenticated("credentials are required")
     return principal, attempt

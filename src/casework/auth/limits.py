@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import bindparam, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from casework.config import Settings
 from casework.dependencies import get_database, get_settings
 from casework.errors import DomainError
 from casework.models import FailedAuthentications
-from casework.models.base import utcnow
+from casework.models.base import UTCDateTime, utcnow
 
 Row = FailedAuthentications
 
@@ -113,6 +113,37 @@ class Attempt:
     def keys(self) -> list[str]:
         return [self.address_key] + ([self.credential_key] if self.credential_key else [])
 
+    def params(self) -> dict[str, Any]:
+        """The parameters of :data:`BLOCKED_UNTIL`."""
+        return {
+            "limit_address": self.address_key,
+            "limit_credential": self.credential_key or self.address_key,
+            "limit_now": utcnow(),
+        }
+
+
+# No client in particular (a lookup outside any request): held to no limit.
+NOBODY = Attempt(address_key="")
+
+# A column for the query that looks a credential up, so that a caller who is not
+# failing is authenticated in one round trip: when the attempt is over a limit, the
+# moment it may be made again (parameters: Attempt.params()).
+BLOCKED_UNTIL = (
+    select(func.max(Row.blocked_until))
+    .where(
+        Row.key.in_([bindparam("limit_address"), bindparam("limit_credential")]),
+        Row.blocked_until > bindparam("limit_now", type_=UTCDateTime()),
+    )
+    .scalar_subquery()
+    .label("blocked_until")
+)
+
+
+def no_later_than(blocked_until: datetime | None) -> None:
+    """Raise :class:`TooManyAttempts` if a looked-up ``blocked_until`` is set."""
+    if blocked_until is not None:
+        raise TooManyAttempts(_seconds_until(blocked_until, utcnow()))
+
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
@@ -173,8 +204,10 @@ def _bump(dialect: str, key: str, limit: int, now: datetime, window: timedelta) 
 
 def refused(request: Request, attempt: Attempt) -> None:
     """Count a refused attempt, in a short transaction of its own: the request's own
-    work (if any) is not done, and the count must stick whatever the request does."""
+    work (if any) is not done, and the count must stick whatever the request does.
+    An attempt already over a limit is not counted again but answered 429."""
     with get_database(request).transaction() as session:
+        check(session, attempt)
         record_failure(session, attempt, Limits.of(get_settings(request)))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from casework.auth import secrets
+from casework.auth import limits, secrets
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.models import AccessToken, ApiClient, Role, User
@@ -53,11 +53,12 @@ CALLER = (
 
 
 # Prepared once: a statement reused as the same object skips per-request compilation
-# checks, and the digest is the only parameter.
-_BY_API_KEY = CALLER.where(ApiClient.api_key_hash == bindparam("digest"))
-_BY_CLIENT_ID = CALLER.where(ApiClient.client_id == bindparam("client_id"))
+# checks. Each also says whether the attempt is over a limit (see auth.limits).
+_LIMITED = CALLER.add_columns(limits.BLOCKED_UNTIL)
+_BY_API_KEY = _LIMITED.where(ApiClient.api_key_hash == bindparam("digest"))
+_BY_CLIENT_ID = _LIMITED.where(ApiClient.client_id == bindparam("client_id"))
 _BY_ACCESS_TOKEN = (
-    CALLER.add_columns(AccessToken.expires_at)
+    _LIMITED.add_columns(AccessToken.expires_at)
     .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
     .where(AccessToken.token_hash == bindparam("digest"))
 )
@@ -75,13 +76,28 @@ def caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
     )
 
 
-def by_api_key(session: Session, api_key: str) -> Principal | None:
-    row = session.connection().execute(_BY_API_KEY, {"digest": secrets.digest(api_key)}).first()
+def _limited(row: Row[*tuple[Any, ...]] | None) -> Row[*tuple[Any, ...]] | None:
+    """The row, unless its attempt is over a limit (TooManyAttempts)."""
+    if row is not None:
+        limits.no_later_than(row.blocked_until)
+    return row
+
+
+def by_api_key(
+    session: Session, api_key: str, attempt: limits.Attempt = limits.NOBODY
+) -> Principal | None:
+    """The caller with this key. None when there is none (the caller counts the failure);
+    TooManyAttempts when the attempt is over a limit, even with a good key."""
+    params = {"digest": secrets.digest(api_key), **attempt.params()}
+    row = _limited(session.connection().execute(_BY_API_KEY, params).first())
     return caller(row)
 
 
-def by_client_secret(session: Session, client_id: str, client_secret: str) -> Principal | None:
-    row = session.connection().execute(_BY_CLIENT_ID, {"client_id": client_id}).first()
+def by_client_secret(
+    session: Session, client_id: str, client_secret: str, attempt: limits.Attempt = limits.NOBODY
+) -> Principal | None:
+    params = {"client_id": client_id, **attempt.params()}
+    row = _limited(session.connection().execute(_BY_CLIENT_ID, params).first())
     if not secrets.digest_matches(client_secret, row.secret_hash if row else None):
         return None
     return caller(row)
@@ -101,8 +117,11 @@ def client_by_credentials(session: Session, client_id: str, client_secret: str) 
     return client
 
 
-def by_access_token(session: Session, token: str) -> Principal | None:
-    row = session.connection().execute(_BY_ACCESS_TOKEN, {"digest": secrets.digest(token)}).first()
+def by_access_token(
+    session: Session, token: str, attempt: limits.Attempt = limits.NOBODY
+) -> Principal | None:
+    params = {"digest": secrets.digest(token), **attempt.params()}
+    row = _limited(session.connection().execute(_BY_ACCESS_TOKEN, params).first())
     if row is None or row.expires_at <= utcnow():
         return None
     return caller(row)

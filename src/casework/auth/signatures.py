@@ -9,13 +9,14 @@ import secrets
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from casework.auth import limits
 from casework.auth.principal import Principal
 from casework.auth.secrets import SIGNATURE_CHECKS
 from casework.auth.service import CALLER, caller
 from casework.models import ApiClient
 from casework.webhooks.secrets_box import SecretBox, SecretBoxError
 
-_BY_CLIENT_ID = CALLER.add_columns(ApiClient.secret_sealed).where(
+_BY_CLIENT_ID = CALLER.add_columns(ApiClient.secret_sealed, limits.BLOCKED_UNTIL).where(
     ApiClient.client_id == bindparam("client_id")
 )
 
@@ -28,14 +29,23 @@ def sign(secret: str, message: bytes) -> str:
 
 
 def by_signed_request(
-    session: Session, *, box: SecretBox, client_id: str, signature: str, message: bytes
+    session: Session,
+    *,
+    box: SecretBox,
+    client_id: str,
+    signature: str,
+    message: bytes,
+    attempt: limits.Attempt = limits.NOBODY,
 ) -> Principal | None:
     """The client ``client_id`` acting, if ``signature`` is its secret's HMAC of
     ``message``. A client issued before secrets were kept encrypted cannot sign.
 
     An unknown client's signature is computed too (with a throw-away key), so that
     the answer takes as long as for a known client with a wrong signature."""
-    row = session.connection().execute(_BY_CLIENT_ID, {"client_id": client_id}).first()
+    params = {"client_id": client_id, **attempt.params()}
+    row = session.connection().execute(_BY_CLIENT_ID, params).first()
+    if row is not None:
+        limits.no_later_than(row.blocked_until)
     secret: str | None = None
     if row is not None and row.secret_sealed is not None:
         try:

@@ -32,8 +32,7 @@ def sigma_principal(
         raise NotAuthenticated("Both the apiKey and apiSecret headers are required")
     attempt = limits.Attempt.of(request, credential=("client", client_id))
     with get_database(request).lookup() as session:
-        limits.check(session, attempt)
-        principal = service.by_client_secret(session, client_id, secret)
+        principal = service.by_client_secret(session, client_id, secret, attempt)
     if principal is None:
         limits.refused(request, attempt)
         raise NotAuthenticated(INVALID)

@@ -32,10 +32,10 @@ CSRF_FAILED = "CSRF Failed: CSRF token missing or incorrect."
 def _bearer(request: Request, session: Session, token: str) -> Principal | None:
     if not token:
         raise NotAuthenticated("Invalid token header. No credentials provided.")
-    limits.check(session, limits.Attempt.of(request))
+    attempt = limits.Attempt.of(request)
     if token.startswith(ACCESS_TOKEN_PREFIX):
-        return service.by_access_token(session, token)
-    return service.by_api_key(session, token)
+        return service.by_access_token(session, token, attempt)
+    return service.by_api_key(session, token, attempt)
 
 
 def _csrf_ok(request: Request) -> bool:

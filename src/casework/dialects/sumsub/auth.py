@@ -61,9 +61,13 @@ def _verify(
 ) -> Principal:
     attempt = limits.Attempt.of(request, credential=("client", client_id))
     with get_database(request).lookup() as session:
-        limits.check(session, attempt)
         principal = by_signed_request(
-            session, box=box_for(settings), client_id=client_id, signature=sig, message=msg
+            session,
+            box=box_for(settings),
+            client_id=client_id,
+            signature=sig,
+            message=msg,
+            attempt=attempt,
         )
     if principal is None:
         limits.refused(request, attempt)
