@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import Engine, event, select, update
 
 from casework.app import create_app
 from casework.auth import limits
@@ -312,3 +312,27 @@ def test_two_application_instances_share_the_counters(
         _assert_throttled(second.get("/v1/cases", headers=kit.analyst.headers), settings)
     finally:
         second_db.dispose()
+
+
+def test_a_good_key_is_authenticated_in_one_lookup_that_also_reads_the_limits(
+    caller: Callable[..., TestClient], kit: TenantKit
+):
+    """No statement of its own, no write: the limit rides on the credential's lookup."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement: str, *args: object) -> None:
+        # The housekeeping sweep (window_start) may run meanwhile in a job thread.
+        if "failed_authentications" in statement and "window_start" not in statement:
+            seen.append(statement)
+
+    honest = caller()
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        assert honest.get("/v1/cases", headers=kit.analyst.headers).status_code == 200
+        m = kit.analyst
+        good = {"apiKey": m.client_id, "apiSecret": m.client_secret}
+        assert honest.get("/v1/cases", headers=good).status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert len(seen) == 2
+    assert all("api_clients" in s and s.lstrip().upper().startswith("SELECT") for s in seen)
