@@ -2,7 +2,8 @@
 limit, 429 with Retry-After, whatever is tried; other addresses and credentials go on.
 
 Each test calls from addresses of its own (TestClient's ``client``), so that the
-failures of other tests, all made from "testclient", count for nothing here.
+failures of other tests, all made from "testclient", count for nothing here, and
+against an app with the default limits (the suite's own are raised: see conftest).
 """
 
 from __future__ import annotations
@@ -45,14 +46,33 @@ def _fresh_v4() -> str:
             return candidate
 
 
+LIMITS = (
+    "auth_failures_per_address",
+    "auth_failures_per_credential",
+    "auth_failure_window_seconds",
+)
+
+
+@pytest.fixture(scope="module")
+def limited(settings: Settings) -> Settings:
+    """The test settings with the limits at their defaults."""
+    defaults = {name: Settings.model_fields[name].default for name in LIMITS}
+    return settings.model_copy(update=defaults)
+
+
+@pytest.fixture(scope="module")
+def limited_app(limited: Settings, db: Database) -> FastAPI:
+    return create_app(limited, db)
+
+
 @pytest.fixture
-def caller(app: FastAPI) -> Callable[..., TestClient]:
+def caller(limited_app: FastAPI) -> Callable[..., TestClient]:
     """A client calling from an address of its own (or the one given)."""
     opened: list[TestClient] = []
 
     def make(address: str | None = None) -> TestClient:
         # Not entered: the session-wide client already runs the application's lifespan.
-        test_client = TestClient(app, client=(address or _fresh_v4(), 40000))
+        test_client = TestClient(limited_app, client=(address or _fresh_v4(), 40000))
         opened.append(test_client)
         return test_client
 
@@ -70,18 +90,18 @@ def _wrong_key() -> dict[str, str]:
 
 
 def test_wrong_api_keys_from_one_address_meet_a_limit(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings
 ):
     attacker = caller()
-    for _ in range(settings.auth_failures_per_address):
+    for _ in range(limited.auth_failures_per_address):
         assert attacker.get("/v1/cases", headers=_wrong_key()).status_code == 401
     refused = attacker.get("/v1/cases", headers=_wrong_key())
-    _assert_throttled(refused, settings)
+    _assert_throttled(refused, limited)
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["type"].endswith("/too-many-attempts")
     assert refused.json()["retry_after"] == int(refused.headers["retry-after"])
     # Over the limit, even a good key is not tried from there.
-    _assert_throttled(attacker.get("/v1/cases", headers=kit.analyst.headers), settings)
+    _assert_throttled(attacker.get("/v1/cases", headers=kit.analyst.headers), limited)
     # Another address is not affected: its good key works, a wrong one is a plain 401.
     bystander = caller()
     assert bystander.get("/v1/cases", headers=kit.analyst.headers).status_code == 200
@@ -89,16 +109,16 @@ def test_wrong_api_keys_from_one_address_meet_a_limit(
 
 
 def test_the_limit_covers_every_api_and_dialect_from_that_address(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings
 ):
     attacker = caller()
-    for _ in range(settings.auth_failures_per_address):
+    for _ in range(limited.auth_failures_per_address):
         attacker.get("/v1/cases", headers=_wrong_key())
     m = kit.analyst
     sigma = attacker.get("/case-management", headers={"apiKey": m.client_id, "apiSecret": "x"})
-    _assert_throttled(sigma, settings)
+    _assert_throttled(sigma, limited)
     sphinx = attacker.get("/api/cases/1/", headers=m.headers)
-    _assert_throttled(sphinx, settings)
+    _assert_throttled(sphinx, limited)
     assert "throttled" in sphinx.json()["detail"]
     token = attacker.post(
         "/oauth/token",
@@ -108,25 +128,25 @@ def test_the_limit_covers_every_api_and_dialect_from_that_address(
             "client_secret": m.client_secret,
         },
     )
-    _assert_throttled(token, settings)
+    _assert_throttled(token, limited)
     body = json.dumps({"name": "x"}).encode()
     signed = signature_headers(m, "POST", CASES, body)
     sumsub = attacker.post(
         CASES, content=body, headers={"Content-Type": "application/json", **signed}
     )
-    _assert_throttled(sumsub, settings)
+    _assert_throttled(sumsub, limited)
     assert sumsub.json()["code"] == 429
 
 
 def test_one_client_id_is_limited_from_every_address(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings
 ):
     target = kit.analyst
     wrong = {"apiKey": target.client_id, "apiSecret": secrets.token_urlsafe(32)}
-    for _ in range(settings.auth_failures_per_credential):
+    for _ in range(limited.auth_failures_per_credential):
         assert caller().get("/v1/cases", headers=wrong).status_code == 401
     good = {"apiKey": target.client_id, "apiSecret": target.client_secret}
-    _assert_throttled(caller().get("/v1/cases", headers=good), settings)
+    _assert_throttled(caller().get("/v1/cases", headers=good), limited)
     # Other clients, from an address that failed for the target, are not affected.
     other = kit.supervisor
     assert caller().get("/v1/cases", headers=other.headers).status_code == 200
@@ -140,10 +160,10 @@ def test_one_client_id_is_limited_from_every_address(
 
 @pytest.mark.parametrize("path", ["/oauth/token", "/api/oauth/token/"])
 def test_token_endpoints_limit_a_client_id(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings, path: str
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings, path: str
 ):
     m = kit.analyst
-    for _ in range(settings.auth_failures_per_credential):
+    for _ in range(limited.auth_failures_per_credential):
         pair = base64.b64encode(f"{m.client_id}:wrong".encode()).decode()
         r = caller().post(
             path,
@@ -152,7 +172,7 @@ def test_token_endpoints_limit_a_client_id(
         )
         assert r.status_code == 401
     good = {"grant_type": "client_credentials", "client_id": m.client_id}
-    _assert_throttled(caller().post(path, data=good | {"client_secret": m.client_secret}), settings)
+    _assert_throttled(caller().post(path, data=good | {"client_secret": m.client_secret}), limited)
     other = kit.viewer
     r = caller().post(
         path,
@@ -166,11 +186,11 @@ def test_token_endpoints_limit_a_client_id(
 
 
 def test_signed_requests_limit_an_app_token(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings
 ):
     body = json.dumps({"name": "x"}).encode()
     m = kit.analyst
-    for _ in range(settings.auth_failures_per_credential):
+    for _ in range(limited.auth_failures_per_credential):
         forged = signature_headers(m, "POST", CASES, body, secret="not-the-secret")
         r = caller().post(
             CASES, content=body, headers={"Content-Type": "application/json", **forged}
@@ -178,7 +198,7 @@ def test_signed_requests_limit_an_app_token(
         assert r.status_code == 401
     signed = signature_headers(m, "POST", CASES, body)
     r = caller().post(CASES, content=body, headers={"Content-Type": "application/json", **signed})
-    _assert_throttled(r, settings)
+    _assert_throttled(r, limited)
 
 
 def _sign_in(browser: TestClient, email: str, password: str) -> httpx.Response:
@@ -191,40 +211,40 @@ def _sign_in(browser: TestClient, email: str, password: str) -> httpx.Response:
 
 
 def test_console_sign_in_limits_an_email_with_a_readable_page(
-    caller: Callable[..., TestClient], db: Database, settings: Settings
+    caller: Callable[..., TestClient], db: Database, limited: Settings
 ):
     staff = make_tenant_kit(db, password=PASSWORD)
     email = staff.analyst.email
-    for _ in range(settings.auth_failures_per_credential):
+    for _ in range(limited.auth_failures_per_credential):
         assert _sign_in(caller(), email, "not the password").status_code == 401
     # The email typed in another case is the same credential.
     page = _sign_in(caller(), email.upper(), PASSWORD)
-    _assert_throttled(page, settings)
+    _assert_throttled(page, limited)
     assert page.headers["content-type"].startswith("text/html")
     assert "Too many failed sign-ins" in page.text and "try again in" in page.text
     assert _sign_in(caller(), staff.supervisor.email, PASSWORD).status_code == 303
 
 
 def test_console_sign_in_counts_against_the_address_as_api_keys_do(
-    caller: Callable[..., TestClient], db: Database, settings: Settings
+    caller: Callable[..., TestClient], db: Database, limited: Settings
 ):
     staff = make_tenant_kit(db, password=PASSWORD)
     address = _fresh_v4()
     # Each console sign-in costs a deliberate password hash: the address's count is
     # mostly made with cheap wrong API keys, which share it.
-    for _ in range(settings.auth_failures_per_address - 1):
+    for _ in range(limited.auth_failures_per_address - 1):
         assert caller(address).get("/v1/cases", headers=_wrong_key()).status_code == 401
     assert _sign_in(caller(address), "guess@example.test", "x").status_code == 401
-    _assert_throttled(_sign_in(caller(address), staff.analyst.email, PASSWORD), settings)
+    _assert_throttled(_sign_in(caller(address), staff.analyst.email, PASSWORD), limited)
     assert _sign_in(caller(), staff.analyst.email, PASSWORD).status_code == 303
 
 
 def test_a_client_that_does_not_fail_is_not_counted(
-    caller: Callable[..., TestClient], db: Database, kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], db: Database, kit: TenantKit, limited: Settings
 ):
     address = _fresh_v4()
     honest = caller(address)
-    for _ in range(settings.auth_failures_per_address + 5):
+    for _ in range(limited.auth_failures_per_address + 5):
         assert honest.get("/v1/cases", headers=kit.analyst.headers).status_code == 200
     token = honest.post(
         "/oauth/token",
@@ -244,15 +264,15 @@ def test_a_client_that_does_not_fail_is_not_counted(
 
 
 def test_the_limit_passes_with_its_window(
-    caller: Callable[..., TestClient], db: Database, kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], db: Database, kit: TenantKit, limited: Settings
 ):
     address = _fresh_v4()
     attacker = caller(address)
-    for _ in range(settings.auth_failures_per_address):
+    for _ in range(limited.auth_failures_per_address):
         attacker.get("/v1/cases", headers=_wrong_key())
-    _assert_throttled(attacker.get("/v1/cases", headers=kit.analyst.headers), settings)
+    _assert_throttled(attacker.get("/v1/cases", headers=kit.analyst.headers), limited)
     key = limits.Attempt.at(address).address_key
-    past = utcnow() - timedelta(seconds=settings.auth_failure_window_seconds + 1)
+    past = utcnow() - timedelta(seconds=limited.auth_failure_window_seconds + 1)
     with db.transaction() as session:
         session.execute(
             update(FailedAuthentications)
@@ -272,7 +292,7 @@ def test_the_limit_passes_with_its_window(
             .where(FailedAuthentications.key == key)
             .values(window_start=past)
         )
-    window = timedelta(seconds=settings.auth_failure_window_seconds)
+    window = timedelta(seconds=limited.auth_failure_window_seconds)
     with db.transaction() as session:
         assert limits.expired_exist(session, window=window)
         assert limits.forget_expired(session, window=window) >= 1
@@ -280,32 +300,33 @@ def test_the_limit_passes_with_its_window(
 
 
 def test_an_ipv6_client_counts_by_its_network(
-    caller: Callable[..., TestClient], kit: TenantKit, settings: Settings
+    caller: Callable[..., TestClient], kit: TenantKit, limited: Settings
 ):
     network = f"2001:db8:{secrets.randbelow(65535):x}:{secrets.randbelow(65535):x}"
-    for n in range(settings.auth_failures_per_address):
+    for n in range(limited.auth_failures_per_address):
         # Each request from another address of the same /64.
         r = caller(f"{network}:{n:x}::1").get("/v1/cases", headers=_wrong_key())
         assert r.status_code == 401
     blocked = caller(f"{network}:ffff::7").get("/v1/cases", headers=kit.analyst.headers)
-    _assert_throttled(blocked, settings)
+    _assert_throttled(blocked, limited)
     elsewhere = caller(f"{network}1:0::1").get("/v1/cases", headers=kit.analyst.headers)
     assert elsewhere.status_code == 200
     assert limits.counted_address("::ffff:192.0.2.1") == "192.0.2.1"
 
 
 def test_two_application_instances_share_the_counters(
-    app: FastAPI, settings: Settings, kit: TenantKit
+    limited_app: FastAPI, limited: Settings, kit: TenantKit
 ):
     """Two apps with their own engines and pools, as two `casework serve` processes:
     failures made at either count at both."""
+    settings = limited
     second_db = Database(settings)
     second_app = create_app(settings, second_db)
     try:
         address = _fresh_v4()
-        first = TestClient(app, client=(address, 1))
+        first = TestClient(limited_app, client=(address, 1))
         second = TestClient(second_app, client=(address, 2))
-        for n in range(settings.auth_failures_per_address):
+        for n in range(limited.auth_failures_per_address):
             via = first if n % 2 else second
             assert via.get("/v1/cases", headers=_wrong_key()).status_code == 401
         _assert_throttled(first.get("/v1/cases", headers=kit.analyst.headers), settings)
