@@ -2,10 +2,11 @@
 
 Every refused credential (an API key, a client secret, a signed request, a console
 password) counts against the address it came from and, where the credential has a
-public half (a client id, an email), against that too. Once either has failed
-``limit`` times within a window, further attempts are answered 429 with
-``Retry-After`` until the window has passed since the last counted failure, without
-the credential being checked at all. A client that does not fail is never counted.
+public half (a client id, an email), against that too. Once either has failed its
+limit of times within a window (fixed, from its first failure), further attempts are
+answered 429 with ``Retry-After`` for a window's length from the failure that
+reached the limit, without the credential being checked at all. A client that does
+not fail is never counted, and its lookup reads the limits in the same query.
 
 The counters are rows of one table, bumped by an atomic upsert: every process of a
 deployment on PostgreSQL shares them, and the processes of one machine on SQLite too.

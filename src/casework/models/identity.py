@@ -99,8 +99,8 @@ class FailedAuthentications(Base):
     """Recent refused authentications of one client address or one credential (a
     client id, an email), counted in a fixed window and shared by every process.
 
-    The key is a digest: the table holds neither addresses nor whatever was typed
-    into an email field (sometimes a password)."""
+    The key is a digest of what is counted: whatever was typed into an email field
+    (sometimes a password) is not kept in the clear."""
 
     __tablename__ = "failed_authentications"
     __table_args__ = (Index(None, "window_start"),)
