@@ -366,7 +366,7 @@ def record(
 ) -> DeliveryResult:
     """Store an attempt's outcome: delivered on 2xx; on 410 Gone the endpoint is disabled
     and its pending deliveries abandoned; failed at once when the outbound policy
-    refused the URL; otherwise retried with backoff until the retry window is over,
+    refused a case's own URL; otherwise retried with backoff until the retry window is over,
     then failed."""
     return record_many(session, [(attempt, outcome, now)], rng=rng)[0]
 
@@ -415,9 +415,11 @@ def _apply(
         repository.settle(delivery, Status.abandoned, "receiver answered 410 Gone")
         if delivery.endpoint_id is not None:
             _gone(session, delivery, now=now)
-    elif outcome.refused:
-        # The URL's addresses are ones webhooks may not reach: retrying for days would
-        # only keep it pending. A replay tries again (after the allow-list changed).
+    elif outcome.refused and delivery.url is not None:
+        # A case's own URL resolves to addresses webhooks may not reach, and nothing can
+        # change it: retrying for days would only keep it pending. (An endpoint's URL
+        # or the allow-list can be fixed, so its deliveries keep their schedule.) A
+        # replay tries again.
         repository.settle(delivery, Status.failed, error or "refused")
     else:
         delivery.next_attempt_at = backoff.next_attempt_at(
