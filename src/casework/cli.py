@@ -62,7 +62,7 @@ def open_database(settings: Settings | None = None) -> Iterator[Database]:
     database = Database(settings or Settings())
     try:
         if database.is_sqlite:
-            upgrade(database.engine)
+            upgrade(database.engine, settings=database.settings)
         elif current_revision(database.engine) != head_revision():
             raise _fail("the database schema is not current: run `casework db upgrade`")
         yield database
@@ -87,7 +87,7 @@ def db_upgrade() -> None:
     settings = Settings()
     database = Database(settings)
     try:
-        upgrade(database.engine)
+        upgrade(database.engine, settings=settings)
         console.print(f"database at revision {current_revision(database.engine)}")
     finally:
         database.dispose()

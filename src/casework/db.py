@@ -68,7 +68,7 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={_DATABASE: self})
         # One read needs no transaction around it. On PostgreSQL a small pool of
         # connections kept in autocommit saves BEGIN and ROLLBACK on every request's
         # authentication; SQLite reads are local calls either way.
