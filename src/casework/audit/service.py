@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from casework.audit import repository, verification
 from casework.audit.chain import (
@@ -17,16 +18,25 @@ from casework.audit.chain import (
     head_mac,
     jsonable,
 )
-from casework.audit.checkpoints import Checkpoint
+from casework.audit.checkpoints import Checkpoint, Signer
 from casework.audit.keys import Keyring, keyring_for
 from casework.audit.verification import VerifyResult
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.ids import new_id
-from casework.models import AuditEvent, AuditHead
+from casework.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from casework.models.base import utcnow
 
-__all__ = ["Entry", "VerifyResult", "erase", "record", "record_many", "start_chain", "verify"]
+__all__ = [
+    "CheckpointRefused",
+    "Entry",
+    "VerifyResult",
+    "erase",
+    "record",
+    "record_many",
+    "start_chain",
+    "verify",
+]
 
 
 def keyring(session: Session) -> Keyring:
@@ -174,3 +184,92 @@ def verify(
     return verification.verify(
         session, tenant_id=tenant_id, keys=keyring(session), checkpoints=checkpoints
     )
+
+
+class CheckpointRefused(Exception):
+    """The chain does not verify from the last checkpoint to its head: signing its head
+    would vouch for whatever changed it."""
+
+
+def checkpoints_due(session: Session, *, now: datetime, every: timedelta) -> list[str]:
+    """Tenants whose chain grew since their last checkpoint, at most one per ``every``."""
+    last = aliased(AuditCheckpoint)
+    return list(
+        session.scalars(
+            select(AuditHead.tenant_id)
+            .outerjoin(last, last.tenant_id == AuditHead.tenant_id)
+            .where(
+                AuditHead.seq > func.coalesce(last.seq, 0),
+                last.signed_at.is_(None) | (last.signed_at <= now - every),
+            )
+            .order_by(AuditHead.tenant_id)
+        )
+    )
+
+
+def undelivered(session: Session, *, now: datetime, every: timedelta) -> list[AuditCheckpoint]:
+    """Last checkpoints not yet POSTed, not tried within ``every``."""
+    return list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .where(
+                AuditCheckpoint.posted_at.is_(None),
+                AuditCheckpoint.attempted_at.is_(None)
+                | (AuditCheckpoint.attempted_at <= now - every),
+            )
+            .order_by(AuditCheckpoint.tenant_id)
+        )
+    )
+
+
+def prepare_checkpoint(
+    session: Session, *, tenant_id: str, signer: Signer, now: datetime
+) -> Checkpoint:
+    """Verify the chain from the tenant's last checkpoint (or from its start) to its
+    head, and sign the head; raise CheckpointRefused if it does not verify."""
+    keys = keyring(session)
+    head = session.get(AuditHead, tenant_id)
+    if head is None:
+        raise CheckpointRefused("the chain's head record is missing")
+    last = session.get(AuditCheckpoint, tenant_id)
+    seal = session.get(AuditSeal, tenant_id)
+    start_seq, start_link = (last.seq, last.link) if last else (0, GENESIS_HASH)
+    if start_seq > head.seq:
+        raise CheckpointRefused(
+            f"the head records {head.seq} events, the last checkpoint {start_seq}"
+        )
+    try:
+        verification.check_seal(keys, seal)
+        walker = verification.Walker(keys, seal, seq=start_seq, link=start_link)
+        with verification.events_after(session, tenant_id, start_seq) as events:
+            for event in events:
+                walker.step(event)
+        walker.finish(head, erasures=last is None)
+    except verification.Broken as broken:
+        raise CheckpointRefused(f"event {broken.seq}: {broken.reason}") from None
+    return signer.sign(tenant=tenant_id, seq=head.seq, link=head.hash, at=now)
+
+
+def store_checkpoint(session: Session, checkpoint: Checkpoint, *, now: datetime) -> None:
+    """Remember ``checkpoint`` as the tenant's last (once it is in the file)."""
+    row = session.get(AuditCheckpoint, checkpoint.tenant, with_for_update=True)
+    if row is None:
+        row = AuditCheckpoint(tenant_id=checkpoint.tenant)
+        session.add(row)
+    elif row.seq > checkpoint.seq:
+        return  # a later one was stored meanwhile
+    row.seq, row.link, row.signed_at = checkpoint.seq, checkpoint.link, now
+    row.record, row.posted_at, row.attempted_at = checkpoint.line(), None, None
+    session.flush()
+
+
+def mark_attempt(
+    session: Session, *, tenant_id: str, seq: int, delivered: bool, now: datetime
+) -> None:
+    row = session.get(AuditCheckpoint, tenant_id, with_for_update=True)
+    if row is None or row.seq != seq:
+        return  # a newer checkpoint replaced it; that one is delivered in its turn
+    row.attempted_at = now
+    if delivered:
+        row.posted_at = now
+    session.flush()
