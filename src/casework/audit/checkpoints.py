@@ -22,7 +22,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,10 +85,7 @@ class Signer:
             tenant=tenant, seq=seq, link=link, time=f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         )
         signature = self._private.sign(unsigned.message())
-        return Checkpoint(
-            **{**asdict(unsigned), "key": self.key},
-            signature=base64.b64encode(signature).decode(),
-        )
+        return replace(unsigned, key=self.key, signature=base64.b64encode(signature).decode())
 
     def __repr__(self) -> str:
         return f"Signer(key={self.key}, <private key hidden>)"
