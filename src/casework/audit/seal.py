@@ -45,10 +45,11 @@ _EVENT_COLUMNS = (
 
 
 def unsealed_heads(connection: Connection) -> list[Any]:
-    heads = AuditHead.__table__
     return list(
         connection.execute(
-            select(heads.c.tenant_id, heads.c.seq, heads.c.hash).where(heads.c.key_id.is_(None))
+            select(AuditHead.tenant_id, AuditHead.seq, AuditHead.hash).where(
+                AuditHead.key_id.is_(None)
+            )
         )
     )
 
@@ -66,7 +67,7 @@ def seal_legacy_chains(connection: Connection, settings: Settings, *, now: datet
         if seq > 0:
             erased = _legacy_erasures(connection, tenant_id, seq)
             connection.execute(
-                insert(AuditSeal.__table__).values(
+                insert(AuditSeal).values(
                     tenant_id=tenant_id,
                     seq=seq,
                     link=link,
@@ -79,7 +80,7 @@ def seal_legacy_chains(connection: Connection, settings: Settings, *, now: datet
             checkpoint = signer.sign(tenant=tenant_id, seq=seq, link=link, at=now)
             signed.append(checkpoint)
             connection.execute(
-                insert(AuditCheckpoint.__table__).values(
+                insert(AuditCheckpoint).values(
                     tenant_id=tenant_id,
                     seq=seq,
                     link=link,
@@ -87,10 +88,9 @@ def seal_legacy_chains(connection: Connection, settings: Settings, *, now: datet
                     record=checkpoint.line(),
                 )
             )
-        heads_table = AuditHead.__table__
         connection.execute(
-            update(heads_table)
-            .where(heads_table.c.tenant_id == tenant_id)
+            update(AuditHead)
+            .where(AuditHead.tenant_id == tenant_id)
             .values(key_id=key_id, mac=head_mac(keys, key_id, tenant_id, seq, link))
         )
     checkpoints.append(settings.audit_checkpoint_path, signed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ class Walker:
         *,
         seq: int = 0,
         link: str = GENESIS_HASH,
-        checkpoints: list[Checkpoint] = (),  # type: ignore[assignment]
+        checkpoints: Sequence[Checkpoint] = (),
     ) -> None:
         self.keys, self.seal = keys, seal
         self.seq, self.link = seq, link
