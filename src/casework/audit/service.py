@@ -41,10 +41,10 @@ __all__ = [
 
 def keyring(session: Session) -> Keyring:
     """The MAC keys of the database ``session`` belongs to."""
-    database = Database.of(session)
-    if database is None:
-        raise RuntimeError("audit events are written through a casework.db.Database session")
-    return keyring_for(database.settings)
+    settings = Database.settings_of(session)
+    if settings is None:
+        raise RuntimeError("the audit chain is used through a casework.db.Database session")
+    return keyring_for(settings)
 
 
 def start_chain(session: Session, *, tenant_id: str) -> None:
