@@ -421,6 +421,8 @@ def test_audit_verify_passes_for_a_cli_built_tenant(run: Any, db: Database):
         "bad_seq": None,
         "bad_event_id": None,
         "reason": None,
+        "legacy": 0,
+        "checkpoints": 0,
     }
     plain = run("audit", "verify", "--tenant", tenant["slug"])
     assert plain.exit_code == 0

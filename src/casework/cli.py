@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from casework.audit.cli import app as audit_app
 from casework.config import Settings
 from casework.db import Database
 from casework.fx.cli import app as fx_app
@@ -25,7 +26,6 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Tenants.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients of a tenant.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
@@ -62,7 +62,7 @@ def open_database(settings: Settings | None = None) -> Iterator[Database]:
     database = Database(settings or Settings())
     try:
         if database.is_sqlite:
-            upgrade(database.engine)
+            upgrade(database.engine, settings=database.settings)
         elif current_revision(database.engine) != head_revision():
             raise _fail("the database schema is not current: run `casework db upgrade`")
         yield database
@@ -87,7 +87,7 @@ def db_upgrade() -> None:
     settings = Settings()
     database = Database(settings)
     try:
-        upgrade(database.engine)
+        upgrade(database.engine, settings=settings)
         console.print(f"database at revision {current_revision(database.engine)}")
     finally:
         database.dispose()
@@ -262,34 +262,6 @@ def clients_revoke(
         actor = Principal.system(tenant_row.id, "cli")
         _run(lambda: revoke_api_client(session, actor=actor, api_client_id=client.id))
     _emit({"client_id": client_id, "revoked": True}, as_json, f"revoked {client_id}")
-
-
-@audit_app.command("verify")
-def audit_verify(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
-    """Check the tenant's hash chain; exits 1 and names the first bad event."""
-    from casework.audit.service import verify
-    from casework.tenants.service import get_tenant_by_slug
-
-    with open_database() as database, database.transaction(write=False) as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        result = verify(session, tenant_id=tenant_row.id)
-    data = {
-        "ok": result.ok,
-        "checked": result.checked,
-        "bad_seq": result.bad_seq,
-        "bad_event_id": result.bad_event_id,
-        "reason": result.reason,
-    }
-    if result.ok:
-        _emit(data, as_json, f"audit chain intact: {result.checked} events")
-        return
-    _emit(
-        data,
-        as_json,
-        f"[red]audit chain broken[/red] at event seq {result.bad_seq} "
-        f"(id {result.bad_event_id}): {result.reason}",
-    )
-    raise typer.Exit(1)
 
 
 @app.command()

@@ -105,6 +105,34 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="File of the keys that MAC the audit chain, one `id key` per line; the "
+        "last line keys new events, earlier ones stay for verification. When unset, "
+        "<data_dir>/audit-chain.keys, made on first use. A file named here must exist.",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM) that signs audit checkpoints. When unset, "
+        "<data_dir>/audit-checkpoint.key, made on first use. A file named here must exist.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Append-only file of signed audit checkpoints (JSON lines); default "
+        "<data_dir>/audit-checkpoints.jsonl.",
+    )
+    audit_checkpoint_url: str | None = Field(
+        default=None,
+        description="Where each signed checkpoint is also POSTed (under the outbound "
+        "webhook policy); unset: the file only.",
+    )
+    audit_checkpoint_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How often a tenant whose audit chain grew gets a new checkpoint.",
+    )
+
     job_runner: Literal["embedded", "procrastinate"] | None = Field(
         default=None,
         description="Who runs background jobs: threads of `casework serve` (embedded) or "
@@ -207,3 +235,15 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit-chain.keys"
+
+    @property
+    def audit_signing_key_path(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit-checkpoint.key"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"

@@ -23,6 +23,7 @@ from casework.config import Settings
 _IMMEDIATE = "casework_sqlite_immediate"
 _HOLDS_LOCK = "casework_holds_write_lock"
 _DATABASE = "casework_database"
+_SETTINGS = "casework_settings"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -68,7 +69,7 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={_SETTINGS: settings})
         # One read needs no transaction around it. On PostgreSQL a small pool of
         # connections kept in autocommit saves BEGIN and ROLLBACK on every request's
         # authentication; SQLite reads are local calls either way.
@@ -85,13 +86,21 @@ class Database:
         writer_engine = (
             self.engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else self.engine
         )
-        self._writer = sessionmaker(writer_engine, expire_on_commit=False, info={_DATABASE: self})
+        self._writer = sessionmaker(
+            writer_engine, expire_on_commit=False, info={_DATABASE: self, _SETTINGS: settings}
+        )
 
     @staticmethod
     def of(session: Session) -> Database | None:
         """The database a session came from (None for sessions made elsewhere)."""
         database = session.info.get(_DATABASE)
         return database if isinstance(database, Database) else None
+
+    @staticmethod
+    def settings_of(session: Session) -> Settings | None:
+        """The settings of the database a session (reading or writing) came from."""
+        settings = session.info.get(_SETTINGS)
+        return settings if isinstance(settings, Settings) else None
 
     def session(self, *, write: bool = True) -> Session:
         return (self._writer if write else self._reader)()

@@ -70,6 +70,7 @@ def sweeper(fn: Sweeper) -> Sweeper:
 
 def load_tasks() -> None:
     """Import the modules that register tasks (kept here so every runner sees all)."""
+    import casework.audit.tasks
     import casework.checks.tasks
     import casework.maintenance.tasks
     import casework.monitoring.tasks

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from casework.audit.chain import content_digest, link_digest
+from casework.audit.chain import content_digest, keyed_link
+from casework.audit.keys import keyring_for
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.db import Database
@@ -148,8 +149,14 @@ def test_concurrent_writers_extend_one_unbroken_chain(
     assert report["checked"] == before + 40
 
 
-def test_hash_binds_content_place_and_predecessor(busy_kit: TenantKit, db: Database):
+def test_hash_binds_content_place_and_predecessor(
+    settings: Settings, busy_kit: TenantKit, db: Database
+):
+    keys = keyring_for(settings)
     events = _events(db, busy_kit.tenant_id)
     for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
-        assert event.hash == link_digest(previous.hash, event.seq, content_digest(event))
+        assert event.key_id == keys.current_id
+        assert event.hash == keyed_link(
+            keys, keys.current_id, previous.hash, event.seq, content_digest(event)
+        )

@@ -1,4 +1,11 @@
-"""The hash chain: how one audit event's digest is computed from its content."""
+"""The chain: how an audit event's content is digested and linked to the event before it.
+
+An event's ``hash`` is its link: a MAC (HMAC-SHA-256, with the key its ``key_id``
+names) of the previous link, its place and its content digest, so whoever lacks the
+key cannot recompute a chain that verifies. Events written before the chain was keyed
+have ``key_id`` NULL and a plain SHA-256 link (the legacy rule); a seal made by the
+upgrade vouches for them (see casework.audit.seal).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from casework.audit.keys import Keyring
 from casework.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
+# The action of the event that records an erasure: which events lost their content,
+# the digest the chain still binds for each, and the digest of what remains of it.
+ERASURE = "audit.erased"
+ERASED_MESSAGE = "[erased under retention]"
 
 
 def jsonable(value: Any) -> Any:
@@ -55,15 +67,34 @@ def content_digest(event: AuditEvent) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def link_digest(prev_hash: str, seq: int, content: str) -> str:
-    """An event's hash: its content bound to its position and to the event before it.
-
-    Kept to one ASCII line so that the database can compute the same value
-    (``sha256`` of ``prev:seq:content``) while it advances the chain's head.
-    """
-    return hashlib.sha256(f"{prev_hash}:{seq}:{content}".encode()).hexdigest()
+def link_message(prev_hash: str, seq: int, content: str) -> str:
+    """What a link binds: the content, its position and the link before it."""
+    return f"{prev_hash}:{seq}:{content}"
 
 
-def event_digest(event: AuditEvent) -> str:
-    content = event.redacted_digest or content_digest(event)
-    return link_digest(event.prev_hash, event.seq, content)
+def legacy_link(prev_hash: str, seq: int, content: str) -> str:
+    """The unkeyed link of events written before the chain was keyed."""
+    return hashlib.sha256(link_message(prev_hash, seq, content).encode()).hexdigest()
+
+
+def keyed_link(keys: Keyring, key_id: str, prev_hash: str, seq: int, content: str) -> str:
+    return keys.mac(key_id, link_message(prev_hash, seq, content))
+
+
+def chained_content(event: AuditEvent) -> str:
+    """The digest the chain binds: the original content's, also after an erasure."""
+    return event.redacted_digest or content_digest(event)
+
+
+def head_mac(keys: Keyring, key_id: str, tenant_id: str, seq: int, link: str) -> str:
+    """The MAC of a tenant's head record: rewinding it needs the key."""
+    return keys.mac(key_id, f"head:{tenant_id}:{seq}:{link}")
+
+
+def seal_mac(
+    keys: Keyring, key_id: str, tenant_id: str, seq: int, link: str, erased: list[Any]
+) -> str:
+    """The MAC of a legacy chain's seal: where the unkeyed rule ends, and the erasures
+    made under it."""
+    body = canonical({"tenant": tenant_id, "seq": seq, "link": link, "erased": erased})
+    return keys.mac(key_id, "seal:" + body.decode())

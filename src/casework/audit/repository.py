@@ -1,75 +1,22 @@
-"""Appending one event to a tenant's chain, in as few round trips as each database allows."""
+"""Appending events to a tenant's chain.
+
+The links are MACs whose key the database never sees, so they are computed here while
+the writer holds the head's row lock: ``SELECT ... FOR UPDATE`` on PostgreSQL (held
+until commit, and re-reading the newest head after waiting for a concurrent writer, so
+a link is never stale); on SQLite the database's write lock already orders writers.
+Locking, inserting and moving the head are three statements however many events.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from casework.audit.chain import link_digest
+from casework.audit.chain import head_mac, keyed_link
+from casework.audit.keys import Keyring
 from casework.models import AuditEvent, AuditHead
 
-_CHAINED = frozenset({"seq", "prev_hash", "hash"})
+_CHAINED = frozenset({"seq", "prev_hash", "hash", "key_id"})
 _COLUMNS = [c for c in AuditEvent.__table__.columns if c.key not in _CHAINED]
-
-_ADVANCE_HEAD = (
-    update(AuditHead)
-    .where(AuditHead.tenant_id == bindparam("tenant"))
-    .values(seq=AuditHead.seq + 1)
-    .returning(AuditHead.seq, AuditHead.hash)
-)
-_SET_HEAD_HASH = (
-    update(AuditHead)
-    .where(AuditHead.tenant_id == bindparam("tenant"))
-    .values(hash=bindparam("new_hash"))
-)
-_INSERT_EVENT = insert(AuditEvent)
-
-# The head's row lock orders a tenant's writers and is held until commit, so on
-# PostgreSQL taking it, linking the event and moving the head are one statement: no
-# round trip to the application happens while other writers of the tenant wait.
-# The hash is link_digest() computed by the database. FOR UPDATE re-reads the newest
-# head after waiting for a concurrent writer, so the link is never stale.
-_APPEND_POSTGRESQL_SQL = f"""
-    WITH old AS (
-        SELECT seq, hash FROM audit_heads WHERE tenant_id = :tenant_id FOR UPDATE
-    ), link AS (
-        SELECT old.seq + 1 AS seq, old.hash AS prev_hash,
-               encode(sha256(convert_to(
-                   old.hash || ':' || (old.seq + 1)::text || ':' || :content, 'UTF8'
-               )), 'hex') AS hash
-        FROM old
-    ), head AS (
-        UPDATE audit_heads SET seq = link.seq, hash = link.hash
-        FROM link WHERE audit_heads.tenant_id = :tenant_id
-    )
-    INSERT INTO audit_events ({", ".join(c.name for c in _COLUMNS)}, seq, prev_hash, hash)
-    SELECT {", ".join(f":{c.key}" for c in _COLUMNS)}, link.seq, link.prev_hash, link.hash
-    FROM link
-    RETURNING seq, prev_hash, hash
-"""  # noqa: S608 (the column names come from the model; every value is bound)
-_APPEND_POSTGRESQL = text(_APPEND_POSTGRESQL_SQL).bindparams(
-    *(bindparam(c.key, type_=c.type) for c in _COLUMNS), bindparam("content")
-)
-
-
-def append(connection: Connection, event: AuditEvent, content: str) -> None:
-    """Give ``event`` the next place in its tenant's chain and insert it.
-
-    ``content`` is the event's content_digest(); seq, prev_hash and hash are set here.
-    """
-    params = {c.key: getattr(event, c.key) for c in _COLUMNS}
-    if connection.dialect.name == "postgresql":
-        row = connection.execute(_APPEND_POSTGRESQL, {**params, "content": content}).one()
-        event.seq, event.prev_hash, event.hash = row
-        return
-    # Elsewhere (SQLite) the database's write lock already orders writers.
-    seq, prev_hash = connection.execute(_ADVANCE_HEAD, {"tenant": event.tenant_id}).one()
-    event.seq, event.prev_hash = seq, prev_hash
-    event.hash = link_digest(prev_hash, seq, content)
-    connection.execute(
-        _INSERT_EVENT, {**params, "seq": seq, "prev_hash": prev_hash, "hash": event.hash}
-    )
-    connection.execute(_SET_HEAD_HASH, {"tenant": event.tenant_id, "new_hash": event.hash})
-
 
 _LOCK_HEAD = (
     select(AuditHead.seq, AuditHead.hash)
@@ -79,26 +26,52 @@ _LOCK_HEAD = (
 _MOVE_HEAD = (
     update(AuditHead)
     .where(AuditHead.tenant_id == bindparam("tenant"))
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .values(
+        seq=bindparam("new_seq"),
+        hash=bindparam("new_hash"),
+        key_id=bindparam("new_key_id"),
+        mac=bindparam("new_mac"),
+    )
 )
+_INSERT_EVENT = insert(AuditEvent)
 
 
-def append_many(
-    connection: Connection, tenant_id: str, items: list[tuple[AuditEvent, str]]
+class MissingHead(Exception):
+    """The tenant has no head record: its chain cannot be extended."""
+
+
+def append(
+    connection: Connection, keys: Keyring, tenant_id: str, items: list[tuple[AuditEvent, str]]
 ) -> None:
-    """Append several events of one tenant in order: lock the head, link the events
-    here, insert them together and move the head (three statements however many)."""
+    """Give each event the next place in its tenant's chain, in order, and insert them.
+
+    ``items`` pairs each event with its content_digest(); seq, prev_hash, hash and
+    key_id are set here.
+    """
     if not items:
         return
-    seq, prev_hash = connection.execute(_LOCK_HEAD, {"tenant": tenant_id}).one()
+    head = connection.execute(_LOCK_HEAD, {"tenant": tenant_id}).one_or_none()
+    if head is None:
+        raise MissingHead(f"tenant {tenant_id} has no audit head")
+    seq, prev_hash = head
+    key_id = keys.current_id
     rows = []
     for event, content in items:
         seq += 1
-        event.seq, event.prev_hash = seq, prev_hash
-        event.hash = prev_hash = link_digest(prev_hash, seq, content)
+        event.seq, event.prev_hash, event.key_id = seq, prev_hash, key_id
+        event.hash = prev_hash = keyed_link(keys, key_id, prev_hash, seq, content)
         rows.append(
             {c.key: getattr(event, c.key) for c in _COLUMNS}
-            | {"seq": seq, "prev_hash": event.prev_hash, "hash": event.hash}
+            | {"seq": seq, "prev_hash": event.prev_hash, "hash": event.hash, "key_id": key_id}
         )
-    connection.execute(_INSERT_EVENT, rows)
-    connection.execute(_MOVE_HEAD, {"tenant": tenant_id, "new_seq": seq, "new_hash": prev_hash})
+    connection.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+    connection.execute(
+        _MOVE_HEAD,
+        {
+            "tenant": tenant_id,
+            "new_seq": seq,
+            "new_hash": prev_hash,
+            "new_key_id": key_id,
+            "new_mac": head_mac(keys, key_id, tenant_id, seq, prev_hash),
+        },
+    )

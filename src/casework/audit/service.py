@@ -1,23 +1,57 @@
-"""Appending to and verifying each tenant's audit chain."""
+"""Appending to, erasing in and verifying each tenant's audit chain."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
-from casework.audit import repository
-from casework.audit.chain import GENESIS_HASH, content_digest, event_digest, jsonable
+from casework.audit import repository, verification
+from casework.audit.chain import (
+    ERASED_MESSAGE,
+    ERASURE,
+    GENESIS_HASH,
+    content_digest,
+    head_mac,
+    jsonable,
+)
+from casework.audit.checkpoints import Checkpoint, Signer
+from casework.audit.keys import Keyring, keyring_for
+from casework.audit.verification import VerifyResult
 from casework.auth.principal import Principal
+from casework.db import Database
 from casework.ids import new_id
-from casework.models import AuditEvent, AuditHead
+from casework.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from casework.models.base import utcnow
+
+__all__ = [
+    "CheckpointRefused",
+    "Entry",
+    "VerifyResult",
+    "erase",
+    "record",
+    "record_many",
+    "start_chain",
+    "verify",
+]
+
+
+def keyring(session: Session) -> Keyring:
+    """The MAC keys of the database ``session`` belongs to."""
+    settings = Database.settings_of(session)
+    if settings is None:
+        raise RuntimeError("the audit chain is used through a casework.db.Database session")
+    return keyring_for(settings)
 
 
 def start_chain(session: Session, *, tenant_id: str) -> None:
-    session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH))
+    keys = keyring(session)
+    key_id = keys.current_id
+    mac = head_mac(keys, key_id, tenant_id, 0, GENESIS_HASH)
+    session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH, key_id=key_id, mac=mac))
 
 
 @dataclass(frozen=True)
@@ -53,9 +87,10 @@ def record(
     order (on SQLite the write lock does the same). The chain is written with plain
     statements: it is on every write path and needs none of the unit of work.
     """
+    keys = keyring(session)
     session.flush()
     event = _event(Entry(actor, action, entity_type, entity_id, case_id, message, before, after))
-    repository.append(session.connection(), event, content_digest(event))
+    repository.append(session.connection(), keys, event.tenant_id, [(event, content_digest(event))])
     return event
 
 
@@ -67,10 +102,11 @@ def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
     tenants = {e.actor.tenant_id for e in entries}
     if len(tenants) != 1:
         raise ValueError("record_many appends to one tenant's chain")
+    keys = keyring(session)
     session.flush()
     events = [_event(entry) for entry in entries]
-    repository.append_many(
-        session.connection(), tenants.pop(), [(e, content_digest(e)) for e in events]
+    repository.append(
+        session.connection(), keys, tenants.pop(), [(e, content_digest(e)) for e in events]
     )
     return events
 
@@ -101,47 +137,139 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    bad_seq: int | None = None
-    bad_event_id: str | None = None
-    reason: str | None = None
-
-
-def verify(session: Session, *, tenant_id: str) -> VerifyResult:
-    """Walk the chain in order and report the first event that does not fit."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.tenant_id == tenant_id)
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=1000)
-    )
-    with session.scalars(stmt) as events:
-        for event in events:
-            reason = None
-            if event.seq != expected_seq:
-                reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
-            elif event.prev_hash != expected_prev:
-                reason = "previous-hash link broken (event removed or reordered)"
-            elif event_digest(event) != event.hash:
-                reason = "content does not match its hash (event edited)"
-            if reason:
-                return VerifyResult(False, checked, event.seq, event.id, reason)
-            expected_prev = event.hash
-            expected_seq += 1
-            checked += 1
-    head = session.get(AuditHead, tenant_id)
-    if head is not None and (head.seq != checked or head.hash != expected_prev):
-        return VerifyResult(
-            False,
-            checked,
-            checked + 1,
-            None,
-            f"chain ends at {checked} but its head records {head.seq} events (tail removed)",
+def erase(session: Session, *, tenant_id: str, where: Any) -> int:
+    """Erase the content of the tenant's matching events, keeping their place in the
+    chain: each keeps the digest its link binds, and an erasure event, itself chained,
+    records which events went with both digests. The erasure events themselves are
+    never erased. The number of events erased."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.tenant_id == tenant_id,
+                AuditEvent.redacted_digest.is_(None),
+                AuditEvent.action != ERASURE,
+                where,
+            )
+            .order_by(AuditEvent.seq)
         )
-    return VerifyResult(True, checked)
+    )
+    if not events:
+        return 0
+    erased = []
+    for event in events:
+        digest = content_digest(event)
+        event.redacted_digest = digest
+        event.before = None
+        event.after = None
+        event.message = ERASED_MESSAGE
+        erased.append({"seq": event.seq, "digest": digest, "remains": content_digest(event)})
+    record(
+        session,
+        actor=Principal.system(tenant_id, "retention"),
+        action=ERASURE,
+        entity_type="audit",
+        entity_id=tenant_id,
+        message=f"Content of {len(erased)} audit events erased under retention",
+        after={"events": erased},
+    )
+    return len(erased)
+
+
+def verify(
+    session: Session, *, tenant_id: str, checkpoints: list[Checkpoint] | None = None
+) -> VerifyResult:
+    """Walk the chain in order and report the first event that does not fit (see
+    casework.audit.verification)."""
+    return verification.verify(
+        session, tenant_id=tenant_id, keys=keyring(session), checkpoints=checkpoints
+    )
+
+
+class CheckpointRefused(Exception):
+    """The chain does not verify from the last checkpoint to its head: signing its head
+    would vouch for whatever changed it."""
+
+
+def checkpoints_due(session: Session, *, now: datetime, every: timedelta) -> list[str]:
+    """Tenants whose chain grew since their last checkpoint, at most one per ``every``."""
+    last = aliased(AuditCheckpoint)
+    return list(
+        session.scalars(
+            select(AuditHead.tenant_id)
+            .outerjoin(last, last.tenant_id == AuditHead.tenant_id)
+            .where(
+                AuditHead.seq > func.coalesce(last.seq, 0),
+                last.signed_at.is_(None) | (last.signed_at <= now - every),
+            )
+            .order_by(AuditHead.tenant_id)
+        )
+    )
+
+
+def undelivered(session: Session, *, now: datetime, every: timedelta) -> list[AuditCheckpoint]:
+    """Last checkpoints not yet POSTed, not tried within ``every``."""
+    return list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .where(
+                AuditCheckpoint.posted_at.is_(None),
+                AuditCheckpoint.attempted_at.is_(None)
+                | (AuditCheckpoint.attempted_at <= now - every),
+            )
+            .order_by(AuditCheckpoint.tenant_id)
+        )
+    )
+
+
+def prepare_checkpoint(
+    session: Session, *, tenant_id: str, signer: Signer, now: datetime
+) -> Checkpoint:
+    """Verify the chain from the tenant's last checkpoint (or from its start) to its
+    head, and sign the head; raise CheckpointRefused if it does not verify."""
+    keys = keyring(session)
+    head = session.get(AuditHead, tenant_id)
+    if head is None:
+        raise CheckpointRefused("the chain's head record is missing")
+    last = session.get(AuditCheckpoint, tenant_id)
+    seal = session.get(AuditSeal, tenant_id)
+    start_seq, start_link = (last.seq, last.link) if last else (0, GENESIS_HASH)
+    if start_seq > head.seq:
+        raise CheckpointRefused(
+            f"the head records {head.seq} events, the last checkpoint {start_seq}"
+        )
+    try:
+        verification.check_seal(keys, seal)
+        walker = verification.Walker(keys, seal, seq=start_seq, link=start_link)
+        with verification.events_after(session, tenant_id, start_seq) as events:
+            for event in events:
+                walker.step(event)
+        walker.finish(head, erasures=last is None)
+    except verification.Broken as broken:
+        raise CheckpointRefused(f"event {broken.seq}: {broken.reason}") from None
+    return signer.sign(tenant=tenant_id, seq=head.seq, link=head.hash, at=now)
+
+
+def store_checkpoint(session: Session, checkpoint: Checkpoint, *, now: datetime) -> None:
+    """Remember ``checkpoint`` as the tenant's last (once it is in the file)."""
+    row = session.get(AuditCheckpoint, checkpoint.tenant, with_for_update=True)
+    if row is None:
+        row = AuditCheckpoint(tenant_id=checkpoint.tenant)
+        session.add(row)
+    elif row.seq > checkpoint.seq:
+        return  # a later one was stored meanwhile
+    row.seq, row.link, row.signed_at = checkpoint.seq, checkpoint.link, now
+    row.record, row.posted_at, row.attempted_at = checkpoint.line(), None, None
+    session.flush()
+
+
+def mark_attempt(
+    session: Session, *, tenant_id: str, seq: int, delivered: bool, now: datetime
+) -> None:
+    row = session.get(AuditCheckpoint, tenant_id, with_for_update=True)
+    if row is None or row.seq != seq:
+        return  # a newer checkpoint replaced it; that one is delivered in its turn
+    row.attempted_at = now
+    if delivered:
+        row.posted_at = now
+    session.flush()

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from casework.config import Settings
+
 HERE = Path(__file__).parent
 
 
@@ -18,8 +20,11 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", settings: Settings | None = None) -> None:
+    """Migrate to ``revision``; ``settings`` locate the keys that seal audit chains
+    written before they were keyed (the environment's settings when None)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    config.attributes["settings"] = settings
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

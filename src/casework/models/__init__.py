@@ -1,6 +1,6 @@
 """All ORM classes, one module per aggregate; importing this registers them all."""
 
-from casework.models.audit import AuditEvent, AuditHead
+from casework.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from casework.models.base import Base
 from casework.models.case import Case, CaseAttachment, CaseTransaction, Comment, Task
 from casework.models.case_config import CaseConfig
@@ -42,8 +42,10 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "ApiClient",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
+    "AuditSeal",
     "Base",
     "Case",
     "CaseAttachment",

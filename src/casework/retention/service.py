@@ -18,7 +18,6 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from casework.audit import service as audit
-from casework.audit.chain import content_digest
 from casework.auth.principal import Principal
 from casework.errors import ValidationFailed
 from casework.models import (
@@ -154,17 +153,8 @@ def purge_case(session: Session, case: Case) -> Purged:
 
 
 def _redact(session: Session, tenant_id: str, where: Any) -> None:
-    """Erase the content of matching audit events, keeping the digest the chain binds."""
-    events = session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.tenant_id == tenant_id, AuditEvent.redacted_digest.is_(None), where
-        )
-    )
-    for event in events:
-        event.redacted_digest = content_digest(event)
-        event.before = None
-        event.after = None
-        event.message = "[erased under retention]"
+    """Erase the content of matching audit events; the chain keeps their place."""
+    audit.erase(session, tenant_id=tenant_id, where=where)
 
 
 def purge_checks(session: Session, *, now: datetime, limit: int = BATCH) -> int:
