@@ -145,6 +145,38 @@ def _models(app: FastAPI) -> list[type[BaseModel]]:
     return [Problem, *(s.model for s in shapes if s.model is not Problem)]
 
 
+def _stripping_models() -> dict[str, bool]:
+    """Whether the models of each class name strip their text before checking it (None
+    where models of one name disagree)."""
+    found: dict[str, set[bool]] = {}
+    stack: list[type[BaseModel]] = list(BaseModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        stack.extend(model.__subclasses__())
+        strips = bool(model.model_config.get("str_strip_whitespace"))
+        found.setdefault(model.__name__, set()).add(strips)
+    return {name: flags == {True} for name, flags in found.items()}
+
+
+def _text_that_must_not_be_blank(schema: dict[str, Any]) -> None:
+    """A model that strips its text refuses text that is only whitespace where it needs
+    some: say so with a pattern wherever a string needs at least one character."""
+    for node in (schema, *schema.get("anyOf", ()), schema.get("items") or {}):
+        if node.get("type") == "string" and node.get("minLength", 0) >= 1:
+            node.setdefault("pattern", r"\S")
+
+
+def _document_stripping(components: dict[str, Any]) -> None:
+    strips = _stripping_models()
+    for name, component in components.items():
+        if not strips.get(name.removesuffix("-Input"), False):
+            continue
+        for field in component.get("properties", {}).values():
+            _text_that_must_not_be_blank(field)
+            for item in field.get("anyOf", ()):
+                _text_that_must_not_be_blank(item.get("items") or {})
+
+
 def describe(app: FastAPI) -> dict[str, Any]:
     """The application's OpenAPI description with its error answers (cached, as FastAPI's)."""
     if app.openapi_schema is not None:
@@ -167,6 +199,7 @@ def describe(app: FastAPI) -> dict[str, Any]:
         for name, definition in model_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components.setdefault(model.__name__, model_schema)
+    _document_stripping(components)
     if "/HTTPValidationError'" not in str(schema["paths"]):
         for name in _FASTAPI_SCHEMAS:
             components.pop(name, None)

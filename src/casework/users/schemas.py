@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
+from casework.auth.permissions import Permission
 from casework.models import Role, User
 from casework.schemas import not_null
 from casework.validation import slug
@@ -44,7 +45,10 @@ Password = Annotated[
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
 RoleName = Annotated[str, Field(min_length=1, max_length=200)]
-PermissionName = Annotated[str, Field(min_length=1, max_length=60)]
+PermissionName = Annotated[
+    str,
+    Field(min_length=1, max_length=60, json_schema_extra={"enum": [p.value for p in Permission]}),
+]
 
 
 class UserCreate(BaseModel):
