@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from casework import __version__, problems
+from casework import __version__, openapi, problems
 from casework.analytics.router import router as analytics_router
 from casework.auth.clients_router import router as api_clients_router
 from casework.auth.router import router as auth_router
@@ -33,7 +33,6 @@ from casework.retention.router import router as retention_router
 from casework.rules.router import alerts_router
 from casework.rules.router import router as rules_router
 from casework.rules.router import settings_router as monitoring_settings_router
-from casework.schemas import Problem
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
 from casework.transactions.router import router as transactions_router
@@ -43,20 +42,6 @@ from casework.webhooks.router import case_secret_router as case_webhook_secret_r
 from casework.webhooks.router import deliveries_router as webhook_deliveries_router
 from casework.webhooks.router import router as webhook_endpoints_router
 
-API_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "description": text}
-    for status, text in {
-        401: "Not authenticated",
-        403: "Permission denied",
-        404: "Not found",
-        409: "Conflict",
-        413: "Payload too large",
-        422: "Validation failed",
-        429: "Too many failed authentications from this address or with this credential "
-        "(Retry-After says when to try again)",
-        500: "Internal error (the body carries only a correlation id)",
-    }.items()
-}
 NATIVE_API = (
     cases_router,
     retention_router,
@@ -127,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.matchers = matchers
     app.state.jobs = runner
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -139,7 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     app.include_router(auth_router)
     for router in NATIVE_API:
-        app.include_router(router, responses=API_ERRORS)
+        app.include_router(router)
     for dialect in (sigma_router, sumsub_router, sphinx_router):
         app.include_router(dialect)
     app.mount(

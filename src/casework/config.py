@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         'are private or loopback addresses (JSON list, e.g. ["hooks.internal", "10.1.0.0/16"]).',
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    outbound_network: bool = Field(
+        default=True,
+        description="False: no webhook is sent and no receiver's host name is looked up "
+        "(a URL naming a host is refused as unresolvable; each delivery attempt fails), "
+        "for installs that must not reach beyond their own machine, such as a fuzzing run.",
+    )
 
     audit_key_file: Path | None = Field(
         default=None,

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
 from casework.errors import DomainError
 from casework.logging import correlation_id, get_logger
@@ -83,17 +85,48 @@ async def _domain(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http(_request: Request, exc: Exception) -> JSONResponse:
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: list[BaseRoute], path: str) -> list[str]:
+    """The methods of the resource ``path`` names.
+
+    FastAPI makes one route per method, and Starlette's 405 names only the methods of the
+    first route whose path matched, so ``Allow`` would leave out the path's others. Where
+    a fixed path and a template both match (``/v1/transactions/batch`` and
+    ``/v1/transactions/{transaction_id}``), the path names the fixed one.
+    """
+    matching: dict[int, set[str]] = {}
+    for route in iter_route_contexts(routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            parameters = len(getattr(route, "param_convertors", {}) or {})
+            matching.setdefault(parameters, set()).update(route.methods)
+    methods = matching[min(matching)] if matching else set()
+    return sorted(methods, key=lambda m: (*_METHOD_ORDER, m).index(m))
+
+
+def _route_path(request: Request) -> str:
+    path, root = str(request.scope["path"]), str(request.scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     errors = [{"field": "body", "message": str(exc.detail)}] if exc.status_code == 413 else None
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(
+            allowed_methods(request.app.router.routes, _route_path(request))
+        )
     return problem_response(
         exc.status_code,
         title,
         str(exc.detail),
         type_slug=title.lower().replace(" ", "-"),
         errors=errors,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 

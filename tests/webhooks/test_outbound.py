@@ -7,10 +7,15 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from casework.webhooks.outbound import OutboundClient, Refused, check_url
+from casework.config import Settings
+from casework.webhooks import tasks
+from casework.webhooks.outbound import OutboundClient, Refused, check_url, resolver_for
+from tests.factories import make_tenant_kit
+from tests.install import fresh_install
 from tests.webhooks.conftest import Receiver
 
 REFUSED = [
@@ -131,6 +136,26 @@ def test_request_goes_to_the_checked_address_with_its_host_name(receiver: Receiv
     assert calls == ["hooks.test"]
 
 
+def test_with_the_outbound_network_off_nothing_is_sent_or_looked_up(receiver: Receiver):
+    calls: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"]
+
+    client = OutboundClient(allowed_hosts=["127.0.0.0/8"], resolver=resolver, enabled=False)
+    for url in (receiver.url("/ok"), f"http://hooks.test:{receiver.port}/ok"):
+        outcome = client.send(url, headers={}, body=b"{}")
+        assert outcome.status_code is None
+        assert outcome.error == "refused: the outbound network is switched off"
+    assert receiver.requests.empty()
+    assert calls == []
+    # Registering a receiver asks no name server either: a host name cannot be checked.
+    with pytest.raises(Refused, match=r"host hooks\.example does not resolve"):
+        check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver_for(False))
+    check_url("https://1.2.3.4/hook", allowed_hosts=[], resolver=resolver_for(False))
+
+
 def test_redirects_are_not_followed(receiver: Receiver, sender: OutboundClient):
     outcome = sender.send(receiver.url("/redirect"), headers={}, body=b"{}")
     assert outcome.status_code == 302
@@ -191,3 +216,22 @@ def test_a_trickling_receiver_is_cut_off_at_the_timeout(receiver: Receiver):
     outcome = client.send(receiver.url("/trickle"), headers={}, body=b"{}")
     assert time.monotonic() - started < 5
     assert outcome.error == "timed out after 1s" and not outcome.ok
+
+
+def test_an_install_with_the_outbound_network_off_reaches_nothing(
+    settings: Settings, tmp_path: Path
+):
+    off = settings.model_copy(update={"outbound_network": False})
+    with fresh_install(off, tmp_path) as install:
+        kit = make_tenant_kit(install.db)
+        # localhost resolves without a name server; switched off, nothing is resolved.
+        response = install.client.post(
+            "/v1/webhook-endpoints",
+            json={"url": "http://localhost/hook", "event_types": ["case.created"]},
+            headers=kit.admin.headers,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {"field": "url", "message": "host localhost does not resolve"}
+        ]
+        assert tasks._sender(install.db).enabled is False

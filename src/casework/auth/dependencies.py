@@ -17,8 +17,15 @@ from casework.errors import NotAuthenticated, PermissionDenied
 
 # Declared for OpenAPI's security schemes; resolution below reads the headers itself.
 _bearer = HTTPBearer(auto_error=False, description="API key or OAuth2 access token")
-_api_key = APIKeyHeader(name="apiKey", auto_error=False, description="API client id")
-_api_secret = APIKeyHeader(name="apiSecret", auto_error=False, description="API client secret")
+_api_key = APIKeyHeader(
+    name="apiKey", scheme_name="ApiClientId", auto_error=False, description="API client id"
+)
+_api_secret = APIKeyHeader(
+    name="apiSecret",
+    scheme_name="ApiClientSecret",
+    auto_error=False,
+    description="API client secret",
+)
 
 
 def current_principal(

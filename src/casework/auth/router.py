@@ -19,6 +19,19 @@ from casework.routing import CommittingRoute
 router = APIRouter(tags=["auth"], route_class=CommittingRoute)
 
 
+class OAuthProblem(BaseModel):
+    """An OAuth2 error (RFC 6749, 5.2) that is also a problem document."""
+
+    error: str
+    error_description: str
+    type: str
+    title: str
+    status: int
+    detail: str
+    correlation_id: str
+    errors: list[dict[str, str]] = []
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "Bearer"  # noqa: S105
@@ -60,16 +73,17 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     "/oauth/token",
     response_model=TokenOut,
     responses={
-        400: {"description": "Bad grant"},
-        401: {"description": "Bad client"},
-        429: {"description": "Too many failed attempts: see Retry-After"},
+        400: {"model": OAuthProblem, "description": "Unsupported grant type"},
+        401: {"model": OAuthProblem, "description": "Client authentication failed"},
     },
 )
 def issue_token(
     request: Request,
     session: DbSession,
     settings: AppSettings,
-    grant_type: Annotated[str, Form(max_length=50)],
+    grant_type: Annotated[
+        str, Form(max_length=50, json_schema_extra={"enum": ["client_credentials"]})
+    ],
     client_id: Annotated[str | None, Form(max_length=100)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:

@@ -26,7 +26,7 @@ from casework.models.enums import (
     Resolution,
     ReviewStatus,
 )
-from casework.schemas import UserRef
+from casework.schemas import UserRef, not_null
 
 PriorityName = Literal["low", "medium", "high"]
 PublicId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -148,9 +148,11 @@ class LegalHoldBody(BaseModel):
 class CaseUpdate(_ModuleChoice):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: str | None = Field(
+        default=None, min_length=1, max_length=300, json_schema_extra=not_null
+    )
     description: str | None = Field(default=None, max_length=20_000)
-    priority: PriorityName | None = None
+    priority: PriorityName | None = Field(default=None, json_schema_extra=not_null)
     record: RecordRef | None = None
     customer_id: PublicId | None = None
     due_date: AwareDatetime | None = None

@@ -9,6 +9,7 @@ from casework.cases.schemas import PriorityName, TaskText
 from casework.checks.schemas import CheckParams, ConfigCheck, OutcomePolicyIn
 from casework.models import CaseConfig
 from casework.models.enums import CheckType, Module, Priority
+from casework.schemas import not_null
 from casework.validation import slug
 
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
@@ -60,15 +61,15 @@ class CaseConfigCreate(_ConfigFields):
 
 
 class CaseConfigUpdate(_ConfigFields):
-    slug: Slug | None = None
-    name: ConfigName | None = None
-    default_priority: PriorityName | None = None
+    slug: Slug | None = Field(default=None, json_schema_extra=not_null)
+    name: ConfigName | None = Field(default=None, json_schema_extra=not_null)
+    default_priority: PriorityName | None = Field(default=None, json_schema_extra=not_null)
     checklist: list[TaskText] | None = Field(default=None, max_length=100)
     sla_hours: SlaHours | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, json_schema_extra=not_null)
     checks: ConfigChecks | None = None
     outcome_policy: OutcomePolicyIn | None = None
-    monitoring: bool | None = None
+    monitoring: bool | None = Field(default=None, json_schema_extra=not_null)
     kyc_config: Slug | None = None
 
 

@@ -16,14 +16,19 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from casework.errors import DomainError
+from casework.openapi import ErrorShape
 from casework.routing import CommittingRoute
 
 DialectError = RequestValidationError | DomainError | HTTPException
 Renderer = Callable[[Request, DialectError], Response]
 
 
-def route_class(render: Renderer) -> type[CommittingRoute]:
+def route_class(render: Renderer, shape: ErrorShape) -> type[CommittingRoute]:
+    """Routes whose errors ``render`` answers, described in OpenAPI as ``shape``."""
+
     class DialectRoute(CommittingRoute):
+        error_shape = shape
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

@@ -17,6 +17,7 @@ from pydantic import (
 
 from casework.models import Alert, Rule, RuleRevision
 from casework.models.enums import Priority
+from casework.schemas import not_null
 
 Severity = Literal["low", "medium", "high"]
 GroupBy = Literal["customer", "rule_and_customer"]
@@ -48,11 +49,15 @@ class RuleUpdate(_In):
     """Any change to title, description, severity or condition makes a new revision;
     ``enabled`` alone does not."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    description: str | None = Field(default=None, max_length=5000)
-    severity: Severity | None = None
-    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
-    enabled: bool | None = None
+    title: str | None = Field(
+        default=None, min_length=1, max_length=300, json_schema_extra=not_null
+    )
+    description: str | None = Field(default=None, max_length=5000, json_schema_extra=not_null)
+    severity: Severity | None = Field(default=None, json_schema_extra=not_null)
+    condition: dict[str, Any] | None = Field(
+        json_schema_extra=not_null, default=None, description=CONDITION_DOC
+    )
+    enabled: bool | None = Field(default=None, json_schema_extra=not_null)
 
     @field_validator("title", "description", "severity", "condition", "enabled")
     @classmethod

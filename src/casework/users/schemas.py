@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
+from casework.auth.permissions import Permission
 from casework.lookalikes import normalise_email
 from casework.models import Role, User
+from casework.schemas import not_null
 from casework.validation import slug
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -45,7 +47,10 @@ Password = Annotated[
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
 RoleName = Annotated[str, Field(min_length=1, max_length=200)]
-PermissionName = Annotated[str, Field(min_length=1, max_length=60)]
+PermissionName = Annotated[
+    str,
+    Field(min_length=1, max_length=60, json_schema_extra={"enum": [p.value for p in Permission]}),
+]
 
 
 class UserCreate(BaseModel):
@@ -61,11 +66,11 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    first_name: PersonName | None = None
-    last_name: PersonName | None = None
-    role: str | None = Field(default=None, min_length=1, max_length=63)
-    is_active: bool | None = None
-    password: Password | None = None
+    first_name: PersonName | None = Field(default=None, json_schema_extra=not_null)
+    last_name: PersonName | None = Field(default=None, json_schema_extra=not_null)
+    role: str | None = Field(default=None, min_length=1, max_length=63, json_schema_extra=not_null)
+    is_active: bool | None = Field(default=None, json_schema_extra=not_null)
+    password: Password | None = Field(default=None, json_schema_extra=not_null)
 
 
 class UserOut(BaseModel):
@@ -105,8 +110,10 @@ class RoleCreate(BaseModel):
 class RoleUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: RoleName | None = None
-    permissions: list[PermissionName] | None = Field(default=None, max_length=50)
+    name: RoleName | None = Field(default=None, json_schema_extra=not_null)
+    permissions: list[PermissionName] | None = Field(
+        default=None, max_length=50, json_schema_extra=not_null
+    )
 
 
 class RoleOut(BaseModel):

@@ -144,6 +144,15 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+def offline_resolver(_host: str, _port: int) -> list[str]:
+    """Asks no name server: with the outbound network switched off, no host resolves."""
+    raise OSError("the outbound network is switched off")
+
+
+def resolver_for(outbound_network: bool) -> Resolver:
+    return system_resolver if outbound_network else offline_resolver
+
+
 def parse_url(url: str) -> httpx.URL:
     """The URL, if its form is acceptable for a webhook (addresses not yet checked)."""
     try:
@@ -241,10 +250,12 @@ class OutboundClient:
         allowed_hosts: Iterable[str] = (),
         timeout: float = 10.0,
         resolver: Resolver = system_resolver,
+        enabled: bool = True,
     ) -> None:
         self.allow = AllowList.parse(allowed_hosts)
         self.timeout = timeout
-        self._resolver = resolver
+        self.enabled = enabled
+        self._resolver = resolver if enabled else offline_resolver
         self._ssl_context = _ssl_context()
 
     def send(self, url: str, *, headers: Mapping[str, str], body: bytes) -> SendOutcome:
@@ -256,6 +267,8 @@ class OutboundClient:
             elapsed = int((time.monotonic() - started) * 1000)
             return SendOutcome(status, error, excerpt, elapsed, refused)
 
+        if not self.enabled:
+            return outcome(None, "refused: the outbound network is switched off", None)
         try:
             target = resolve_target(url, allow=self.allow, resolver=self._resolver)
         except Refused as exc:

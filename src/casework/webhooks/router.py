@@ -10,6 +10,7 @@ from casework.models import WebhookDeliveryStatus, WebhookEventType
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
 from casework.webhooks import case_secret, repository, service
+from casework.webhooks.outbound import resolver_for
 from casework.webhooks.schemas import (
     CaseWebhookSecretOut,
     CaseWebhookSecretWithSecret,
@@ -49,6 +50,7 @@ def create_endpoint(
         data=body,
         box=box_for(settings),
         allowed_hosts=settings.webhook_allowed_hosts,
+        resolver=resolver_for(settings.outbound_network),
     )
     response.headers["Cache-Control"] = "no-store"
     return EndpointWithSecret.with_secret(endpoint, secret)
@@ -90,6 +92,7 @@ def update_endpoint(
             endpoint_id=endpoint_id,
             data=body,
             allowed_hosts=settings.webhook_allowed_hosts,
+            resolver=resolver_for(settings.outbound_network),
         )
     )
 

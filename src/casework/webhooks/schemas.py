@@ -13,6 +13,7 @@ from casework.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
+from casework.schemas import not_null
 
 if TYPE_CHECKING:
     from casework.webhooks.case_secret import CaseWebhookSecret
@@ -53,10 +54,11 @@ class EndpointCreate(BaseModel):
 class EndpointUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: WebhookUrl | None = None
-    description: Description | None = None
-    event_types: EventTypes | None = None
+    url: WebhookUrl | None = Field(default=None, json_schema_extra=not_null)
+    description: Description | None = Field(default=None, json_schema_extra=not_null)
+    event_types: EventTypes | None = Field(default=None, json_schema_extra=not_null)
     is_active: bool | None = Field(
+        json_schema_extra=not_null,
         default=None,
         description="false disables the endpoint: its pending deliveries are abandoned and "
         "no new events are queued for it (replay resends any of them); true enables it again.",

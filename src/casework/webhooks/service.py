@@ -30,7 +30,15 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.webhooks import backoff, case_secret, outbox, repository, signing
-from casework.webhooks.outbound import EXCERPT_CHARS, Refused, Sender, SendOutcome, check_url
+from casework.webhooks.outbound import (
+    EXCERPT_CHARS,
+    Refused,
+    Resolver,
+    Sender,
+    SendOutcome,
+    check_url,
+    system_resolver,
+)
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate, event_body
 from casework.webhooks.secrets_box import (
     ROTATION_GRACE,
@@ -65,9 +73,9 @@ def _audit(session: Session, actor: Principal, action: str, entity_id: str, **de
     )
 
 
-def _checked_url(url: str, allowed_hosts: Sequence[str]) -> str:
+def _checked_url(url: str, allowed_hosts: Sequence[str], resolver: Resolver) -> str:
     try:
-        check_url(url, allowed_hosts=allowed_hosts)
+        check_url(url, allowed_hosts=allowed_hosts, resolver=resolver)
     except Refused as exc:
         raise ValidationFailed.on("url", str(exc)) from None
     return url
@@ -80,9 +88,10 @@ def create_endpoint(
     data: EndpointCreate,
     box: SecretBox,
     allowed_hosts: Sequence[str],
+    resolver: Resolver = system_resolver,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its signing secret, shown this once."""
-    url = _checked_url(data.url, allowed_hosts)  # before any query, as in update_endpoint
+    url = _checked_url(data.url, allowed_hosts, resolver)  # before any query, as in update_endpoint
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         tenant_id=actor.tenant_id,
@@ -106,6 +115,7 @@ def update_endpoint(
     endpoint_id: str,
     data: EndpointUpdate,
     allowed_hosts: Sequence[str],
+    resolver: Resolver = system_resolver,
 ) -> WebhookEndpoint:
     values = data.model_dump(exclude_unset=True)
     for name in ("url", "description", "event_types", "is_active"):
@@ -113,7 +123,7 @@ def update_endpoint(
             raise ValidationFailed.on(name, "cannot be removed")
     # Resolve the new host before the first query: on SQLite that query takes the
     # database's write lock, which a slow name server must not hold up.
-    url = _checked_url(values["url"], allowed_hosts) if "url" in values else None
+    url = _checked_url(values["url"], allowed_hosts, resolver) if "url" in values else None
     endpoint = repository.endpoint(
         session, tenant_id=actor.tenant_id, endpoint_id=endpoint_id, for_update=True
     )

@@ -26,7 +26,9 @@ PARALLEL_SENDS = 8
 def _sender(database: Database) -> OutboundClient:
     settings = database.settings
     return OutboundClient(
-        allowed_hosts=settings.webhook_allowed_hosts, timeout=settings.webhook_timeout_seconds
+        allowed_hosts=settings.webhook_allowed_hosts,
+        timeout=settings.webhook_timeout_seconds,
+        enabled=settings.outbound_network,
     )
 
 

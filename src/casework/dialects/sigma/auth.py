@@ -14,8 +14,15 @@ from casework.dependencies import get_database
 from casework.errors import NotAuthenticated, PermissionDenied
 
 # Declared so that OpenAPI shows the two headers; the dependency reads them itself.
-_api_key = APIKeyHeader(name="apiKey", auto_error=False, description="API client id")
-_api_secret = APIKeyHeader(name="apiSecret", auto_error=False, description="API client secret")
+_api_key = APIKeyHeader(
+    name="apiKey", scheme_name="ApiClientId", auto_error=False, description="API client id"
+)
+_api_secret = APIKeyHeader(
+    name="apiSecret",
+    scheme_name="ApiClientSecret",
+    auto_error=False,
+    description="API client secret",
+)
 
 INVALID = "Invalid API credentials"
 

@@ -17,10 +17,16 @@ from casework.dialects.routing import route_class
 from casework.dialects.sigma import queries, views
 from casework.dialects.sigma.auth import CaseCreator, CaseReader
 from casework.dialects.sigma.errors import render
-from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery
+from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery, SigmaError
 from casework.models import Case
+from casework.openapi import ErrorShape
 
-router = APIRouter(route_class=route_class(render), tags=["sigma"])
+router = APIRouter(
+    route_class=route_class(
+        render, ErrorShape(SigmaError, invalid_status=400, reused_key_status=400)
+    ),
+    tags=["sigma"],
+)
 
 
 def _rendered(session: Session, principal: Principal, cases: list[Case]) -> list[dict[str, object]]:

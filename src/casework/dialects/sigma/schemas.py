@@ -135,3 +135,16 @@ class Envelope(BaseModel):
 
     message: str
     data: dict[str, Any]
+
+
+class SigmaFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class SigmaError(BaseModel):
+    """Sigma's answer to a refused request."""
+
+    message: str
+    data: None = None
+    errors: list[SigmaFieldError] = []

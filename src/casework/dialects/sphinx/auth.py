@@ -12,6 +12,7 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlalchemy.orm import Session
 
 from casework.auth import limits, service, sessions
@@ -55,7 +56,25 @@ def _from_cookie(request: Request, session: Session, settings: Settings) -> sess
     return resolved
 
 
-def sphinx_principal(request: Request) -> Principal:
+# Declared for OpenAPI's security schemes; the dependency reads the header and cookie itself.
+_bearer_scheme = HTTPBearer(
+    scheme_name="SphinxBearer",
+    auto_error=False,
+    description="An access token from /api/oauth/token/ or a casework API key",
+)
+_session_cookie = APIKeyCookie(
+    name=sessions.COOKIE,
+    scheme_name="SphinxSession",
+    auto_error=False,
+    description="A console session; a request that changes something also needs X-CSRFToken",
+)
+
+
+def sphinx_principal(
+    request: Request,
+    _b: Annotated[Any, Depends(_bearer_scheme)] = None,
+    _s: Annotated[Any, Depends(_session_cookie)] = None,
+) -> Principal:
     """The caller, resolved in a short read transaction of its own."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     resolved: sessions.Resolved | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import RootModel
 from starlette.exceptions import HTTPException
 
 from casework.auth.limits import TooManyAttempts
@@ -40,6 +41,11 @@ Path = tuple[str | int, ...]
 _RENAMED = {"config": "case_config", "attachments": "document_ids"}
 _RENAMED_IN_CHECKS = {"type": "check_type"}
 _INDEXED = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+
+
+class SphinxError(RootModel[dict[str, Any]]):
+    """``{"detail": "..."}``; for invalid input, the messages keyed by field and nested as
+    the body is, with ``non_field_errors`` for the body as a whole."""
 
 
 def detail(status: int, text: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import RootModel
+from pydantic import BaseModel, RootModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -36,10 +36,18 @@ from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerI
 from casework.documents import uploads
 from casework.documents.router import Storage
 from casework.models import Case, Customer, Document
+from casework.openapi import ErrorShape
 
-router = APIRouter(route_class=route_class(errors.render), tags=["sphinx"])
+# Invalid input is a 400 keyed by field, and an id in a URL that is not an integer a 404.
+SHAPE = ErrorShape(errors.SphinxError, invalid_status=400, invalid_path_status=404)
+router = APIRouter(route_class=route_class(errors.render, SHAPE), tags=["sphinx"])
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthError(BaseModel):
+    error: str
+    error_description: str
 
 
 class Shaped(RootModel[dict[str, Any]]):
@@ -55,7 +63,14 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-@router.post("/api/oauth/token/", tags=["sphinx"])
+@router.post(
+    "/api/oauth/token/",
+    tags=["sphinx"],
+    responses={
+        400: {"model": OAuthError, "description": "Missing or unsupported grant type"},
+        401: {"model": OAuthError, "description": "Client authentication failed"},
+    },
+)
 def issue_token(
     request: Request,
     session: DbSession,

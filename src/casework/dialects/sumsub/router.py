@@ -23,6 +23,7 @@ from casework.dialects.sumsub.errors import render
 from casework.dialects.sumsub.schemas import CaseBody, SumsubCaseCreate, SumsubError
 from casework.errors import FieldError, NotFound, ValidationFailed
 from casework.models import Customer
+from casework.openapi import ErrorShape
 
 PREFIX = "/resources/api/caseManagement/v2/cases"
 
@@ -37,7 +38,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     ]
 }
 
-router = APIRouter(route_class=route_class(render), tags=["sumsub"], responses=_ERRORS)
+router = APIRouter(
+    route_class=route_class(
+        render, ErrorShape(SumsubError, invalid_status=400, reused_key_status=400)
+    ),
+    tags=["sumsub"],
+    responses=_ERRORS,
+)
 
 
 def _applicant(session: Session, actor: Principal, ref: str) -> Customer:
