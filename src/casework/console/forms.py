@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from casework.dialects.routing import field_name
 from casework.errors import Conflict, FieldError, ValidationFailed
+from casework.strict import typed_text
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -30,9 +31,14 @@ def _message(error: Any) -> str:
 
 
 def validated(model: type[Model], values: dict[str, Any]) -> Model:
-    """``values`` read as ``model``; any problem is a 422 naming each field."""
+    """``values`` read as ``model``; any problem is a 422 naming each field. A form is
+    text, so its integers, booleans and numbers are read from their spelling first."""
+    typed, problems = typed_text(model, values)
+    if problems:
+        errors = [FieldError(field_name(loc), message) for loc, message in problems]
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors=errors)
     try:
-        return model.model_validate(values)
+        return model.model_validate(typed)
     except ValidationError as exc:
         errors = [
             FieldError(field_name(tuple(error.get("loc", ()))), _message(error))

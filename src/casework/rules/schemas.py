@@ -17,6 +17,7 @@ from pydantic import (
 
 from casework.models import Alert, Rule, RuleRevision
 from casework.models.enums import Priority
+from casework.strict import StrictModel
 
 Severity = Literal["low", "medium", "high"]
 GroupBy = Literal["customer", "rule_and_customer"]
@@ -29,7 +30,7 @@ CONDITION_DOC = (
 )
 
 
-class _In(BaseModel):
+class _In(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
 

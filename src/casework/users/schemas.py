@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from casework.models import Role, User
+from casework.strict import StrictModel
 from casework.validation import slug
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,7 +47,7 @@ RoleName = Annotated[str, Field(min_length=1, max_length=200)]
 PermissionName = Annotated[str, Field(min_length=1, max_length=60)]
 
 
-class UserCreate(BaseModel):
+class UserCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: Email
@@ -56,7 +57,7 @@ class UserCreate(BaseModel):
     password: Password | None = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     first_name: PersonName | None = None
@@ -92,7 +93,7 @@ class UserOut(BaseModel):
         )
 
 
-class RoleCreate(BaseModel):
+class RoleCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     slug: Slug
@@ -100,7 +101,7 @@ class RoleCreate(BaseModel):
     permissions: list[PermissionName] = Field(max_length=50)
 
 
-class RoleUpdate(BaseModel):
+class RoleUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: RoleName | None = None
