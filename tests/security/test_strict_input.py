@@ -4,6 +4,7 @@ numeric query filters stay within what is stored, and JSON nests at most 32 leve
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from typing import Any
@@ -317,3 +318,21 @@ def test_a_batch_answers_a_loosely_typed_query_in_its_place(
     first, second = r.json()["results"]
     assert [e["field"] for e in first["error"]["errors"]] == [f"queries[0].{field}"]
     assert "error" not in second
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"v": null, "i": "a\\u0000"}',
+        '{"v": "a\\ud800", "i": "x"}',
+        '{"v": 100000000000000000000, "i": "x"}',
+        '{"v": {"a": 1}, "i": "x"}',
+        '{"v": null, "i": 5}',
+    ],
+)
+def test_a_forged_cursor_is_refused(client: TestClient, kit: TenantKit, raw: str):
+    cursor = base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+    for url in ("/v1/customers", "/v1/cases", "/v1/transactions"):
+        r = client.get(url, params={"cursor": cursor}, headers=kit.analyst.headers)
+        assert r.status_code == 422, (url, r.text)
+        assert _fields(r) == ["cursor"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from casework.dialects.routing import field_name
 from casework.errors import Conflict, FieldError, ValidationFailed
-from casework.strict import typed_text
+from casework.strict import DEPTH_MESSAGE, json_problem, typed_text
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -46,6 +47,23 @@ def validated(model: type[Model], values: dict[str, Any]) -> Model:
         ]
         first = errors[0] if errors else FieldError("form", "is invalid")
         raise ValidationFailed(f"{first.field}: {first.message}", errors=errors) from exc
+
+
+def json_text(text: str, field: str, **options: Any) -> Any:
+    """A textarea holding JSON, parsed and held to what a JSON body is held to."""
+    try:
+        value = json.loads(text, **options)
+    except RecursionError:
+        raise ValidationFailed.on(field, DEPTH_MESSAGE) from None
+    except ValueError as exc:
+        raise ValidationFailed.on(field, f"is not valid JSON ({exc})") from None
+    found = json_problem(value)
+    if found is not None:
+        loc, message = found
+        # Too deep is said of the whole textarea, anything else of where it is.
+        where = field if message == DEPTH_MESSAGE else field_name((field, *loc))
+        raise ValidationFailed.on(where, message)
+    return value
 
 
 @contextmanager
