@@ -102,7 +102,8 @@ def scalar_text_problem(kind: ScalarKind, value: str) -> str | None:
     if kind == "int":
         if not _INT_TEXT.match(text):
             return "must be a whole number written in digits, such as 25"
-        if not INT_MIN <= int(text) <= INT_MAX:
+        # (Length first: Python refuses to read integers of thousands of digits.)
+        if len(text) > 20 or not INT_MIN <= int(text) <= INT_MAX:
             return f"must be between {INT_MIN} and {INT_MAX}"
         return None
     if kind == "bool":

@@ -116,6 +116,7 @@ def test_amount_filters_within_range_work(client: TestClient, kit: TenantKit):
         ("limit=1.0", "query.limit"),
         ("limit=true", "query.limit"),
         ("limit=99999999999999999999", "query.limit"),
+        ("limit=" + "9" * 5000, "query.limit"),
         ("is_active=1", "query.is_active"),
         ("is_active=yes", "query.is_active"),
     ],
