@@ -154,7 +154,7 @@ class GuardedRequest(Request):
                     document = json.loads(body)
             except RecursionError:
                 raise Refused([(("body",), DEPTH_MESSAGE)]) from None
-            found = json_problem(document)
+            found = json_problem(document, body)
             if found is not None:
                 loc, message = found
                 if message == DEPTH_MESSAGE:

@@ -80,10 +80,39 @@ def _find(value: Any, depth: int) -> tuple[list[str | int], str] | None:
     return None
 
 
-def json_problem(document: Any) -> tuple[Loc, str] | None:
+def _shape_fine(value: Any, depth: int) -> bool:
+    """Whether a container nests within the limit and holds only finite numbers: the
+    checks of ``_find`` that do not look into text, at a fraction of its cost."""
+    if depth > MAX_JSON_DEPTH:
+        return False
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if not _shape_fine(item, depth + 1):
+                return False
+        elif (kind is float or kind is Decimal) and not math.isfinite(item):
+            return False
+    return True
+
+
+# In JSON text, NUL or a surrogate can only be written as a \u escape, or (read with
+# surrogatepass, as json.loads reads bytes) as the UTF-8 form of a surrogate.
+_HOSTILE_JSON_TEXT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\xed[\xa0-\xbf]")
+
+
+def json_problem(document: Any, text: bytes | None = None) -> tuple[Loc, str] | None:
     """The location and nature of the first thing in a parsed JSON document that no
     handler should see: text with NUL or unpaired surrogates (in values and keys), a
-    NaN or Infinity, or nesting deeper than ``MAX_JSON_DEPTH``."""
+    NaN, an Infinity or a number too large for a double, or nesting deeper than
+    ``MAX_JSON_DEPTH``. Given the ``text`` it was parsed from, its strings are only
+    read when that text could have put such characters in them."""
+    if (
+        text is not None
+        and type(document) in (dict, list)
+        and _HOSTILE_JSON_TEXT.search(text) is None
+        and _shape_fine(document, 1)
+    ):
+        return None
     found = _find(document, 1)
     if found is None:
         return None
@@ -103,7 +132,7 @@ def scalar_text_problem(kind: ScalarKind, value: str) -> str | None:
         if not _INT_TEXT.match(text):
             return "must be a whole number written in digits, such as 25"
         # (Length first: Python refuses to read integers of thousands of digits.)
-        if len(text) > 20 or not INT_MIN <= int(text) <= INT_MAX:
+        if len(text.lstrip("+-").lstrip("0")) > 19 or not INT_MIN <= int(text) <= INT_MAX:
             return f"must be between {INT_MIN} and {INT_MAX}"
         return None
     if kind == "bool":
