@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 from casework.errors import ValidationFailed
+from casework.strict import INT_MAX, INT_MIN, json_problem
 
 T = TypeVar("T")
 
@@ -49,7 +50,10 @@ class SortKey:
     def after(self, cursor: str) -> ColumnElement[bool]:
         try:
             raw = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
-            value, last_id = raw["v"], str(raw["i"])
+            value, last_id = raw["v"], raw["i"]
+            # A cursor comes back from the client: only what cursor_for writes is taken.
+            if not isinstance(last_id, str) or not _sort_value(value) or json_problem(raw):
+                raise ValueError("not a cursor")
             if value is not None and self.decode is not None:
                 value = self.decode(value)
         except (ValueError, KeyError, TypeError) as exc:
@@ -72,6 +76,14 @@ class SortKey:
             value = self.encode(value)
         raw = json.dumps({"v": value, "i": row_id}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _sort_value(value: Any) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return INT_MIN <= value <= INT_MAX
+    return isinstance(value, float)
 
 
 def paginate(

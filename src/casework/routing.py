@@ -1,4 +1,5 @@
-"""The route class every API router uses: commit where the work was done.
+"""The route class every API router uses: commit where the work was done, and guard
+the request before anything reads it.
 
 A synchronous endpoint runs in a worker thread. Committing there, as soon as it
 returns, keeps a writing transaction (and on SQLite the database's write lock) as
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable, Coroutine
-from decimal import Decimal
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+
+from casework import guard
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,19 +36,33 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class CommittingRoute(APIRoute):
+    """Before any dependency or handler runs, the request passes casework.guard: text
+    with NUL or unpaired surrogates, over-deep JSON and loosely spelt numbers in the
+    query, path or form are refused as a RequestValidationError naming the field, which
+    each route family renders as it renders every other (problem+json, a dialect's own
+    errors, a console page)."""
+
+    # Whether JSON numbers with a fraction or exponent are parsed as Decimal.
+    exact_numbers = False
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _committing(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        inputs = guard.Inputs.of(self.dependant, exact_numbers=self.exact_numbers)
 
-class _ExactJsonRequest(Request):
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            # Decimal for every JSON number with a fraction or exponent (and for NaN and
-            # Infinity, so validators can name them): a float would lose digits.
-            self._json = json.loads(await self.body(), parse_float=Decimal, parse_constant=Decimal)
-        return self._json
+        async def guarded(request: Request) -> Response:
+            checked = guard.GuardedRequest(request.scope, request.receive, inputs=inputs)
+            try:
+                guard.check_text(checked, inputs)
+                return await handler(checked)
+            except guard.Refused as refused:
+                raise refused.validation_error() from None
+
+        return guarded
 
 
 def _indexed(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -63,15 +78,17 @@ def _indexed(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 class ExactNumbersRoute(CommittingRoute):
     """For bodies carrying money: JSON numbers are parsed as Decimal, never through
-    float, and invalid list items are named ``items[3].field`` like the domain errors
-    about the same items."""
+    float (NaN and Infinity too, so they can be named), and invalid list items are
+    named ``items[3].field`` like the domain errors about the same items."""
+
+    exact_numbers = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def exact(request: Request) -> Response:
             try:
-                return await handler(_ExactJsonRequest(request.scope, request.receive))
+                return await handler(request)
             except RequestValidationError as exc:
                 errors = [{**e, "loc": _indexed(tuple(e.get("loc", ())))} for e in exc.errors()]
                 raise RequestValidationError(errors, body=exc.body) from None

@@ -66,7 +66,12 @@ def test_admin_creates_and_edits_a_case_config(
     [
         ({"checks": "[{"}, "checks"),
         ({"checks": '[{"type": "HOROSCOPE"}]'}, "checks[0].type"),
+        ({"checks": '[{"type": "PEP", "params": {"x": "\\u0000"}}]'}, "checks[0].params.x"),
+        ({"checks": '[{"type": "PEP", "params": {"x": "\\ud800"}}]'}, "checks[0].params.x"),
+        ({"checks": "[" * 40 + "]" * 40}, "checks"),
         ({"sla_hours": "soon"}, "sla_hours"),
+        ({"sla_hours": "24.0"}, "sla_hours"),
+        ({"sla_hours": "true"}, "sla_hours"),
         ({"sla_hours": "0"}, "sla_hours"),
         ({"slug": "Bad Slug"}, "slug"),
         ({"name": ""}, "name"),

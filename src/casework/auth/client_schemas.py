@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casework.models import ApiClient
 from casework.schemas import UserRef
+from casework.strict import StrictModel
 
 
-class ApiClientCreate(BaseModel):
+class ApiClientCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)

@@ -27,6 +27,7 @@ from casework.models.enums import (
     ReviewStatus,
 )
 from casework.schemas import UserRef, not_null
+from casework.strict import StrictModel
 
 PriorityName = Literal["low", "medium", "high"]
 PublicId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -40,7 +41,7 @@ def _future(value: datetime | None) -> datetime | None:
     return value
 
 
-class RecordRef(BaseModel):
+class RecordRef(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(min_length=1, max_length=200)
@@ -48,7 +49,7 @@ class RecordRef(BaseModel):
     name: str | None = Field(default=None, max_length=300)
 
 
-class _ModuleChoice(BaseModel):
+class _ModuleChoice(StrictModel):
     module: Module | None = None
     custom_module: str | None = Field(default=None, min_length=1, max_length=100)
 
@@ -138,7 +139,7 @@ class CaseCreate(_ModuleChoice):
         return value
 
 
-class LegalHoldBody(BaseModel):
+class LegalHoldBody(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     hold: bool
@@ -161,13 +162,13 @@ class CaseUpdate(_ModuleChoice):
     _due = field_validator("due_date")(_future)
 
 
-class AssignBody(BaseModel):
+class AssignBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     assignee_id: PublicId | None = Field(description="A user holding case.assign; null unassigns.")
 
 
-class EscalateBody(BaseModel):
+class EscalateBody(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     to: PublicId
@@ -175,7 +176,7 @@ class EscalateBody(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-class TransitionBody(BaseModel):
+class TransitionBody(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     to: ReviewStatus
@@ -183,38 +184,38 @@ class TransitionBody(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-class ReopenBody(BaseModel):
+class ReopenBody(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field(min_length=1, max_length=5000)
 
 
-class RfiBody(BaseModel):
+class RfiBody(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: str = Field(min_length=1, max_length=20_000)
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: TaskText
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     done: bool | None = None
     text: TaskText | None = None
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     body: str = Field(min_length=1, max_length=20_000)
 
 
-class AttachBody(BaseModel):
+class AttachBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     document_id: PublicId

@@ -21,8 +21,9 @@ from importlib import resources
 from itertools import pairwise
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from casework.strict import StrictModel
 from casework.validation import country_alpha3
 
 # The list id of the listing an override creates when it rates a country that no list names:
@@ -65,7 +66,7 @@ def normalise_country(value: str) -> str | None:
     return None if country is None else str(country.alpha_3)
 
 
-class _Frozen(BaseModel):
+class _Frozen(StrictModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

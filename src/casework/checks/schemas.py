@@ -11,6 +11,7 @@ from casework.audit.chain import canonical
 from casework.checks.country_risk import Override
 from casework.models import Check, ScreeningMatch
 from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
+from casework.strict import StrictModel
 from casework.validation import DatasetName
 
 PublicId = Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
@@ -27,7 +28,7 @@ def _bounded(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
-class CheckParams(BaseModel):
+class CheckParams(StrictModel):
     """Per-check settings a config may give."""
 
     model_config = ConfigDict(extra="forbid")
@@ -39,7 +40,7 @@ class CheckParams(BaseModel):
     )
 
 
-class CheckSpec(BaseModel):
+class CheckSpec(StrictModel):
     """A check asked for on a new case."""
 
     model_config = ConfigDict(extra="forbid")
@@ -52,14 +53,14 @@ class CheckSpec(BaseModel):
     _details = field_validator("input_details")(_bounded)
 
 
-class ConfigCheck(BaseModel):
+class ConfigCheck(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     type: CheckType
     params: CheckParams = Field(default_factory=CheckParams)
 
 
-class OutcomePolicyIn(BaseModel):
+class OutcomePolicyIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     accept_below: float = Field(default=0.3, ge=0.0, le=1.0)
@@ -72,13 +73,13 @@ class OutcomePolicyIn(BaseModel):
         return self
 
 
-class Overrides(BaseModel):
+class Overrides(StrictModel):
     """A tenant's overrides of the shipped country-risk lists, replaced as a whole."""
 
     overrides: list[Override] = Field(max_length=500)
 
 
-class MatchDecisionIn(BaseModel):
+class MatchDecisionIn(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     decision: Literal["false_positive", "true_positive", "unreviewed"]

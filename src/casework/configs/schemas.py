@@ -10,6 +10,7 @@ from casework.checks.schemas import CheckParams, ConfigCheck, OutcomePolicyIn
 from casework.models import CaseConfig
 from casework.models.enums import CheckType, Module, Priority
 from casework.schemas import not_null
+from casework.strict import StrictModel
 from casework.validation import slug
 
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
@@ -17,7 +18,7 @@ ConfigName = Annotated[str, Field(min_length=1, max_length=200)]
 SlaHours = Annotated[int, Field(ge=1, le=8760, description="Hours until a new case is due")]
 
 
-class _ConfigFields(BaseModel):
+class _ConfigFields(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     module: Module | None = None

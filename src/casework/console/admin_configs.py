@@ -23,7 +23,7 @@ from casework.console.admin_forms import (
     ConfigManagerViewer,
     ConfigReaderViewer,
 )
-from casework.console.forms import conflict_on, optional, validated
+from casework.console.forms import conflict_on, json_text, optional, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
@@ -64,10 +64,7 @@ def _configs(session: Session, viewer: Viewer) -> Sequence[CaseConfig]:
 def _checks(text: str) -> Any:
     if not text.strip():
         return []
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed.on("checks", f"is not valid JSON ({exc.msg})") from exc
+    return json_text(text, "checks")
 
 
 def _checklist(text: str) -> list[str]:

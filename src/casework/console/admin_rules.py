@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from casework.console.admin_forms import ConfigManagerViewer as Manager
 from casework.console.admin_forms import ConfigReaderViewer as Reader
-from casework.console.forms import FormText, validated
+from casework.console.forms import FormText, json_text, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
@@ -65,10 +65,7 @@ def _condition(text: str, *, required: bool) -> dict[str, Any] | None:
         if required:
             raise ValidationFailed.on("condition", "is required")
         return None
-    try:
-        value = json.loads(text, parse_float=Decimal)
-    except ValueError as exc:
-        raise ValidationFailed.on("condition", f"is not valid JSON: {exc}") from None
+    value = json_text(text, "condition", parse_float=Decimal)
     if not isinstance(value, dict):
         raise ValidationFailed.on("condition", f"must be a JSON object such as {EXAMPLE}")
     return value

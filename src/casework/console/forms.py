@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from casework.dialects.routing import field_name
 from casework.errors import Conflict, FieldError, ValidationFailed
+from casework.strict import DEPTH_MESSAGE, json_problem, typed_text
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -30,9 +32,14 @@ def _message(error: Any) -> str:
 
 
 def validated(model: type[Model], values: dict[str, Any]) -> Model:
-    """``values`` read as ``model``; any problem is a 422 naming each field."""
+    """``values`` read as ``model``; any problem is a 422 naming each field. A form is
+    text, so its integers, booleans and numbers are read from their spelling first."""
+    typed, problems = typed_text(model, values)
+    if problems:
+        errors = [FieldError(field_name(loc), message) for loc, message in problems]
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors=errors)
     try:
-        return model.model_validate(values)
+        return model.model_validate(typed)
     except ValidationError as exc:
         errors = [
             FieldError(field_name(tuple(error.get("loc", ()))), _message(error))
@@ -40,6 +47,23 @@ def validated(model: type[Model], values: dict[str, Any]) -> Model:
         ]
         first = errors[0] if errors else FieldError("form", "is invalid")
         raise ValidationFailed(f"{first.field}: {first.message}", errors=errors) from exc
+
+
+def json_text(text: str, field: str, **options: Any) -> Any:
+    """A textarea holding JSON, parsed and held to what a JSON body is held to."""
+    try:
+        value = json.loads(text, **options)
+    except RecursionError:
+        raise ValidationFailed.on(field, DEPTH_MESSAGE) from None
+    except ValueError as exc:
+        raise ValidationFailed.on(field, f"is not valid JSON ({exc})") from None
+    found = json_problem(value)
+    if found is not None:
+        loc, message = found
+        # Too deep is said of the whole textarea, anything else of where it is.
+        where = field if message == DEPTH_MESSAGE else field_name((field, *loc))
+        raise ValidationFailed.on(where, message)
+    return value
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from casework.screening.entity import Entity, Schema
 from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import ScreeningRequest, ScreeningResult
 from casework.screening.scope import NothingToSearch
+from casework.strict import typed_text
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -68,6 +69,11 @@ def _screening_request(form: dict[str, str]) -> ScreeningRequest:
         data["identifiers"] = [form["identifier"]]
     if form["dataset"].strip():
         data["datasets"] = [form["dataset"]]
+    # The form is text: its threshold and limit are read from their spelling first.
+    data, problems = typed_text(ScreeningRequest, data)
+    if problems:
+        errors = [FieldError(str(loc[0]), message) for loc, message in problems]
+        raise ValidationFailed(errors[0].message, errors=errors)
     try:
         return ScreeningRequest.model_validate(data)
     except ValidationError as exc:

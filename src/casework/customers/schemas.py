@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from casework.checks.schemas import RetentionDays
 from casework.models import Customer
 from casework.models.enums import CustomerType
+from casework.strict import StrictModel
 from casework.validation import country_alpha3, partial_date
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
@@ -26,7 +27,7 @@ def _details_size(value: dict[str, Any]) -> dict[str, Any]:
 InputDetails = Annotated[dict[str, Any], AfterValidator(_details_size)]
 
 
-class CustomerFields(BaseModel):
+class CustomerFields(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     full_name: str | None = Field(default=None, min_length=1, max_length=400)

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from casework.models import FxRate
 from casework.models.fx import MAX_RATE, RATE_SCALE
+from casework.strict import StrictModel
 from casework.validation import currency_code, decimal_number
 
 
@@ -25,7 +26,7 @@ Rate = Annotated[Decimal, BeforeValidator(_rate)]
 QuotedCurrency = Annotated[str, AfterValidator(currency_code), AfterValidator(_not_base)]
 
 
-class FxRatesPut(BaseModel):
+class FxRatesPut(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     rate_date: date

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from casework.auth.dependencies import ConfigManager, ConfigReader
 from casework.dependencies import DbSession
 from casework.retention import service
 from casework.routing import CommittingRoute
+from casework.strict import StrictModel
 
 router = APIRouter(prefix="/v1/settings", tags=["retention"], route_class=CommittingRoute)
 
 
-class RetentionSetting(BaseModel):
+class RetentionSetting(StrictModel):
     retention_days: int | None = Field(
         ge=-1,
         le=36_500,

@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -36,6 +35,7 @@ from pydantic import (
 )
 
 from casework.errors import ValidationFailed
+from casework.strict import StrictModel
 
 _SHORT = re.compile(r"^(\d+)(m|h|d)$")
 _ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
@@ -80,7 +80,7 @@ Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Fraction = Annotated[Decimal, BeforeValidator(_amount), Field(gt=0, le=1)]
 
 
-class _Test(BaseModel):
+class _Test(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     direction: Literal["in", "out"] | None = None
@@ -167,12 +167,12 @@ Test = Annotated[
 ]
 
 
-class AllOf(BaseModel):
+class AllOf(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     all: tuple[Condition, ...] = Field(min_length=1, max_length=20)
 
 
-class AnyOf(BaseModel):
+class AnyOf(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     any: tuple[Condition, ...] = Field(min_length=1, max_length=20)
 

@@ -18,6 +18,7 @@ from pydantic import (
 from casework.models import Alert, Rule, RuleRevision
 from casework.models.enums import Priority
 from casework.schemas import not_null
+from casework.strict import StrictModel
 
 Severity = Literal["low", "medium", "high"]
 GroupBy = Literal["customer", "rule_and_customer"]
@@ -30,7 +31,7 @@ CONDITION_DOC = (
 )
 
 
-class _In(BaseModel):
+class _In(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casework.screening.entity import Entity, Schema
+from casework.strict import StrictModel
 from casework.validation import DatasetName, country_alpha3
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
@@ -15,7 +16,7 @@ Text = Annotated[str, Field(min_length=1, max_length=300)]
 WrittenDate = Annotated[str, Field(min_length=1, max_length=60)]
 
 
-class Subject(BaseModel):
+class Subject(StrictModel):
     """Who or what to look for."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -88,7 +89,7 @@ class ScreeningResult(BaseModel):
     took_ms: float
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(StrictModel):
     """Each query is read on its own: one that is not valid is answered with its error in
     its place, and the others are screened."""
 
@@ -125,7 +126,7 @@ class BatchResult(BaseModel):
     results: list[ScreeningResult | QueryFailed]
 
 
-class CompareRequest(BaseModel):
+class CompareRequest(StrictModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     schema_: Schema = Field(default=Schema.person, alias="schema")

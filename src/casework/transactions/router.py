@@ -11,10 +11,12 @@ from casework import idempotency
 from casework.auth.dependencies import CustomerReader, CustomerWriter
 from casework.dependencies import DbSession
 from casework.models.enums import Direction
+from casework.models.transaction import AMOUNT_SCALE
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import ExactNumbersRoute
 from casework.transactions import service
 from casework.transactions.schemas import (
+    MAX_AMOUNT,
     BatchItem,
     BatchResult,
     TransactionBatch,
@@ -23,6 +25,17 @@ from casework.transactions.schemas import (
 )
 
 # Transactions are what customers did: the customer permissions cover them.
+# Bounded like the amounts stored, so that a filter always compares with a stored value.
+AmountFilter = Annotated[
+    Decimal | None,
+    Query(
+        ge=0,
+        lt=MAX_AMOUNT,
+        decimal_places=AMOUNT_SCALE,
+        description="In the default currency, inclusive",
+    ),
+]
+
 router = APIRouter(prefix="/v1/transactions", tags=["transactions"], route_class=ExactNumbersRoute)
 
 
@@ -107,12 +120,8 @@ def list_transactions(
     currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
     occurred_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
     occurred_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
-    min_amount: Annotated[
-        Decimal | None, Query(ge=0, description="In the default currency, inclusive")
-    ] = None,
-    max_amount: Annotated[
-        Decimal | None, Query(ge=0, description="In the default currency, inclusive")
-    ] = None,
+    min_amount: AmountFilter = None,
+    max_amount: AmountFilter = None,
     cursor: CursorParam = None,
     limit: PageSize = 50,
 ) -> Page[TransactionOut]:

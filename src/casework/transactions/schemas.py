@@ -9,6 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 from casework.models import Transaction
 from casework.models.enums import Direction
 from casework.models.transaction import AMOUNT_SCALE
+from casework.strict import StrictModel
 from casework.validation import country_alpha3, currency_code, decimal_number
 
 # Amounts are kept to 4 places; below this bound they (and their conversions) fit both
@@ -54,7 +55,7 @@ Label = Annotated[str, Field(min_length=1, max_length=60)]
 Metadata = Annotated[dict[str, Any], AfterValidator(_metadata)]
 
 
-class TransactionIn(BaseModel):
+class TransactionIn(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     external_id: str = Field(min_length=1, max_length=200, description="Unique per tenant")
@@ -73,7 +74,7 @@ class TransactionIn(BaseModel):
     metadata: Metadata = Field(default_factory=dict)
 
 
-class TransactionBatch(BaseModel):
+class TransactionBatch(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     transactions: list[TransactionIn] = Field(min_length=1, max_length=BATCH_MAX)

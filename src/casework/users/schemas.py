@@ -10,6 +10,7 @@ from casework.auth.permissions import Permission
 from casework.lookalikes import normalise_email
 from casework.models import Role, User
 from casework.schemas import not_null
+from casework.strict import StrictModel
 from casework.validation import slug
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,7 +54,7 @@ PermissionName = Annotated[
 ]
 
 
-class UserCreate(BaseModel):
+class UserCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: Email
@@ -63,7 +64,7 @@ class UserCreate(BaseModel):
     password: Password | None = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     first_name: PersonName | None = Field(default=None, json_schema_extra=not_null)
@@ -99,7 +100,7 @@ class UserOut(BaseModel):
         )
 
 
-class RoleCreate(BaseModel):
+class RoleCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     slug: Slug
@@ -107,7 +108,7 @@ class RoleCreate(BaseModel):
     permissions: list[PermissionName] = Field(max_length=50)
 
 
-class RoleUpdate(BaseModel):
+class RoleUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: RoleName | None = Field(default=None, json_schema_extra=not_null)

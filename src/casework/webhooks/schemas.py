@@ -14,6 +14,7 @@ from casework.models import (
     WebhookEventType,
 )
 from casework.schemas import not_null
+from casework.strict import StrictModel
 
 if TYPE_CHECKING:
     from casework.webhooks.case_secret import CaseWebhookSecret
@@ -38,7 +39,7 @@ def _unique(values: list[WebhookEventType] | None) -> list[WebhookEventType] | N
     return None if values is None else list(dict.fromkeys(values))
 
 
-class EndpointCreate(BaseModel):
+class EndpointCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: WebhookUrl
@@ -51,7 +52,7 @@ class EndpointCreate(BaseModel):
         return _unique(values)
 
 
-class EndpointUpdate(BaseModel):
+class EndpointUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: WebhookUrl | None = Field(default=None, json_schema_extra=not_null)

@@ -18,6 +18,7 @@ from casework.cases.schemas import CaseCreate, RecordRef
 from casework.dialects.routing import field_name
 from casework.errors import FieldError, ValidationFailed
 from casework.models.enums import Module, ReviewStatus
+from casework.strict import StrictModel
 
 SigmaPriority = Literal["low", "medium", "high"]
 SigmaStatus = Literal["open", "in-progress", "resolved", "closed"]
@@ -47,7 +48,7 @@ def sigma_field(field: str) -> str:
     return FIELD_NAMES.get(name, name) + suffix + sep + rest
 
 
-class SigmaRecord(BaseModel):
+class SigmaRecord(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(min_length=1, max_length=200)
@@ -55,7 +56,7 @@ class SigmaRecord(BaseModel):
     name: str | None = Field(default=None, max_length=300)
 
 
-class CreateCaseBody(BaseModel):
+class CreateCaseBody(StrictModel):
     """The body of ``POST /case-management/create``."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

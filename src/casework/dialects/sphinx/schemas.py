@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
-    BaseModel,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -22,6 +21,7 @@ from pydantic import (
 
 from casework.customers.schemas import InputDetails
 from casework.models.enums import CheckType, CustomerType
+from casework.strict import StrictModel
 
 MAX_DELETE_AFTER = 365
 RetentionDays = Annotated[int, Field(ge=-1, le=MAX_DELETE_AFTER)]
@@ -43,7 +43,7 @@ def _url(value: str | None) -> str | None:
 WebhookUrl = Annotated[str | None, Field(max_length=511), AfterValidator(_url)]
 
 
-class _Body(BaseModel):
+class _Body(StrictModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from casework.cases.schemas import PriorityName
+from casework.strict import StrictModel
 
 # Ids or external ids of ingested transactions, as the native API accepts them.
 TxnRef = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class SumsubCaseCreate(BaseModel):
+class SumsubCaseCreate(StrictModel):
     """``POST /resources/api/caseManagement/v2/cases``. Fields the vendor may add later
     are ignored, so that an integration sending them keeps working."""
 
