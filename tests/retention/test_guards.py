@@ -3,6 +3,7 @@ whose child cases are still there."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -106,3 +107,118 @@ def test_a_case_waits_for_its_child_cases(
     assert sorted(_purged(db, kit.tenant_id, "case.purged")) == sorted(
         [alone["id"], parent["id"], child]
     )
+
+
+def _log(client: TestClient, kit: TenantKit, case_id: str) -> list[dict[str, Any]]:
+    r = client.get(f"/v1/cases/{case_id}/log", headers=kit.admin.headers)
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def test_only_due_finished_checks_go_and_only_their_trail_is_erased(
+    app: FastAPI, client: TestClient, kit: TenantKit, db: Database, settings: Settings
+):
+    customer = {"customer_type": "INDIVIDUAL", "full_name": "Ilse Varga", "country": "AUT"}
+    case = _open(
+        client,
+        kit,
+        delete_after=-1,
+        customer=customer,
+        checks=[
+            {"type": "JURISDICTION", "delete_after": 30},  # due at +31 days
+            {"type": "PEP", "delete_after": 90},  # not yet due
+            {"type": "SANCTIONS"},  # kept until the case goes
+        ],
+    )
+    waiting = _open(
+        client,
+        kit,
+        delete_after=-1,
+        customer=customer,
+        checks=[{"type": "JURISDICTION", "delete_after": 30}],
+        auto_start=False,  # still pending: a check that has not run is not purged
+    )
+    app.state.jobs.join()
+    checks = {c["type"]: c for c in _checks(client, kit, case["id"])}
+    assert {c["status"] for c in checks.values()} <= {"COMPLETED", "ERROR"}  # all finished
+    (pending,) = _checks(client, kit, waiting["id"])
+    assert pending["status"] == "PENDING"
+    trail = _log(client, kit, case["id"])
+    finished = ("check.completed", "check.failed")
+    assert len([e for e in trail if e["action"] in finished]) == 3
+
+    purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(days=31))
+
+    left = {c["type"] for c in _checks(client, kit, case["id"])}
+    assert left == {"PEP", "SANCTIONS"}
+    assert [c["id"] for c in _checks(client, kit, waiting["id"])] == [pending["id"]]
+    after = {e["id"]: e for e in _log(client, kit, case["id"])}
+    gone = checks["JURISDICTION"]["id"]
+    erased = {e["id"] for e in after.values() if e["message"] == "[erased under retention]"}
+    assert (
+        erased == {e["id"] for e in trail if e["action"] in finished and gone in json.dumps(e)}
+        and len(erased) == 1
+    ), "the purged check's own events, and nothing else"
+    assert _purged(db, kit.tenant_id, "check.purged") == [gone]
+
+
+def test_the_deadline_itself_is_due_and_the_oldest_go_first(
+    client: TestClient, kit: TenantKit, db: Database
+):
+    from casework.models import Case
+    from casework.retention.service import due_cases
+
+    first = _open(client, kit, title="First", delete_after=1)
+    second = _open(client, kit, title="Second", delete_after=2)
+    with db.transaction(write=False) as session:
+        deadline = session.get(Case, second["id"]).delete_after
+        at_deadline = [c.id for c in due_cases(session, now=deadline, limit=1000)]
+        assert first["id"] in at_deadline and second["id"] in at_deadline
+        just_before = [
+            c.id for c in due_cases(session, now=deadline - timedelta(microseconds=1), limit=1000)
+        ]
+        assert first["id"] in just_before and second["id"] not in just_before
+        (oldest,) = due_cases(session, now=deadline + timedelta(days=3650), limit=1)
+        assert oldest.delete_after <= session.get(Case, first["id"]).delete_after
+
+
+def test_a_webhook_on_its_way_holds_only_its_own_case(
+    client: TestClient, kit: TenantKit, db: Database, settings: Settings
+):
+    from casework.webhooks import service as webhooks
+
+    waiting = _open(client, kit, title="Webhook pending", delete_after=0, tasks=[])
+    free = _open(client, kit, title="Nothing pending", delete_after=0, tasks=[])
+    with db.transaction() as session:
+        webhooks.emit(
+            session,
+            tenant_id=kit.tenant_id,
+            event_type="case.completed",
+            payload={"id": waiting["id"]},
+            case_webhook_url="https://receiver.example/hooks",
+            case_id=waiting["id"],
+            now=utcnow() + timedelta(days=400),
+        )
+    purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(seconds=1))
+    assert _exists(client, kit, waiting["id"])
+    assert not _exists(client, kit, free["id"])
+
+
+def test_a_case_whose_checks_have_not_run_waits(
+    app: FastAPI, client: TestClient, kit: TenantKit, db: Database, settings: Settings
+):
+    case = _open(
+        client,
+        kit,
+        delete_after=0,
+        customer={"customer_type": "INDIVIDUAL", "full_name": "Ola Nordmann", "country": "NOR"},
+        checks=[{"type": "JURISDICTION"}],
+        auto_start=False,
+    )
+    context = JobContext(database=db, settings=settings)
+    purge_all(context, now=utcnow() + timedelta(days=1))
+    assert _exists(client, kit, case["id"])
+    assert client.post(f"/v1/cases/{case['id']}/start", headers=kit.analyst.headers).status_code
+    app.state.jobs.join()
+    purge_all(context, now=utcnow() + timedelta(days=1))
+    assert not _exists(client, kit, case["id"])
