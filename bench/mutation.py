@@ -162,22 +162,43 @@ def run(
     return tally(here, module)
 
 
-def report(module: Module, result: Tally) -> bool:
-    ok = result.rate >= module.target
-    print(
-        f"{module.name:12} {result.total:5} mutants  {len(result.killed):5} killed  "
-        f"{len(result.survived):4} survived  {len(result.untested):4} untested  "
-        f"kill rate {result.rate:6.1%}  (target {module.target:.0%}){'' if ok else '  LOW'}"
-    )
-    for name in result.survived + result.untested:
-        reason = next(
+def change(module: Module, name: str) -> str:
+    """The lines a mutant changes, as mutmut shows them."""
+    shown = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "mutmut"), "show", name],
+        cwd=WORK / module.name,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    lines = [line for line in shown.splitlines() if line[:2] in ("- ", "+ ")]
+    return " | ".join(" ".join(line.split()) for line in lines)
+
+
+def report(module: Module, result: Tally, *, show: bool) -> bool:
+    """Prints the module's figures and survivors; the target holds for the kill rate
+    among the mutants not accepted as equivalent or unreachable."""
+    reasons = {
+        name: next(
             (why for pattern, why in module.accepted.items() if fnmatch.fnmatchcase(name, pattern)),
             None,
         )
-        print(
-            f"    {'accepted' if reason else 'SURVIVED'}  {name}"
-            + (f": {reason}" if reason else "")
-        )
+        for name in result.survived + result.untested
+    }
+    accepted = sum(1 for why in reasons.values() if why)
+    scored = result.total - accepted
+    score = len(result.killed) / scored if scored else 0.0
+    ok = score >= module.target
+    print(
+        f"{module.name:12} {result.total:4} mutants {len(result.killed):4} killed "
+        f"{len(result.survived) + len(result.untested):3} alive ({accepted} accepted)  "
+        f"kill rate {result.rate:6.1%}, without accepted {score:6.1%} "
+        f"(target {module.target:.0%}){'' if ok else '  LOW'}"
+    )
+    for name, why in reasons.items():
+        print(f"    {'accepted' if why else 'SURVIVED'}  {name}" + (f": {why}" if why else ""))
+        if show:
+            print(f"        {change(module, name)}")
     return ok
 
 
@@ -194,6 +215,7 @@ def main() -> int:
     parser.add_argument(
         "--report", action="store_true", help="print the last results without running"
     )
+    parser.add_argument("--show", action="store_true", help="print each survivor's change")
     args = parser.parse_args()
     chosen = [modules[name] for name in args.modules] or list(modules.values())
     if args.list:
@@ -208,7 +230,7 @@ def main() -> int:
             tried = run(module, settings, jobs=args.jobs, fresh=args.fresh, again=args.again)
             results.append((module, tried))
     print()
-    verdicts = [report(module, result) for module, result in results]  # every report
+    verdicts = [report(m, result, show=args.show) for m, result in results]  # every report
     return 0 if all(verdicts) else 1
 
 

@@ -17,7 +17,7 @@ from casework.cases.service import create_case
 from casework.config import Settings
 from casework.db import Database
 from casework.jobs import JobContext
-from casework.models import AuditEvent
+from casework.models import AuditEvent, Document
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType
 from casework.retention.tasks import purge_all
@@ -222,3 +222,75 @@ def test_a_case_whose_checks_have_not_run_waits(
     app.state.jobs.join()
     purge_all(context, now=utcnow() + timedelta(days=1))
     assert not _exists(client, kit, case["id"])
+
+
+def _tombstones(db: Database, tenant_id: str) -> dict[str, list[tuple[str, str, str, str]]]:
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                AuditEvent.action,
+                AuditEvent.entity_type,
+                AuditEvent.entity_id,
+                AuditEvent.actor_name,
+                AuditEvent.message,
+            ).where(AuditEvent.tenant_id == tenant_id, AuditEvent.action.like("%.purged"))
+        )
+        out: dict[str, list[tuple[str, str, str, str]]] = {}
+        for action, kind, entity, actor, message in rows:
+            out.setdefault(action, []).append((kind, entity, actor, message))
+        return out
+
+
+def test_documents_go_from_their_deadline_in_batches_with_a_tombstone_each(
+    client: TestClient, kit: TenantKit, db: Database
+):
+    from casework.retention.service import purge_documents
+
+    ids = []
+    for n in range(3):
+        r = client.post(
+            "/v1/documents",
+            files={"file": (f"d{n}.txt", f"statement {n}".encode(), "text/plain")},
+            data={"delete_after": "5"},
+            headers=kit.analyst.headers,
+        )
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    with db.transaction() as session:
+        deadline = max(session.get(Document, i).delete_after for i in ids)
+        assert purge_documents(session, now=deadline - timedelta(days=1)).documents == 0
+        assert purge_documents(session, now=deadline, limit=2).documents == 2
+    with db.transaction() as session:
+        assert purge_documents(session, now=deadline, limit=2).documents == 1
+    for document_id in ids:
+        r = client.get(f"/v1/documents/{document_id}", headers=kit.viewer.headers)
+        assert r.status_code == 404
+    tombstones = _tombstones(db, kit.tenant_id)["document.purged"]
+    assert sorted(tombstones) == sorted(
+        ("document", i, "retention", "Document deleted under its retention period") for i in ids
+    )
+
+
+def test_checks_and_cases_leave_a_tombstone_by_retention(
+    app: FastAPI, client: TestClient, kit: TenantKit, db: Database, settings: Settings
+):
+    kept = _open(
+        client,
+        kit,
+        delete_after=-1,
+        customer={"customer_type": "INDIVIDUAL", "full_name": "Ilse Varga", "country": "AUT"},
+        checks=[{"type": "JURISDICTION", "delete_after": 5}],
+    )
+    gone = _open(client, kit, title="Goes", delete_after=5)
+    app.state.jobs.join()
+    (check,) = _checks(client, kit, kept["id"])
+    purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(days=6))
+    tombstones = _tombstones(db, kit.tenant_id)
+    assert tombstones["check.purged"] == [
+        ("check", check["id"], "retention", "Check deleted under its retention period")
+    ]
+    ((kind, entity, actor, message),) = tombstones["case.purged"]
+    assert (kind, entity, actor) == ("case", gone["id"], "retention")
+    assert message == f"Case {gone['number']} deleted under its retention period"
+    log = [e["action"] for e in _log(client, kit, kept["id"])]
+    assert log[-1] == "check.purged"
