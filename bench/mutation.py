@@ -48,6 +48,7 @@ class Tally:
     killed: list[str] = field(default_factory=list)
     survived: list[str] = field(default_factory=list)
     untested: list[str] = field(default_factory=list)
+    unrun: list[str] = field(default_factory=list)  # no verdict yet (or one mutmut dropped)
 
     @property
     def total(self) -> int:
@@ -142,6 +143,8 @@ def tally(here: Path, module: Module) -> Tally:
                 result.survived.append(name)
             else:  # no test reached it, or it was never run
                 result.untested.append(name)
+                if code is None:
+                    result.unrun.append(name)
     return result
 
 
@@ -159,6 +162,10 @@ def run(
             return last
     print(f"== {module.name}: mutmut in {here.relative_to(ROOT)}", file=sys.stderr, flush=True)
     subprocess.run([*command, *names], cwd=here, env=env, check=False)
+    # A changed test selection makes mutmut drop earlier verdicts: give those one more run.
+    unrun = tally(here, module).unrun
+    if unrun:
+        subprocess.run([*command, *unrun], cwd=here, env=env, check=False)
     return tally(here, module)
 
 
