@@ -422,3 +422,20 @@ def test_sphinx_refuses_foreign_numbers(
         assert client.get(path, headers=auth).status_code == 404, path
     r = client.post(f"/api/cases/{theirs.case_number}/start/", headers=auth)
     assert r.status_code == 404, r.text
+
+
+def test_sphinx_numbers_find_the_own_row_where_both_tenants_have_one(
+    client: TestClient, kit: TenantKit, theirs: Theirs
+):
+    """Numbers count per tenant, so the other tenant has a case 1 too: it is never the
+    one found."""
+    auth = bearer(client, kit.analyst)
+    body = {"customer": {"full_name": "Own Person", "customer_type": "INDIVIDUAL"}}
+    r = client.post("/api/cases/", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    number = r.json()["id"]
+    assert number <= theirs.case_number, "the other tenant has a case with this number"
+    mine = client.get(f"/api/cases/{number}/", headers=auth)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["id"] == number and "Own Person" in mine.text
+    assert "Harald Brekke" not in mine.text
