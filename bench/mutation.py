@@ -55,8 +55,12 @@ class Tally:
         return len(self.killed) + len(self.survived) + len(self.untested)
 
     @property
+    def tried(self) -> int:
+        return self.total - len(self.unrun)
+
+    @property
     def rate(self) -> float:
-        return len(self.killed) / self.total if self.total else 0.0
+        return len(self.killed) / self.tried if self.tried else 0.0
 
 
 def load() -> tuple[dict[str, object], dict[str, Module]]:
@@ -192,19 +196,21 @@ def report(module: Module, result: Tally, *, show: bool) -> bool:
         )
         for name in result.survived + result.untested
     }
-    accepted = sum(1 for why in reasons.values() if why)
-    scored = result.total - accepted
+    unrun = set(result.unrun)
+    accepted = sum(1 for name, why in reasons.items() if why and name not in unrun)
+    scored = result.tried - accepted
     score = len(result.killed) / scored if scored else 0.0
-    ok = score >= module.target
+    ok = score >= module.target and not unrun
     print(
-        f"{module.name:12} {result.total:4} mutants {len(result.killed):4} killed "
-        f"{len(result.survived) + len(result.untested):3} alive ({accepted} accepted)  "
-        f"kill rate {result.rate:6.1%}, without accepted {score:6.1%} "
-        f"(target {module.target:.0%}){'' if ok else '  LOW'}"
+        f"{module.name:12} {result.total:4} mutants {result.tried:4} tried "
+        f"{len(result.killed):4} killed {result.tried - len(result.killed):3} alive "
+        f"({accepted} accepted)  kill rate {result.rate:6.1%}, without accepted {score:6.1%} "
+        f"(target {module.target:.0%}){'' if ok else '  LOW or unfinished'}"
     )
     for name, why in reasons.items():
-        print(f"    {'accepted' if why else 'SURVIVED'}  {name}" + (f": {why}" if why else ""))
-        if show:
+        label = "not run " if name in unrun else "accepted" if why else "SURVIVED"
+        print(f"    {label}  {name}" + (f": {why}" if why and name not in unrun else ""))
+        if show and name not in unrun:
             print(f"        {change(module, name)}")
     return ok
 
