@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # browser download is never used.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test check lint types test-sqlite test-postgres bench fmt clean
+.PHONY: run test check lint types test-sqlite test-postgres bench mutation fmt clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/api_cases.py
+
+## Mutation testing of the guard code, one module at a time (minutes each; not in `test`).
+mutation: $(STAMP)
+	$(BIN)/python bench/mutation.py --fresh
 
 clean:
 	rm -rf $(VENV) casework-data .pytest_cache .mypy_cache .ruff_cache
