@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from casework.problems import PROBLEM
 from casework.schemas import Problem
+from casework.strict import INT_MAX, INT_MIN
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 DESCRIPTIONS = {
@@ -158,12 +159,59 @@ def _stripping_models() -> dict[str, bool]:
     return {name: flags == {True} for name, flags in found.items()}
 
 
+# What the request guard refuses in any text (NUL and unpaired surrogates), written as
+# JSON Schema patterns; the escapes keep the description itself valid UTF-8.
+_HOSTILE_CLASS = r"\u0000\uD800-\uDFFF"
+TEXT = rf"^[^{_HOSTILE_CLASS}]*$"
+NOT_BLANK = rf"^[^{_HOSTILE_CLASS}]*[^\s{_HOSTILE_CLASS}][^{_HOSTILE_CLASS}]*$"
+
+
 def _text_that_must_not_be_blank(schema: dict[str, Any]) -> None:
     """A model that strips its text refuses text that is only whitespace where it needs
     some: say so with a pattern wherever a string needs at least one character."""
     for node in (schema, *schema.get("anyOf", ()), schema.get("items") or {}):
         if node.get("type") == "string" and node.get("minLength", 0) >= 1:
-            node.setdefault("pattern", r"\S")
+            node.setdefault("pattern", NOT_BLANK)
+
+
+def _document_strict_text(node: Any, *, in_parameter: bool = False) -> None:
+    """Say what the request guard refuses everywhere: text holding NUL or an unpaired
+    surrogate (in values and in object keys alike), and an integer parameter beyond 64
+    bits. A pattern a model declares keeps its meaning; its negated classes also leave
+    out the refused characters."""
+    if isinstance(node, list):
+        for item in node:
+            _document_strict_text(item, in_parameter=in_parameter)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "string" and node.get("format") != "binary":
+        pattern = node.get("pattern")
+        if pattern is None:
+            node["pattern"] = TEXT
+        elif _HOSTILE_CLASS not in pattern:
+            node["pattern"] = pattern.replace("[^", f"[^{_HOSTILE_CLASS}")
+    elif kind == "object" or "properties" in node or "additionalProperties" in node:
+        node.setdefault("propertyNames", {"pattern": TEXT})
+    elif kind == "integer" and in_parameter:
+        node.setdefault("minimum", INT_MIN)
+        node.setdefault("maximum", INT_MAX)
+    for key, value in node.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            # A mapping of names to schemas, not a schema itself.
+            _document_strict_text(list(value.values()), in_parameter=in_parameter)
+        elif key not in ("propertyNames", "example", "examples", "default", "enum", "const"):
+            _document_strict_text(value, in_parameter=in_parameter)
+
+
+def _document_guard(schema: dict[str, Any]) -> None:
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                _document_strict_text(parameter.get("schema"), in_parameter=True)
+            _document_strict_text(operation.get("requestBody"))
+    _document_strict_text(list(schema.get("components", {}).get("schemas", {}).values()))
 
 
 def _document_stripping(components: dict[str, Any]) -> None:
@@ -200,6 +248,7 @@ def describe(app: FastAPI) -> dict[str, Any]:
             components.setdefault(name, definition)
         components.setdefault(model.__name__, model_schema)
     _document_stripping(components)
+    _document_guard(schema)
     if "/HTTPValidationError'" not in str(schema["paths"]):
         for name in _FASTAPI_SCHEMAS:
             components.pop(name, None)

@@ -18,10 +18,18 @@ import math
 import re
 import types
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, GetCoreSchemaHandler
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    FutureDate,
+    GetCoreSchemaHandler,
+    NaiveDatetime,
+    PastDate,
+)
 from pydantic_core import CoreSchema
 
 MAX_JSON_DEPTH = 32
@@ -29,7 +37,7 @@ MAX_JSON_DEPTH = 32
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 Loc = tuple[str | int, ...]
-ScalarKind = Literal["int", "bool", "number"]
+ScalarKind = Literal["int", "bool", "number", "moment"]
 
 _HOSTILE = re.compile("[\x00\ud800-\udfff]")
 NUL_MESSAGE = "must not contain NUL characters"
@@ -137,14 +145,22 @@ def scalar_text_problem(kind: ScalarKind, value: str) -> str | None:
         return None
     if kind == "bool":
         return None if text.lower() in {"true", "false"} else "must be true or false"
+    if kind == "moment":
+        # A date or time spelt as a number would be read as seconds since 1970.
+        if _NUMBER_TEXT.match(text):
+            return "must be an ISO 8601 date or date and time, such as 2026-01-31"
+        return None
     if not _NUMBER_TEXT.match(text):
         return "must be a number written in decimal notation, such as 12.50"
     return None
 
 
+_MOMENTS = (datetime, date, AwareDatetime, NaiveDatetime, PastDate, FutureDate)
+
+
 def scalar_kind(annotation: Any) -> ScalarKind | None:
-    """Whether a parameter's type is an int, a bool or a number (also optional, or a
-    list of them), which text must spell strictly."""
+    """Whether a parameter's type is an int, a bool, a number or a date or time (also
+    optional, or a list of them), which text must spell strictly."""
     origin = get_origin(annotation)
     if origin is Annotated:
         return scalar_kind(get_args(annotation)[0])
@@ -159,6 +175,8 @@ def scalar_kind(annotation: Any) -> ScalarKind | None:
         return None if hasattr(annotation, "__members__") else "int"
     if annotation in (float, Decimal):
         return "number"
+    if annotation in _MOMENTS:
+        return "moment"
     return None
 
 

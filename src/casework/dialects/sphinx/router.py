@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, RootModel
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from casework.cases import service as cases
 from casework.checks import service as checks
 from casework.customers import service as customers
 from casework.dependencies import AppSettings, DbSession
-from casework.dialects.routing import route_class
+from casework.dialects.routing import DialectError, field_name, route_class
 from casework.dialects.sphinx import errors, translate, views
 from casework.dialects.sphinx.auth import (
     CaseCreator,
@@ -63,7 +64,19 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-@router.post(
+def _token_render(request: Request, exc: DialectError) -> JSONResponse:
+    """A token endpoint answers unreadable input as OAuth does, with the field named."""
+    if isinstance(exc, RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        name = field_name(tuple(first.get("loc", ()))) or "request"
+        return _oauth_error(400, "invalid_request", f"{name}: {first.get('msg', 'invalid')}")
+    return errors.render(request, exc)
+
+
+token_router = APIRouter(route_class=route_class(_token_render, SHAPE), tags=["sphinx"])
+
+
+@token_router.post(
     "/api/oauth/token/",
     tags=["sphinx"],
     responses={
@@ -266,3 +279,6 @@ def get_document(document_id: int, session: DbSession, principal: DocumentReader
         session, tenant_id=principal.tenant_id, number=document_id
     )
     return JSONResponse(views.document_bodies(session, [document])[0])
+
+
+router.include_router(token_router)
