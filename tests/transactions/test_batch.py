@@ -185,3 +185,36 @@ def test_csv_import_refuses_bad_rows_by_line(
     assert "inserted 0, duplicates 2, refused 2" in human.stdout
     assert "line 3: amount" in human.stdout
     assert _stored(db, kit.tenant_id) == 2
+
+
+def test_csv_import_refuses_text_no_database_can_hold(
+    client: TestClient, kit: TenantKit, db: Database, settings: Settings, tmp_path: Path
+):
+    _customers(client, kit, 3)
+    deep = "[" * 40 + "]" * 40
+    path = tmp_path / "transactions.csv"
+    path.write_text(
+        "external_id,customer_external_id,amount,currency,direction,occurred_at,metadata\n"
+        "c-1,cust-0,10.50,EUR,in,2005-02-01T10:00:00Z,\n"
+        "c\x002,cust-1,3,EUR,out,2005-02-01T11:00:00Z,\n"
+        'c-3,cust-1,7,EUR,out,2005-02-01T12:00:00Z,"{""a\\u0000"": 1}"\n'
+        f'c-4,cust-2,7,EUR,out,2005-02-01T13:00:00Z,"{{""a"": {deep}}}"\n'
+        'c-5,cust-2,7,EUR,out,2005-02-01T14:00:00Z,"{""a"": NaN}"\n'
+    )
+    env = {
+        "CASEWORK_DATABASE_URL": settings.resolved_database_url,
+        "CASEWORK_DATA_DIR": str(settings.data_dir),
+    }
+    run = CliRunner().invoke(
+        cli, ["transactions", "import", "--tenant", kit.slug, str(path), "--json"], env=env
+    )
+    assert run.exit_code == 1, run.output
+    report = json.loads(run.stdout)
+    assert report["inserted"] == 1
+    assert [(r["line"], r["error"].split(":")[0]) for r in report["refused"]] == [
+        (3, "external_id"),
+        (4, "metadata.a\\u0000"),
+        (5, "metadata.a" + ".0" * 31),
+        (6, "metadata.a"),
+    ]
+    assert _stored(db, kit.tenant_id) == 1

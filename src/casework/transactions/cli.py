@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from casework.strict import json_problem, printable, text_problem
 from casework.transactions.schemas import BATCH_MAX, TransactionIn
 
 app = typer.Typer(help="Transactions.", no_args_is_help=True)
@@ -34,11 +35,23 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             fields: dict[str, Any] = {
                 k.strip(): v for k, v in record.items() if k and v not in (None, "")
             }
+            # The same refusals as the API's request guard: text a database cannot hold.
+            hostile = next(
+                (f"{printable(k)}: {p}" for k, v in fields.items() if (p := text_problem(v))),
+                None,
+            )
+            if hostile is not None:
+                yield line, None, hostile
+                continue
             if "metadata" in fields:
                 try:
                     fields["metadata"] = json.loads(fields["metadata"])
-                except ValueError:
+                except (ValueError, RecursionError):
                     yield line, None, "metadata: is not valid JSON"
+                    continue
+                if found := json_problem(fields["metadata"]):
+                    where = ".".join(str(part) for part in ("metadata", *found[0]))
+                    yield line, None, f"{where}: {found[1]}"
                     continue
             yield line, fields, ""
 
