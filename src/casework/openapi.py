@@ -159,9 +159,11 @@ def _stripping_models() -> dict[str, bool]:
     return {name: flags == {True} for name, flags in found.items()}
 
 
-# What the request guard refuses in any text (NUL and unpaired surrogates), written as
-# JSON Schema patterns; the escapes keep the description itself valid UTF-8.
-_HOSTILE_CLASS = r"\u0000\uD800-\uDFFF"
+# What the request guard refuses in any text, written as JSON Schema patterns: NUL. The
+# guard also refuses unpaired surrogates, which are not Unicode text at all; a pattern
+# naming them is one most regex engines (Rust's, ECMAScript's in unicode mode) refuse to
+# compile, so it would make validators drop the whole pattern.
+_HOSTILE_CLASS = r"\u0000"
 TEXT = rf"^[^{_HOSTILE_CLASS}]*$"
 NOT_BLANK = rf"^[^{_HOSTILE_CLASS}]*[^\s{_HOSTILE_CLASS}][^{_HOSTILE_CLASS}]*$"
 
@@ -175,10 +177,10 @@ def _text_that_must_not_be_blank(schema: dict[str, Any]) -> None:
 
 
 def _document_strict_text(node: Any, *, in_parameter: bool = False) -> None:
-    """Say what the request guard refuses everywhere: text holding NUL or an unpaired
-    surrogate (in values and in object keys alike), and an integer parameter beyond 64
-    bits. A pattern a model declares keeps its meaning; its negated classes also leave
-    out the refused characters."""
+    """Say what the request guard refuses everywhere: text holding NUL (in values and in
+    object keys alike), and an integer parameter beyond 64 bits. A pattern a model
+    declares keeps its meaning; its negated classes also leave out the refused
+    characters."""
     if isinstance(node, list):
         for item in node:
             _document_strict_text(item, in_parameter=in_parameter)

@@ -65,9 +65,9 @@ def _not_a_finding(check: str, message: str, case: dict[str, Any]) -> str | None
         # field arrives as text or as nothing, which the form may well accept.
         return "a multipart form cannot carry the JSON type the fuzzer chose"
     if check == "positive_data_acceptance" and _HOSTILE_TEXT.search(json.dumps(case)):
-        # The description's patterns leave NUL and unpaired surrogates out of every text
-        # and key (tests/test_openapi.py checks it), but some generation phases fill
-        # text without reading patterns: such a request is not the valid one it claims.
+        # Unpaired surrogates are not Unicode text, and the guard refuses them; no pattern
+        # a validator compiles can say so. (NUL, which the patterns do leave out, is
+        # also recognised here, for phases that fill text without reading patterns.)
         return "the request holds text the description says is refused"
     if check == "positive_data_acceptance" and _integral_float(case.get("body")):
         # JSON Schema counts 311.0 as an integer; the API takes integers only as integer
