@@ -381,6 +381,10 @@ def test_a_refused_move_says_why(client: TestClient, kit: TenantKit):
 
 def test_resolving_records_when_and_the_note(client: TestClient, db: Database, kit: TenantKit):
     case = _case(client, kit, tasks=[])
+    _move(client, kit, case["id"], to="in_progress", note="Looking into it")
+    event = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()[-1]
+    assert event["action"] == "case.status_changed"
+    assert event["after"]["note"] == "Looking into it"
     _move(client, kit, case["id"], **RESOLVE)
     with db.transaction(write=False) as session:
         row = session.get(Case, case["id"])
