@@ -2,12 +2,14 @@
 
 mutmut starts a fresh test session for every mutant, and migrating that session's SQLite
 database is most of its cost. The schema is migrated once, kept as a template named
-after the migration head, and copied into each later session's database file. The
+after the content of the migration files (a migration filled in under the same revision
+makes a new template), and copied into each later session's database file. The
 migrations are never under mutation, so the copy is the database they would make.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -22,8 +24,12 @@ from casework import migrations
 
 
 def _template() -> Path:
-    head = ScriptDirectory.from_config(migrations.alembic_config("sqlite://")).get_current_head()
-    return Path(tempfile.gettempdir()) / f"casework-mutation-{head}-{os.getuid()}.db"
+    scripts = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
+    digest = hashlib.sha256()
+    for path in sorted(Path(scripts.versions).glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    name = f"casework-mutation-{scripts.get_current_head()}-{digest.hexdigest()[:12]}"
+    return Path(tempfile.gettempdir()) / f"{name}-{os.getuid()}.db"
 
 
 TEMPLATE = _template()

@@ -75,18 +75,34 @@ def test_bad_transaction_references_are_refused_and_nothing_is_stored(
     theirs = _transaction(client, kit, stranger["id"], "10")
     foreign_customer = _customer(client, other_kit)
     foreign = _transaction(client, other_kit, foreign_customer["id"], "10")
-    refs, field, extra = {
+    twice = "names a transaction twice"
+    refs, field, message, extra = {
         # Another tenant's transaction does not exist here.
-        "unknown": ([mine["id"], foreign["id"]], "transaction_ids[1]", {}),
-        "other_customer": ([theirs["id"]], "transaction_ids[0]", {}),
-        "twice": ([mine["id"], mine["id"]], "transaction_ids", {}),
-        "same_by_both": ([mine["id"], mine["external_id"]], "transaction_ids[1]", {}),
-        "no_customer": ([mine["id"]], "transaction_ids", {"customer_id": None}),
+        "unknown": (
+            [mine["id"], foreign["id"]],
+            "transaction_ids[1]",
+            f"no transaction {foreign['id']} in this tenant",
+            {},
+        ),
+        "other_customer": (
+            [theirs["id"]],
+            "transaction_ids[0]",
+            f"transaction {theirs['id']} belongs to another customer",
+            {},
+        ),
+        "twice": ([mine["id"], mine["id"]], "transaction_ids", twice, {}),
+        "same_by_both": ([mine["id"], mine["external_id"]], "transaction_ids[1]", twice, {}),
+        "no_customer": (
+            [mine["id"]],
+            "transaction_ids",
+            "transactions are linked to a case about a customer",
+            {"customer_id": None},
+        ),
     }[problem]
     body = case_body(customer_id=customer["id"], transaction_ids=refs) | extra
     body = {k: v for k, v in body.items() if v is not None}
     before = client.get("/v1/cases", headers=kit.admin.headers).json()["items"]
     r = client.post("/v1/cases", json=body, headers=kit.analyst.headers)
     assert r.status_code == 422, r.text
-    assert [e["field"] for e in r.json()["errors"]] == [field]
+    assert r.json()["errors"] == [{"field": field, "message": message}]
     assert client.get("/v1/cases", headers=kit.admin.headers).json()["items"] == before

@@ -267,7 +267,9 @@ def test_a_case_is_found_by_its_number(
         response = user.get(url)
         assert response.status_code == 303, response.text
         assert response.headers["location"] == f"/console/cases/{case['id']}"
-    assert user.get("/console/cases/by-number/999999").status_code == 404
+    missing = user.get("/console/cases/by-number/999999")
+    assert missing.status_code == 404
+    assert "case 999999 not found" in missing.text
 
 
 def test_a_viewer_sees_the_case_but_no_forms(

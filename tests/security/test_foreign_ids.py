@@ -439,3 +439,65 @@ def test_sphinx_numbers_find_the_own_row_where_both_tenants_have_one(
     assert mine.status_code == 200, mine.text
     assert mine.json()["id"] == number and "Own Person" in mine.text
     assert "Harald Brekke" not in mine.text
+
+
+def test_sphinx_numbers_name_one_case_each_and_nothing_beyond_the_range(
+    client: TestClient, kit: TenantKit, theirs: Theirs
+):
+    """Each number finds its own case, not merely some case of the tenant; a number the
+    32-bit column cannot hold, or one never given, is a 404."""
+    auth = bearer(client, kit.analyst)
+    numbers = {}
+    for name in ("Ada First", "Bo Second"):
+        body = {"customer": {"full_name": name, "customer_type": "INDIVIDUAL"}}
+        r = client.post("/api/cases/", json=body, headers=auth)
+        assert r.status_code == 201, r.text
+        numbers[name] = r.json()["id"]
+    for name, number in numbers.items():
+        found = client.get(f"/api/cases/{number}/", headers=auth)
+        assert found.status_code == 200, found.text
+        assert found.json()["id"] == number and name in found.text
+    for number in (2**63, max(numbers.values()) + 1000):
+        missing = client.get(f"/api/cases/{number}/", headers=auth)
+        assert missing.status_code == 404, (number, missing.text)
+
+
+def test_an_update_answers_with_the_own_case_read_again(client: TestClient, kit: TenantKit):
+    """The answer to a change is the case read afresh within the caller's tenant."""
+    case = _post(client, kit, "/v1/cases", case_body(customer_id=_mine(client, kit)["id"]))
+    r = client.patch(
+        f"/v1/cases/{case['id']}", json={"title": "Renamed"}, headers=kit.admin.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == case["id"] and r.json()["title"] == "Renamed"
+    missing = client.get(f"/v1/cases/{UNKNOWN}", headers=kit.admin.headers)
+    assert missing.status_code == 404
+    assert f"case {UNKNOWN} not found" in missing.text
+
+
+def test_a_customer_external_id_is_unique_within_its_tenant_only(
+    client: TestClient, kit: TenantKit, theirs: Theirs
+):
+    """The other tenant's external id is free here; the own tenant's is taken, except by
+    the customer that holds it."""
+    h = kit.admin.headers
+    ref = theirs.customer_external_id
+    first = client.post(
+        "/v1/customers", json={"full_name": "Own One", "external_id": ref}, headers=h
+    )
+    assert first.status_code == 201, first.text
+    again = client.post(
+        "/v1/customers", json={"full_name": "Own Two", "external_id": ref}, headers=h
+    )
+    assert again.status_code == 409, again.text
+    assert f"external_id {ref!r} belongs to customer {first.json()['id']}" in again.text
+    kept = client.patch(
+        f"/v1/customers/{first.json()['id']}",
+        json={"full_name": "Own One Renamed", "external_id": ref},
+        headers=h,
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["external_id"] == ref
+    second = _mine(client, kit)
+    taken = client.patch(f"/v1/customers/{second['id']}", json={"external_id": ref}, headers=h)
+    assert taken.status_code == 409, taken.text

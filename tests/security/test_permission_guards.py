@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from casework.auth.permissions import Permission
+from casework.auth.principal import Principal
 from casework.db import Database
+from casework.models import AuditEvent, Case
 from tests.console.support import PASSWORD, Browser
 from tests.factories import Member, TenantKit, case_body, make_tenant_kit
 from tests.security.custom_roles import member_without
@@ -119,7 +122,9 @@ def test_escalating_with_a_reassignment_needs_case_assign(
     before, trail = _read(client, kit, case["id"]), _actions(client, kit, case["id"])
 
     body = {"to": kit.supervisor.user_id, "reassign": True, "note": "Over my limit"}
-    _forbidden(client.post(url, json=body, headers=member.headers), Permission.case_assign)
+    refused = client.post(url, json=body, headers=member.headers)
+    _forbidden(refused, Permission.case_assign)
+    assert refused.json()["detail"] == "re-assigning needs the 'case.assign' permission"
     after = _read(client, kit, case["id"])
     assert after == before and after["is_escalated"] is False
     assert after["assignee"]["id"] == kit.analyst.user_id
@@ -223,7 +228,9 @@ def test_an_assignee_must_hold_case_assign(client: TestClient, db: Database, kit
     ]:
         r = client.post(url, json=body, headers=kit.admin.headers)
         assert r.status_code == 422, r.text
-        assert [e["field"] for e in r.json()["errors"]] == [field]
+        assert r.json()["errors"] == [
+            {"field": field, "message": "this user lacks the case.assign permission"}
+        ]
     assert _read(client, kit, case["id"]) == before
     r = client.post(
         "/v1/cases", json=case_body(assignee_id=target.user_id), headers=kit.admin.headers
@@ -247,6 +254,7 @@ def test_an_admin_cannot_take_admin_from_its_own_role(
     fewer = sorted(p.value for p in Permission if p != Permission.admin)
     r = client.patch(url, json={"permissions": fewer}, headers=member.headers)
     assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "you cannot remove the admin permission from your own role"
     assert "admin" in client.get(url, headers=kit.admin.headers).json()["permissions"]
     # Renaming it is fine.
     assert client.patch(url, json={"name": "Everything"}, headers=member.headers).status_code == 200
@@ -260,3 +268,147 @@ def test_an_admin_cannot_move_itself_to_a_role_without_admin(client: TestClient,
     r = client.patch(url, json={"role": "supervisor"}, headers=kit.admin.headers)
     assert r.status_code == 409, r.text
     assert client.get(url, headers=kit.admin.headers).json()["role"] == "admin"
+
+
+def test_a_case_is_escalated_only_to_an_active_user_of_its_tenant(
+    client: TestClient, db: Database, kit: TenantKit
+):
+    """Another tenant's user, even one that may work cases there, is no one here."""
+    stranger = make_tenant_kit(db).supervisor.user_id
+    case = _case(client, kit, assignee_id=kit.analyst.user_id)
+    before, trail = _read(client, kit, case["id"]), _actions(client, kit, case["id"])
+    for body in ({"to": stranger}, {"to": stranger, "reassign": True}):
+        r = client.post(f"/v1/cases/{case['id']}/escalate", json=body, headers=kit.admin.headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == [
+            {"field": "to", "message": f"no active user {stranger} in this tenant"}
+        ]
+    assert _read(client, kit, case["id"]) == before
+    assert _actions(client, kit, case["id"]) == trail
+
+
+def test_a_role_field_cannot_be_removed(client: TestClient, db: Database, kit: TenantKit):
+    member = member_without(db, kit)
+    me = client.get(f"/v1/users/{member.user_id}", headers=kit.admin.headers).json()
+    role = next(
+        r
+        for r in client.get("/v1/roles", headers=kit.admin.headers).json()["items"]
+        if r["slug"] == me["role"]
+    )
+    for field in ("name", "permissions"):
+        r = client.patch(f"/v1/roles/{role['id']}", json={field: None}, headers=kit.admin.headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == [{"field": field, "message": "cannot be removed"}]
+    assert client.get(f"/v1/roles/{role['id']}", headers=kit.admin.headers).json() == role
+
+
+def test_an_escalation_with_a_reassignment_records_who_when_and_why(
+    client: TestClient, db: Database, kit: TenantKit
+):
+    case = _case(client, kit, assignee_id=kit.analyst.user_id)
+    body = {"to": kit.supervisor.user_id, "reassign": True, "note": "Over my limit"}
+    r = client.post(f"/v1/cases/{case['id']}/escalate", json=body, headers=kit.admin.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee"]["id"] == kit.supervisor.user_id
+    assert r.json()["assigned_by"]["id"] == kit.admin.user_id
+    assert r.json()["escalated_to"]["id"] == kit.supervisor.user_id
+    with db.transaction(write=False) as session:
+        row = session.get(Case, case["id"])
+        assert row is not None and row.escalated_at is not None
+        assert row.assigned_at == row.escalated_at
+    log = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()
+    event = log[-1]
+    assert event["action"] == "case.escalated"
+    assert event["message"].endswith(": Over my limit")
+    assert event["after"]["note"] == "Over my limit"
+    assert event["after"]["assignee_id"] == kit.supervisor.user_id
+
+    # Without a note, the event says only to whom.
+    r = client.post(
+        f"/v1/cases/{case['id']}/escalate",
+        json={"to": kit.analyst.user_id},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    event = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()[-1]
+    assert event["action"] == "case.escalated"
+    to = r.json()["escalated_to"]
+    assert event["message"] == f"Escalated to {to['first_name']} {to['last_name']}"
+    assert "note" not in (event["after"] or {})
+
+
+def test_a_finished_case_cannot_be_escalated_and_says_so(client: TestClient, kit: TenantKit):
+    case = _case(client, kit, tasks=[])
+    _move(client, kit, case["id"], **RESOLVE)
+    r = client.post(
+        f"/v1/cases/{case['id']}/escalate",
+        json={"to": kit.supervisor.user_id},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "a resolved case cannot be escalated"
+
+
+def test_a_refused_move_says_why(client: TestClient, kit: TenantKit):
+    case = _case(client, kit, tasks=[])
+    url = f"/v1/cases/{case['id']}/transition"
+    r = client.post(url, json={"to": "resolved", "note": "x"}, headers=kit.admin.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {"field": "resolution", "message": "is required to resolve a case"}
+    ]
+    for body, field, message in [
+        (
+            {"to": "resolved", "resolution": "false_positive"},
+            "note",
+            "is required to resolve a case",
+        ),
+        (
+            {"to": "in_progress", "resolution": "false_positive"},
+            "resolution",
+            "is only given when resolving",
+        ),
+    ]:
+        r = client.post(url, json=body, headers=kit.admin.headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == [{"field": field, "message": message}]
+    assert _read(client, kit, case["id"])["review_status"] == case["review_status"]
+    _move(client, kit, case["id"], **RESOLVE)
+    r = client.post(url, json={"to": "in_progress"}, headers=kit.admin.headers)
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "a case cannot move from resolved to in_progress"
+
+
+def test_resolving_records_when_and_the_note(client: TestClient, db: Database, kit: TenantKit):
+    case = _case(client, kit, tasks=[])
+    _move(client, kit, case["id"], to="in_progress", note="Looking into it")
+    event = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()[-1]
+    assert event["action"] == "case.status_changed"
+    assert event["after"]["note"] == "Looking into it"
+    _move(client, kit, case["id"], **RESOLVE)
+    with db.transaction(write=False) as session:
+        row = session.get(Case, case["id"])
+        assert row is not None and row.resolved_at is not None
+        assert row.resolved_by_id == kit.admin.user_id
+    event = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()[-1]
+    assert event["action"] == "case.resolved"
+    assert event["after"]["note"] == RESOLVE["note"]
+
+
+def test_the_system_acts_under_its_own_name(db: Database):
+    """Work no person started (a tenant's creation, a finished check) is recorded as the
+    system's."""
+    kit = make_tenant_kit(db)
+    with db.transaction(write=False) as session:
+        first = session.scalars(
+            select(AuditEvent).where(AuditEvent.tenant_id == kit.tenant_id).order_by(AuditEvent.seq)
+        ).first()
+    assert first is not None
+    assert (first.actor_type, first.actor_name, first.actor_user_id) == ("system", "system", None)
+
+
+def test_the_system_principal_holds_every_permission():
+    """Jobs and the command line act as the system, which no permission check stops."""
+    system = Principal.system("tenant-1", "cli")
+    assert all(system.can(permission) for permission in Permission)
+    assert (system.tenant_id, system.display_name, system.key) == ("tenant-1", "cli", "system")

@@ -111,6 +111,7 @@ BAD_ITEMS = [
     ({"currency": "XXQ"}, "transactions[2].currency", 422),
     ({"customer_external_id": "nobody"}, "transactions[2].customer_external_id", 422),
     ({"customer_id": "0" * 24}, "transactions[2].customer_id", 422),
+    ({"customer_external_id": None}, "transactions[2].customer_id", 422),  # no customer
     ({"external_id": "b-1", "amount": "999"}, "transactions[2].external_id", 409),
 ]
 

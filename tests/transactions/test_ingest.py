@@ -270,3 +270,51 @@ def test_other_tenants_transactions_are_invisible(
     theirs = client.post("/v1/customers", json={"full_name": "Other"}, headers=other).json()
     body = {**_tx(theirs), "external_id": created.json()["external_id"]}
     assert client.post("/v1/transactions", json=body, headers=other).status_code == 201
+
+
+def test_an_external_id_finds_only_the_customer_that_has_it(
+    client: TestClient, kit: TenantKit, customer: dict[str, Any]
+):
+    """A customer without an external id is not found by any external id, not even one
+    spelled like the missing value."""
+    r = client.post("/v1/customers", json={"full_name": "No External"}, headers=kit.analyst.headers)
+    assert r.status_code == 201 and r.json()["external_id"] is None, r.text
+    for ref in ("None", "null"):
+        body = _tx(customer)
+        del body["customer_id"]
+        body["customer_external_id"] = ref
+        r = client.post("/v1/transactions", json=body, headers=kit.analyst.headers)
+        assert r.status_code == 422, (ref, r.text)
+        assert r.json()["errors"] == [
+            {"field": "customer_external_id", "message": "no customer has this external id"}
+        ]
+    body = _tx(customer)
+    del body["customer_id"]
+    body["customer_external_id"] = customer["external_id"]
+    r = client.post("/v1/transactions", json=body, headers=kit.analyst.headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["customer_id"] == customer["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"customer_id": "0123456789abcdef01234567"}, "no such customer"),
+        (
+            {"customer_external_id": "c-elsewhere"},
+            "give customer_id or customer_external_id, not both",
+        ),
+        ({"customer_id": None}, "customer_id or customer_external_id is required"),
+    ],
+)
+def test_a_customer_reference_problem_is_named(
+    client: TestClient,
+    kit: TenantKit,
+    customer: dict[str, Any],
+    change: dict[str, Any],
+    message: str,
+):
+    body = {k: v for k, v in (_tx(customer) | change).items() if v is not None}
+    r = client.post("/v1/transactions", json=body, headers=kit.analyst.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "customer_id", "message": message}]

@@ -13,7 +13,13 @@ import pytest
 
 from casework.config import Settings
 from casework.webhooks import tasks
-from casework.webhooks.outbound import OutboundClient, Refused, check_url, resolver_for
+from casework.webhooks.outbound import (
+    OutboundClient,
+    Refused,
+    check_later_url,
+    check_url,
+    resolver_for,
+)
 from tests.factories import make_tenant_kit
 from tests.install import fresh_install
 from tests.webhooks.conftest import Receiver
@@ -43,6 +49,9 @@ REFUSED = [
     ("http://[2002:a9fe:a9fe::]/hook", "is an IPv6 transition address"),
     ("http://[64:ff9b:1::a00:1]/hook", "is an IPv6 transition address"),
     ("http://[2001:0:4136:e378::1]/hook", "is an IPv6 transition address"),
+    # The well-known NAT64 prefix reaches the IPv4 address in its last 32 bits.
+    ("http://[64:ff9b::7f00:1]/hook", "refused: 64:ff9b::7f00:1 is a loopback address"),
+    ("http://[64:ff9b::a00:5]/hook", "refused: 64:ff9b::a00:5 is a private address"),
 ]
 
 
@@ -60,10 +69,11 @@ def test_internal_addresses_are_refused(url: str, message: str):
         ("https://user:secret@1.2.3.4/hook", "must not contain credentials"),
         ("https:///hook", "has no host"),
         ("not a url", "must be an https or http URL"),
+        ("http://[::1/hook", "is not a valid URL"),
     ],
 )
 def test_malformed_urls_are_refused(url: str, message: str):
-    with pytest.raises(Refused, match=message):
+    with pytest.raises(Refused, match=f"^{re.escape(message)}$"):
         check_url(url, allowed_hosts=[])
 
 
@@ -73,6 +83,25 @@ def test_unresolvable_hosts_are_refused():
 
     with pytest.raises(Refused, match=r"host hooks\.example does not resolve"):
         check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+
+
+def test_a_host_that_does_not_resolve_yet_may_be_tried_later():
+    """Not resolving is a matter of the moment: a URL kept for later passes, and a send
+    fails without being refused for good."""
+
+    def resolver(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    check_later_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+    with pytest.raises(Refused, match="does not resolve") as refused:
+        check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+    assert refused.value.permanent is False
+    outcome = OutboundClient(resolver=resolver).send(
+        "https://hooks.example/x", headers={}, body=b"{}"
+    )
+    assert outcome.status_code is None and outcome.refused is False
+    with pytest.raises(Refused, match="private address"):
+        check_later_url("https://10.0.0.5/x", allowed_hosts=[], resolver=resolver)
 
 
 def test_every_resolved_address_is_checked():
@@ -85,9 +114,30 @@ def test_every_resolved_address_is_checked():
         check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
 
 
+def test_the_host_is_resolved_for_the_port_the_request_will_use():
+    asked: list[tuple[str, int]] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        asked.append((host, port))
+        return ["93.184.215.14"]
+
+    for url in ("https://hooks.example/x", "http://hooks.example/x", "http://hooks.example:8080/x"):
+        check_url(url, allowed_hosts=[], resolver=resolver)
+    assert asked == [("hooks.example", 443), ("hooks.example", 80), ("hooks.example", 8080)]
+
+
+def test_an_answer_that_is_no_address_does_not_hide_the_next():
+    def resolver(host: str, port: int) -> list[str]:
+        return ["not-an-address", "10.1.2.3"]
+
+    with pytest.raises(Refused, match=re.escape("resolves to 10.1.2.3, which is a private")):
+        check_url("https://hooks.example/x", allowed_hosts=[], resolver=resolver)
+
+
 def test_public_addresses_pass():
     check_url("https://1.2.3.4/hook", allowed_hosts=[])
     check_url("http://[2606:4700:4700::1111]:8443/hook", allowed_hosts=[])
+    check_url("http://[64:ff9b::102:304]/hook", allowed_hosts=[])  # NAT64 of 1.2.3.4
 
 
 @pytest.mark.parametrize(
@@ -97,10 +147,25 @@ def test_public_addresses_pass():
         ("http://10.0.0.5/hook", ["10.0.0.0/8"]),
         ("http://[::1]/hook", ["::1"]),
         ("http://localhost/hook", ["LOCALHOST."]),
+        ("http://[::1]/hook", ["[::1]"]),  # as written in a URL
+        ("http://10.0.0.5/hook", ["", "10.0.0.0/8"]),  # an empty entry is skipped
+        ("http://10.0.0.5/hook", ["10.9.9.9/8"]),  # host bits set: the network it is in
     ],
 )
 def test_allow_list_admits_hosts_and_networks(url: str, allowed: list[str]):
     check_url(url, allowed_hosts=allowed)
+
+
+def test_an_allow_listed_host_matches_in_its_fully_qualified_form():
+    def internal(_host: str, _port: int) -> list[str]:
+        return ["10.0.0.7"]
+
+    for url in ("http://hooks.internal./hook", "http://HOOKS.internal/hook"):
+        check_url(url, allowed_hosts=["hooks.internal"], resolver=internal)
+    with pytest.raises(Refused, match=re.escape("10.0.0.7, which is a private address")):
+        check_url(
+            "http://.hooks.internal/hook", allowed_hosts=["hooks.internal"], resolver=internal
+        )
 
 
 def test_allow_list_is_no_wider_than_given():
