@@ -27,12 +27,11 @@ def normalise_email(value: str) -> str:
 
 
 @cache
-def _representatives() -> dict[str, str]:
-    """Each confusable character's stand-in: the same for all characters of a class.
+def confusable_groups(strip: str = "") -> tuple[frozenset[str], ...]:
+    """The groups of characters and sequences a reader can mistake for one another.
 
-    The data lists every mapping both ways, so a class is a connected group of it. A
-    class that holds a sequence ("rn" for "m", "cl" for "d") stands for that sequence,
-    so that the sequence typed out letter by letter has the same skeleton.
+    The data lists every mapping both ways, so a group is a connected part of it.
+    ``strip`` names characters removed from every entry before it is grouped.
     """
     parent: dict[str, str] = {}
 
@@ -45,16 +44,25 @@ def _representatives() -> dict[str, str]:
     data: dict[str, list[dict[str, str]]] = confusables.confusables_data
     for source, targets in data.items():
         for target in targets:
-            a = root(source.strip(_DISPLAY_MARKS))
-            b = root(target["c"].strip(_DISPLAY_MARKS))
+            a = root(source.strip(strip))
+            b = root(target["c"].strip(strip))
             if a and b and a != b:
                 parent[a] = b
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, set[str]] = {}
     for member in parent:
-        groups.setdefault(root(member), []).append(member)
+        groups.setdefault(root(member), set()).add(member)
+    return tuple(frozenset(group) for group in groups.values())
+
+
+@cache
+def _representatives() -> dict[str, str]:
+    """Each confusable character's stand-in: the same for all characters of a group. A
+    group that holds a sequence ("rn" for "m", "cl" for "d") stands for that sequence,
+    so that the sequence typed out letter by letter has the same skeleton.
+    """
     single: dict[str, str] = {}
     sequences: dict[str, str] = {}
-    for group in groups.values():
+    for group in confusable_groups(_DISPLAY_MARKS):
         chars = sorted(m for m in group if len(m) == 1)
         # Plain letters and digits first, so that the skeleton of plain text stays legible.
         chars.sort(key=lambda c: not c.isascii())

@@ -25,7 +25,9 @@ import string
 import unicodedata
 from functools import cache, lru_cache
 
-from confusable_homoglyphs import categories, confusables
+from confusable_homoglyphs import categories
+
+from casework.lookalikes import confusable_groups
 
 # Scripts a look-alike may be folded to, best first when a name could be either, each
 # with the letters it may become: its plain alphabet, never symbols, small capitals or
@@ -101,31 +103,10 @@ def script(ch: str) -> str:
 
 @cache
 def _skeleton_classes() -> dict[str, frozenset[str]]:
-    """Each confusable character's class: the characters sharing its skeleton.
-
-    The data lists every mapping both ways (source to skeleton and back), so a class is
-    a connected group of it.
-    """
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    data: dict[str, list[dict[str, str]]] = confusables.confusables_data
-    for source, targets in data.items():
-        for target in targets:
-            a, b = root(source), root(target["c"])
-            if a != b:
-                parent[a] = b
-    groups: dict[str, set[str]] = {}
-    for member in parent:
-        groups.setdefault(root(member), set()).add(member)
+    """Each confusable character's class: the characters sharing its skeleton."""
     return {
-        member: frozenset(group)
-        for group in groups.values()
+        member: group
+        for group in confusable_groups()
         if len(group) > 1
         for member in group
         if len(member) == 1
