@@ -236,12 +236,16 @@ def send(client: TestClient, attempt: Attempt, kit: TenantKit) -> httpx.Response
     return client.send(request)
 
 
+# The periodic checkpoint job signs a new chain whenever it wakes, request or not.
+WRITTEN_BY_THE_CLOCK = {"audit_checkpoints"}
+
+
 def footprint(db: Database, tenant_id: str) -> dict[str, int]:
     """Rows of the tenant in every table that has tenants, and the number of tenants."""
     counts: dict[str, int] = {}
     with db.transaction(write=False) as session:
         for table in Base.metadata.sorted_tables:
-            if "tenant_id" in table.c:
+            if "tenant_id" in table.c and table.name not in WRITTEN_BY_THE_CLOCK:
                 stmt = select(func.count()).select_from(table)
                 counts[table.name] = session.scalar(stmt.where(table.c.tenant_id == tenant_id)) or 0
         counts["tenants"] = session.scalar(select(func.count()).select_from(Tenant)) or 0
