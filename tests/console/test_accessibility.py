@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from casework.db import Database
+from casework.screening.service import import_dataset
 from tests.console.support import Browser
 from tests.factories import TenantKit, case_body
 
@@ -68,6 +73,21 @@ def hostile_case(client: TestClient, staff: TenantKit) -> dict[str, object]:
     return dict(case)
 
 
+@pytest.fixture
+def own_list(db: Database, staff: TenantKit, tmp_path: Path) -> str:
+    """A list of the tenant's own, so that the screening page searches rather than
+    saying there is nothing to search, whichever lists other tests loaded."""
+    name = f"own-{secrets.token_hex(4)}"
+    path = tmp_path / "list.json"
+    record = {"id": "p1", "schema": "Person", "properties": {"name": ["Ann Listed"]}}
+    path.write_text(json.dumps({**record, "target": True}) + "\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_dataset(
+            session, name=name, format_name="ftm", paths=[path], tenant_id=staff.tenant_id
+        )
+    return name
+
+
 def _pages(case_id: str) -> list[str]:
     return [
         "/console/cases",
@@ -91,7 +111,10 @@ def _pages(case_id: str) -> list[str]:
 
 
 def test_every_main_page_labels_its_inputs_and_escapes_user_content(
-    browser: Callable[..., Browser], staff: TenantKit, hostile_case: dict[str, object]
+    browser: Callable[..., Browser],
+    staff: TenantKit,
+    hostile_case: dict[str, object],
+    own_list: str,
 ) -> None:
     opened = browser(staff.admin)
     for url in _pages(str(hostile_case["id"])):
