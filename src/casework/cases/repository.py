@@ -56,7 +56,7 @@ def number_to_id(session: Session, *, tenant_id: str, number: int) -> str:
     return case_id
 
 
-def child_results(session: Session, parent_ids: Sequence[str]) -> list[Row[Any]]:
+def child_results(session: Session, parent_ids: Sequence[str]) -> list[Row[*tuple[Any, ...]]]:
     """(parent case id, processing status, risk score, outcome) of the child cases of
     these cases that have been processed, for rolling them up into their parents."""
     return list(

@@ -120,7 +120,7 @@ def every_attempt(session: Session, *, tenant_id: str, case_id: str) -> list[Che
     )
 
 
-def current_results(session: Session, cases: Collection[Case]) -> list[Row[Any]]:
+def current_results(session: Session, cases: Collection[Case]) -> list[Row[*tuple[Any, ...]]]:
     """(case id, status, risk score, outcome) of the latest attempt of the cases'
     checks, for rolling them up."""
     ids = [case.id for case in cases]

@@ -24,10 +24,11 @@ from casework.console.templating import render
 from casework.console.web import Viewer, allowed
 from casework.dependencies import AppSettings, ReadSession
 from casework.errors import FieldError, NotFound, ValidationFailed
-from casework.screening import catalogue, scope, search
-from casework.screening.catalogue import CHANGE_KINDS, DatasetOverview
+from casework.screening import repository as catalogue
+from casework.screening import scope, search
 from casework.screening.entity import Entity, Schema
 from casework.screening.matching import MatcherHolder
+from casework.screening.repository import CHANGE_KINDS, DatasetOverview
 from casework.screening.schemas import ScreeningRequest, ScreeningResult
 from casework.screening.scope import NothingToSearch
 from casework.strict import typed_text

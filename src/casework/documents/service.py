@@ -24,7 +24,7 @@ from casework.models import Customer, Document, User
 from casework.models.base import utcnow
 from casework.retention import service as retention
 from casework.tenancy import owned
-from casework.users import repository as users_repository
+from casework.users import repository as user_repository
 
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -217,5 +217,5 @@ def uploaders(session: Session, documents: Sequence[Document]) -> list[User | No
     ids = {d.uploaded_by_id for d in documents if d.uploaded_by_id}
     # A document and its uploader are of one tenant.
     tenant_id = documents[0].tenant_id if documents else ""
-    users = users_repository.by_id(session, tenant_id=tenant_id, ids=ids)
+    users = user_repository.by_id(session, tenant_id=tenant_id, ids=ids)
     return [users.get(d.uploaded_by_id) if d.uploaded_by_id else None for d in documents]

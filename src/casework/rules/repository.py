@@ -175,7 +175,7 @@ def unevaluated(session: Session, *, now: datetime, unclaimed_after: Any, limit:
     return list(session.scalars(stmt))
 
 
-def transaction_heads(session: Session, ids: Sequence[str]) -> list[Row[Any]]:
+def transaction_heads(session: Session, ids: Sequence[str]) -> list[Row[*tuple[Any, ...]]]:
     """(id, customer id, occurred at, tenant id) of the transactions with these ids."""
     # By primary key alone: with the tenant in the WHERE clause SQLite would rather
     # walk the tenant's index.
@@ -209,7 +209,7 @@ def window(
     customers: Sequence[str],
     since: datetime,
     until: datetime | None,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The customers' transactions from ``since`` (and before ``until``), unordered."""
     stmt = select(*EVALUATED_COLUMNS).where(
         Transaction.tenant_id == tenant_id,
@@ -241,7 +241,7 @@ def last_times_before(
 
 def at_times(
     session: Session, *, tenant_id: str, customers: Sequence[str], times: Sequence[datetime]
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The customers' transactions at any of these times."""
     stmt = select(*EVALUATED_COLUMNS).where(
         Transaction.tenant_id == tenant_id,
@@ -258,7 +258,7 @@ def with_counterparties_before(
     customers: Sequence[str],
     keys: Sequence[str],
     since: datetime,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The customers' transactions before ``since`` with a counterparty whose account
     (or, lacking one, name) is one of ``keys``."""
     stmt = select(*EVALUATED_COLUMNS).where(

@@ -25,7 +25,7 @@ from casework import persist
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
-from casework.customers import repository as customers_repository
+from casework.customers import repository as customer_repository
 from casework.db import reads_before_writing
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
@@ -207,8 +207,8 @@ def _resolve_customers(
 ) -> dict[int, str]:
     ids = sorted({i.customer_id for i in items if i.customer_id})
     external = sorted({i.customer_external_id for i in items if i.customer_external_id})
-    known_ids = customers_repository.known_ids(session, tenant_id=tenant_id, ids=ids)
-    by_external = customers_repository.ids_by_external_id(
+    known_ids = customer_repository.known_ids(session, tenant_id=tenant_id, ids=ids)
+    by_external = customer_repository.ids_by_external_id(
         session, tenant_id=tenant_id, external_ids=external
     )
     resolved: dict[int, str] = {}

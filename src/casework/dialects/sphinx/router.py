@@ -18,7 +18,7 @@ from casework.auth.router import basic_credentials
 from casework.cases import repository
 from casework.cases import service as cases
 from casework.checks import service as checks
-from casework.customers import repository as customer_rows
+from casework.customers import repository as customer_repository
 from casework.customers import service as customers
 from casework.dependencies import AppSettings, DbSession
 from casework.dialects.routing import DialectError, field_name, route_class
@@ -34,7 +34,7 @@ from casework.dialects.sphinx.auth import (
 )
 from casework.dialects.sphinx.pages import paged
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
-from casework.documents import repository as document_rows
+from casework.documents import repository as document_repository
 from casework.documents import uploads
 from casework.documents.router import Storage
 from casework.models import Case, Customer, Document
@@ -216,7 +216,7 @@ def list_customers(request: Request, session: DbSession, principal: CustomerRead
     page = paged(
         session,
         request,
-        customer_rows.of_tenant(principal.tenant_id),
+        customer_repository.of_tenant(principal.tenant_id),
         order_by=[Customer.number.desc()],
         render=lambda rows: [views.customer_body(c) for c in rows],
     )
@@ -265,7 +265,7 @@ def list_documents(request: Request, session: DbSession, principal: DocumentRead
     page = paged(
         session,
         request,
-        document_rows.of_tenant(principal.tenant_id),
+        document_repository.of_tenant(principal.tenant_id),
         order_by=[Document.number.desc()],
         render=lambda rows: views.document_bodies(session, rows),
     )

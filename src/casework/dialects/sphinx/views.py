@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework.checks import repository as check_rows
+from casework.checks import repository as check_repository
 from casework.dialects.sphinx.translate import customer_numbers
 from casework.models import Case, Check, Customer, Document
 from casework.models.enums import Outcome, ProcessingStatus, Resolution, ReviewStatus
@@ -77,7 +77,7 @@ def check_body(check: Check, now: datetime) -> dict[str, Any]:
 
 
 def case_bodies(session: Session, cases: Sequence[Case]) -> list[dict[str, Any]]:
-    checks = check_rows.current_by_case(session, cases)
+    checks = check_repository.current_by_case(session, cases)
     now = datetime.now(UTC)
     bodies = []
     for case in cases:
