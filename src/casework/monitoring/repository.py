@@ -38,25 +38,11 @@ def monitored_count(session: Session) -> int:
 
 
 def lock_enrolment(
-    session: Session, *, tenant_id: str, customer_id: str
+    session: Session, *, tenant_id: str, customer_id: str, reread: bool = False
 ) -> MonitoredCustomer | None:
-    """The customer's enrolment, locked, read afresh (another writer may have made it)."""
-    return session.scalar(
-        select(MonitoredCustomer)
-        .where(
-            MonitoredCustomer.tenant_id == tenant_id,
-            MonitoredCustomer.customer_id == customer_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def lock_tenant_enrolment(
-    session: Session, *, tenant_id: str, customer_id: str
-) -> MonitoredCustomer | None:
-    """The customer's enrolment, locked (to stop monitoring them)."""
-    return session.scalar(
+    """The customer's enrolment, locked; with ``reread``, read afresh even if this session
+    holds it (another writer may have just made it)."""
+    stmt = (
         select(MonitoredCustomer)
         .where(
             MonitoredCustomer.tenant_id == tenant_id,
@@ -64,6 +50,9 @@ def lock_tenant_enrolment(
         )
         .with_for_update()
     )
+    if reread:
+        stmt = stmt.execution_options(populate_existing=True)
+    return session.scalar(stmt)
 
 
 def enrolment_page(

@@ -58,7 +58,7 @@ def enrol(
         ).on_conflict_do_nothing(index_elements=["tenant_id", "customer_id"])
     )
     monitored = repository.lock_enrolment(
-        session, tenant_id=case.tenant_id, customer_id=case.customer_id
+        session, tenant_id=case.tenant_id, customer_id=case.customer_id, reread=True
     )
     assert monitored is not None
     params = {k: check.params[k] for k in ("threshold", "datasets") if k in check.params}
@@ -84,7 +84,7 @@ def list_monitored(
 
 def stop(session: Session, *, actor: Principal, customer_id: str) -> None:
     """Stop monitoring a customer (a later screening with monitoring on enrols again)."""
-    monitored = repository.lock_tenant_enrolment(
+    monitored = repository.lock_enrolment(
         session, tenant_id=actor.tenant_id, customer_id=customer_id
     )
     if monitored is None:

@@ -4,7 +4,7 @@ transaction rows rules are evaluated on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, String, and_, exists, func, or_, select, type_coerce
@@ -157,7 +157,9 @@ def lock_pending(
     return session.scalar(stmt.with_for_update())
 
 
-def unevaluated(session: Session, *, now: datetime, unclaimed_after: Any, limit: int) -> list[str]:
+def unevaluated(
+    session: Session, *, now: datetime, unclaimed_after: timedelta, limit: int
+) -> list[str]:
     """Pending evaluations whose worker's lease ran out, or that no worker took within
     ``unclaimed_after``: oldest first."""
     stmt = (
