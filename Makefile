@@ -33,8 +33,9 @@ test: $(STAMP) $(CHROMIUM) lint types test-sqlite test-postgres
 check: test
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/python scripts/check_selects.py
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -46,8 +47,8 @@ test-postgres: $(STAMP)
 	CASEWORK_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 -q
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 bench: $(STAMP)
 	$(BIN)/python bench/api_cases.py

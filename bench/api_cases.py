@@ -248,7 +248,7 @@ def fill_cases(database: Database, tenant_id: str, total: int) -> dict[str, Any]
 
 def explain(database: Database, tenant_id: str) -> list[str]:
     """The plan of the list endpoint's main query (same builder code, literal parameters)."""
-    key = listing._sort_key(listing.CaseSort.priority_desc)
+    key = listing.sort_key(listing.CaseSort.priority_desc)
     stmt = (
         repository.cases_of(tenant_id)
         .where(Case.review_status.in_([ReviewStatus.open]))

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from casework.audit.cli import app as audit_app
 from casework.config import Settings
@@ -120,12 +119,12 @@ def tenants_create(
 
 @tenants_app.command("list")
 def tenants_list(as_json: JsonFlag = False) -> None:
-    from casework.models import Tenant
+    from casework.tenants import repository as tenants
 
     with open_database() as database, database.transaction(write=False) as session:
         rows: list[dict[str, Any]] = [
             {"id": t.id, "slug": t.slug, "name": t.name, "default_currency": t.default_currency}
-            for t in session.scalars(select(Tenant).order_by(Tenant.slug))
+            for t in tenants.all_by_slug(session)
         ]
     table = Table("slug", "name", "currency", "id")
     for r in rows:
@@ -169,10 +168,8 @@ def users_create(
 
 @users_app.command("list")
 def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
-    from sqlalchemy.orm import joinedload
-
-    from casework.models import User
     from casework.tenants.service import get_tenant_by_slug
+    from casework.users import repository as users
 
     with open_database() as database, database.transaction(write=False) as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
@@ -184,12 +181,7 @@ def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
                 "role": u.role.slug,
                 "is_active": u.is_active,
             }
-            for u in session.scalars(
-                select(User)
-                .options(joinedload(User.role))
-                .where(User.tenant_id == tenant_row.id)
-                .order_by(User.email)
-            )
+            for u in users.of_tenant_by_email(session, tenant_id=tenant_row.id)
         ]
     table = Table("email", "name", "role", "active", "id")
     for r in rows:
@@ -245,18 +237,14 @@ def clients_revoke(
     client_id: Annotated[str, typer.Option("--client-id")],
     as_json: JsonFlag = False,
 ) -> None:
+    from casework.auth import repository as auth
     from casework.auth.clients import revoke_api_client
     from casework.auth.principal import Principal
-    from casework.models import ApiClient
     from casework.tenants.service import get_tenant_by_slug
 
     with open_database() as database, database.transaction() as session:
         tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        client = session.scalar(
-            select(ApiClient).where(
-                ApiClient.tenant_id == tenant_row.id, ApiClient.client_id == client_id
-            )
-        )
+        client = auth.client_by_client_id(session, tenant_id=tenant_row.id, client_id=client_id)
         if client is None:
             raise _fail(f"no API client {client_id} in tenant {tenant}", 2)
         actor = Principal.system(tenant_row.id, "cli")

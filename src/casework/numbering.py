@@ -8,9 +8,9 @@ Cases take theirs explicitly (see cases.service), as late as possible.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from casework.models import Check, Customer, Document
@@ -20,20 +20,9 @@ COUNTER = {Customer: "customer_number", Document: "document_number", Check: "che
 # The columns are 32-bit integers: a number outside this range names nothing.
 MAX_NUMBER = 2**31 - 1
 
-Numbered = TypeVar("Numbered", Customer, Document, Check)
-
 
 def in_range(number: int) -> bool:
     return 1 <= number <= MAX_NUMBER
-
-
-def by_number(
-    session: Session, model: type[Numbered], *, tenant_id: str, number: int
-) -> Numbered | None:
-    """The tenant's row of ``model`` with this number, if any."""
-    if not in_range(number):
-        return None
-    return session.scalar(select(model).where(model.tenant_id == tenant_id, model.number == number))
 
 
 @event.listens_for(Session, "before_flush")

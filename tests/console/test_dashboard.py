@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from casework.analytics import service as analytics
+from casework.analytics import repository as analytics
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import Case

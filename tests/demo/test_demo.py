@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from casework.analytics import service as analytics
+from casework.analytics import repository as analytics
 from casework.app import create_app
 from casework.audit import service as audit
 from casework.auth.principal import Principal

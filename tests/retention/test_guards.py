@@ -166,7 +166,7 @@ def test_the_deadline_itself_is_due_and_the_oldest_go_first(
     client: TestClient, kit: TenantKit, db: Database
 ):
     from casework.models import Case
-    from casework.retention.service import due_cases
+    from casework.retention.repository import due_cases
 
     first = _open(client, kit, title="First", delete_after=1)
     second = _open(client, kit, title="Second", delete_after=2)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from casework.analytics import service
+from casework.analytics import repository
 from casework.analytics.schemas import CaseAnalytics
 from casework.auth.dependencies import AnalyticsReader
 from casework.dependencies import DbSession
@@ -26,6 +26,6 @@ def case_analytics(
     ] = None,
 ) -> CaseAnalytics:
     """Case counts by status, priority and module, overdue cases and time to resolve."""
-    return service.case_analytics(
+    return repository.case_analytics(
         session, actor=principal, created_from=created_from, created_to=created_to
     )

@@ -1,4 +1,4 @@
-"""Appending events to a tenant's chain.
+"""Audit queries, and appending events to a tenant's chain.
 
 The links are MACs whose key the database never sees, so they are computed here while
 the writer holds the head's row lock: ``SELECT ... FOR UPDATE`` on PostgreSQL (held
@@ -9,11 +9,15 @@ Locking, inserting and moving the head are three statements however many events.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from casework.audit.chain import head_mac, keyed_link
 from casework.audit.keys import Keyring
-from casework.models import AuditEvent, AuditHead
+from casework.models import AuditCheckpoint, AuditEvent, AuditHead
 
 _CHAINED = frozenset({"seq", "prev_hash", "hash", "key_id"})
 _COLUMNS = [c for c in AuditEvent.__table__.columns if c.key not in _CHAINED]
@@ -74,4 +78,68 @@ def append(
             "new_key_id": key_id,
             "new_mac": head_mac(keys, key_id, tenant_id, seq, prev_hash),
         },
+    )
+
+
+def events_after(session: Session, tenant_id: str, seq: int) -> Any:
+    """The tenant's events after ``seq``, in order, read a batch at a time (a context
+    manager: the caller closes it)."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.tenant_id == tenant_id, AuditEvent.seq > seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
+    )
+
+
+def erasable(session: Session, *, tenant_id: str, where: Any, erasure: str) -> list[AuditEvent]:
+    """The tenant's events matching ``where`` whose content is still there, in order;
+    the ``erasure`` events themselves are never among them."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.tenant_id == tenant_id,
+                AuditEvent.redacted_digest.is_(None),
+                AuditEvent.action != erasure,
+                where,
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def chained_tenants(session: Session) -> list[str]:
+    """Every tenant with a chain."""
+    return list(session.scalars(select(AuditHead.tenant_id)))
+
+
+def checkpoints_due(session: Session, *, now: datetime, every: timedelta) -> list[str]:
+    """Tenants whose chain grew since their last checkpoint, at most one per ``every``."""
+    last = aliased(AuditCheckpoint)
+    return list(
+        session.scalars(
+            select(AuditHead.tenant_id)
+            .outerjoin(last, last.tenant_id == AuditHead.tenant_id)
+            .where(
+                AuditHead.seq > func.coalesce(last.seq, 0),
+                last.signed_at.is_(None) | (last.signed_at <= now - every),
+            )
+            .order_by(AuditHead.tenant_id)
+        )
+    )
+
+
+def undelivered(session: Session, *, now: datetime, every: timedelta) -> list[AuditCheckpoint]:
+    """Last checkpoints not yet POSTed, not tried within ``every``."""
+    return list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .where(
+                AuditCheckpoint.posted_at.is_(None),
+                AuditCheckpoint.attempted_at.is_(None)
+                | (AuditCheckpoint.attempted_at <= now - every),
+            )
+            .order_by(AuditCheckpoint.tenant_id)
+        )
     )

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from casework.audit import repository, verification
 from casework.audit.chain import (
@@ -142,18 +141,7 @@ def erase(session: Session, *, tenant_id: str, where: Any) -> int:
     chain: each keeps the digest its link binds, and an erasure event, itself chained,
     records which events went with both digests. The erasure events themselves are
     never erased. The number of events erased."""
-    events = list(
-        session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.tenant_id == tenant_id,
-                AuditEvent.redacted_digest.is_(None),
-                AuditEvent.action != ERASURE,
-                where,
-            )
-            .order_by(AuditEvent.seq)
-        )
-    )
+    events = repository.erasable(session, tenant_id=tenant_id, where=where, erasure=ERASURE)
     if not events:
         return 0
     erased = []
@@ -193,33 +181,12 @@ class CheckpointRefused(Exception):
 
 def checkpoints_due(session: Session, *, now: datetime, every: timedelta) -> list[str]:
     """Tenants whose chain grew since their last checkpoint, at most one per ``every``."""
-    last = aliased(AuditCheckpoint)
-    return list(
-        session.scalars(
-            select(AuditHead.tenant_id)
-            .outerjoin(last, last.tenant_id == AuditHead.tenant_id)
-            .where(
-                AuditHead.seq > func.coalesce(last.seq, 0),
-                last.signed_at.is_(None) | (last.signed_at <= now - every),
-            )
-            .order_by(AuditHead.tenant_id)
-        )
-    )
+    return repository.checkpoints_due(session, now=now, every=every)
 
 
 def undelivered(session: Session, *, now: datetime, every: timedelta) -> list[AuditCheckpoint]:
     """Last checkpoints not yet POSTed, not tried within ``every``."""
-    return list(
-        session.scalars(
-            select(AuditCheckpoint)
-            .where(
-                AuditCheckpoint.posted_at.is_(None),
-                AuditCheckpoint.attempted_at.is_(None)
-                | (AuditCheckpoint.attempted_at <= now - every),
-            )
-            .order_by(AuditCheckpoint.tenant_id)
-        )
-    )
+    return repository.undelivered(session, now=now, every=every)
 
 
 def prepare_checkpoint(
@@ -241,7 +208,7 @@ def prepare_checkpoint(
     try:
         verification.check_seal(keys, seal)
         walker = verification.Walker(keys, seal, seq=start_seq, link=start_link)
-        with verification.events_after(session, tenant_id, start_seq) as events:
+        with repository.events_after(session, tenant_id, start_seq) as events:
             for event in events:
                 walker.step(event)
         walker.finish(head, erasures=last is None)

@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from casework.audit import checkpoints, service
+from casework.audit import checkpoints, repository, service
 from casework.audit.checkpoints import Checkpoint
 from casework.db import Database
 from casework.jobs import JobContext, sweeper, task
-from casework.models import AuditHead
 from casework.models.base import utcnow
 from casework.webhooks.outbound import OutboundClient
 
@@ -46,7 +43,7 @@ def write_checkpoints(
     run = CheckpointRun()
     if tenant_ids is None:
         with database.transaction(write=False) as session:
-            tenant_ids = list(session.scalars(select(AuditHead.tenant_id)))
+            tenant_ids = repository.chained_tenants(session)
     for tenant_id in tenant_ids:
         try:
             with database.transaction(write=False) as session:

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.audit import repository
 from casework.audit.chain import (
     ERASURE,
     GENESIS_HASH,
@@ -189,15 +189,6 @@ def check_seal(keys: Keyring, seal: AuditSeal | None) -> None:
         raise Broken(1, None, "the seal of the unkeyed events does not verify (seal rewritten)")
 
 
-def events_after(session: Session, tenant_id: str, seq: int) -> Any:
-    return session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.tenant_id == tenant_id, AuditEvent.seq > seq)
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=1000)
-    )
-
-
 def verify(
     session: Session,
     *,
@@ -214,7 +205,7 @@ def verify(
     try:
         check_seal(keys, seal)
         walker = Walker(keys, seal, checkpoints=mine)
-        with events_after(session, tenant_id, 0) as events:
+        with repository.events_after(session, tenant_id, 0) as events:
             for event in events:
                 walker.step(event)
         walker.finish(session.get(AuditHead, tenant_id))

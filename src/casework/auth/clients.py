@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
-from casework.auth import secrets
+from casework.auth import repository, secrets
 from casework.auth.principal import Principal
-from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.models import ApiClient, User
+from casework.errors import Conflict, ValidationFailed
+from casework.models import ApiClient
 from casework.models.base import utcnow
-from casework.pagination import SortKey, paginate
+from casework.users import repository as users
 from casework.webhooks.secrets_box import SecretBox
 
 
@@ -41,13 +40,7 @@ def create_api_client(
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ValidationFailed.on("name", "must be 1 to 200 characters")
-    user = session.scalar(
-        select(User).where(
-            User.id == acting_user_id,
-            User.tenant_id == actor.tenant_id,
-            User.is_active.is_(True),
-        )
-    )
+    user = users.active(session, tenant_id=actor.tenant_id, user_id=acting_user_id)
     if user is None:
         raise ValidationFailed.on(
             "acting_user_id", f"no active user {acting_user_id} in this tenant"
@@ -77,14 +70,7 @@ def create_api_client(
 
 
 def get_api_client(session: Session, *, actor: Principal, api_client_id: str) -> ApiClient:
-    client = session.scalar(
-        select(ApiClient)
-        .options(joinedload(ApiClient.acting_user))
-        .where(ApiClient.tenant_id == actor.tenant_id, ApiClient.id == api_client_id)
-    )
-    if client is None:
-        raise NotFound(f"API client {api_client_id} not found")
-    return client
+    return repository.client(session, tenant_id=actor.tenant_id, api_client_id=api_client_id)
 
 
 def revoke_api_client(session: Session, *, actor: Principal, api_client_id: str) -> ApiClient:
@@ -110,10 +96,4 @@ def revoke_api_client(session: Session, *, actor: Principal, api_client_id: str)
 def list_api_clients(
     session: Session, *, actor: Principal, cursor: str | None, limit: int
 ) -> tuple[Sequence[ApiClient], str | None]:
-    key = SortKey(column=None, id_column=ApiClient.id, descending=True)
-    stmt = (
-        select(ApiClient)
-        .options(joinedload(ApiClient.acting_user))
-        .where(ApiClient.tenant_id == actor.tenant_id)
-    )
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.client_page(session, tenant_id=actor.tenant_id, cursor=cursor, limit=limit)

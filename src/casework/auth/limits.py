@@ -23,15 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import bindparam, case, delete, func, or_, select
+from sqlalchemy import case, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from casework.auth import repository
 from casework.config import Settings
 from casework.dependencies import get_database, get_settings
 from casework.errors import DomainError
 from casework.models import FailedAuthentications
-from casework.models.base import UTCDateTime, utcnow
+from casework.models.base import utcnow
 
 Row = FailedAuthentications
 
@@ -115,7 +116,7 @@ class Attempt:
         return [self.address_key] + ([self.credential_key] if self.credential_key else [])
 
     def params(self) -> dict[str, Any]:
-        """The parameters of :data:`BLOCKED_UNTIL`."""
+        """The parameters of :data:`casework.auth.repository.BLOCKED_UNTIL`."""
         return {
             "limit_address": self.address_key,
             "limit_credential": self.credential_key or self.address_key,
@@ -125,19 +126,6 @@ class Attempt:
 
 # No client in particular (a lookup outside any request): held to no limit.
 NOBODY = Attempt(address_key="")
-
-# A column for the query that looks a credential up, so that a caller who is not
-# failing is authenticated in one round trip: when the attempt is over a limit, the
-# moment it may be made again (parameters: Attempt.params()).
-BLOCKED_UNTIL = (
-    select(func.max(Row.blocked_until))
-    .where(
-        Row.key.in_([bindparam("limit_address"), bindparam("limit_credential")]),
-        Row.blocked_until > bindparam("limit_now", type_=UTCDateTime()),
-    )
-    .scalar_subquery()
-    .label("blocked_until")
-)
 
 
 def no_later_than(blocked_until: datetime | None) -> None:
@@ -153,11 +141,7 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 def retry_after(session: Session, attempt: Attempt) -> int | None:
     """Seconds until ``attempt`` may be made, or None if it may be made now."""
     now = utcnow()
-    until = session.scalar(
-        select(func.max(Row.blocked_until)).where(
-            Row.key.in_(attempt.keys), Row.blocked_until > now
-        )
-    )
+    until = repository.blocked_until(session, keys=attempt.keys, now=now)
     return None if until is None else _seconds_until(until, now)
 
 
@@ -226,12 +210,4 @@ def forget_expired(session: Session, *, window: timedelta) -> int:
 
 def expired_exist(session: Session, *, window: timedelta) -> bool:
     now = utcnow()
-    found = session.scalar(
-        select(Row.key)
-        .where(
-            Row.window_start <= now - window,
-            or_(Row.blocked_until.is_(None), Row.blocked_until <= now),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return repository.spent_failures_exist(session, window_start_before=now - window, now=now)

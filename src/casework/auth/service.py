@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
 
-from casework.auth import limits, secrets
+from casework.auth import limits, repository, secrets
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.models import AccessToken, ApiClient, Role, User
+from casework.models import AccessToken, ApiClient, User
 from casework.models.base import utcnow
 
 _KNOWN = frozenset(p.value for p in Permission)
@@ -32,36 +32,6 @@ def _principal_for_client(client: ApiClient) -> Principal | None:
     if client.revoked_at is not None or not user.is_active:
         return None
     return replace(principal_for_user(user), api_client_id=client.id)
-
-
-# Authentication runs on every request: it reads plain columns, not ORM objects.
-CALLER = (
-    select(
-        ApiClient.id,
-        ApiClient.tenant_id,
-        ApiClient.secret_hash,
-        ApiClient.revoked_at,
-        User.id.label("user_id"),
-        User.first_name,
-        User.last_name,
-        User.is_active,
-        Role.permissions,
-    )
-    .join(User, User.id == ApiClient.acting_user_id)
-    .join(Role, Role.id == User.role_id)
-)
-
-
-# Prepared once: a statement reused as the same object skips per-request compilation
-# checks. Each also says whether the attempt is over a limit (see auth.limits).
-_LIMITED = CALLER.add_columns(limits.BLOCKED_UNTIL)
-_BY_API_KEY = _LIMITED.where(ApiClient.api_key_hash == bindparam("digest"))
-_BY_CLIENT_ID = _LIMITED.where(ApiClient.client_id == bindparam("client_id"))
-_BY_ACCESS_TOKEN = (
-    _LIMITED.add_columns(AccessToken.expires_at)
-    .join(AccessToken, AccessToken.api_client_id == ApiClient.id)
-    .where(AccessToken.token_hash == bindparam("digest"))
-)
 
 
 def caller(row: Row[*tuple[Any, ...]] | None) -> Principal | None:
@@ -88,16 +58,14 @@ def by_api_key(
 ) -> Principal | None:
     """The caller with this key. None when there is none (the caller counts the failure);
     TooManyAttempts when the attempt is over a limit, even with a good key."""
-    params = {"digest": secrets.digest(api_key), **attempt.params()}
-    row = _limited(session.connection().execute(_BY_API_KEY, params).first())
+    row = _limited(repository.caller_by_api_key(session, secrets.digest(api_key), attempt.params()))
     return caller(row)
 
 
 def by_client_secret(
     session: Session, client_id: str, client_secret: str, attempt: limits.Attempt = limits.NOBODY
 ) -> Principal | None:
-    params = {"client_id": client_id, **attempt.params()}
-    row = _limited(session.connection().execute(_BY_CLIENT_ID, params).first())
+    row = _limited(repository.caller_by_client_id(session, client_id, attempt.params()))
     if not secrets.digest_matches(client_secret, row.secret_hash if row else None):
         return None
     return caller(row)
@@ -105,11 +73,7 @@ def by_client_secret(
 
 def client_by_credentials(session: Session, client_id: str, client_secret: str) -> ApiClient | None:
     """The client itself (for issuing tokens), if the credentials are good and it may act."""
-    client = session.scalar(
-        select(ApiClient)
-        .options(joinedload(ApiClient.acting_user).joinedload(User.role))
-        .where(ApiClient.client_id == client_id)
-    )
+    client = repository.client_with_credentials(session, client_id)
     if not secrets.digest_matches(client_secret, client.secret_hash if client else None):
         return None
     if client is None or _principal_for_client(client) is None:
@@ -120,8 +84,8 @@ def client_by_credentials(session: Session, client_id: str, client_secret: str) 
 def by_access_token(
     session: Session, token: str, attempt: limits.Attempt = limits.NOBODY
 ) -> Principal | None:
-    params = {"digest": secrets.digest(token), **attempt.params()}
-    row = _limited(session.connection().execute(_BY_ACCESS_TOKEN, params).first())
+    digest = secrets.digest(token)
+    row = _limited(repository.caller_by_access_token(session, digest, attempt.params()))
     if row is None or row.expires_at <= utcnow():
         return None
     return caller(row)

@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from casework.auth import secrets
+from casework.auth import repository, secrets
 from casework.auth.principal import Principal
 from casework.auth.service import principal_for_user
 from casework.config import Settings
 from casework.models import User, UserSession
 from casework.models.base import utcnow
+from casework.users import repository as users
 
 COOKIE = "sessionid"
 SESSION_PREFIX = "cws_"
@@ -54,11 +55,11 @@ def resolve(session: Session, token: str, *, settings: Settings) -> Resolved | N
     """The signed-in user behind a cookie value, if the session is still live."""
     if not token.startswith(SESSION_PREFIX):
         return None
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == secrets.digest(token)))
+    row = repository.user_session(session, secrets.digest(token))
     now = utcnow()
     if row is None or not _live(row, now, settings):
         return None
-    user = session.scalar(select(User).options(joinedload(User.role)).where(User.id == row.user_id))
+    user = users.by_id_with_role(session, row.user_id)
     if user is None or not user.is_active:
         return None
     return Resolved(

@@ -6,20 +6,13 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
-from casework.auth import limits
+from casework.auth import limits, repository
 from casework.auth.principal import Principal
 from casework.auth.secrets import SIGNATURE_CHECKS
-from casework.auth.service import CALLER, caller
-from casework.models import ApiClient
+from casework.auth.service import caller
 from casework.webhooks.secrets_box import SecretBox, SecretBoxError
-
-_BY_CLIENT_ID = CALLER.add_columns(ApiClient.secret_sealed, limits.BLOCKED_UNTIL).where(
-    ApiClient.client_id == bindparam("client_id")
-)
-
 
 _THROWAWAY_KEY = secrets.token_urlsafe(32)
 
@@ -42,8 +35,7 @@ def by_signed_request(
 
     An unknown client's signature is computed too (with a throw-away key), so that
     the answer takes as long as for a known client with a wrong signature."""
-    params = {"client_id": client_id, **attempt.params()}
-    row = session.connection().execute(_BY_CLIENT_ID, params).first()
+    row = repository.signer(session, client_id, attempt.params())
     if row is not None:
         limits.no_later_than(row.blocked_until)
     secret: str | None = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casework.errors import ValidationFailed
 from casework.models import CaseTransaction, Customer, Transaction
+from casework.transactions import repository as transactions
 
 FIELD = "transaction_ids"
 
@@ -25,12 +25,7 @@ def named_transactions(
     if customer is None:
         raise ValidationFailed.on(FIELD, "transactions are linked to a case about a customer")
     found: dict[str, Transaction] = {}
-    for stored in session.scalars(
-        select(Transaction).where(
-            Transaction.tenant_id == tenant_id,
-            or_(Transaction.id.in_(refs), Transaction.external_id.in_(refs)),
-        )
-    ):
+    for stored in transactions.by_refs(session, tenant_id=tenant_id, refs=refs):
         found.setdefault(stored.id, stored)
         found.setdefault(stored.external_id, stored)
     picked: list[Transaction] = []

@@ -1,22 +1,19 @@
-"""The case list: filters, sort orders and keyset pagination."""
+"""The case list's vocabulary: its filters and sort orders (cases.repository reads it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_
 
 from casework.auth.principal import Principal
-from casework.cases import repository
+from casework.customers import repository as customers
 from casework.errors import ValidationFailed
-from casework.models import Case, Customer
+from casework.models import Case
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
-from casework.pagination import SortKey, paginate
+from casework.pagination import SortKey
 from casework.search import contains
 
 
@@ -39,7 +36,7 @@ def _from_iso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _sort_key(sort: CaseSort, *, due_may_be_missing: bool = True) -> SortKey:
+def sort_key(sort: CaseSort, *, due_may_be_missing: bool = True) -> SortKey:
     descending = sort.value.startswith("-")
     name = sort.value.lstrip("-")
     if name == "created_at":
@@ -80,6 +77,10 @@ class CaseFilters:
     customer: str | None = None
     created_from: datetime | None = None  # inclusive
     created_before: datetime | None = None  # exclusive
+    # A standard module or a custom one, by name (for APIs that show both in one field).
+    module_named: str | None = None
+    # Exactly this user id ("me" and "none" are ids like any other here).
+    assignee_id: str | None = None
 
 
 FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
@@ -101,26 +102,20 @@ def _overdue(overdue: bool) -> ColumnElement[bool]:
 
 
 def _matching(actor: Principal, q: str) -> ColumnElement[bool]:
-    matching_customers = select(Customer.id).where(
-        Customer.tenant_id == actor.tenant_id,
-        contains(q, Customer.full_name, Customer.full_name_en),
-    )
     return or_(
         contains(q, Case.title, Case.description),
-        Case.customer_id.in_(matching_customers),
+        Case.customer_id.in_(customers.ids_named(actor.tenant_id, q)),
     )
 
 
 def _of_customer(actor: Principal, text: str) -> ColumnElement[bool]:
-    customers = select(Customer.id).where(
-        Customer.tenant_id == actor.tenant_id,
-        or_(
-            Customer.id == text,
-            Customer.external_id == text,
-            contains(text, Customer.full_name, Customer.full_name_en),
-        ),
-    )
-    return Case.customer_id.in_(customers)
+    return Case.customer_id.in_(customers.ids_known_as(actor.tenant_id, text))
+
+
+def _module_named(name: str) -> ColumnElement[bool]:
+    if name in {m.value for m in Module}:
+        return or_(Case.module == Module(name), Case.custom_module == name)
+    return Case.custom_module == name
 
 
 def _escalated_for(user_id: str) -> ColumnElement[bool]:
@@ -129,7 +124,7 @@ def _escalated_for(user_id: str) -> ColumnElement[bool]:
     )
 
 
-def _conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
+def conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool] | None] = [
         Case.review_status.in_(f.review_status) if f.review_status else None,
         Case.priority.in_(f.priority) if f.priority else None,
@@ -144,43 +139,7 @@ def _conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
         _of_customer(actor, f.customer) if f.customer else None,
         Case.created_at >= f.created_from if f.created_from else None,
         Case.created_at < f.created_before if f.created_before else None,
+        _module_named(f.module_named) if f.module_named else None,
+        Case.assignee_id == f.assignee_id if f.assignee_id else None,
     ]
     return [condition for condition in found if condition is not None]
-
-
-def filtered(actor: Principal, filters: CaseFilters) -> Select[Case]:
-    """The tenant's cases that pass ``filters``, unordered."""
-    return repository.cases_of(actor.tenant_id).where(*_conditions(actor, filters))
-
-
-def count_cases(session: Session, *, actor: Principal, filters: CaseFilters, up_to: int) -> int:
-    """How many cases pass ``filters``, counting no further than ``up_to``."""
-    capped = filtered(actor, filters).with_only_columns(Case.id).limit(up_to).subquery()
-    return session.scalar(select(func.count()).select_from(capped)) or 0
-
-
-def list_cases(
-    session: Session,
-    *,
-    actor: Principal,
-    filters: CaseFilters,
-    sort: CaseSort,
-    cursor: str | None,
-    limit: int,
-    options: Sequence[Any] | None = None,
-) -> tuple[Sequence[Case], str | None]:
-    """One page of cases; ``options`` load what the caller shows (default: everything)."""
-    stmt = filtered(actor, filters)
-    stmt = stmt.options(*(repository.full_case_options() if options is None else options))
-    # Overdue cases all have a due date: without the "missing last" term an index on
-    # the due date can serve the order.
-    key = _sort_key(sort, due_may_be_missing=filters.overdue is not True)
-    column = key.column
-
-    def value_of(case: Case) -> object:
-        return getattr(case, column.key) if column is not None else None
-
-    rows, next_cursor = paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=value_of
-    )
-    return rows, next_cursor

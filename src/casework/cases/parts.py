@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
@@ -104,9 +103,7 @@ def update_task(
 
 
 def _load_task(session: Session, task_id: str) -> Task:
-    return session.scalars(
-        select(Task).where(Task.id == task_id).options(joinedload(Task.done_by))
-    ).one()
+    return repository.task(session, task_id)
 
 
 def remove_task(session: Session, *, actor: Principal, case_id: str, task_id: str) -> None:
@@ -150,9 +147,7 @@ def add_comment(session: Session, *, actor: Principal, case_id: str, body: str) 
         message="Comment added",
         after={"body": body, **({"mentioned_user_ids": mentioned} if mentioned else {})},
     )
-    return session.scalars(
-        select(Comment).where(Comment.id == comment.id).options(joinedload(Comment.author))
-    ).one()
+    return repository.comment(session, comment.id)
 
 
 def list_comments(session: Session, *, actor: Principal, case_id: str) -> list[Comment]:

@@ -104,7 +104,7 @@ def list_cases(
         escalated=escalated,
         q=q,
     )
-    rows, next_cursor = listing.list_cases(
+    rows, next_cursor = repository.list_cases(
         session, actor=principal, filters=filters, sort=sort, cursor=cursor, limit=limit
     )
     return Page[CaseOut](items=[CaseOut.of(c) for c in rows], next_cursor=next_cursor)

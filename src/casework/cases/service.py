@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casework import persist
 from casework.audit import service as audit
@@ -16,7 +15,9 @@ from casework.auth.principal import Principal
 from casework.cases import links, repository, state
 from casework.cases.schemas import CaseCreate, CaseUpdate, RecordRef
 from casework.checks import service as case_checks
+from casework.configs import repository as configs
 from casework.customers import service as customers
+from casework.documents import repository as document_repository
 from casework.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from casework.ids import new_id
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
@@ -26,6 +27,7 @@ from casework.retention import service as retention
 from casework.rfi import service as rfi
 from casework.tenancy import owned
 from casework.tenants.service import next_number
+from casework.users import repository as users
 from casework.webhooks.outbound import Refused, check_later_url
 
 
@@ -54,11 +56,7 @@ def snapshot(case: Case) -> dict[str, Any]:
 
 
 def active_user(session: Session, *, tenant_id: str, user_id: str, field: str) -> User:
-    user = session.scalar(
-        select(User)
-        .options(joinedload(User.role))
-        .where(User.id == user_id, User.tenant_id == tenant_id, User.is_active.is_(True))
-    )
+    user = users.active(session, tenant_id=tenant_id, user_id=user_id, with_role=True)
     if user is None:
         raise ValidationFailed.on(field, f"no active user {user_id} in this tenant")
     return user
@@ -79,13 +77,7 @@ def _customer(session: Session, tenant_id: str, customer_id: str) -> Customer:
 
 
 def _config(session: Session, tenant_id: str, slug: str) -> CaseConfig:
-    config = session.scalar(
-        select(CaseConfig).where(
-            CaseConfig.tenant_id == tenant_id,
-            CaseConfig.slug == slug,
-            CaseConfig.is_active.is_(True),
-        )
-    )
+    config = configs.active_by_slug(session, tenant_id=tenant_id, slug=slug)
     if config is None:
         raise ValidationFailed.on("config", f"no active case config {slug!r}")
     return config
@@ -96,12 +88,7 @@ def _documents(session: Session, tenant_id: str, ids: list[str], field: str) -> 
         return []
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on(field, "lists a document twice")
-    found = {
-        d.id: d
-        for d in session.scalars(
-            select(Document).where(Document.tenant_id == tenant_id, Document.id.in_(ids))
-        )
-    }
+    found = document_repository.by_id(session, tenant_id=tenant_id, ids=ids)
     for index, doc_id in enumerate(ids):
         if doc_id not in found:
             raise ValidationFailed.on(f"{field}[{index}]", f"no document {doc_id} in this tenant")

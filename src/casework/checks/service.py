@@ -6,17 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from casework import jobs
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.cases import repository as case_repository
 from casework.checks import repository, screening_check
 from casework.checks.policy import OutcomePolicy, PartResult, roll_up
 from casework.checks.schemas import CheckSpec
+from casework.documents import repository as documents
 from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.models import Case, CaseConfig, Check, Document, ScreeningMatch
+from casework.models import Case, CaseConfig, Check, ScreeningMatch
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, MatchDecision, ProcessingStatus
 
@@ -82,11 +83,7 @@ def _documents_exist(session: Session, tenant_id: str, specs: list[CheckSpec]) -
     named = {doc_id for spec in specs for doc_id in spec.document_ids}
     if not named:
         return
-    found = set(
-        session.scalars(
-            select(Document.id).where(Document.tenant_id == tenant_id, Document.id.in_(named))
-        )
-    )
+    found = documents.known_ids(session, tenant_id=tenant_id, ids=named)
     for index, spec in enumerate(specs):
         for position, doc_id in enumerate(spec.document_ids):
             if doc_id not in found:
@@ -98,30 +95,11 @@ def _documents_exist(session: Session, tenant_id: str, specs: list[CheckSpec]) -
 
 def current_checks(session: Session, *, tenant_id: str, case_id: str) -> list[Check]:
     """The latest attempt of each of the case's checks, with their matches."""
-    latest = (
-        select(func.max(Check.attempt))
-        .where(Check.tenant_id == tenant_id, Check.case_id == case_id)
-        .scalar_subquery()
-    )
-    return list(
-        session.scalars(
-            select(Check)
-            .where(Check.tenant_id == tenant_id, Check.case_id == case_id, Check.attempt == latest)
-            .options(selectinload(Check.matches))
-            .order_by(Check.id)
-        )
-    )
+    return repository.current(session, tenant_id=tenant_id, case_id=case_id)
 
 
 def all_checks(session: Session, *, tenant_id: str, case_id: str) -> list[Check]:
-    return list(
-        session.scalars(
-            select(Check)
-            .where(Check.tenant_id == tenant_id, Check.case_id == case_id)
-            .options(selectinload(Check.matches))
-            .order_by(Check.attempt, Check.id)
-        )
-    )
+    return repository.every_attempt(session, tenant_id=tenant_id, case_id=case_id)
 
 
 def start(session: Session, *, actor: Principal, case: Case) -> list[Check]:
@@ -251,28 +229,12 @@ def update_cases(session: Session, cases: list[Case]) -> dict[str, dict[str, Any
     session.flush()
     ids = [case.id for case in cases]
     parts: dict[str, list[PartResult]] = {case_id: [] for case_id in ids}
-    # With the tenant, the (tenant, case, attempt) index serves the look-up.
-    tenants = sorted({case.tenant_id for case in cases})
-    latest = (
-        select(Check.case_id, func.max(Check.attempt).label("attempt"))
-        .where(Check.tenant_id.in_(tenants), Check.case_id.in_(ids))
-        .group_by(Check.case_id)
-        .subquery()
-    )
-    for row in session.execute(
-        select(Check.case_id, Check.status, Check.risk_score, Check.outcome)
-        .join(latest, (Check.case_id == latest.c.case_id) & (Check.attempt == latest.c.attempt))
-        .where(Check.tenant_id.in_(tenants), Check.case_id.in_(ids))
-    ):
+    for row in repository.current_results(session, cases):
         parts[row.case_id].append(PartResult(row.status, row.risk_score, row.outcome))
     # Child cases come only from a (dual) config's workflow.
     parents = [case.id for case in cases if case.config_id is not None]
     if parents:
-        for child in session.execute(
-            select(
-                Case.parent_case_id, Case.processing_status, Case.risk_score, Case.outcome
-            ).where(Case.parent_case_id.in_(parents), Case.processing_status.is_not(None))
-        ):
+        for child in case_repository.child_results(session, parents):
             parts[child.parent_case_id].append(
                 PartResult(child.processing_status, child.risk_score, child.outcome)
             )

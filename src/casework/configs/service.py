@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.configs import repository
 from casework.configs.schemas import CaseConfigCreate, CaseConfigUpdate
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, ValidationFailed
 from casework.models import CaseConfig
 from casework.models.enums import Module, Priority
-from casework.pagination import SortKey, paginate
-from casework.tenancy import owned
 
 _REQUIRED = ("slug", "name", "default_priority", "is_active")
 
@@ -41,9 +39,7 @@ _SCREENING = {"SANCTIONS", "PEP", "ADVERSE_MEDIA"}
 
 
 def _kyc_config(session: Session, tenant_id: str, slug: str, own_id: str | None) -> CaseConfig:
-    config = session.scalar(
-        select(CaseConfig).where(CaseConfig.tenant_id == tenant_id, CaseConfig.slug == slug)
-    )
+    config = repository.by_slug(session, tenant_id=tenant_id, slug=slug)
     if config is None or config.id == own_id:
         raise ValidationFailed.on("kyc_config", f"no other case config {slug!r}")
     if config.kyc_config_id is not None:
@@ -58,9 +54,7 @@ def _checks_json(checks: Sequence[Any]) -> list[dict[str, Any]]:
 def _ensure_slug_free(
     session: Session, tenant_id: str, slug: str, own_id: str | None = None
 ) -> None:
-    taken = session.scalar(
-        select(CaseConfig.id).where(CaseConfig.tenant_id == tenant_id, CaseConfig.slug == slug)
-    )
+    taken = repository.id_with_slug(session, tenant_id=tenant_id, slug=slug)
     if taken and taken != own_id:
         raise Conflict(f"a case config with slug {slug!r} exists")
 
@@ -104,10 +98,7 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
 
 
 def get_config(session: Session, *, actor: Principal, config_id: str) -> CaseConfig:
-    config = owned(session, CaseConfig, config_id, tenant_id=actor.tenant_id)
-    if config is None:
-        raise NotFound(f"case config {config_id} not found")
-    return config
+    return repository.get(session, tenant_id=actor.tenant_id, config_id=config_id)
 
 
 def update_config(
@@ -166,12 +157,11 @@ def list_configs(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[CaseConfig], str | None]:
-    stmt = select(CaseConfig).where(CaseConfig.tenant_id == actor.tenant_id)
-    if is_active is not None:
-        stmt = stmt.where(CaseConfig.is_active.is_(is_active))
-    if module is not None:
-        stmt = stmt.where(CaseConfig.module == module)
-    key = SortKey(column=CaseConfig.slug, id_column=CaseConfig.id, descending=False)
-    return paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda c: c.slug
+    return repository.page(
+        session,
+        tenant_id=actor.tenant_id,
+        is_active=is_active,
+        module=module,
+        cursor=cursor,
+        limit=limit,
     )

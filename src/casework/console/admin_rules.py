@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.console.admin_forms import ConfigManagerViewer as Manager
@@ -24,9 +23,10 @@ from casework.console.forms import FormText, json_text, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
+from casework.customers import repository as customers
 from casework.dependencies import DbSession, ReadSession
 from casework.errors import ValidationFailed
-from casework.models import Customer, RuleRevision
+from casework.models import RuleRevision
 from casework.rules import backtest, service
 from casework.rules.schemas import (
     CONDITION_DOC,
@@ -177,14 +177,7 @@ def _backtest_input(form: dict[str, str], *, condition_required: bool) -> Backte
 
 def _customer_names(session: Session, tenant_id: str, result: BacktestOut) -> dict[str, str]:
     ids = sorted({s.customer_id for s in result.samples})
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Customer.id, Customer.full_name).where(
-            Customer.tenant_id == tenant_id, Customer.id.in_(ids)
-        )
-    )
-    return {row.id: row.full_name for row in rows}
+    return customers.names(session, tenant_id=tenant_id, ids=ids)
 
 
 def _backtest_form(

@@ -1,9 +1,9 @@
 """The case page: everything about one case on one screen, and the forms that work it.
 
-The case and its parts are read in a fixed, small number of queries whatever the case
-holds: the case with its checklist, comments and attachments; its current checks with
-their matches; a page of its audit trail; its linked transactions and rule hits; and the
-names of the people it mentions.
+The case and its parts are read, through the features' repositories, in a fixed, small
+number of queries whatever the case holds: the case with its checklist, comments and
+attachments; its current checks with their matches; a page of its audit trail; its
+linked transactions and rule hits; and the names of the people it mentions.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
+from casework.auth import repository as auth
 from casework.auth.permissions import Permission
 from casework.cases import repository, state
 from casework.cases.schemas import is_overdue
@@ -26,18 +26,7 @@ from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer, allowed
 from casework.dependencies import DbSession
-from casework.models import (
-    Alert,
-    ApiClient,
-    AuditEvent,
-    Case,
-    CaseTransaction,
-    Check,
-    RuleRevision,
-    ScreeningMatch,
-    Transaction,
-    User,
-)
+from casework.models import Alert, AuditEvent, Case, Check, ScreeningMatch, Transaction, User
 from casework.models.base import utcnow
 from casework.models.enums import (
     CheckType,
@@ -47,6 +36,9 @@ from casework.models.enums import (
     Resolution,
 )
 from casework.models.enums import ReviewStatus as S
+from casework.rules import repository as rules
+from casework.transactions import repository as transactions
+from casework.users import repository as users
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -54,7 +46,6 @@ Reader = Annotated[Viewer, allowed(Permission.case_read)]
 TIMELINE_PAGE = 100
 LINKED_ROWS = 200
 EVIDENCE_CHARS = 20_000
-SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
 _NUMBER_DIGITS = 18  # a case number, never a 24-character id
 CHECK_NAMES = {
     CheckType.sanctions: "Sanctions screening",
@@ -97,7 +88,7 @@ class CheckView:
 
     @property
     def screening(self) -> bool:
-        return self.check.type in SCREENING
+        return self.check.type in checks.SCREENING
 
     @property
     def decidable(self) -> bool:
@@ -147,12 +138,14 @@ def _timeline(
     session: Session, case: Case, before: int | None
 ) -> tuple[list[AuditEvent], int | None]:
     """A page of the case's audit events, newest first, and where the next page starts."""
-    stmt = select(AuditEvent).where(
-        AuditEvent.tenant_id == case.tenant_id, AuditEvent.case_id == case.id
+    rows = repository.log(
+        session,
+        tenant_id=case.tenant_id,
+        case_id=case.id,
+        newest_first=True,
+        before=before,
+        limit=TIMELINE_PAGE + 1,
     )
-    if before is not None:
-        stmt = stmt.where(AuditEvent.seq < before)
-    rows = list(session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(TIMELINE_PAGE + 1)))
     if len(rows) > TIMELINE_PAGE:
         return rows[:TIMELINE_PAGE], rows[TIMELINE_PAGE - 1].seq
     return rows, None
@@ -162,15 +155,7 @@ def _user_names(session: Session, case: Case, current: list[Check]) -> dict[str,
     """The names of the users the page mentions that are not loaded with the case."""
     wanted = {case.created_by_user_id, case.resolved_by_id}
     wanted |= {m.decided_by_id for c in current for m in c.matches}
-    ids = {i for i in wanted if i}
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(User.id, User.first_name, User.last_name).where(
-            User.tenant_id == case.tenant_id, User.id.in_(ids)
-        )
-    )
-    return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
+    return users.names(session, tenant_id=case.tenant_id, ids={i for i in wanted if i})
 
 
 def _provenance(session: Session, case: Case, names: dict[str, str]) -> str:
@@ -180,10 +165,8 @@ def _provenance(session: Session, case: Case, names: dict[str, str]) -> str:
         return f"rule {rule.get('title') or rule.get('name')} (revision {rule.get('revision')})"
     parts = []
     if case.created_by_client_id:
-        client = session.scalar(
-            select(ApiClient.name).where(
-                ApiClient.id == case.created_by_client_id, ApiClient.tenant_id == case.tenant_id
-            )
+        client = auth.client_name(
+            session, tenant_id=case.tenant_id, api_client_id=case.created_by_client_id
         )
         parts.append(f"API client {client or case.created_by_client_id}")
     user = names.get(case.created_by_user_id or "")
@@ -194,7 +177,7 @@ def _provenance(session: Session, case: Case, names: dict[str, str]) -> str:
 
 def _check_view(check: Check, names: dict[str, str]) -> CheckView:
     view = CheckView(check=check)
-    if check.type in SCREENING:
+    if check.type in checks.SCREENING:
         view.matches = [
             MatchView(
                 m,
@@ -251,52 +234,20 @@ def _safe_url(value: object) -> str | None:
 
 
 def _transactions(session: Session, case: Case) -> list[Transaction]:
-    return list(
-        session.scalars(
-            select(Transaction)
-            .join(
-                CaseTransaction,
-                and_(
-                    CaseTransaction.transaction_id == Transaction.id,
-                    CaseTransaction.case_id == case.id,
-                ),
-            )
-            .where(
-                Transaction.tenant_id == case.tenant_id, CaseTransaction.tenant_id == case.tenant_id
-            )
-            .order_by(Transaction.occurred_at.desc(), Transaction.id)
-            .limit(LINKED_ROWS)
-        )
+    return transactions.linked_to_case(
+        session, tenant_id=case.tenant_id, case_id=case.id, limit=LINKED_ROWS
     )
 
 
 def _alerts(session: Session, case: Case) -> list[tuple[Alert, str]]:
     """The rule hits gathered into the case, each with the title of the revision that hit."""
-    rows = session.execute(
-        select(Alert, RuleRevision.title)
-        .join(
-            RuleRevision,
-            and_(
-                RuleRevision.rule_id == Alert.rule_id,
-                RuleRevision.revision == Alert.rule_revision,
-            ),
-        )
-        .where(Alert.tenant_id == case.tenant_id, Alert.case_id == case.id)
-        .order_by(Alert.occurred_at.desc(), Alert.id)
-        .limit(LINKED_ROWS)
+    return rules.alerts_of_case(
+        session, tenant_id=case.tenant_id, case_id=case.id, limit=LINKED_ROWS
     )
-    return [(row[0], row[1]) for row in rows]
 
 
 def _people(session: Session, tenant_id: str) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .options(joinedload(User.role))
-            .where(User.tenant_id == tenant_id, User.is_active.is_(True))
-            .order_by(User.first_name, User.last_name, User.id)
-        )
-    )
+    return users.active_people(session, tenant_id=tenant_id)
 
 
 def _actions(session: Session, viewer: Viewer, case: Case, current: list[Check]) -> dict[str, Any]:

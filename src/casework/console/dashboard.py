@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from casework.analytics import service as analytics
+from casework.analytics import repository as analytics
 from casework.auth.permissions import Permission
 from casework.console import charts
 from casework.console.routing import ConsoleRoute

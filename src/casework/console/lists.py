@@ -24,10 +24,11 @@ from casework.console.templating import render
 from casework.console.web import Viewer, allowed
 from casework.dependencies import AppSettings, ReadSession
 from casework.errors import FieldError, NotFound, ValidationFailed
-from casework.screening import catalogue, scope, search
-from casework.screening.catalogue import CHANGE_KINDS, DatasetOverview
+from casework.screening import repository as watchlists
+from casework.screening import scope, search
 from casework.screening.entity import Entity, Schema
 from casework.screening.matching import MatcherHolder
+from casework.screening.repository import CHANGE_KINDS, DatasetOverview
 from casework.screening.schemas import ScreeningRequest, ScreeningResult
 from casework.screening.scope import NothingToSearch
 from casework.strict import typed_text
@@ -165,7 +166,7 @@ def screening_page(
 def watchlists_page(
     request: Request, session: ReadSession, settings: AppSettings, viewer: Screener
 ) -> Response:
-    overviews = catalogue.dataset_overviews(session, tenant_id=viewer.tenant_id)
+    overviews = watchlists.dataset_overviews(session, tenant_id=viewer.tenant_id)
     sources = {o.name: _source(settings, o) for o in overviews}
     lists = scope.searchable(
         session, tenant_id=viewer.tenant_id, max_age_days=settings.list_max_age_days
@@ -190,7 +191,7 @@ def entity_page(
         "entity_id": found.entity_id,
         "dataset": found.dataset,
         "entity": entity,
-        "history": catalogue.entity_history(session, found.dataset, entity.key),
+        "history": watchlists.entity_history(session, found.dataset, entity.key),
     }
     return render(request, "lists/entity.html", context)
 
@@ -210,17 +211,17 @@ def dataset_page(
     """One dataset: its versions, and what each version added, changed or removed."""
     if change and change not in CHANGE_KINDS:
         raise ValidationFailed.on("change", f"must be one of {', '.join(CHANGE_KINDS)}")
-    found = catalogue.dataset_overviews(session, tenant_id=viewer.tenant_id, name=dataset)
+    found = watchlists.dataset_overviews(session, tenant_id=viewer.tenant_id, name=dataset)
     if not found:
         raise NotFound(f"there is no watchlist dataset {dataset!r}")
     overview = found[0]
-    versions, version_total = catalogue.version_page(
+    versions, version_total = watchlists.version_page(
         session,
         overview.id,
         offset=(versions_page - 1) * VERSIONS_PER_PAGE,
         limit=VERSIONS_PER_PAGE,
     )
-    changes, change_total = catalogue.change_page(
+    changes, change_total = watchlists.change_page(
         session,
         overview.id,
         version=version,
@@ -242,7 +243,7 @@ def dataset_page(
         "changes": changes,
         "change_total": change_total,
         "changes_pages": _pages(change_total, CHANGES_PER_PAGE),
-        "change_versions": catalogue.version_numbers(session, overview.id),
+        "change_versions": watchlists.version_numbers(session, overview.id),
         "change_kinds": CHANGE_KINDS,
         "params": params,
         "page": page,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 from starlette.datastructures import QueryParams
 
 from casework.auth.permissions import Permission
-from casework.cases import listing
+from casework.cases import listing, repository
 from casework.cases.listing import CaseFilters, CaseSort
 from casework.console import views
 from casework.console.forms import FormText
@@ -287,7 +287,7 @@ def tab_links(session: Session, viewer: Viewer, query: QueueQuery) -> list[TabLi
     links = []
     for tab in Tab:
         count = (
-            listing.count_cases(
+            repository.count_cases(
                 session, actor=viewer.principal, filters=tab_filters(tab, viewer), up_to=COUNT_CAP
             )
             if tab in COUNTED_TABS
@@ -304,7 +304,7 @@ Reader = Annotated[Viewer, allowed(Permission.case_read)]
 @router.get("/cases")
 def queue_page(request: Request, session: ReadSession, viewer: Reader) -> Response:
     query = parse_query(request.query_params)
-    rows, next_cursor = listing.list_cases(
+    rows, next_cursor = repository.list_cases(
         session,
         actor=viewer.principal,
         filters=case_filters(query, viewer),

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth import secrets, sessions
@@ -22,8 +21,9 @@ from casework.auth.service import principal_for_user
 from casework.config import Settings
 from casework.errors import ValidationFailed
 from casework.lookalikes import normalise_email
-from casework.models import Tenant, User
+from casework.models import User
 from casework.models.base import utcnow
+from casework.users import repository as users
 
 REFUSED = "The email or password is incorrect, or the account is locked for a while."
 
@@ -37,16 +37,11 @@ def throttled(seconds: int) -> str:
 
 
 def _candidates(session: Session, email: str, organisation: str) -> list[User]:
-    stmt = (
-        select(User)
-        .options(joinedload(User.role))
-        .where(User.email == normalise_email(email), User.is_active.is_(True))
+    return users.active_with_email(
+        session,
+        email=normalise_email(email),
+        organisation=organisation.strip().lower() if organisation else None,
     )
-    if organisation:
-        stmt = stmt.join(Tenant, Tenant.id == User.tenant_id).where(
-            Tenant.slug == organisation.strip().lower()
-        )
-    return list(session.scalars(stmt))
 
 
 def _failed(session: Session, user: User, settings: Settings) -> None:

@@ -7,11 +7,11 @@ another user's view does not exist as far as this user can tell.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
+from casework.console import repository
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.models.workspace import SavedView
 
@@ -26,12 +26,7 @@ def _owner(actor: Principal) -> str:
 
 
 def list_views(session: Session, *, actor: Principal) -> list[SavedView]:
-    stmt = (
-        select(SavedView)
-        .where(SavedView.tenant_id == actor.tenant_id, SavedView.user_id == _owner(actor))
-        .order_by(SavedView.name, SavedView.id)
-    )
-    return list(session.scalars(stmt))
+    return repository.views_of(session, tenant_id=actor.tenant_id, user_id=_owner(actor))
 
 
 def _clean_name(name: str) -> str:
@@ -49,9 +44,7 @@ def save_view(session: Session, *, actor: Principal, name: str, query: str) -> S
     cleaned = _clean_name(name)
     if len(query) > QUERY_LIMIT:
         raise ValidationFailed.on("query", f"must be at most {QUERY_LIMIT} characters")
-    taken = session.scalar(
-        select(SavedView.id).where(SavedView.user_id == owner, SavedView.name == cleaned)
-    )
+    taken = repository.view_named(session, user_id=owner, name=cleaned)
     if taken is not None:
         raise _name_taken(cleaned)
     view = SavedView(tenant_id=actor.tenant_id, user_id=owner, name=cleaned, query=query)
@@ -72,12 +65,8 @@ def _name_taken(name: str) -> Conflict:
 
 
 def get_view(session: Session, *, actor: Principal, view_id: str) -> SavedView:
-    view = session.scalar(
-        select(SavedView).where(
-            SavedView.id == view_id,
-            SavedView.tenant_id == actor.tenant_id,
-            SavedView.user_id == _owner(actor),
-        )
+    view = repository.view(
+        session, tenant_id=actor.tenant_id, user_id=_owner(actor), view_id=view_id
     )
     if view is None:
         raise NotFound(f"saved view {view_id} not found")

@@ -4,19 +4,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from anyascii import anyascii
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.customers import repository
 from casework.customers.schemas import CustomerCreate, CustomerUpdate
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, ValidationFailed
 from casework.models import Customer
 from casework.models.base import utcnow
-from casework.pagination import SortKey, paginate
 from casework.retention import service as retention
-from casework.search import contains
-from casework.tenancy import owned
 
 _FIELDS = (
     "customer_type",
@@ -57,11 +54,7 @@ def _ensure_external_id_free(
 ) -> None:
     if external_id is None:
         return
-    taken = session.scalar(
-        select(Customer.id).where(
-            Customer.tenant_id == tenant_id, Customer.external_id == external_id
-        )
-    )
+    taken = repository.id_with_external_id(session, tenant_id=tenant_id, external_id=external_id)
     if taken and taken != own_id:
         raise Conflict(f"external_id {external_id!r} belongs to customer {taken}")
 
@@ -98,10 +91,7 @@ def create_customer(session: Session, *, actor: Principal, data: CustomerCreate)
 
 
 def get_customer(session: Session, *, actor: Principal, customer_id: str) -> Customer:
-    customer = owned(session, Customer, customer_id, tenant_id=actor.tenant_id)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    return customer
+    return repository.get(session, tenant_id=actor.tenant_id, customer_id=customer_id)
 
 
 def update_customer(
@@ -147,10 +137,11 @@ def list_customers(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[Customer], str | None]:
-    stmt = select(Customer).where(Customer.tenant_id == actor.tenant_id)
-    if external_id:
-        stmt = stmt.where(Customer.external_id == external_id)
-    if q:
-        stmt = stmt.where(contains(q, Customer.full_name, Customer.full_name_en))
-    key = SortKey(column=None, id_column=Customer.id, descending=True)
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.page(
+        session,
+        tenant_id=actor.tenant_id,
+        q=q,
+        external_id=external_id,
+        cursor=cursor,
+        limit=limit,
+    )

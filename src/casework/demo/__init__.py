@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
@@ -26,7 +26,9 @@ from casework.models import (
     WatchlistVersion,
 )
 from casework.models.base import clock_at, utcnow
+from casework.screening import repository as watchlists
 from casework.screening.service import get_dataset
+from casework.tenants import repository as tenant_repository
 from casework.webhooks.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
@@ -89,7 +91,7 @@ def needs_demo(database: Database) -> bool:
     """Whether an embedded install should load the demo: it has no tenant yet, or only a
     demo tenant whose load was interrupted (its logins were never shown)."""
     with database.transaction(write=False) as session:
-        tenants = list(session.scalars(select(Tenant).limit(2)))
+        tenants = tenant_repository.first(session, 2)
     return not tenants or (
         len(tenants) == 1 and tenants[0].slug == DEMO_SLUG and not _loaded(tenants[0])
     )
@@ -102,7 +104,7 @@ def _loaded(tenant: Tenant) -> bool:
 def _remove(session: Session, tenant: Tenant) -> None:
     """Delete an interrupted demo: its own list's rows, then the tenant, whose rows
     everywhere else go with it (every table's tenant key cascades)."""
-    owned = select(WatchlistDataset.id).where(WatchlistDataset.tenant_id == tenant.id)
+    owned = watchlists.ids_owned_by(tenant.id)
     for table in (MonitoringRun, WatchlistChange, WatchlistEntity, WatchlistVersion):
         session.execute(delete(table).where(table.dataset_id.in_(owned)))
     session.execute(delete(WatchlistDataset).where(WatchlistDataset.tenant_id == tenant.id))
@@ -120,7 +122,7 @@ def ensure_demo(database: Database) -> DemoReport:
     now = utcnow()
     founded = moment(now, FOUNDED_DAYS_AGO, "08:00")
     with database.transaction() as session:
-        present = session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
+        present = tenant_repository.by_slug(session, DEMO_SLUG)
         if present is not None and _loaded(present):
             return DemoReport(created=False)
         if present is not None:  # a load that was interrupted: start it again

@@ -11,19 +11,20 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import filetype
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.documents import repository
 from casework.documents.storage import LocalStorage, StagedFile, TooLarge
-from casework.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
+from casework.errors import FieldError, PayloadTooLarge, ValidationFailed
 from casework.ids import new_id
 from casework.models import Customer, Document, User
 from casework.models.base import utcnow
-from casework.pagination import SortKey, paginate
 from casework.retention import service as retention
 from casework.tenancy import owned
+from casework.users import repository as user_repository
 
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -195,10 +196,7 @@ def create_document(
 
 
 def get_document(session: Session, *, actor: Principal, document_id: str) -> Document:
-    document = owned(session, Document, document_id, tenant_id=actor.tenant_id)
-    if document is None:
-        raise NotFound(f"document {document_id} not found")
-    return document
+    return repository.get(session, tenant_id=actor.tenant_id, document_id=document_id)
 
 
 def list_documents(
@@ -209,15 +207,15 @@ def list_documents(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[Document], str | None]:
-    stmt = select(Document).where(Document.tenant_id == actor.tenant_id)
-    if customer_id:
-        stmt = stmt.where(Document.customer_id == customer_id)
-    key = SortKey(column=None, id_column=Document.id, descending=True)
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.page(
+        session, tenant_id=actor.tenant_id, customer_id=customer_id, cursor=cursor, limit=limit
+    )
 
 
 def uploaders(session: Session, documents: Sequence[Document]) -> list[User | None]:
     """Each document's uploading user, in order, read with one query."""
     ids = {d.uploaded_by_id for d in documents if d.uploaded_by_id}
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    # A document and its uploader are of one tenant.
+    tenant_id = documents[0].tenant_id if documents else ""
+    users = user_repository.by_id(session, tenant_id=tenant_id, ids=ids)
     return [users.get(d.uploaded_by_id) if d.uploaded_by_id else None for d in documents]

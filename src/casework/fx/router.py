@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from casework.auth.dependencies import Admin, ConfigReader
 from casework.dependencies import DbSession, ReadSession
 from casework.errors import ValidationFailed
-from casework.fx import service
+from casework.fx import repository, service
 from casework.fx.schemas import FxRateOut, FxRatesPut, FxRatesPutResult
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import ExactNumbersRoute
@@ -37,9 +37,9 @@ def list_fx_rates(
         except ValueError as exc:
             raise ValidationFailed.on("query.currency", str(exc)) from None
     if on is not None:
-        rows = service.latest_rates(session, currency=currency, on=on)
+        rows = repository.latest(session, currency=currency, on=on)
         return Page[FxRateOut](items=[FxRateOut.of(r) for r in rows], next_cursor=None)
-    page, next_cursor = service.list_rates(session, currency=currency, cursor=cursor, limit=limit)
+    page, next_cursor = repository.page(session, currency=currency, cursor=cursor, limit=limit)
     return Page[FxRateOut](items=[FxRateOut.of(r) for r in page], next_cursor=next_cursor)
 
 

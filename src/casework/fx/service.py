@@ -17,19 +17,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.errors import ValidationFailed
+from casework.fx import repository
 from casework.fx.ecb import Quote
 from casework.ids import new_id
 from casework.models import FxRate
 from casework.models.base import utcnow
 from casework.models.fx import MAX_RATE, RATE_SCALE
 from casework.models.transaction import AMOUNT_SCALE
-from casework.pagination import SortKey, paginate
 from casework.validation import decimal_number
 
 BASE = "EUR"
@@ -73,23 +73,11 @@ class RateTable:
         wanted = sorted(set(currencies) - {BASE})
         if not wanted:
             return table
-        starts = dict(
-            session.execute(
-                select(FxRate.currency, func.max(FxRate.rate_date))
-                .where(FxRate.currency.in_(wanted), FxRate.rate_date <= first)
-                .group_by(FxRate.currency)
-            ).all()
-        )
+        starts = repository.last_dates_on_or_before(session, wanted, first)
         for currency in wanted:
             table.dates[currency], table.rates[currency] = [], []
-        rows = session.execute(
-            select(FxRate.currency, FxRate.rate_date, FxRate.rate)
-            .where(
-                FxRate.currency.in_(wanted),
-                FxRate.rate_date >= min(starts.values(), default=first),
-                FxRate.rate_date <= last,
-            )
-            .order_by(FxRate.currency, FxRate.rate_date)
+        rows = repository.between(
+            session, wanted, first=min(starts.values(), default=first), last=last
         )
         for currency, rate_date, rate in rows:
             if rate_date >= starts.get(currency, first):
@@ -148,16 +136,12 @@ def upsert_rates(session: Session, quotes: Sequence[Quote], *, source: str) -> U
     report = UpsertReport()
     if not quotes:
         return report
-    existing: dict[tuple[str, date], tuple[str, Decimal]] = {
-        (currency, rate_date): (row_id, rate)
-        for row_id, currency, rate_date, rate in session.execute(
-            select(FxRate.id, FxRate.currency, FxRate.rate_date, FxRate.rate).where(
-                FxRate.currency.in_(sorted({q.currency for q in quotes})),
-                FxRate.rate_date >= min(q.rate_date for q in quotes),
-                FxRate.rate_date <= max(q.rate_date for q in quotes),
-            )
-        )
-    }
+    existing = repository.stored(
+        session,
+        sorted({q.currency for q in quotes}),
+        first=min(q.rate_date for q in quotes),
+        last=max(q.rate_date for q in quotes),
+    )
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
@@ -207,49 +191,6 @@ def upsert_rates(session: Session, quotes: Sequence[Quote], *, source: str) -> U
     return report
 
 
-def latest_rates(session: Session, *, currency: str | None, on: date) -> list[FxRate]:
-    """For each currency (or the one given), its latest rate on or before ``on``."""
-    latest = select(FxRate.currency, func.max(FxRate.rate_date).label("rate_date")).where(
-        FxRate.rate_date <= on
-    )
-    if currency:
-        latest = latest.where(FxRate.currency == currency)
-    sub = latest.group_by(FxRate.currency).subquery()
-    stmt = (
-        select(FxRate)
-        .join(sub, (FxRate.currency == sub.c.currency) & (FxRate.rate_date == sub.c.rate_date))
-        .order_by(FxRate.currency)
-    )
-    return list(session.scalars(stmt))
-
-
-def list_rates(
-    session: Session, *, currency: str | None, cursor: str | None, limit: int
-) -> tuple[Sequence[FxRate], str | None]:
-    stmt = select(FxRate)
-    if currency:
-        stmt = stmt.where(FxRate.currency == currency)
-    key = SortKey(
-        column=FxRate.rate_date,
-        id_column=FxRate.id,
-        descending=True,
-        encode=date.isoformat,
-        decode=date.fromisoformat,
-    )
-    return paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda r: r.rate_date
-    )
-
-
-def rates_on(session: Session, *, rate_date: date, currencies: Sequence[str]) -> list[FxRate]:
-    stmt = (
-        select(FxRate)
-        .where(FxRate.rate_date == rate_date, FxRate.currency.in_(currencies))
-        .order_by(FxRate.currency)
-    )
-    return list(session.scalars(stmt))
-
-
 def put_rates(
     session: Session,
     *,
@@ -270,4 +211,4 @@ def put_rates(
         entity_id=rate_date.isoformat(),
         after={"source": source, **report.as_dict()},
     )
-    return report, rates_on(session, rate_date=rate_date, currencies=sorted(rates))
+    return report, repository.on_day(session, rate_date=rate_date, currencies=sorted(rates))

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from casework import repository as base
 from casework.models import Case, Check, MonitoredCustomer, MonitoringRun, ScreeningMatch
 from casework.models.enums import CreatedByType, MatchDecision, ReviewStatus
+from casework.pagination import SortKey
 
 CLOSED = (ReviewStatus.resolved, ReviewStatus.closed)
 
@@ -28,6 +30,45 @@ def page(
     if tenant_id is not None:
         stmt = stmt.where(MonitoredCustomer.tenant_id == tenant_id)
     return session.execute(stmt.limit(limit)).all()
+
+
+def monitored_count(session: Session) -> int:
+    """How many customers are monitored, of every tenant."""
+    return session.scalar(select(func.count()).select_from(MonitoredCustomer)) or 0
+
+
+def lock_enrolment(
+    session: Session, *, tenant_id: str, customer_id: str, reread: bool = False
+) -> MonitoredCustomer | None:
+    """The customer's enrolment, locked; with ``reread``, read afresh even if this session
+    holds it (another writer may have just made it)."""
+    stmt = (
+        select(MonitoredCustomer)
+        .where(
+            MonitoredCustomer.tenant_id == tenant_id,
+            MonitoredCustomer.customer_id == customer_id,
+        )
+        .with_for_update()
+    )
+    if reread:
+        stmt = stmt.execution_options(populate_existing=True)
+    return session.scalar(stmt)
+
+
+def enrolment_page(
+    session: Session,
+    *,
+    tenant_id: str,
+    customer_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[MonitoredCustomer], str | None]:
+    """The tenant's monitored customers, newest enrolment first."""
+    stmt = select(MonitoredCustomer).where(MonitoredCustomer.tenant_id == tenant_id)
+    if customer_id:
+        stmt = stmt.where(MonitoredCustomer.customer_id == customer_id)
+    key = SortKey(column=None, id_column=MonitoredCustomer.id, descending=True)
+    return base.keyset_page(session, stmt, key=key, cursor=cursor, limit=limit)
 
 
 def lock_monitored(session: Session, monitored_id: str) -> MonitoredCustomer | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import persist
@@ -22,7 +21,7 @@ from casework.ids import new_id
 from casework.jobs import defer_on_commit
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer, MonitoringRun
 from casework.models.base import utcnow
-from casework.pagination import SortKey, paginate
+from casework.monitoring import repository
 
 RESCREEN = "monitoring.rescreen"
 
@@ -58,14 +57,8 @@ def enrol(
             updated_at=now,
         ).on_conflict_do_nothing(index_elements=["tenant_id", "customer_id"])
     )
-    monitored = session.scalar(
-        select(MonitoredCustomer)
-        .where(
-            MonitoredCustomer.tenant_id == case.tenant_id,
-            MonitoredCustomer.customer_id == case.customer_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    monitored = repository.lock_enrolment(
+        session, tenant_id=case.tenant_id, customer_id=case.customer_id, reread=True
     )
     assert monitored is not None
     params = {k: check.params[k] for k in ("threshold", "datasets") if k in check.params}
@@ -84,22 +77,15 @@ def list_monitored(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[MonitoredCustomer], str | None]:
-    stmt = select(MonitoredCustomer).where(MonitoredCustomer.tenant_id == actor.tenant_id)
-    if customer_id:
-        stmt = stmt.where(MonitoredCustomer.customer_id == customer_id)
-    key = SortKey(column=None, id_column=MonitoredCustomer.id, descending=True)
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.enrolment_page(
+        session, tenant_id=actor.tenant_id, customer_id=customer_id, cursor=cursor, limit=limit
+    )
 
 
 def stop(session: Session, *, actor: Principal, customer_id: str) -> None:
     """Stop monitoring a customer (a later screening with monitoring on enrols again)."""
-    monitored = session.scalar(
-        select(MonitoredCustomer)
-        .where(
-            MonitoredCustomer.tenant_id == actor.tenant_id,
-            MonitoredCustomer.customer_id == customer_id,
-        )
-        .with_for_update()
+    monitored = repository.lock_enrolment(
+        session, tenant_id=actor.tenant_id, customer_id=customer_id
     )
     if monitored is None:
         raise NotFound(f"customer {customer_id} is not monitored")

@@ -18,21 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from casework.ids import new_id
 from casework.jobs import JobContext, sweeper, task
-from casework.models import (
-    MonitoredCustomer,
-    WatchlistChange,
-    WatchlistDataset,
-    WatchlistEntity,
-)
 from casework.models.base import utcnow
 from casework.monitoring import ongoing, pool, repository
 from casework.monitoring.pool import Screened
 from casework.monitoring.rescreen import Delta, Hit
 from casework.monitoring.service import RESCREEN
+from casework.screening import repository as watchlists
 from casework.screening import scope
 from casework.screening.scope import SearchedList
 
@@ -77,7 +70,7 @@ def _processes(context: JobContext) -> int:
     if wanted <= 1:
         return 1
     with context.database.session(write=False) as session:
-        monitored = session.scalar(select(func.count()).select_from(MonitoredCustomer)) or 0
+        monitored = repository.monitored_count(session)
     return wanted if monitored >= context.settings.monitoring_pool_from else 1
 
 
@@ -115,27 +108,10 @@ def _claim(context: JobContext, run_id: str) -> Claim | None:
 def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any]]]:
     """The version's difference, indexed, with the documents it was indexed from."""
     with context.database.session(write=False) as session:
-        dataset = session.execute(
-            select(WatchlistDataset.name, WatchlistDataset.tenant_id).where(
-                WatchlistDataset.id == claim.dataset_id
-            )
-        ).one()
+        dataset = watchlists.name_and_owner(session, claim.dataset_id)
         # The entities this version brought: exactly its added and changed ones.
-        documents = list(
-            session.scalars(
-                select(WatchlistEntity.document).where(
-                    WatchlistEntity.dataset_id == claim.dataset_id,
-                    WatchlistEntity.version_from == claim.version,
-                )
-            )
-        )
-        removed = session.scalars(
-            select(WatchlistChange.key).where(
-                WatchlistChange.dataset_id == claim.dataset_id,
-                WatchlistChange.version == claim.version,
-                WatchlistChange.change == "removed",
-            )
-        ).all()
+        documents = watchlists.documents_brought(session, claim.dataset_id, claim.version)
+        removed = watchlists.keys_removed(session, claim.dataset_id, claim.version)
     delta = pool.build_delta(
         dataset.name, claim.version, documents, frozenset(removed), dataset.tenant_id
     )

@@ -6,14 +6,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
 from casework.errors import NotFound
-from casework.models import Case, Comment, Notification, User
+from casework.models import Case, Comment, Notification
 from casework.models.base import utcnow
-from casework.pagination import SortKey, paginate
+from casework.notifications import repository
+from casework.users import repository as users
 
 MENTION_KIND = "mention"
 EXCERPT_CHARS = 200
@@ -53,21 +54,11 @@ def mentions_in(text: str) -> Mentions:
     )
 
 
-def _like_literal(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _mentioned_users(session: Session, tenant_id: str, mentions: Mentions) -> set[str]:
     """Ids of the active users of the tenant the mentions name without ambiguity."""
-    email = func.lower(User.email)
-    named: list[ColumnElement[bool]] = []
-    if mentions.emails:
-        named.append(email.in_(sorted(mentions.emails)))
-    for local in sorted(mentions.local_parts):
-        named.append(email.like(f"{_like_literal(local)}@%", escape="\\"))
-    rows = session.execute(
-        select(User.id, email).where(User.tenant_id == tenant_id, User.is_active, or_(*named))
-    ).all()
+    rows = users.mentionable(
+        session, tenant_id=tenant_id, emails=mentions.emails, local_parts=mentions.local_parts
+    )
     found = {user_id for user_id, address in rows if address in mentions.emails}
     for local in mentions.local_parts:
         owners = [user_id for user_id, address in rows if address.partition("@")[0] == local]
@@ -119,21 +110,23 @@ def inbox(
     session: Session, *, actor: Principal, unread_only: bool, cursor: str | None, limit: int
 ) -> tuple[Sequence[Notification], str | None]:
     """The user's notifications, newest first (ids follow creation time)."""
-    stmt = select(Notification).where(*_own(actor))
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    key = SortKey(column=None, id_column=Notification.id, descending=True)
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.inbox(
+        session,
+        tenant_id=actor.tenant_id,
+        user_id=actor.user_id,
+        unread_only=unread_only,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def unread_count(session: Session, *, actor: Principal) -> int:
-    stmt = select(func.count()).where(*_own(actor), Notification.read_at.is_(None))
-    return session.scalar(stmt) or 0
+    return repository.unread_count(session, tenant_id=actor.tenant_id, user_id=actor.user_id)
 
 
 def mark_read(session: Session, *, actor: Principal, notification_id: str) -> Notification:
-    notification = session.scalar(
-        select(Notification).where(*_own(actor), Notification.id == notification_id)
+    notification = repository.get(
+        session, tenant_id=actor.tenant_id, user_id=actor.user_id, notification_id=notification_id
     )
     if notification is None:
         raise NotFound(f"notification {notification_id} not found")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
@@ -28,14 +28,11 @@ from casework.models import (
     Customer,
     Document,
     Tenant,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
 )
-from casework.models.enums import ProcessingStatus
+from casework.retention import repository
 
 BATCH = 100
 SETTING = "retention_days"
-_RUNNING = (ProcessingStatus.pending, ProcessingStatus.processing)
 
 
 def deadline(days: int | None, *, start: datetime) -> datetime | None:
@@ -97,45 +94,15 @@ class Purged:
         self.files += other.files
 
 
-def due_cases(session: Session, *, now: datetime, limit: int = BATCH) -> list[Case]:
-    child = aliased(Case)
-    pending = WebhookDeliveryStatus.pending
-    return list(
-        session.scalars(
-            select(Case)
-            .where(
-                Case.delete_after <= now,
-                Case.legal_hold.is_(False),
-                Case.processing_status.is_(None) | Case.processing_status.not_in(_RUNNING),
-                ~exists().where(child.parent_case_id == Case.id),
-                ~exists().where(
-                    WebhookDelivery.case_id == Case.id, WebhookDelivery.status == pending
-                ),
-            )
-            .order_by(Case.delete_after)
-            .limit(limit)
-        )
-    )
-
-
 def purge_case(session: Session, case: Case) -> Purged:
     """Delete one due case and what only it used; leave a tombstone in its trail."""
     done = Purged(cases=1)
-    documents = list(
-        session.scalars(
-            select(Document)
-            .join(CaseAttachment, CaseAttachment.document_id == Document.id)
-            .where(CaseAttachment.case_id == case.id)
-        )
-    )
-    done.checks = len(session.scalars(select(Check.id).where(Check.case_id == case.id)).all())
+    documents = repository.attached_documents(session, case.id)
+    done.checks = repository.check_count(session, case.id)
     _redact(session, case.tenant_id, AuditEvent.case_id == case.id)
     session.execute(delete(Case).where(Case.id == case.id))  # children rows cascade
     for document in documents:
-        still_used = session.scalar(
-            select(CaseAttachment.case_id).where(CaseAttachment.document_id == document.id)
-        )
-        if still_used is None and document.customer_id is None:
+        if not repository.attached_anywhere(session, document.id) and document.customer_id is None:
             done.files.append(document.storage_key)
             session.execute(delete(Document).where(Document.id == document.id))
             done.documents += 1
@@ -159,18 +126,7 @@ def _redact(session: Session, tenant_id: str, where: Any) -> None:
 
 def purge_checks(session: Session, *, now: datetime, limit: int = BATCH) -> int:
     """Checks whose own retention passed, on cases without a legal hold."""
-    checks = list(
-        session.scalars(
-            select(Check)
-            .join(Case, Case.id == Check.case_id)
-            .where(
-                Check.delete_after <= now,
-                Check.status.not_in(_RUNNING),
-                Case.legal_hold.is_(False),
-            )
-            .limit(limit)
-        )
-    )
+    checks = repository.due_checks(session, now=now, limit=limit)
     for check in checks:
         _redact(session, check.tenant_id, AuditEvent.entity_id == check.id)
         session.execute(delete(Check).where(Check.id == check.id))  # matches cascade
@@ -189,20 +145,8 @@ def purge_checks(session: Session, *, now: datetime, limit: int = BATCH) -> int:
 def purge_customers(session: Session, *, now: datetime, limit: int = BATCH) -> Purged:
     """Customers whose retention passed and whom no case refers to any more."""
     done = Purged()
-    customers = list(
-        session.scalars(
-            select(Customer)
-            .where(Customer.delete_after <= now, ~exists().where(Case.customer_id == Customer.id))
-            .limit(limit)
-        )
-    )
-    for customer in customers:
-        for document in session.scalars(
-            select(Document).where(
-                Document.customer_id == customer.id,
-                ~exists().where(CaseAttachment.document_id == Document.id),
-            )
-        ):
+    for customer in repository.due_customers(session, now=now, limit=limit):
+        for document in repository.unattached_documents(session, customer.id):
             done.files.append(document.storage_key)
             session.execute(delete(Document).where(Document.id == document.id))
             done.documents += 1
@@ -222,15 +166,8 @@ def purge_customers(session: Session, *, now: datetime, limit: int = BATCH) -> P
 
 def purge_documents(session: Session, *, now: datetime, limit: int = BATCH) -> Purged:
     """Documents whose own retention passed and that no held case keeps."""
-    held = (
-        select(CaseAttachment.document_id)
-        .join(Case, Case.id == CaseAttachment.case_id)
-        .where(Case.legal_hold.is_(True))
-    )
     done = Purged()
-    for document in session.scalars(
-        select(Document).where(Document.delete_after <= now, Document.id.not_in(held)).limit(limit)
-    ):
+    for document in repository.due_documents(session, now=now, limit=limit):
         session.execute(delete(CaseAttachment).where(CaseAttachment.document_id == document.id))
         done.files.append(document.storage_key)
         _redact(session, document.tenant_id, AuditEvent.entity_id == document.id)
@@ -250,7 +187,7 @@ def purge_documents(session: Session, *, now: datetime, limit: int = BATCH) -> P
 def purge(session: Session, *, now: datetime, limit: int = BATCH) -> Purged:
     """One batch of everything due; the caller commits, then removes ``files``."""
     done = Purged()
-    for case in due_cases(session, now=now, limit=limit):
+    for case in repository.due_cases(session, now=now, limit=limit):
         done.add(purge_case(session, case))
     done.checks += purge_checks(session, now=now, limit=limit)
     done.add(purge_customers(session, now=now, limit=limit))

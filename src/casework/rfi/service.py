@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casework import jobs
@@ -22,6 +21,7 @@ from casework.errors import InvalidTransition
 from casework.models import Case, Customer
 from casework.models.base import utcnow
 from casework.models.enums import ReviewStatus
+from casework.rfi import repository as rfi_repository
 
 SEND = "rfi.send"
 # Requests older than this are not emailed by the sweep (for instance when SMTP was
@@ -74,17 +74,7 @@ def recipient(customer: Customer | None) -> str | None:
 
 def unsent(session: Session, *, now: datetime, limit: int = 100) -> list[str]:
     """Cases whose latest request for information has not been dealt with by the mailer."""
-    return list(
-        session.scalars(
-            select(Case.id)
-            .where(
-                Case.rfi_requested_at > now - SEND_WITHIN,
-                or_(Case.rfi_sent_at.is_(None), Case.rfi_sent_at < Case.rfi_requested_at),
-            )
-            .order_by(Case.rfi_requested_at)
-            .limit(limit)
-        )
-    )
+    return rfi_repository.unsent(session, requested_after=now - SEND_WITHIN, limit=limit)
 
 
 def mark_sent(
@@ -92,7 +82,7 @@ def mark_sent(
 ) -> dict[str, Any] | None:
     """Record that the request made at ``requested_at`` was dealt with (emailed to ``to``,
     or not, for want of an address). A newer request on the case is left to its own job."""
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    case = rfi_repository.lock_case(session, case_id)
     if case is None or case.rfi_requested_at != requested_at:
         return None
     now = utcnow()

@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
 from casework.jobs import JobContext, sweeper, task
-from casework.models import Case, Tenant
 from casework.models.base import utcnow
-from casework.rfi import mail, service
+from casework.rfi import mail, repository, service
+from casework.tenants import repository as tenants
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +19,12 @@ def send(context: JobContext, case_id: str) -> None:
     if not mail.configured(settings):
         return
     with context.database.session(write=False) as session:
-        case = session.scalar(
-            select(Case).options(joinedload(Case.customer)).where(Case.id == case_id)
-        )
+        case = repository.case_with_customer(session, case_id)
         if case is None or case.rfi is None or case.rfi_requested_at is None:
             return
         if case.rfi_sent_at is not None and case.rfi_sent_at >= case.rfi_requested_at:
             return
-        tenant_name = session.scalar(select(Tenant.name).where(Tenant.id == case.tenant_id))
+        tenant_name = tenants.name_of(session, case.tenant_id)
         to = service.recipient(case.customer)
         requested_at, text, number = case.rfi_requested_at, case.rfi, case.number
     if to is not None:

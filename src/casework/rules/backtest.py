@@ -14,14 +14,13 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
 from casework.errors import NotFound, ValidationFailed
-from casework.models import Customer, Tenant, Transaction
+from casework.models import Customer, Tenant
 from casework.models.enums import Priority
-from casework.rules import conditions, engine, history, service
+from casework.rules import conditions, engine, history, repository, service
 from casework.rules.grouping import group_key
 from casework.rules.schemas import BacktestIn, BacktestOut, SampleAlert
 from casework.tenancy import owned
@@ -124,14 +123,7 @@ def _subject(
 def _customer_chunks(session: Session, tenant_id: str, data: BacktestIn) -> list[list[str]]:
     if data.customer_id:
         return [[data.customer_id]]
-    stmt = (
-        select(Transaction.customer_id)
-        .where(
-            Transaction.tenant_id == tenant_id,
-            Transaction.occurred_at >= data.start,
-            Transaction.occurred_at < data.end,
-        )
-        .distinct()
+    ids = repository.customers_with_transactions(
+        session, tenant_id=tenant_id, start=data.start, end=data.end
     )
-    ids = sorted(session.scalars(stmt))
     return [ids[i : i + _CUSTOMERS] for i in range(0, len(ids), _CUSTOMERS)]

@@ -11,14 +11,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.checks.country_risk import CountryRiskView
 from casework.checks.risk_table import tenant_country_risk
 from casework.models import Rule, RuleRevision
 from casework.models.enums import Priority
-from casework.rules import conditions
+from casework.rules import conditions, repository
 from casework.rules.conditions import Condition
 from casework.rules.evaluate import Check, HighRisk, Hit, Txn, check_of
 from casework.rules.history import Histories, order
@@ -77,16 +76,10 @@ def compile_revision(rule: Rule, revision: RuleRevision) -> CompiledRule:
 
 def enabled_rules(session: Session, *, tenant_id: str) -> list[CompiledRule]:
     """The tenant's enabled rules at their current revisions, by name."""
-    stmt = (
-        select(Rule, RuleRevision)
-        .join(
-            RuleRevision,
-            (RuleRevision.rule_id == Rule.id) & (RuleRevision.revision == Rule.revision),
-        )
-        .where(Rule.tenant_id == tenant_id, Rule.enabled.is_(True))
-        .order_by(Rule.name)
-    )
-    return [compile_revision(rule, revision) for rule, revision in session.execute(stmt)]
+    return [
+        compile_revision(rule, revision)
+        for rule, revision in repository.enabled_with_revisions(session, tenant_id=tenant_id)
+    ]
 
 
 class CountryRisk:

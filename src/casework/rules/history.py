@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from casework.models import Transaction
 from casework.persist import in_chunks
+from casework.rules import repository
 from casework.rules.conditions import (
     AllOf,
     AnyOf,
@@ -33,21 +32,6 @@ from casework.rules.conditions import (
     _Test,
 )
 from casework.rules.evaluate import Txn
-
-COLUMNS = (
-    Transaction.id,
-    Transaction.customer_id,
-    Transaction.occurred_at,
-    Transaction.amount_in_default_currency,
-    # As stored ("in"/"out"): the evaluator compares strings, and building an enum per
-    # row costs more than the rest of the row.
-    type_coerce(Transaction.direction, String).label("direction"),
-    Transaction.type,
-    Transaction.channel,
-    Transaction.counterparty_account,
-    Transaction.counterparty_name,
-    Transaction.counterparty_country,
-)
 
 
 def tests_of(condition: Condition) -> Iterator[_Test]:
@@ -86,7 +70,8 @@ class Needs:
 
 
 def txn(row: Any) -> Txn:
-    """A row of ``COLUMNS`` as rules see it (by position: histories are long)."""
+    """A row of ``repository.EVALUATED_COLUMNS`` as rules see it (by position: histories
+    are long)."""
     return Txn(row[0], row[2], row[3], row[4], row[5], row[6], row[7] or row[8], row[9])
 
 
@@ -119,14 +104,10 @@ def load(
     since = earliest - needs.window
     found: dict[str, list[Txn]] = defaultdict(list)
     for chunk in in_chunks(sorted(customers)):
-        stmt = select(*COLUMNS).where(
-            Transaction.tenant_id == tenant_id,
-            Transaction.customer_id.in_(chunk),
-            Transaction.occurred_at >= since,
+        rows = repository.window(
+            session, tenant_id=tenant_id, customers=chunk, since=since, until=until
         )
-        if until is not None:
-            stmt = stmt.where(Transaction.occurred_at < until)
-        for row in session.execute(stmt):
+        for row in rows:
             found[row.customer_id].append(txn(row))
     for items in found.values():
         items.sort(key=order)
@@ -181,26 +162,19 @@ def _last_before(
     """Each customer's last transaction before ``since``: the times from the index
     alone, then the rows at those times (a join lets SQLite scan the tenant instead)."""
     for chunk in in_chunks(customers):
-        last = dict(
-            session.execute(
-                select(Transaction.customer_id, func.max(Transaction.occurred_at))
-                .where(
-                    Transaction.tenant_id == tenant_id,
-                    Transaction.customer_id.in_(chunk),
-                    Transaction.occurred_at < since,
-                )
-                .group_by(Transaction.customer_id)
-            ).all()
+        last = repository.last_times_before(
+            session, tenant_id=tenant_id, customers=chunk, since=since
         )
         if not last:
             continue
-        stmt = select(*COLUMNS).where(
-            Transaction.tenant_id == tenant_id,
-            Transaction.customer_id.in_(sorted(last)),
-            Transaction.occurred_at.in_(sorted(set(last.values()))),
+        rows = repository.at_times(
+            session,
+            tenant_id=tenant_id,
+            customers=sorted(last),
+            times=sorted(set(last.values())),
         )
         latest: dict[str, Txn] = {}
-        for row in session.execute(stmt):
+        for row in rows:
             t = txn(row)
             if t.occurred_at != last[row.customer_id]:
                 continue
@@ -217,20 +191,11 @@ def _seen_before(
     customers = sorted(wanted)
     for chunk in in_chunks(customers):
         keys = sorted({key for c in chunk for key in wanted[c]})
-        stmt = select(*COLUMNS).where(
-            Transaction.tenant_id == tenant_id,
-            Transaction.customer_id.in_(chunk),
-            Transaction.occurred_at < since,
-            or_(
-                Transaction.counterparty_account.in_(keys),
-                and_(
-                    Transaction.counterparty_account.is_(None),
-                    Transaction.counterparty_name.in_(keys),
-                ),
-            ),
+        rows = repository.with_counterparties_before(
+            session, tenant_id=tenant_id, customers=chunk, keys=keys, since=since
         )
         first: dict[tuple[str, str], Txn] = {}
-        for row in session.execute(stmt):
+        for row in rows:
             t = txn(row)
             if t.counterparty in wanted[row.customer_id]:
                 first.setdefault((row.customer_id, t.counterparty or ""), t)

@@ -11,19 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
+from casework.configs import repository as configs
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.ids import new_id
 from casework.jobs import defer_on_commit
 from casework.models import (
     Alert,
-    CaseConfig,
     PendingEvaluation,
     Rule,
     RuleRevision,
@@ -31,10 +30,8 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import Priority
-from casework.pagination import SortKey, paginate
-from casework.rules import conditions
+from casework.rules import conditions, repository
 from casework.rules.schemas import MonitoringSettings, RuleCreate, RuleUpdate
-from casework.tenancy import owned
 
 EVALUATE = "rules.evaluate"
 SETTING = "transaction_monitoring"
@@ -73,8 +70,7 @@ def create_rule(
     session: Session, *, actor: Principal, data: RuleCreate
 ) -> tuple[Rule, RuleRevision]:
     condition = _condition(data.condition, "condition")
-    taken = select(Rule.id).where(Rule.tenant_id == actor.tenant_id, Rule.name == data.name)
-    if session.scalar(taken) is not None:
+    if repository.name_taken(session, tenant_id=actor.tenant_id, name=data.name):
         raise _name_taken(data.name)
     now = utcnow()
     rule = Rule(
@@ -135,16 +131,12 @@ def _snapshot(rule: Rule, revision: RuleRevision) -> dict[str, Any]:
 
 
 def get_rule(session: Session, *, actor: Principal, rule_id: str) -> tuple[Rule, RuleRevision]:
-    rule = owned(session, Rule, rule_id, tenant_id=actor.tenant_id)
-    if rule is None:
-        raise NotFound(f"rule {rule_id} not found")
+    rule = repository.get(session, tenant_id=actor.tenant_id, rule_id=rule_id)
     return rule, _revision(session, rule.id, rule.revision)
 
 
 def _revision(session: Session, rule_id: str, number: int) -> RuleRevision:
-    found = session.scalar(
-        select(RuleRevision).where(RuleRevision.rule_id == rule_id, RuleRevision.revision == number)
-    )
+    found = repository.revision(session, rule_id=rule_id, number=number)
     if found is None:
         raise NotFound(f"revision {number} of rule {rule_id} not found")
     return found
@@ -159,12 +151,7 @@ def get_revision(
 
 def list_revisions(session: Session, *, actor: Principal, rule_id: str) -> list[RuleRevision]:
     rule, _ = get_rule(session, actor=actor, rule_id=rule_id)
-    stmt = (
-        select(RuleRevision)
-        .where(RuleRevision.rule_id == rule.id)
-        .order_by(RuleRevision.revision.desc())
-    )
-    return list(session.scalars(stmt))
+    return repository.revisions(session, rule_id=rule.id)
 
 
 def list_rules(
@@ -175,34 +162,17 @@ def list_rules(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[tuple[Rule, RuleRevision]], str | None]:
-    stmt = select(Rule).where(Rule.tenant_id == actor.tenant_id)
-    if enabled is not None:
-        stmt = stmt.where(Rule.enabled == enabled)
-    key = SortKey(column=Rule.name, id_column=Rule.id, descending=False)
-    rules, next_cursor = paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda r: r.name
+    rules, next_cursor = repository.page(
+        session, tenant_id=actor.tenant_id, enabled=enabled, cursor=cursor, limit=limit
     )
-    current = current_revisions(session, rules)
+    current = repository.current_revisions(session, rules)
     return [(r, current[r.id]) for r in rules], next_cursor
-
-
-def current_revisions(session: Session, rules: Sequence[Rule]) -> dict[str, RuleRevision]:
-    if not rules:
-        return {}
-    stmt = (
-        select(RuleRevision)
-        .join(Rule, (Rule.id == RuleRevision.rule_id) & (Rule.revision == RuleRevision.revision))
-        .where(Rule.id.in_([r.id for r in rules]))
-    )
-    return {rev.rule_id: rev for rev in session.scalars(stmt)}
 
 
 def update_rule(
     session: Session, *, actor: Principal, rule_id: str, data: RuleUpdate
 ) -> tuple[Rule, RuleRevision]:
-    rule = owned(session, Rule, rule_id, tenant_id=actor.tenant_id)
-    if rule is None:
-        raise NotFound(f"rule {rule_id} not found")
+    rule = repository.get(session, tenant_id=actor.tenant_id, rule_id=rule_id)
     session.refresh(rule, with_for_update=True)  # edits of one rule take turns
     current = _revision(session, rule.id, rule.revision)
     before = _snapshot(rule, current)
@@ -266,22 +236,19 @@ def list_alerts(
     limit: int,
 ) -> tuple[Sequence[Alert], str | None]:
     """Newest first."""
-    stmt = select(Alert).where(Alert.tenant_id == actor.tenant_id)
-    if rule_id:
-        stmt = stmt.where(Alert.rule_id == rule_id)
-    if customer_id:
-        stmt = stmt.where(Alert.customer_id == customer_id)
-    if case_id:
-        stmt = stmt.where(Alert.case_id == case_id)
-    key = SortKey(column=None, id_column=Alert.id, descending=True)
-    return paginate(stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=None)
+    return repository.alert_page(
+        session,
+        tenant_id=actor.tenant_id,
+        rule_id=rule_id,
+        customer_id=customer_id,
+        case_id=case_id,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def get_alert(session: Session, *, actor: Principal, alert_id: str) -> Alert:
-    alert = owned(session, Alert, alert_id, tenant_id=actor.tenant_id)
-    if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
-    return alert
+    return repository.get_alert(session, tenant_id=actor.tenant_id, alert_id=alert_id)
 
 
 def settings_of(tenant: Tenant) -> MonitoringSettings:
@@ -299,13 +266,7 @@ def set_settings(
     session: Session, *, actor: Principal, data: MonitoringSettings
 ) -> MonitoringSettings:
     if data.case_config is not None:
-        found = session.scalar(
-            select(CaseConfig.id).where(
-                CaseConfig.tenant_id == actor.tenant_id,
-                CaseConfig.slug == data.case_config,
-                CaseConfig.is_active.is_(True),
-            )
-        )
+        found = configs.active_by_slug(session, tenant_id=actor.tenant_id, slug=data.case_config)
         if found is None:
             raise ValidationFailed.on("case_config", f"no active case config {data.case_config!r}")
     tenant = session.get(Tenant, actor.tenant_id, with_for_update=True)
@@ -335,8 +296,7 @@ def queue_evaluation(session: Session, *, tenant_id: str, transaction_ids: list[
     job only hurries it."""
     if not transaction_ids:
         return
-    enabled = exists().where(Rule.tenant_id == tenant_id, Rule.enabled.is_(True))
-    if not session.scalar(select(enabled)):
+    if not repository.any_enabled(session, tenant_id=tenant_id):
         return
     pending = PendingEvaluation(
         id=new_id(), tenant_id=tenant_id, transaction_ids=transaction_ids, created_at=utcnow()

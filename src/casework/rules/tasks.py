@@ -16,15 +16,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casework.ids import new_id
 from casework.jobs import JobContext, sweeper, task
-from casework.models import PendingEvaluation, Tenant, Transaction
+from casework.models import Tenant
 from casework.models.base import utcnow
 from casework.persist import in_chunks
-from casework.rules import engine, grouping, history
+from casework.rules import engine, grouping, history, repository
 from casework.rules.engine import Found
 from casework.rules.evaluate import Txn
 from casework.rules.service import EVALUATE, settings_of
@@ -60,14 +59,7 @@ def evaluate_pending(context: JobContext, pending_id: str) -> None:
         )
     now = utcnow()
     with context.database.transaction() as session:
-        pending = session.scalar(
-            select(PendingEvaluation)
-            .where(
-                PendingEvaluation.id == claim.pending_id,
-                PendingEvaluation.claim_id == claim.claim_id,
-            )
-            .with_for_update()
-        )
+        pending = repository.lock_pending(session, claim.pending_id, claim_id=claim.claim_id)
         if pending is None:
             return  # the lease ran out and another worker took the batch
         tenant = session.get(Tenant, claim.tenant_id)
@@ -99,12 +91,7 @@ def evaluate(session: Session, *, tenant_id: str, transaction_ids: list[str]) ->
     wanted: dict[str, set[str]] = defaultdict(set)
     earliest = latest = None
     for chunk in in_chunks(transaction_ids):
-        # By primary key alone: with the tenant in the WHERE clause SQLite would rather
-        # walk the tenant's index.
-        stmt = select(
-            Transaction.id, Transaction.customer_id, Transaction.occurred_at, Transaction.tenant_id
-        ).where(Transaction.id.in_(chunk))
-        for row in session.execute(stmt):
+        for row in repository.transaction_heads(session, chunk):
             if row.tenant_id != tenant_id:
                 continue
             wanted[row.customer_id].add(row.id)
@@ -134,9 +121,7 @@ def evaluate(session: Session, *, tenant_id: str, transaction_ids: list[str]) ->
 def _claim(context: JobContext, pending_id: str) -> Claim | None:
     now = utcnow()
     with context.database.transaction() as session:
-        pending = session.scalar(
-            select(PendingEvaluation).where(PendingEvaluation.id == pending_id).with_for_update()
-        )
+        pending = repository.lock_pending(session, pending_id)
         if pending is None:
             return None
         if pending.lease_expires_at is not None and pending.lease_expires_at > now:
@@ -151,17 +136,5 @@ def _claim(context: JobContext, pending_id: str) -> Claim | None:
 def unevaluated(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
     now = utcnow()
     with context.database.session(write=False) as session:
-        stmt = (
-            select(PendingEvaluation.id)
-            .where(
-                or_(
-                    PendingEvaluation.lease_expires_at < now,
-                    (PendingEvaluation.lease_expires_at.is_(None))
-                    & (PendingEvaluation.created_at < now - UNCLAIMED_AFTER),
-                )
-            )
-            .order_by(PendingEvaluation.created_at)
-            .limit(200)
-        )
-        found = list(session.scalars(stmt))
+        found = repository.unevaluated(session, now=now, unclaimed_after=UNCLAIMED_AFTER, limit=200)
     return [(EVALUATE, {"pending_id": pending_id}) for pending_id in found]

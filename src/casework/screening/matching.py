@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.models import WatchlistDataset
+from casework.screening import repository
 from casework.screening.engine import Matcher
 from casework.screening.service import current_entities
-
-
-def current_versions(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(WatchlistDataset.name, WatchlistDataset.current_version).where(
-            WatchlistDataset.current_version.is_not(None)
-        )
-    )
-    return {name: version for name, version in rows if version is not None}
 
 
 class MatcherHolder:
@@ -34,7 +24,7 @@ class MatcherHolder:
         One caller rebuilds when a version changes; meanwhile the others go on with the
         previous matcher (its versions are in the result) rather than wait for the build.
         """
-        versions = current_versions(session)
+        versions = repository.current_versions(session)
         matcher, built_for = self._matcher, self._versions
         if matcher is not None and versions == built_for:
             return matcher, built_for

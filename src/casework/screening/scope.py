@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casework.errors import Conflict, FieldError, ValidationFailed
-from casework.models import WatchlistDataset, WatchlistVersion
 from casework.models.base import utcnow
+from casework.screening import repository
 
 LOAD_HINT = "import one with `casework lists update` or `casework lists import`"
 
@@ -115,22 +114,14 @@ def versions(lists: Sequence[SearchedList]) -> dict[str, int]:
     return {item.name: item.version for item in lists}
 
 
-def _visible(tenant_id: str | None) -> Any:
-    shared = WatchlistDataset.tenant_id.is_(None)
-    return shared if tenant_id is None else or_(shared, WatchlistDataset.tenant_id == tenant_id)
-
-
 def visible_names(session: Session, *, tenant_id: str | None) -> set[str]:
     """Every dataset ``tenant_id`` may see, whatever the state of its imports (None:
     only the lists shared by every tenant)."""
-    return set(session.scalars(select(WatchlistDataset.name).where(_visible(tenant_id))))
+    return repository.visible_names(session, tenant_id=tenant_id)
 
 
 def is_visible(session: Session, name: str, *, tenant_id: str | None) -> bool:
-    found = session.scalar(
-        select(WatchlistDataset.id).where(WatchlistDataset.name == name, _visible(tenant_id))
-    )
-    return found is not None
+    return repository.visible_id(session, name, tenant_id=tenant_id) is not None
 
 
 def searchable(
@@ -144,11 +135,7 @@ def searchable(
     """The lists ``tenant_id`` may search, by name, each at the version ``held`` (what
     the matcher indexed; None: the current version in the database)."""
     now = now or utcnow()
-    rows = session.execute(
-        select(WatchlistDataset.id, WatchlistDataset.name, WatchlistDataset.current_version)
-        .where(_visible(tenant_id), WatchlistDataset.current_version.is_not(None))
-        .order_by(WatchlistDataset.name)
-    ).all()
+    rows = repository.imported_visible(session, tenant_id=tenant_id)
     wanted: dict[str, tuple[str, int]] = {}
     for dataset_id, name, current in rows:
         number = current if held is None else held.get(name)
@@ -156,17 +143,8 @@ def searchable(
             wanted[dataset_id] = (name, number)
     if not wanted:
         return []
-    found = session.execute(
-        select(
-            WatchlistVersion.dataset_id,
-            WatchlistVersion.number,
-            WatchlistVersion.published_at,
-            WatchlistVersion.finished_at,
-            WatchlistVersion.started_at,
-        ).where(
-            WatchlistVersion.dataset_id.in_(wanted),
-            WatchlistVersion.number.in_({number for _, number in wanted.values()}),
-        )
+    found = repository.version_facts(
+        session, dataset_ids=list(wanted), numbers={number for _, number in wanted.values()}
     )
     lists = []
     for dataset_id, number, published_at, finished_at, started_at in found:

@@ -15,13 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from casework.errors import NotFound, ValidationFailed
 from casework.ids import new_id
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
 from casework.models.base import utcnow
+from casework.screening import repository
 from casework.screening.entity import Entity, Skipped
 from casework.screening.formats import publication_date, reader
 from casework.validation import dataset_name
@@ -86,9 +87,7 @@ def _dataset(
         dataset_name(name)
     except ValueError as exc:
         raise ValidationFailed.on("dataset", str(exc)) from exc
-    dataset = session.scalar(
-        select(WatchlistDataset).where(WatchlistDataset.name == name).with_for_update()
-    )
+    dataset = repository.lock_dataset_named(session, name)
     if dataset is None:
         dataset = WatchlistDataset(name=name, title=name, format=format_name, tenant_id=tenant_id)
         session.add(dataset)
@@ -122,15 +121,7 @@ def import_dataset(
     read = reader(format_name)
     dataset = _dataset(session, name, format_name, tenant_id)
     published_at = publication_date(format_name, paths) or published_at
-    number = (
-        session.scalar(
-            select(WatchlistVersion.number)
-            .where(WatchlistVersion.dataset_id == dataset.id)
-            .order_by(WatchlistVersion.number.desc())
-            .limit(1)
-        )
-        or 0
-    ) + 1
+    number = (repository.last_version_number(session, dataset.id) or 0) + 1
     report = ImportReport(
         dataset=name,
         version=number,
@@ -138,14 +129,7 @@ def import_dataset(
         files=file_facts(paths),
         published_at=published_at,
     )
-    current: dict[str, tuple[str, str]] = {
-        key: (row_id, content_hash)
-        for row_id, key, content_hash in session.execute(
-            select(WatchlistEntity.id, WatchlistEntity.key, WatchlistEntity.content_hash).where(
-                WatchlistEntity.dataset_id == dataset.id, WatchlistEntity.version_to.is_(None)
-            )
-        )
-    }
+    current = repository.current_entity_hashes(session, dataset.id)
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
@@ -252,15 +236,7 @@ def record_failure(
 ) -> int:
     """Keep a failed attempt on record (in its own transaction, after the rollback)."""
     dataset = _dataset(session, name, format_name, tenant_id)
-    number = (
-        session.scalar(
-            select(WatchlistVersion.number)
-            .where(WatchlistVersion.dataset_id == dataset.id)
-            .order_by(WatchlistVersion.number.desc())
-            .limit(1)
-        )
-        or 0
-    ) + 1
+    number = (repository.last_version_number(session, dataset.id) or 0) + 1
     session.add(
         WatchlistVersion(
             dataset_id=dataset.id,
@@ -316,12 +292,7 @@ def list_datasets(session: Session, *, tenant_id: str | None = None) -> list[Dat
     """Every dataset with its versions; given a ``tenant_id``, only those that tenant
     searches (the shared lists and its own)."""
     summaries = []
-    stmt = select(WatchlistDataset).order_by(WatchlistDataset.name)
-    if tenant_id is not None:
-        stmt = stmt.where(
-            WatchlistDataset.tenant_id.is_(None) | (WatchlistDataset.tenant_id == tenant_id)
-        )
-    for dataset in session.scalars(stmt):
+    for dataset in repository.datasets(session, tenant_id=tenant_id):
         versions: list[dict[str, Any]] = [
             {
                 "number": v.number,
@@ -334,11 +305,7 @@ def list_datasets(session: Session, *, tenant_id: str | None = None) -> list[Dat
                 "removed": v.report.get("removed"),
                 "error": v.error,
             }
-            for v in session.scalars(
-                select(WatchlistVersion)
-                .where(WatchlistVersion.dataset_id == dataset.id)
-                .order_by(WatchlistVersion.number)
-            )
+            for v in repository.versions(session, dataset.id)
         ]
         current = next((v for v in versions if v["status"] == "current"), None)
         summaries.append(
@@ -356,19 +323,14 @@ def list_datasets(session: Session, *, tenant_id: str | None = None) -> list[Dat
 
 def current_entities(session: Session, *, dataset: str | None = None) -> list[tuple[str, Entity]]:
     """(dataset name, entity) for every current entity, in a stable order."""
-    stmt = (
-        select(WatchlistDataset.name, WatchlistEntity.document)
-        .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
-        .where(WatchlistEntity.version_to.is_(None))
-        .order_by(WatchlistDataset.name, WatchlistEntity.key)
-    )
-    if dataset is not None:
-        stmt = stmt.where(WatchlistDataset.name == dataset)
-    return [(name, Entity.from_document(doc)) for name, doc in session.execute(stmt)]
+    return [
+        (name, Entity.from_document(doc))
+        for name, doc in repository.current_documents(session, dataset=dataset)
+    ]
 
 
 def get_dataset(session: Session, name: str) -> WatchlistDataset:
-    dataset = session.scalar(select(WatchlistDataset).where(WatchlistDataset.name == name))
+    dataset = repository.dataset_named(session, name)
     if dataset is None:
         raise NotFound(f"no dataset {name!r}")
     return dataset
@@ -376,9 +338,4 @@ def get_dataset(session: Session, name: str) -> WatchlistDataset:
 
 def latest_files(session: Session, name: str) -> list[dict[str, Any]] | None:
     """The files of the dataset's current version, to tell whether a download is new."""
-    files = session.scalar(
-        select(WatchlistVersion.files)
-        .join(WatchlistDataset, WatchlistDataset.id == WatchlistVersion.dataset_id)
-        .where(WatchlistDataset.name == name, WatchlistVersion.status == "current")
-    )
-    return list(files) if files is not None else None
+    return repository.current_files(session, name)

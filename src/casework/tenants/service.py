@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
@@ -11,6 +11,7 @@ from casework.auth.principal import Principal
 from casework.db import Database
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Role, Tenant, TenantCounter
+from casework.tenants import repository
 from casework.validation import currency_code, slug
 
 
@@ -25,7 +26,7 @@ def create_tenant(session: Session, *, slug_value: str, name: str, currency: str
         raise ValidationFailed.on("currency", str(exc)) from exc
     if not name.strip():
         raise ValidationFailed.on("name", "must not be empty")
-    if session.scalar(select(Tenant.id).where(Tenant.slug == slug_value)):
+    if repository.slug_taken(session, slug_value):
         raise Conflict(f"a tenant with slug {slug_value!r} exists")
     tenant = Tenant(slug=slug_value, name=name.strip(), default_currency=currency, settings={})
     session.add(tenant)
@@ -54,7 +55,7 @@ def create_tenant(session: Session, *, slug_value: str, name: str, currency: str
 
 
 def get_tenant_by_slug(session: Session, slug_value: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug_value))
+    tenant = repository.by_slug(session, slug_value)
     if tenant is None:
         raise NotFound(f"no tenant with slug {slug_value!r}")
     return tenant

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,16 +25,16 @@ from casework import persist
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
+from casework.customers import repository as customer_repository
 from casework.db import reads_before_writing
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
 from casework.ids import new_id
-from casework.models import CaseTransaction, Customer, Tenant, Transaction
+from casework.models import Tenant, Transaction
 from casework.models.base import utcnow
 from casework.models.enums import Direction
-from casework.pagination import SortKey, paginate
 from casework.rules import service as rules
-from casework.tenancy import owned
+from casework.transactions import repository
 from casework.transactions.schemas import MAX_AMOUNT, TransactionIn
 
 T = TypeVar("T")
@@ -207,21 +207,10 @@ def _resolve_customers(
 ) -> dict[int, str]:
     ids = sorted({i.customer_id for i in items if i.customer_id})
     external = sorted({i.customer_external_id for i in items if i.customer_external_id})
-    known_ids: set[str] = set()
-    by_external: dict[str, str] = {}
-    for chunk in persist.in_chunks(ids):
-        known_ids.update(
-            session.scalars(
-                select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.id.in_(chunk))
-            )
-        )
-    for chunk in persist.in_chunks(external):
-        for customer_id, external_id in session.execute(
-            select(Customer.id, Customer.external_id).where(
-                Customer.tenant_id == tenant_id, Customer.external_id.in_(chunk)
-            )
-        ):
-            by_external[str(external_id)] = customer_id
+    known_ids = customer_repository.known_ids(session, tenant_id=tenant_id, ids=ids)
+    by_external = customer_repository.ids_by_external_id(
+        session, tenant_id=tenant_id, external_ids=external
+    )
     resolved: dict[int, str] = {}
     for index, item in enumerate(items):
         if item.customer_id and item.customer_external_id:
@@ -250,15 +239,7 @@ def _resolve_customers(
 def _stored(
     session: Session, tenant_id: str, external_ids: list[str]
 ) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-    for chunk in persist.in_chunks(sorted(set(external_ids))):
-        for external_id, digest, row_id in session.execute(
-            select(Transaction.external_id, Transaction.content_hash, Transaction.id).where(
-                Transaction.tenant_id == tenant_id, Transaction.external_id.in_(chunk)
-            )
-        ):
-            found[external_id] = (digest, row_id)
-    return found
+    return repository.stored(session, tenant_id=tenant_id, external_ids=external_ids)
 
 
 def _rows(
@@ -391,10 +372,7 @@ def default_currency(session: Session, *, actor: Principal) -> str:
 
 
 def get_transaction(session: Session, *, actor: Principal, transaction_id: str) -> Transaction:
-    transaction = owned(session, Transaction, transaction_id, tenant_id=actor.tenant_id)
-    if transaction is None:
-        raise NotFound(f"transaction {transaction_id} not found")
-    return transaction
+    return repository.get(session, tenant_id=actor.tenant_id, transaction_id=transaction_id)
 
 
 def list_transactions(
@@ -414,31 +392,17 @@ def list_transactions(
 ) -> tuple[Sequence[Transaction], str | None]:
     """Newest first; amounts are in the tenant's default currency, times inclusive
     from and exclusive to."""
-    stmt = select(Transaction).where(Transaction.tenant_id == actor.tenant_id)
-    if customer_id:
-        stmt = stmt.where(Transaction.customer_id == customer_id)
-    if case_id:
-        linked = select(CaseTransaction.transaction_id).where(CaseTransaction.case_id == case_id)
-        stmt = stmt.where(Transaction.id.in_(linked))
-    if direction:
-        stmt = stmt.where(Transaction.direction == direction)
-    if currency:
-        stmt = stmt.where(Transaction.currency == currency.upper())
-    if occurred_from:
-        stmt = stmt.where(Transaction.occurred_at >= occurred_from)
-    if occurred_to:
-        stmt = stmt.where(Transaction.occurred_at < occurred_to)
-    if min_amount is not None:
-        stmt = stmt.where(Transaction.amount_in_default_currency >= min_amount)
-    if max_amount is not None:
-        stmt = stmt.where(Transaction.amount_in_default_currency <= max_amount)
-    key = SortKey(
-        column=Transaction.occurred_at,
-        id_column=Transaction.id,
-        descending=True,
-        encode=datetime.isoformat,
-        decode=datetime.fromisoformat,
-    )
-    return paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda t: t.occurred_at
+    return repository.page(
+        session,
+        tenant_id=actor.tenant_id,
+        customer_id=customer_id,
+        case_id=case_id,
+        direction=direction,
+        currency=currency,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        cursor=cursor,
+        limit=limit,
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth import secrets
@@ -15,9 +14,7 @@ from casework.auth.principal import Principal
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.lookalikes import normalise_email, skeleton
 from casework.models import Role, User
-from casework.pagination import SortKey, paginate
-from casework.search import contains
-from casework.tenancy import owned
+from casework.users import repository
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
 
 _KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -53,7 +50,7 @@ def _role_snapshot(role: Role) -> dict[str, Any]:
 
 
 def _role_by_slug(session: Session, tenant_id: str, role_slug: str) -> Role:
-    role = session.scalar(select(Role).where(Role.tenant_id == tenant_id, Role.slug == role_slug))
+    role = repository.role_by_slug(session, tenant_id=tenant_id, slug=role_slug)
     if role is None:
         raise ValidationFailed.on("role", f"no role {role_slug!r} in this tenant")
     return role
@@ -106,7 +103,7 @@ def _refuse_taken_email(session: Session, tenant_id: str, email: str) -> None:
     """An email another user of the tenant has, or one that looks the same ("admin"
     spelt with a Cyrillic a, "paypa1"), would let a newcomer pass for that user."""
     looks = skeleton(email)
-    for existing in session.scalars(select(User.email).where(User.tenant_id == tenant_id)):
+    for existing in repository.emails(session, tenant_id=tenant_id):
         if existing == email:
             raise Conflict(
                 f"a user with email {email!r} exists",
@@ -120,22 +117,11 @@ def _refuse_taken_email(session: Session, tenant_id: str, email: str) -> None:
 
 
 def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
-    user = session.scalar(
-        select(User)
-        .options(joinedload(User.role))
-        .where(User.tenant_id == actor.tenant_id, User.id == user_id)
-    )
-    if user is None:
-        raise NotFound(f"user {user_id} not found")
-    return user
+    return repository.get(session, tenant_id=actor.tenant_id, user_id=user_id)
 
 
 def get_user_by_email(session: Session, *, tenant_id: str, email: str) -> User:
-    user = session.scalar(
-        select(User)
-        .options(joinedload(User.role))
-        .where(User.tenant_id == tenant_id, User.email == normalise_email(email))
-    )
+    user = repository.by_email(session, tenant_id=tenant_id, email=normalise_email(email))
     if user is None:
         raise NotFound(f"no user with email {email!r}")
     return user
@@ -188,28 +174,14 @@ def list_users(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[User], str | None]:
-    stmt = select(User).options(joinedload(User.role)).where(User.tenant_id == actor.tenant_id)
-    if role:
-        stmt = stmt.where(
-            User.role_id.in_(
-                select(Role.id).where(Role.tenant_id == actor.tenant_id, Role.slug == role)
-            )
-        )
-    if is_active is not None:
-        stmt = stmt.where(User.is_active.is_(is_active))
-    if q:
-        stmt = stmt.where(
-            contains(
-                q,
-                User.email,
-                User.first_name,
-                User.last_name,
-                User.first_name + " " + User.last_name,
-            )
-        )
-    key = SortKey(column=User.email, id_column=User.id, descending=False)
-    return paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda u: u.email
+    return repository.page(
+        session,
+        tenant_id=actor.tenant_id,
+        role=role,
+        is_active=is_active,
+        q=q,
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -222,10 +194,7 @@ def _permissions(values: list[str]) -> list[str]:
 
 def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role:
     permissions = _permissions(data.permissions)
-    taken = session.scalar(
-        select(Role.id).where(Role.tenant_id == actor.tenant_id, Role.slug == data.slug)
-    )
-    if taken:
+    if repository.role_slug_taken(session, tenant_id=actor.tenant_id, slug=data.slug):
         raise Conflict(f"a role with slug {data.slug!r} exists")
     role = Role(
         tenant_id=actor.tenant_id,
@@ -248,10 +217,7 @@ def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role
 
 
 def get_role(session: Session, *, actor: Principal, role_id: str) -> Role:
-    role = owned(session, Role, role_id, tenant_id=actor.tenant_id)
-    if role is None:
-        raise NotFound(f"role {role_id} not found")
-    return role
+    return repository.get_role(session, tenant_id=actor.tenant_id, role_id=role_id)
 
 
 def update_role(session: Session, *, actor: Principal, role_id: str, data: RoleUpdate) -> Role:
@@ -265,11 +231,7 @@ def update_role(session: Session, *, actor: Principal, role_id: str, data: RoleU
     before = _role_snapshot(role)
     if "permissions" in values:
         permissions = _permissions(values["permissions"])
-        own_role_id = (
-            session.scalar(select(User.role_id).where(User.id == actor.user_id))
-            if actor.user_id
-            else None
-        )
+        own_role_id = repository.role_id_of(session, actor.user_id) if actor.user_id else None
         if own_role_id == role.id and Permission.admin.value not in permissions:
             raise Conflict("you cannot remove the admin permission from your own role")
         role.permissions = permissions
@@ -293,8 +255,4 @@ def update_role(session: Session, *, actor: Principal, role_id: str, data: RoleU
 def list_roles(
     session: Session, *, actor: Principal, cursor: str | None, limit: int
 ) -> tuple[Sequence[Role], str | None]:
-    stmt = select(Role).where(Role.tenant_id == actor.tenant_id)
-    key = SortKey(column=Role.slug, id_column=Role.id, descending=False)
-    return paginate(
-        stmt, key=key, cursor=cursor, limit=limit, session=session, value_of=lambda r: r.slug
-    )
+    return repository.role_page(session, tenant_id=actor.tenant_id, cursor=cursor, limit=limit)

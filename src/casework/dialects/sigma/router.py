@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 
 from casework import idempotency
 from casework.auth.principal import Principal
-from casework.cases import service
+from casework.cases import repository, service
 from casework.dependencies import DbSession
 from casework.dialects.routing import route_class
-from casework.dialects.sigma import queries, views
+from casework.dialects.sigma import views
 from casework.dialects.sigma.auth import CaseCreator, CaseReader
 from casework.dialects.sigma.errors import render
 from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery, SigmaError
 from casework.models import Case
 from casework.openapi import ErrorShape
+from casework.users import repository as users
 
 router = APIRouter(
     route_class=route_class(
@@ -30,13 +31,10 @@ router = APIRouter(
 
 
 def _rendered(session: Session, principal: Principal, cases: list[Case]) -> list[dict[str, object]]:
-    logs = queries.logs(session, tenant_id=principal.tenant_id, case_ids=[c.id for c in cases])
-    users = queries.actors(
-        session,
-        tenant_id=principal.tenant_id,
-        events=[e for events in logs.values() for e in events],
-    )
-    return [views.case_data(c, logs.get(c.id, []), users) for c in cases]
+    logs = repository.logs(session, tenant_id=principal.tenant_id, case_ids=[c.id for c in cases])
+    acted = {e.actor_user_id for events in logs.values() for e in events if e.actor_user_id}
+    actors = users.by_id(session, tenant_id=principal.tenant_id, ids=acted)
+    return [views.case_data(c, logs.get(c.id, []), actors) for c in cases]
 
 
 @router.post("/case-management/create", status_code=201, response_model=Envelope)
@@ -68,7 +66,10 @@ def list_cases(
     query: Annotated[ListQuery, Query()], session: DbSession, principal: CaseReader
 ) -> Envelope:
     """The tenant's cases, newest first, a numbered page at a time."""
-    found = queries.page_of_cases(session, tenant_id=principal.tenant_id, query=query)
+    # Sigma numbers its pages and shows a total, which the keyset list does not give.
+    found = repository.numbered_page(
+        session, actor=principal, filters=query.filters(), page=query.page, size=query.limit
+    )
     pagination = {
         "page": query.page,
         "limit": query.limit,
@@ -77,7 +78,7 @@ def list_cases(
     }
     return Envelope(
         message="Cases retrieved successfully",
-        data={"cases": _rendered(session, principal, list(found.cases)), "pagination": pagination},
+        data={"cases": _rendered(session, principal, found.items), "pagination": pagination},
     )
 
 

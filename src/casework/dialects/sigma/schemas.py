@@ -14,10 +14,11 @@ from pydantic import (
     field_validator,
 )
 
+from casework.cases.listing import CaseFilters
 from casework.cases.schemas import CaseCreate, RecordRef
 from casework.dialects.routing import field_name
 from casework.errors import FieldError, ValidationFailed
-from casework.models.enums import Module, ReviewStatus
+from casework.models.enums import Module, Priority, ReviewStatus
 from casework.strict import StrictModel
 
 SigmaPriority = Literal["low", "medium", "high"]
@@ -129,6 +130,16 @@ class ListQuery(BaseModel):
     priority: SigmaPriority | None = None
     module: str | None = Field(default=None, min_length=1, max_length=100)
     assignedTo: PublicId | None = None  # noqa: N815
+
+    def filters(self) -> CaseFilters:
+        """The case list's filters for this query. Sigma shows a custom module in the
+        same field as a standard one, so ``module`` matches either."""
+        return CaseFilters(
+            review_status=STATUSES[self.status] if self.status else None,
+            priority=[Priority[self.priority]] if self.priority else None,
+            module_named=self.module,
+            assignee_id=self.assignedTo,
+        )
 
 
 class Envelope(BaseModel):

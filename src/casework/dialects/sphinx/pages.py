@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
+
+from casework import repository
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -41,13 +43,13 @@ def paged(
     size = page_size(request)
     raw = request.query_params.get("page")
     page = 1 if raw is None or raw == "last" else _positive(raw)
-    count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    count = repository.count(session, stmt)
     last = max(1, math.ceil(count / size))
     if raw == "last":
         page = last
     if page is None or page > last:
         raise HTTPException(404, "Invalid page.")
-    rows = session.scalars(stmt.order_by(*order_by).offset((page - 1) * size).limit(size))
+    rows = repository.rows(session, stmt, order_by=order_by, offset=(page - 1) * size, limit=size)
     previous: str | None = None
     if page > 1:
         url = request.url
@@ -60,5 +62,5 @@ def paged(
         "count": count,
         "next": str(request.url.include_query_params(page=page + 1)) if page < last else None,
         "previous": previous,
-        "results": render(list(rows.unique())),
+        "results": render(rows),
     }

@@ -8,7 +8,6 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, RootModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from casework import idempotency
@@ -19,6 +18,7 @@ from casework.auth.router import basic_credentials
 from casework.cases import repository
 from casework.cases import service as cases
 from casework.checks import service as checks
+from casework.customers import repository as customer_repository
 from casework.customers import service as customers
 from casework.dependencies import AppSettings, DbSession
 from casework.dialects.routing import DialectError, field_name, route_class
@@ -34,6 +34,7 @@ from casework.dialects.sphinx.auth import (
 )
 from casework.dialects.sphinx.pages import paged
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
+from casework.documents import repository as document_repository
 from casework.documents import uploads
 from casework.documents.router import Storage
 from casework.models import Case, Customer, Document
@@ -212,11 +213,10 @@ def create_customer(
 
 @router.get("/api/customers/")
 def list_customers(request: Request, session: DbSession, principal: CustomerReader) -> JSONResponse:
-    stmt = select(Customer).where(Customer.tenant_id == principal.tenant_id)
     page = paged(
         session,
         request,
-        stmt,
+        customer_repository.of_tenant(principal.tenant_id),
         order_by=[Customer.number.desc()],
         render=lambda rows: [views.customer_body(c) for c in rows],
     )
@@ -262,11 +262,10 @@ def upload_document(
 
 @router.get("/api/documents/")
 def list_documents(request: Request, session: DbSession, principal: DocumentReader) -> JSONResponse:
-    stmt = select(Document).where(Document.tenant_id == principal.tenant_id)
     page = paged(
         session,
         request,
-        stmt,
+        document_repository.of_tenant(principal.tenant_id),
         order_by=[Document.number.desc()],
         render=lambda rows: views.document_bodies(session, rows),
     )

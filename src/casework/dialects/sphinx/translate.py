@@ -7,16 +7,18 @@ from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import numbering
 from casework.cases.schemas import CaseCreate
+from casework.configs import repository as configs
+from casework.customers import repository as customers
 from casework.customers.schemas import CustomerCreate
 from casework.dialects.sphinx.errors import sphinx_path
 from casework.dialects.sphinx.schemas import CaseIn, CustomerIn
+from casework.documents import repository as documents
 from casework.errors import FieldError, NotFound, ValidationFailed
-from casework.models import CaseConfig, Customer, Document
+from casework.models import Customer, Document
 
 T = TypeVar("T")
 _TITLE_LENGTH = 300
@@ -27,14 +29,22 @@ def invalid_pk(value: int) -> str:
 
 
 def customer_by_number(session: Session, *, tenant_id: str, number: int) -> Customer:
-    customer = numbering.by_number(session, Customer, tenant_id=tenant_id, number=number)
+    customer = (
+        customers.by_number(session, tenant_id=tenant_id, number=number)
+        if numbering.in_range(number)
+        else None
+    )
     if customer is None:
         raise NotFound(f"customer {number} not found")
     return customer
 
 
 def document_by_number(session: Session, *, tenant_id: str, number: int) -> Document:
-    document = numbering.by_number(session, Document, tenant_id=tenant_id, number=number)
+    document = (
+        documents.by_number(session, tenant_id=tenant_id, number=number)
+        if numbering.in_range(number)
+        else None
+    )
     if document is None:
         raise NotFound(f"document {number} not found")
     return document
@@ -59,16 +69,7 @@ def _document_ids(
 ) -> dict[str, list[str]]:
     """For each field, its document numbers as casework ids; all unknown ones refused."""
     wanted = {n for numbers in lists.values() for n in numbers if numbering.in_range(n)}
-    found: dict[int, str] = {}
-    if wanted:
-        found = {
-            row.number: row.id
-            for row in session.execute(
-                select(Document.number, Document.id).where(
-                    Document.tenant_id == tenant_id, Document.number.in_(wanted)
-                )
-            )
-        }
+    found = documents.ids_by_number(session, tenant_id=tenant_id, numbers=wanted)
     errors = [
         FieldError(f"{field}[{index}]", invalid_pk(number))
         for field, numbers in lists.items()
@@ -82,10 +83,7 @@ def _document_ids(
 
 def customer_numbers(session: Session, ids: Collection[str]) -> dict[str, int]:
     """The integer id of each customer in ``ids``."""
-    if not ids:
-        return {}
-    rows = session.execute(select(Customer.id, Customer.number).where(Customer.id.in_(ids)))
-    return {row.id: row.number for row in rows}
+    return customers.numbers(session, ids)
 
 
 def native(build: Callable[[], T]) -> T:
@@ -104,13 +102,8 @@ def customer_create(body: CustomerIn) -> CustomerCreate:
 
 
 def _config_name(session: Session, tenant_id: str, slug: str) -> str | None:
-    return session.scalar(
-        select(CaseConfig.name).where(
-            CaseConfig.tenant_id == tenant_id,
-            CaseConfig.slug == slug,
-            CaseConfig.is_active.is_(True),
-        )
-    )
+    config = configs.active_by_slug(session, tenant_id=tenant_id, slug=slug)
+    return config.name if config is not None else None
 
 
 def title(customer_name: str, what: str | None) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.checks import repository as check_repository
 from casework.dialects.sphinx.translate import customer_numbers
 from casework.models import Case, Check, Customer, Document
 from casework.models.enums import Outcome, ProcessingStatus, Resolution, ReviewStatus
@@ -76,27 +76,8 @@ def check_body(check: Check, now: datetime) -> dict[str, Any]:
     }
 
 
-def _current_checks(session: Session, cases: Sequence[Case]) -> dict[str, list[Check]]:
-    """The latest attempt of each case's checks, read with one query for all."""
-    by_case: dict[str, list[Check]] = {case.id: [] for case in cases}
-    if not cases:
-        return by_case
-    tenants = sorted({case.tenant_id for case in cases})
-    rows = session.scalars(
-        select(Check)
-        .where(Check.tenant_id.in_(tenants), Check.case_id.in_(by_case))
-        .order_by(Check.attempt, Check.id)
-    )
-    for check in rows:
-        found = by_case[check.case_id]
-        if found and found[0].attempt < check.attempt:
-            found.clear()
-        found.append(check)
-    return by_case
-
-
 def case_bodies(session: Session, cases: Sequence[Case]) -> list[dict[str, Any]]:
-    checks = _current_checks(session, cases)
+    checks = check_repository.current_by_case(session, cases)
     now = datetime.now(UTC)
     bodies = []
     for case in cases:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from casework.cases import repository as cases
 from casework.checks import service as case_checks
 from casework.models import Case, Check, Customer, Tenant
 from casework.models.enums import (
@@ -122,16 +122,7 @@ def applicant_info(customer: Customer) -> dict[str, Any]:
 def _related_cases(session: Session, case: Case) -> list[str]:
     """Owner cases opened from this one, ongoing-monitoring cases continuing it, and
     the case it continues itself."""
-    found = list(
-        session.scalars(
-            select(Case.id)
-            .where(
-                Case.tenant_id == case.tenant_id,
-                or_(Case.parent_case_id == case.id, Case.related_case_id == case.id),
-            )
-            .order_by(Case.id)
-        )
-    )
+    found = cases.continuing(session, case)
     if case.related_case_id and case.related_case_id not in found:
         found.insert(0, case.related_case_id)
     return found

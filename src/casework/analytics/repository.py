@@ -1,4 +1,4 @@
-"""Case statistics, counted by the database rather than by loading cases."""
+"""Case statistics, counted by the database rather than by loading cases (reads only)."""
 
 from __future__ import annotations
 

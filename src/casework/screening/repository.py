@@ -1,16 +1,18 @@
-"""Reading the imported lists back for people: datasets, their versions and differences.
+"""Watchlist queries: the imported lists read back for people (datasets, their versions
+and differences), for searching and rescreening, and the rows an import works from.
 
-Everything here reads; importing stays in ``service``. Each function answers one page
-in a fixed number of queries, however many datasets, versions or changes there are.
+Importing itself stays in ``service``. Each page for people is answered in a fixed
+number of queries, however many datasets, versions or changes there are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
@@ -237,4 +239,182 @@ def _version_row(version: WatchlistVersion) -> VersionRow:
         removed=report.get("removed"),
         files=list(version.files or []),
         error=version.error,
+    )
+
+
+def visible(tenant_id: str | None) -> Any:
+    """The datasets ``tenant_id`` may see: the shared lists and its own (None: only the
+    shared ones)."""
+    shared = WatchlistDataset.tenant_id.is_(None)
+    return shared if tenant_id is None else or_(shared, WatchlistDataset.tenant_id == tenant_id)
+
+
+def ids_owned_by(tenant_id: str) -> Select[str]:
+    """The ids of the tenant's own datasets (a subquery)."""
+    return select(WatchlistDataset.id).where(WatchlistDataset.tenant_id == tenant_id)
+
+
+def visible_names(session: Session, *, tenant_id: str | None) -> set[str]:
+    return set(session.scalars(select(WatchlistDataset.name).where(visible(tenant_id))))
+
+
+def visible_id(session: Session, name: str, *, tenant_id: str | None) -> str | None:
+    return session.scalar(
+        select(WatchlistDataset.id).where(WatchlistDataset.name == name, visible(tenant_id))
+    )
+
+
+def imported_visible(session: Session, *, tenant_id: str | None) -> list[Row[*tuple[Any, ...]]]:
+    """(id, name, current version) of the visible datasets with a current version, by
+    name."""
+    return list(
+        session.execute(
+            select(WatchlistDataset.id, WatchlistDataset.name, WatchlistDataset.current_version)
+            .where(visible(tenant_id), WatchlistDataset.current_version.is_not(None))
+            .order_by(WatchlistDataset.name)
+        ).all()
+    )
+
+
+def version_facts(
+    session: Session, *, dataset_ids: Sequence[str], numbers: set[int]
+) -> list[Row[*tuple[Any, ...]]]:
+    """(dataset id, number, published at, finished at, started at) of the versions of
+    these datasets with these numbers (the caller pairs them up)."""
+    return list(
+        session.execute(
+            select(
+                WatchlistVersion.dataset_id,
+                WatchlistVersion.number,
+                WatchlistVersion.published_at,
+                WatchlistVersion.finished_at,
+                WatchlistVersion.started_at,
+            ).where(
+                WatchlistVersion.dataset_id.in_(dataset_ids),
+                WatchlistVersion.number.in_(numbers),
+            )
+        )
+    )
+
+
+def current_versions(session: Session) -> dict[str, int]:
+    """The current version of each dataset that has one, by name."""
+    rows = session.execute(
+        select(WatchlistDataset.name, WatchlistDataset.current_version).where(
+            WatchlistDataset.current_version.is_not(None)
+        )
+    )
+    return {name: version for name, version in rows if version is not None}
+
+
+def current_documents(
+    session: Session, *, dataset: str | None = None
+) -> list[Row[*tuple[Any, ...]]]:
+    """(dataset name, document) of every current entity (of one dataset, when named),
+    in a stable order."""
+    stmt = (
+        select(WatchlistDataset.name, WatchlistEntity.document)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
+        .where(WatchlistEntity.version_to.is_(None))
+        .order_by(WatchlistDataset.name, WatchlistEntity.key)
+    )
+    if dataset is not None:
+        stmt = stmt.where(WatchlistDataset.name == dataset)
+    return list(session.execute(stmt))
+
+
+def dataset_named(session: Session, name: str) -> WatchlistDataset | None:
+    return session.scalar(select(WatchlistDataset).where(WatchlistDataset.name == name))
+
+
+def lock_dataset_named(session: Session, name: str) -> WatchlistDataset | None:
+    """The dataset, locked for an import (imports of one list take turns)."""
+    return session.scalar(
+        select(WatchlistDataset).where(WatchlistDataset.name == name).with_for_update()
+    )
+
+
+def datasets(session: Session, *, tenant_id: str | None = None) -> list[WatchlistDataset]:
+    """Every dataset by name; given a ``tenant_id``, only those that tenant searches."""
+    stmt = select(WatchlistDataset).order_by(WatchlistDataset.name)
+    if tenant_id is not None:
+        stmt = stmt.where(
+            WatchlistDataset.tenant_id.is_(None) | (WatchlistDataset.tenant_id == tenant_id)
+        )
+    return list(session.scalars(stmt))
+
+
+def versions(session: Session, dataset_id: str) -> list[WatchlistVersion]:
+    """The dataset's versions, oldest first."""
+    return list(
+        session.scalars(
+            select(WatchlistVersion)
+            .where(WatchlistVersion.dataset_id == dataset_id)
+            .order_by(WatchlistVersion.number)
+        )
+    )
+
+
+def last_version_number(session: Session, dataset_id: str) -> int | None:
+    return session.scalar(
+        select(WatchlistVersion.number)
+        .where(WatchlistVersion.dataset_id == dataset_id)
+        .order_by(WatchlistVersion.number.desc())
+        .limit(1)
+    )
+
+
+def current_entity_hashes(session: Session, dataset_id: str) -> dict[str, tuple[str, str]]:
+    """(row id, content hash) of each entity the dataset lists now, by key."""
+    return {
+        key: (row_id, content_hash)
+        for row_id, key, content_hash in session.execute(
+            select(WatchlistEntity.id, WatchlistEntity.key, WatchlistEntity.content_hash).where(
+                WatchlistEntity.dataset_id == dataset_id, WatchlistEntity.version_to.is_(None)
+            )
+        )
+    }
+
+
+def current_files(session: Session, name: str) -> list[dict[str, Any]] | None:
+    """The files of the dataset's current version."""
+    files = session.scalar(
+        select(WatchlistVersion.files)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistVersion.dataset_id)
+        .where(WatchlistDataset.name == name, WatchlistVersion.status == "current")
+    )
+    return list(files) if files is not None else None
+
+
+def name_and_owner(session: Session, dataset_id: str) -> Row[*tuple[Any, ...]]:
+    """(name, tenant id) of the dataset."""
+    return session.execute(
+        select(WatchlistDataset.name, WatchlistDataset.tenant_id).where(
+            WatchlistDataset.id == dataset_id
+        )
+    ).one()
+
+
+def documents_brought(session: Session, dataset_id: str, version: int) -> list[dict[str, Any]]:
+    """The documents of the entities this version added or changed."""
+    return list(
+        session.scalars(
+            select(WatchlistEntity.document).where(
+                WatchlistEntity.dataset_id == dataset_id,
+                WatchlistEntity.version_from == version,
+            )
+        )
+    )
+
+
+def keys_removed(session: Session, dataset_id: str, version: int) -> list[str]:
+    """The keys of the entities this version removed."""
+    return list(
+        session.scalars(
+            select(WatchlistChange.key).where(
+                WatchlistChange.dataset_id == dataset_id,
+                WatchlistChange.version == version,
+                WatchlistChange.change == "removed",
+            )
+        ).all()
     )
