@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
 from casework.audit.cli import app as audit_app
+from casework.cli_support import (
+    JsonFlag,
+    TenantOpt,
+    console,
+    emit,
+    fail,
+    open_database,
+    run_or_exit,
+)
 from casework.config import Settings
 from casework.db import Database
 from casework.fx.cli import app as fx_app
@@ -35,48 +39,6 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(fx_app, name="fx")
 app.add_typer(transactions_app, name="transactions")
 app.command("screen")(screen_command)
-
-console = Console(stderr=False)
-err = Console(stderr=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant slug.")]
-
-
-def _emit(data: dict[str, Any] | list[Any], as_json: bool, human: str | Table) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
-    else:
-        console.print(human)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def open_database(settings: Settings | None = None) -> Iterator[Database]:
-    """The configured database, its schema brought up to date when it is embedded SQLite."""
-    from casework.migrations import current_revision, head_revision, upgrade
-
-    database = Database(settings or Settings())
-    try:
-        if database.is_sqlite:
-            upgrade(database.engine, settings=database.settings)
-        elif current_revision(database.engine) != head_revision():
-            raise _fail("the database schema is not current: run `casework db upgrade`")
-        yield database
-    finally:
-        database.dispose()
-
-
-def _run(fn: Any) -> Any:
-    from casework.errors import DomainError
-
-    try:
-        return fn()
-    except DomainError as exc:
-        raise _fail(exc.detail, 2) from None
 
 
 @db_app.command("upgrade")
@@ -108,14 +70,16 @@ def tenants_create(
     from casework.tenants.service import create_tenant
 
     with open_database() as database, database.transaction() as session:
-        tenant = _run(lambda: create_tenant(session, slug_value=slug, name=name, currency=currency))
+        tenant = run_or_exit(
+            lambda: create_tenant(session, slug_value=slug, name=name, currency=currency)
+        )
         data = {
             "id": tenant.id,
             "slug": tenant.slug,
             "name": tenant.name,
             "default_currency": tenant.default_currency,
         }
-    _emit(data, as_json, f"created tenant {slug} ({data['id']})")
+    emit(data, as_json, f"created tenant {slug} ({data['id']})")
 
 
 @tenants_app.command("list")
@@ -130,7 +94,7 @@ def tenants_list(as_json: JsonFlag = False) -> None:
     table = Table("slug", "name", "currency", "id")
     for r in rows:
         table.add_row(r["slug"], r["name"], r["default_currency"], r["id"])
-    _emit(rows, as_json, table)
+    emit(rows, as_json, table)
 
 
 @users_app.command("create")
@@ -151,8 +115,8 @@ def users_create(
     from casework.users.service import create_user
 
     with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        user = _run(
+        tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
+        user = run_or_exit(
             lambda: create_user(
                 session,
                 actor=Principal.system(tenant_row.id, "cli"),
@@ -164,7 +128,7 @@ def users_create(
             )
         )
         data = {"id": user.id, "email": user.email, "role": role, "tenant": tenant}
-    _emit(data, as_json, f"created user {data['email']} ({data['id']}) with role {role}")
+    emit(data, as_json, f"created user {data['email']} ({data['id']}) with role {role}")
 
 
 @users_app.command("list")
@@ -175,7 +139,7 @@ def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
     from casework.tenants.service import get_tenant_by_slug
 
     with open_database() as database, database.transaction(write=False) as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
         rows: list[dict[str, Any]] = [
             {
                 "id": u.id,
@@ -194,7 +158,7 @@ def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
     table = Table("email", "name", "role", "active", "id")
     for r in rows:
         table.add_row(r["email"], r["name"], r["role"], str(r["is_active"]), r["id"])
-    _emit(rows, as_json, table)
+    emit(rows, as_json, table)
 
 
 @clients_app.command("create")
@@ -212,9 +176,11 @@ def clients_create(
     from casework.webhooks.secrets_box import box_for
 
     with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        user = _run(lambda: get_user_by_email(session, tenant_id=tenant_row.id, email=acting_user))
-        client, secret, api_key = _run(
+        tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
+        user = run_or_exit(
+            lambda: get_user_by_email(session, tenant_id=tenant_row.id, email=acting_user)
+        )
+        client, secret, api_key = run_or_exit(
             lambda: create_api_client(
                 session,
                 actor=Principal.system(tenant_row.id, "cli"),
@@ -236,7 +202,7 @@ def clients_create(
         f"  client_secret: {secret}\n  api_key:       {api_key}\n"
         "[yellow]The secret and API key are shown only now; store them safely.[/yellow]"
     )
-    _emit(data, as_json, human)
+    emit(data, as_json, human)
 
 
 @clients_app.command("revoke")
@@ -251,17 +217,17 @@ def clients_revoke(
     from casework.tenants.service import get_tenant_by_slug
 
     with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
         client = session.scalar(
             select(ApiClient).where(
                 ApiClient.tenant_id == tenant_row.id, ApiClient.client_id == client_id
             )
         )
         if client is None:
-            raise _fail(f"no API client {client_id} in tenant {tenant}", 2)
+            raise fail(f"no API client {client_id} in tenant {tenant}", 2)
         actor = Principal.system(tenant_row.id, "cli")
-        _run(lambda: revoke_api_client(session, actor=actor, api_client_id=client.id))
-    _emit({"client_id": client_id, "revoked": True}, as_json, f"revoked {client_id}")
+        run_or_exit(lambda: revoke_api_client(session, actor=actor, api_client_id=client.id))
+    emit({"client_id": client_id, "revoked": True}, as_json, f"revoked {client_id}")
 
 
 @app.command()
@@ -271,7 +237,7 @@ def demo(as_json: JsonFlag = False) -> None:
 
     with open_database() as database:
         report = ensure_demo(database)
-    _emit(report.as_dict(), as_json, report.human())
+    emit(report.as_dict(), as_json, report.human())
 
 
 @app.command()
@@ -283,7 +249,7 @@ def worker(
 
     settings = Settings()
     if settings.is_sqlite:
-        raise _fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
+        raise fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
     run_worker(settings, concurrency=concurrency)
 
 
@@ -304,7 +270,7 @@ def serve(
             console.print(ensure_demo(database).human())
     if workers > 1:
         if settings.is_sqlite:
-            raise _fail("--workers above 1 needs PostgreSQL")
+            raise fail("--workers above 1 needs PostgreSQL")
         uvicorn.run("casework.asgi:app", host=host, port=port, workers=workers, log_level="info")
         return
     from casework.app import create_app

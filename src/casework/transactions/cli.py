@@ -73,7 +73,7 @@ def import_command(
     currency, direction, occurred_at, customer_id or customer_external_id, ...; metadata
     as JSON). Good rows are stored, bad rows refused with their line; exits 1 if any was."""
     from casework.auth.principal import Principal
-    from casework.cli import _fail, _run, open_database
+    from casework.cli_support import fail, open_database, run_or_exit
     from casework.tenants.service import get_tenant_by_slug
     from casework.transactions.service import ingest_batch
 
@@ -90,7 +90,7 @@ def import_command(
     inserted = duplicates = 0
     with open_database() as database:
         with database.transaction(write=False) as session:
-            tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+            tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
             actor = Principal.system(tenant_row.id, "cli")
         with Progress(
             TextColumn("[bold]importing transactions"),
@@ -119,7 +119,7 @@ def import_command(
                 ]
                 progress.advance(task, len(part))
     if not valid and not refused:
-        raise _fail(f"{path.name} holds no transactions", 2)
+        raise fail(f"{path.name} holds no transactions", 2)
     refused.sort(key=lambda r: r["line"])
     report = {
         "file": path.name,
