@@ -15,6 +15,7 @@ from rich.table import Table
 
 from casework.config import Settings
 from casework.db import Database
+from casework.tenants import numbering
 
 T = TypeVar("T")
 
@@ -53,6 +54,7 @@ def open_database(settings: Settings | None = None) -> Iterator[Database]:
     """The configured database, its schema brought up to date when it is embedded SQLite."""
     from casework.migrations import current_revision, head_revision, upgrade
 
+    numbering.install()
     database = Database(settings or Settings())
     try:
         if database.is_sqlite:

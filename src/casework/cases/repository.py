@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from casework import numbering
 from casework.errors import NotFound
 from casework.models import AuditEvent, Case, CaseAttachment, Comment, Task
+from casework.tenants import numbering
 
 
 def full_case_options() -> list[Any]:

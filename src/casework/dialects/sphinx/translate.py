@@ -10,13 +10,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import numbering
 from casework.cases.schemas import CaseCreate
 from casework.customers.schemas import CustomerCreate
 from casework.dialects.sphinx.errors import sphinx_path
 from casework.dialects.sphinx.schemas import CaseIn, CustomerIn
 from casework.errors import FieldError, NotFound, ValidationFailed
 from casework.models import CaseConfig, Customer, Document
+from casework.tenants import numbering
 
 T = TypeVar("T")
 _TITLE_LENGTH = 300

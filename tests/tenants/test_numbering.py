@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.db import Database
 from casework.models import Check, Customer, Document
+from casework.models.enums import CustomerType
+from casework.tenants import numbering
 from tests.factories import TenantKit, case_body
 
 
@@ -53,3 +58,25 @@ def test_documents_and_checks_are_numbered(
     r = client.post("/v1/cases", json=body, headers=kit.analyst.headers)
     assert r.status_code == 201, r.text
     assert _numbers(db, Check, kit.tenant_id) == [1, 2]
+
+
+def test_the_database_alone_brings_no_numbering_with_it() -> None:
+    # The engine and sessions sit below every feature: numbering is installed by
+    # whoever assembles a process, not as a side effect of opening the database.
+    code = "import sys, casework.db; print(sorted(m for m in sys.modules if 'casework.' in m))"
+    loaded = subprocess.run(  # noqa: S603 (fixed arguments)
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "casework.tenants" not in loaded
+    assert "casework.models" not in loaded
+
+
+def test_installing_again_changes_nothing(db: Database, kit: TenantKit) -> None:
+    numbering.install()
+    numbering.install()
+    with db.transaction() as session:
+        session.add_all(
+            Customer(tenant_id=kit.tenant_id, customer_type=CustomerType.individual, full_name=n)
+            for n in ("A", "B")
+        )
+    assert _numbers(db, Customer, kit.tenant_id) == [1, 2]

@@ -1,12 +1,15 @@
 """Per-tenant sequential integers for customers, documents and checks.
 
 APIs that name objects by integer (the Sphinx dialect) use them; they are taken from
-the tenant's counters as the new rows are flushed, whichever service created them.
-Cases take theirs explicitly (see cases.service), as late as possible.
+the tenant's counters as the new rows are flushed, whichever service created them,
+once ``install`` has been called: the application, the worker and the command line
+call it as they start. Cases take theirs explicitly (see cases.service), as late as
+possible.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any, TypeVar
 
@@ -36,7 +39,17 @@ def by_number(
     return session.scalar(select(model).where(model.tenant_id == tenant_id, model.number == number))
 
 
-@event.listens_for(Session, "before_flush")
+_installing = threading.Lock()
+
+
+def install() -> None:
+    """Number new rows whenever any session of this process flushes them; calling it
+    again changes nothing."""
+    with _installing:
+        if not event.contains(Session, "before_flush", _number_new_rows):
+            event.listen(Session, "before_flush", _number_new_rows)
+
+
 def _number_new_rows(session: Session, _context: Any, _instances: Any) -> None:
     waiting: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for obj in session.new:
