@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
@@ -17,6 +18,24 @@ from casework.logging import correlation_id, get_logger
 log = get_logger("casework.errors")
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://casework.dev/problems/"
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(json_schema_extra={"description": "application/problem+json"})
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    correlation_id: str
+    errors: list[FieldProblem] = []
 
 
 def problem_response(

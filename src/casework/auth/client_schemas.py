@@ -5,8 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from casework.models import ApiClient
-from casework.schemas import UserRef
 from casework.strict import StrictModel
+from casework.users.schemas import UserRef
 
 
 class ApiClientCreate(StrictModel):
