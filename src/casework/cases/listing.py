@@ -17,7 +17,7 @@ from casework.errors import ValidationFailed
 from casework.models import Case, Customer
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import SortKey, paginate
-from casework.search import contains
+from casework.substring import contains
 
 
 class CaseSort(StrEnum):

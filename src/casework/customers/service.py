@@ -15,7 +15,7 @@ from casework.models import Customer
 from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
 from casework.retention import service as retention
-from casework.search import contains
+from casework.substring import contains
 from casework.tenancy import owned
 
 _FIELDS = (

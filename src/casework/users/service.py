@@ -16,7 +16,7 @@ from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.lookalikes import normalise_email, skeleton
 from casework.models import Role, User
 from casework.pagination import SortKey, paginate
-from casework.search import contains
+from casework.substring import contains
 from casework.tenancy import owned
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
 

@@ -1,4 +1,5 @@
-"""Case-insensitive substring search that treats the user's text literally."""
+"""Case-insensitive substring filters on columns, the user's text taken literally (a
+name or title box), unlike the watchlist search of casework.screening."""
 
 from __future__ import annotations
 
