@@ -171,9 +171,9 @@ def clients_create(
     """Create API credentials; the secret and API key are printed once and never again."""
     from casework.auth.clients import create_api_client
     from casework.auth.principal import Principal
+    from casework.secrets_box import box_for
     from casework.tenants.service import get_tenant_by_slug
     from casework.users.service import get_user_by_email
-    from casework.webhooks.secrets_box import box_for
 
     with open_database() as database, database.transaction() as session:
         tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))

@@ -10,7 +10,7 @@ from casework.auth.signatures import by_signed_request, sign
 from casework.config import Settings
 from casework.db import Database
 from casework.models import ApiClient
-from casework.webhooks.secrets_box import box_for
+from casework.secrets_box import box_for
 from tests.factories import TenantKit
 
 MESSAGE = b"1700000000POST/resources/api/caseManagement/v2/cases{}"

@@ -15,7 +15,7 @@ from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import ApiClient, User
 from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
-from casework.webhooks.secrets_box import SecretBox
+from casework.secrets_box import SecretBox
 
 
 def _snapshot(client: ApiClient) -> dict[str, Any]:

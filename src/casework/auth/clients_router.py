@@ -8,7 +8,7 @@ from casework.auth.dependencies import Admin
 from casework.dependencies import AppSettings, DbSession
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
-from casework.webhooks.secrets_box import box_for
+from casework.secrets_box import box_for
 
 router = APIRouter(prefix="/v1/api-clients", tags=["api-clients"], route_class=CommittingRoute)
 

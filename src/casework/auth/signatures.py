@@ -14,7 +14,7 @@ from casework.auth.principal import Principal
 from casework.auth.secrets import SIGNATURE_CHECKS
 from casework.auth.service import CALLER, caller
 from casework.models import ApiClient
-from casework.webhooks.secrets_box import SecretBox, SecretBoxError
+from casework.secrets_box import SecretBox, SecretBoxError
 
 _BY_CLIENT_ID = CALLER.add_columns(ApiClient.secret_sealed, limits.BLOCKED_UNTIL).where(
     ApiClient.client_id == bindparam("client_id")

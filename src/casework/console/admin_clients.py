@@ -11,8 +11,8 @@ from casework.console.forms import FormText, optional
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.dependencies import AppSettings, DbSession
+from casework.secrets_box import box_for
 from casework.users.service import list_users
-from casework.webhooks.secrets_box import box_for
 
 router = APIRouter(route_class=ConsoleRoute)
 

@@ -21,10 +21,10 @@ from casework.console.templating import redirect, render
 from casework.dependencies import AppSettings, DbSession
 from casework.errors import ValidationFailed
 from casework.models import WebhookDeliveryStatus, WebhookEndpoint, WebhookEventType
+from casework.secrets_box import box_for
 from casework.webhooks import repository, service
 from casework.webhooks.jobs import DELIVER
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate
-from casework.webhooks.secrets_box import box_for
 
 router = APIRouter(route_class=ConsoleRoute)
 

@@ -27,7 +27,7 @@ from casework.models import (
 )
 from casework.models.base import clock_at, utcnow
 from casework.screening.service import get_dataset
-from casework.webhooks.secrets_box import SecretBox, box_for
+from casework.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
 LOADED = "demo_loaded_at"  # tenant setting: set when the whole demo has been loaded

@@ -21,7 +21,7 @@ from casework.auth.signatures import by_signed_request
 from casework.config import Settings
 from casework.dependencies import AppSettings, get_database
 from casework.errors import NotAuthenticated, PermissionDenied
-from casework.webhooks.secrets_box import box_for
+from casework.secrets_box import box_for
 
 APP_HEADER = "X-App-Token"
 TS_HEADER = "X-App-Access-Ts"

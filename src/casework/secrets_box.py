@@ -1,4 +1,5 @@
-"""Encryption at rest for secrets casework must use itself (webhook signing secrets).
+"""Encryption at rest for secrets casework must use itself (webhook signing secrets,
+the secrets API clients sign requests with).
 
 The key comes from ``CASEWORK_SECRET_KEY`` (a Fernet key). An embedded install
 without one generates a key once and keeps it in ``<data_dir>/secret.key``, readable

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from casework.config import Settings
 from casework.db import Database
-from casework.webhooks.secrets_box import KEY_FILE, SecretBox, SecretBoxError, box_for
+from casework.secrets_box import KEY_FILE, SecretBox, SecretBoxError, box_for
 from tests.factories import TenantKit
 from tests.webhooks.factories import make_endpoint
 
