@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import Tenant, User

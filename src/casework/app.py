@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from casework import __version__, openapi, problems
 from casework.analytics.router import router as analytics_router
-from casework.auth.clients_router import router as api_clients_router
+from casework.api_clients.router import router as api_clients_router
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
 from casework.checks.router import router as checks_router

@@ -169,7 +169,7 @@ def clients_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create API credentials; the secret and API key are printed once and never again."""
-    from casework.auth.clients import create_api_client
+    from casework.api_clients.service import create_api_client
     from casework.auth.principal import Principal
     from casework.secrets_box import box_for
     from casework.tenants.service import get_tenant_by_slug
@@ -211,7 +211,7 @@ def clients_revoke(
     client_id: Annotated[str, typer.Option("--client-id")],
     as_json: JsonFlag = False,
 ) -> None:
-    from casework.auth.clients import revoke_api_client
+    from casework.api_clients.service import revoke_api_client
     from casework.auth.principal import Principal
     from casework.models import ApiClient
     from casework.tenants.service import get_tenant_by_slug

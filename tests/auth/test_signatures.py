@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request, sign
 from casework.config import Settings

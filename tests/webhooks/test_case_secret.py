@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import AuditEvent, Tenant, WebhookAttempt, WebhookDelivery

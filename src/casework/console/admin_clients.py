@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from casework.auth import clients as service
+from casework.api_clients import service
 from casework.console.admin_forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer
 from casework.console.forms import FormText, optional
 from casework.console.routing import ConsoleRoute

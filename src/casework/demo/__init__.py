@@ -150,7 +150,7 @@ def _import_issue(tenant_id: str, imported: datetime, session: Session) -> None:
 
 
 def _build(session: Session, box: SecretBox, *, founded: datetime) -> tuple[DemoReport, Cast]:
-    from casework.auth.clients import create_api_client
+    from casework.api_clients.service import create_api_client
     from casework.configs.schemas import CaseConfigCreate
     from casework.configs.service import create_config
     from casework.tenants.service import create_tenant

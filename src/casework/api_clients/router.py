@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from casework.auth import clients as service
-from casework.auth.client_schemas import ApiClientCreate, ApiClientCreated, ApiClientOut
+from casework.api_clients import service
+from casework.api_clients.schemas import ApiClientCreate, ApiClientCreated, ApiClientOut
 from casework.auth.dependencies import Admin
 from casework.dependencies import AppSettings, DbSession
 from casework.pagination import CursorParam, Page, PageSize
