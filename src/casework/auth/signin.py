@@ -1,4 +1,4 @@
-"""Console sign-in: password check, lock-out after repeated failures, sessions.
+"""Signing in with a password: the check, lock-out after repeated failures, sessions.
 
 Every refusal says the same thing, whether the email is unknown, the password wrong
 or the account locked, so the form cannot be used to find out which emails exist.
