@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from casework.configs import service
 from casework.configs.schemas import CaseConfigCreate, CaseConfigUpdate
-from casework.console.admin_forms import (
+from casework.console.admin.forms import (
     CHOICES_LIMIT,
     PAGE_SIZE,
     ConfigManagerViewer,

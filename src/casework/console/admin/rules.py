@@ -18,8 +18,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.console.admin_forms import ConfigManagerViewer as Manager
-from casework.console.admin_forms import ConfigReaderViewer as Reader
+from casework.console.admin.forms import ConfigManagerViewer as Manager
+from casework.console.admin.forms import ConfigReaderViewer as Reader
 from casework.console.forms import FormText, json_text, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render

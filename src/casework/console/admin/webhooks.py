@@ -13,8 +13,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from casework import jobs
-from casework.console.admin_forms import ConfigManagerViewer as Manager
-from casework.console.admin_forms import ConfigReaderViewer as Reader
+from casework.console.admin.forms import ConfigManagerViewer as Manager
+from casework.console.admin.forms import ConfigReaderViewer as Reader
 from casework.console.forms import FormText, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render

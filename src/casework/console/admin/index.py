@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from casework.auth.permissions import Permission
-from casework.console import admin_clients, admin_configs, admin_users
+from casework.console.admin import clients, configs, users
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import render
 from casework.console.web import CurrentViewer
@@ -24,5 +24,5 @@ def admin_index(request: Request, viewer: CurrentViewer) -> Response:
     return render(request, "admin/index.html")
 
 
-for part in (admin_users, admin_clients, admin_configs):
+for part in (users, clients, configs):
     router.include_router(part.router)

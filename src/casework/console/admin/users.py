@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from casework.auth.permissions import Permission
-from casework.console.admin_forms import (
+from casework.console.admin.forms import (
     CHOICES_LIMIT,
     PAGE_SIZE,
     AdminViewer,

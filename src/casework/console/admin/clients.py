@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from casework.api_clients import service
-from casework.console.admin_forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer
+from casework.console.admin.forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer
 from casework.console.forms import FormText, optional
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
