@@ -13,7 +13,7 @@ from casework.checks import news, runners, service
 from casework.checks.news import Article, NewsProvider, NewsUnavailable
 from casework.checks.policy import OutcomePolicy
 from casework.checks.runners import CheckFailed, CheckInputs, CustomerFacts, RunContext
-from casework.checks.screening_check import Subject, assess
+from casework.checks.runners.screening import Subject, assess
 from casework.models import Check
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening.engine import Matcher

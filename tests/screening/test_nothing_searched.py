@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from casework.checks.news import Article
-from casework.checks.screening_check import Subject
+from casework.checks.runners.screening import Subject
 from casework.config import Settings
 from casework.jobs import EmbeddedRunner
 from casework.screening.service import import_dataset

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 from typing import Any, Protocol, cast
 
-from casework.checks.screening_check import FoundMatch, Subject
+from casework.checks.runners.screening import FoundMatch, Subject
 
 SCHEMA = "Article"  # the FollowTheMoney schema of a news article
 SNIPPET_CHARS = 1_000  # of the article's text kept in a match's explanation

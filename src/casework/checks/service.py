@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 from casework import jobs
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.checks import repository, screening_check
+from casework.checks import repository
 from casework.checks.policy import OutcomePolicy, PartResult, roll_up
+from casework.checks.runners import screening as screening_check
 from casework.checks.schemas import CheckSpec
 from casework.errors import Conflict, NotFound, ValidationFailed
 from casework.models import Case, CaseConfig, Check, Document, ScreeningMatch

@@ -28,8 +28,8 @@ from casework.cases.schemas import CaseOut
 from casework.checks import news, repository, runners, service, workflow
 from casework.checks.claim import Batch, Claimed, claim
 from casework.checks.runners import CheckFailed, CheckResult
+from casework.checks.runners.screening import TOPICS
 from casework.checks.schemas import CheckOut
-from casework.checks.screening_check import TOPICS
 from casework.dialects import payloads
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
