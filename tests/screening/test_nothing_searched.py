@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from casework.checks.news import Article
+from casework.checks.runners.news import Article
 from casework.checks.runners.screening import Subject
 from casework.config import Settings
 from casework.jobs import EmbeddedRunner
