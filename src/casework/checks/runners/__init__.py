@@ -9,9 +9,9 @@ from typing import Any
 
 from casework.checks import ubo
 from casework.checks.country_risk import CountryRiskView, load_table, with_overrides
-from casework.checks.jurisdiction import run_jurisdiction
 from casework.checks.policy import OutcomePolicy
 from casework.checks.runners import screening as screening_check
+from casework.checks.runners.jurisdiction import run_jurisdiction
 from casework.checks.runners.news import NewsProvider, NewsUnavailable, article_matches
 from casework.checks.runners.screening import FoundMatch, Subject
 from casework.checks.ubo_register import parse_register
