@@ -18,7 +18,7 @@ from typing import get_args
 
 from anyascii import anyascii
 
-from casework.checks.ubo import (
+from casework.checks.runners.ownership import (
     MAX_ENTITIES,
     MAX_OWNERSHIPS,
     EntityType,

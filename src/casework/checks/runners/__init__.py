@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from casework.checks import ubo
 from casework.checks.country_risk import CountryRiskView, load_table, with_overrides
 from casework.checks.policy import OutcomePolicy
+from casework.checks.runners import ownership as ubo
 from casework.checks.runners import screening as screening_check
 from casework.checks.runners.jurisdiction import run_jurisdiction
 from casework.checks.runners.news import NewsProvider, NewsUnavailable, article_matches
