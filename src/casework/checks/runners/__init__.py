@@ -14,7 +14,7 @@ from casework.checks.runners import screening as screening_check
 from casework.checks.runners.jurisdiction import run_jurisdiction
 from casework.checks.runners.news import NewsProvider, NewsUnavailable, article_matches
 from casework.checks.runners.screening import FoundMatch, Subject
-from casework.checks.ubo_register import parse_register
+from casework.checks.runners.shareholder_register import parse_register
 from casework.errors import ValidationFailed
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening import scope

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from casework.checks.runners.ownership import resolve
-from casework.checks.ubo_register import parse_register
+from casework.checks.runners.shareholder_register import parse_register
 from casework.errors import ValidationFailed
 
 GOOD = """\
