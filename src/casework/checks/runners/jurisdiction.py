@@ -16,7 +16,16 @@ from casework.checks.country_risk import (
     CountryRiskView,
     Listing,
     Override,
+    load_table,
     normalise_country,
+    with_overrides,
+)
+from casework.checks.runners.base import (
+    CheckFailed,
+    CheckInputs,
+    CheckResult,
+    RunContext,
+    input_details,
 )
 
 # The customer's own countries count in full. Owners and counterparties expose the customer less
@@ -283,4 +292,44 @@ def run_jurisdiction(
         evidence=evidence,
         findings=run.findings,
         dataset_versions={"country_risk": table.version},
+    )
+
+
+def _ownership_countries(details: dict[str, Any]) -> dict[str, list[str]]:
+    """Countries of every entity in an ownership structure, by name (not the subject)."""
+    ownership = details.get("ownership")
+    found: dict[str, list[str]] = {}
+    if not isinstance(ownership, dict):
+        return found
+    subject = ownership.get("subject")
+    for entity in ownership.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("id") == subject:
+            continue
+        country, name = entity.get("country"), entity.get("name")
+        if isinstance(country, str) and isinstance(name, str):
+            found.setdefault(name, []).append(country)
+    return found
+
+
+def run_country_risk(inputs: CheckInputs, context: RunContext) -> CheckResult:
+    view = context.country_risk or with_overrides(load_table(), ())
+    details = input_details(inputs)
+    counterparties = details.get("counterparty_countries") or []
+    if not isinstance(counterparties, list):
+        raise CheckFailed("input_details.counterparty_countries must be a list of countries")
+    result = run_jurisdiction(
+        customer_countries=list(inputs.customer.countries) if inputs.customer else [],
+        owner_countries=_ownership_countries(details),
+        counterparty_countries={"counterparty": [c for c in counterparties if isinstance(c, str)]},
+        view=view,
+        on=inputs.today,
+    )
+    return CheckResult(
+        risk_score=result.risk_score,
+        outcome=context.policy.outcome(result.risk_score),
+        title=result.title,
+        note=result.note,
+        reasoning=result.reasoning,
+        evidence=result.evidence | {"findings": result.findings},
+        dataset_versions=dict(result.dataset_versions),
     )

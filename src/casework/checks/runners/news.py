@@ -2,22 +2,24 @@
 
 A provider finds articles about a subject; each article the check keeps becomes a
 FoundMatch like a listed entity, so analysts decide it and the check rolls it up the
-same way. This module holds only the interface and the conversion: a real provider
-(with its HTTP client) lives in its own module and is named by dotted path in the
-settings, for example ``mynews.provider:NewsApiProvider``.
+same way (the screening runner converts them). This module holds only the interface:
+a real provider (with its HTTP client) lives in its own module and is named by dotted
+path in the settings, for example ``mynews.provider:NewsApiProvider``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-from casework.checks.runners.screening import FoundMatch, Subject
+if TYPE_CHECKING:
+    # A provider is handed a subject to search for; the screening runner, which hands
+    # it over, builds on this module.
+    from casework.checks.runners.screening import Subject
 
 SCHEMA = "Article"  # the FollowTheMoney schema of a news article
 SNIPPET_CHARS = 1_000  # of the article's text kept in a match's explanation
@@ -77,55 +79,6 @@ def dataset_name(provider_name: str) -> str:
 def article_key(url: str) -> str:
     """A stable key for an article: the SHA-256 of its url."""
     return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()
-
-
-def article_matches(
-    provider_name: str,
-    subject: Subject,
-    articles: Iterable[Article],
-    *,
-    threshold: float,
-    limit: int,
-) -> list[FoundMatch]:
-    """The ``limit`` most relevant articles at or above ``threshold``, as matches.
-
-    An article found twice (the same url) counts once.
-    """
-    dataset = dataset_name(provider_name)
-    kept: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: a.relevance, reverse=True):
-        if article.relevance >= threshold:
-            kept.setdefault(article_key(article.url), article)
-    return [
-        FoundMatch(
-            subject=subject.name,
-            subject_role=subject.role,
-            dataset=dataset,
-            entity_key=key,
-            caption=article.title or article.url,
-            schema=SCHEMA,
-            topics=list(article.categories),
-            programs=[],
-            score=article.relevance,
-            explanation=_explanation(provider_name, subject, article),
-        )
-        for key, article in list(kept.items())[:limit]
-    ]
-
-
-def _explanation(provider_name: str, subject: Subject, article: Article) -> dict[str, Any]:
-    return {
-        "kind": "news",
-        "provider": provider_name,
-        "url": article.url,
-        "title": article.title,
-        "source": article.source,
-        "published": article.published.isoformat() if article.published else None,
-        "snippet": article.snippet[:SNIPPET_CHARS],
-        "categories": list(article.categories),
-        "relevance": article.relevance,
-        "subject": {"name": subject.name, "role": subject.role},
-    }
 
 
 def load_provider(path: str | None) -> NewsProvider | None:
