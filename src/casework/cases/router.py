@@ -16,7 +16,7 @@ from casework.auth.dependencies import (
     CaseUpdater,
     ConfigManager,
 )
-from casework.cases import listing, parts, repository, service
+from casework.cases import checklist, listing, parts, repository, service
 from casework.cases.schemas import (
     AssignBody,
     AttachBody,
@@ -205,7 +205,7 @@ def add_task(
         key=idempotency_key,
         request_fingerprint=idempotency.body_fingerprint(request, body),
         produce=lambda: TaskOut.of(
-            parts.add_task(session, actor=principal, case_id=case_id, text=body.text)
+            checklist.add_checklist_item(session, actor=principal, case_id=case_id, text=body.text)
         ),
     )
 
@@ -214,7 +214,7 @@ def add_task(
 def update_task(
     case_id: str, task_id: str, body: TaskUpdate, session: DbSession, principal: CaseUpdater
 ) -> TaskOut:
-    task = parts.update_task(
+    task = checklist.update_checklist_item(
         session,
         actor=principal,
         case_id=case_id,
@@ -227,7 +227,7 @@ def update_task(
 
 @router.delete("/{case_id}/tasks/{task_id}", status_code=204)
 def remove_task(case_id: str, task_id: str, session: DbSession, principal: CaseUpdater) -> Response:
-    parts.remove_task(session, actor=principal, case_id=case_id, task_id=task_id)
+    checklist.remove_checklist_item(session, actor=principal, case_id=case_id, task_id=task_id)
     return Response(status_code=204)
 
 
