@@ -63,16 +63,7 @@ def create_api_client(
         secret_sealed=box.seal(client_secret) if box else None,
         acting_user=user,
     )
-    session.add(client)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="api_client.created",
-        entity_type="api_client",
-        entity_id=client.id,
-        after=_snapshot(client),
-    )
+    audit.record_created(session, client, actor=actor, entity_type="api_client", after=_snapshot)
     return client, client_secret, api_key
 
 

@@ -45,18 +45,16 @@ def add_checklist_item(session: Session, *, actor: Principal, case_id: str, text
         raise ValidationFailed.on("text", f"a case holds at most {MAX_ITEMS} tasks")
     position = max((t.position for t in case.tasks), default=-1) + 1
     task = Task(tenant_id=actor.tenant_id, case_id=case.id, text=text, position=position)
-    session.add(task)
     _touch(case)
-    session.flush()
-    audit.record(
+    audit.record_created(
         session,
+        task,
         actor=actor,
-        action="task.added",
         entity_type="task",
-        entity_id=task.id,
+        action="task.added",
         case_id=case.id,
         message=f"Task added: {text}",
-        after={"text": text, "position": position},
+        after=lambda _: {"text": text, "position": position},
     )
     return _load_item(session, task.id)
 

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.configs.schemas import CaseConfigCreate, CaseConfigUpdate
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, ValidationFailed
 from casework.models import CaseConfig
 from casework.models.enums import Module, Priority
 from casework.pagination import SortKey, paginate
-from casework.tenancy import owned
+from casework.tenancy import owned_or_404
 
 _REQUIRED = ("slug", "name", "default_priority", "is_active")
 
@@ -90,24 +90,15 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
             else None
         ),
     )
-    session.add(config)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="case_config.created",
-        entity_type="case_config",
-        entity_id=config.id,
-        after=_snapshot(config),
+    return audit.record_created(
+        session, config, actor=actor, entity_type="case_config", after=_snapshot
     )
-    return config
 
 
 def get_config(session: Session, *, actor: Principal, config_id: str) -> CaseConfig:
-    config = owned(session, CaseConfig, config_id, tenant_id=actor.tenant_id)
-    if config is None:
-        raise NotFound(f"case config {config_id} not found")
-    return config
+    return owned_or_404(
+        session, CaseConfig, config_id, tenant_id=actor.tenant_id, name="case config"
+    )
 
 
 def update_config(

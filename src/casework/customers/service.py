@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.customers.schemas import CustomerCreate, CustomerUpdate
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.errors import Conflict, ValidationFailed
 from casework.models import Customer
 from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
 from casework.retention import service as retention
 from casework.substring import contains
-from casework.tenancy import owned
+from casework.tenancy import owned_or_404
 
 _FIELDS = (
     "customer_type",
@@ -98,10 +98,7 @@ def create_customer(session: Session, *, actor: Principal, data: CustomerCreate)
 
 
 def get_customer(session: Session, *, actor: Principal, customer_id: str) -> Customer:
-    customer = owned(session, Customer, customer_id, tenant_id=actor.tenant_id)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    return customer
+    return owned_or_404(session, Customer, customer_id, tenant_id=actor.tenant_id, name="customer")
 
 
 def update_customer(

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import filetype
 from sqlalchemy import event, select
@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.documents.storage import LocalStorage, StagedFile, TooLarge
-from casework.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
+from casework.errors import FieldError, PayloadTooLarge, ValidationFailed
 from casework.ids import new_id
 from casework.models import Customer, Document, User
 from casework.models.base import utcnow
 from casework.pagination import SortKey, paginate
 from casework.retention import service as retention
-from casework.tenancy import owned
+from casework.tenancy import owned, owned_or_404
 
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -173,32 +173,30 @@ def create_document(
         created_at=now,
         delete_after=retention.tenant_deadline(session, actor.tenant_id, delete_after, start=now),
     )
-    session.add(document)
-    session.flush()
-    audit.record(
+    return audit.record_created(
         session,
+        document,
         actor=actor,
-        action="document.uploaded",
         entity_type="document",
-        entity_id=document.id,
+        action="document.uploaded",
         message=f"Uploaded {document.filename}",
-        after={
-            "filename": document.filename,
-            "content_type": document.content_type,
-            "size": document.size,
-            "sha256": document.sha256,
-            "customer_id": document.customer_id,
-            "delete_after": document.delete_after,
-        },
+        after=_uploaded,
     )
-    return document
+
+
+def _uploaded(document: Document) -> dict[str, Any]:
+    return {
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "customer_id": document.customer_id,
+        "delete_after": document.delete_after,
+    }
 
 
 def get_document(session: Session, *, actor: Principal, document_id: str) -> Document:
-    document = owned(session, Document, document_id, tenant_id=actor.tenant_id)
-    if document is None:
-        raise NotFound(f"document {document_id} not found")
-    return document
+    return owned_or_404(session, Document, document_id, tenant_id=actor.tenant_id, name="document")
 
 
 def list_documents(

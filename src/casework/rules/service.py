@@ -34,7 +34,7 @@ from casework.models.enums import Priority
 from casework.pagination import SortKey, paginate
 from casework.rules import conditions
 from casework.rules.schemas import MonitoringSettings, RuleCreate, RuleUpdate
-from casework.tenancy import owned
+from casework.tenancy import owned_or_404
 
 EVALUATE = "rules.evaluate"
 SETTING = "transaction_monitoring"
@@ -135,9 +135,7 @@ def _snapshot(rule: Rule, revision: RuleRevision) -> dict[str, Any]:
 
 
 def get_rule(session: Session, *, actor: Principal, rule_id: str) -> tuple[Rule, RuleRevision]:
-    rule = owned(session, Rule, rule_id, tenant_id=actor.tenant_id)
-    if rule is None:
-        raise NotFound(f"rule {rule_id} not found")
+    rule = owned_or_404(session, Rule, rule_id, tenant_id=actor.tenant_id, name="rule")
     return rule, _revision(session, rule.id, rule.revision)
 
 
@@ -200,9 +198,7 @@ def current_revisions(session: Session, rules: Sequence[Rule]) -> dict[str, Rule
 def update_rule(
     session: Session, *, actor: Principal, rule_id: str, data: RuleUpdate
 ) -> tuple[Rule, RuleRevision]:
-    rule = owned(session, Rule, rule_id, tenant_id=actor.tenant_id)
-    if rule is None:
-        raise NotFound(f"rule {rule_id} not found")
+    rule = owned_or_404(session, Rule, rule_id, tenant_id=actor.tenant_id, name="rule")
     session.refresh(rule, with_for_update=True)  # edits of one rule take turns
     current = _revision(session, rule.id, rule.revision)
     before = _snapshot(rule, current)
@@ -278,10 +274,7 @@ def list_alerts(
 
 
 def get_alert(session: Session, *, actor: Principal, alert_id: str) -> Alert:
-    alert = owned(session, Alert, alert_id, tenant_id=actor.tenant_id)
-    if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
-    return alert
+    return owned_or_404(session, Alert, alert_id, tenant_id=actor.tenant_id, name="alert")
 
 
 def settings_of(tenant: Tenant) -> MonitoringSettings:

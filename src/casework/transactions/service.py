@@ -34,7 +34,7 @@ from casework.models.base import utcnow
 from casework.models.enums import Direction
 from casework.pagination import SortKey, paginate
 from casework.rules import service as rules
-from casework.tenancy import owned
+from casework.tenancy import owned_or_404
 from casework.transactions.schemas import MAX_AMOUNT, TransactionIn
 
 T = TypeVar("T")
@@ -391,10 +391,9 @@ def default_currency(session: Session, *, actor: Principal) -> str:
 
 
 def get_transaction(session: Session, *, actor: Principal, transaction_id: str) -> Transaction:
-    transaction = owned(session, Transaction, transaction_id, tenant_id=actor.tenant_id)
-    if transaction is None:
-        raise NotFound(f"transaction {transaction_id} not found")
-    return transaction
+    return owned_or_404(
+        session, Transaction, transaction_id, tenant_id=actor.tenant_id, name="transaction"
+    )
 
 
 def list_transactions(

@@ -17,7 +17,7 @@ from casework.lookalikes import normalise_email, skeleton
 from casework.models import Role, User
 from casework.pagination import SortKey, paginate
 from casework.substring import contains
-from casework.tenancy import owned
+from casework.tenancy import owned_or_404
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text
 
 _KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -89,17 +89,9 @@ def create_user(
         password_hash=secrets.hash_password(password) if password is not None else None,
         is_active=True,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="user.created",
-        entity_type="user",
-        entity_id=user.id,
-        after=_user_snapshot(user),
+    return audit.record_created(
+        session, user, actor=actor, entity_type="user", after=_user_snapshot
     )
-    return user
 
 
 def _refuse_taken_email(session: Session, tenant_id: str, email: str) -> None:
@@ -234,24 +226,13 @@ def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role
         permissions=permissions,
         is_builtin=False,
     )
-    session.add(role)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="role.created",
-        entity_type="role",
-        entity_id=role.id,
-        after=_role_snapshot(role),
+    return audit.record_created(
+        session, role, actor=actor, entity_type="role", after=_role_snapshot
     )
-    return role
 
 
 def get_role(session: Session, *, actor: Principal, role_id: str) -> Role:
-    role = owned(session, Role, role_id, tenant_id=actor.tenant_id)
-    if role is None:
-        raise NotFound(f"role {role_id} not found")
-    return role
+    return owned_or_404(session, Role, role_id, tenant_id=actor.tenant_id, name="role")
 
 
 def update_role(session: Session, *, actor: Principal, role_id: str, data: RoleUpdate) -> Role:
