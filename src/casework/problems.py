@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
 from casework.errors import DomainError
+from casework.field_paths import field_path, split_source
 from casework.logging import correlation_id, get_logger
 
 log = get_logger("casework.errors")
@@ -62,13 +63,13 @@ def problem_response(
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        source, rest = parts[0], parts[1:]
-        if source == "body" or source == "form":
-            return ".".join(rest) or source
-        return f"{source}.{'.'.join(rest)}" if rest else source
-    return ".".join(parts)
+    # List positions stay parts of their own here ("items.0.name"), as clients have
+    # always read them; a query, path, header or cookie field keeps its source.
+    source, rest = split_source(loc)
+    name = field_path(rest, indexed=False)
+    if source is None or source in {"body", "form"}:
+        return name or (source or "")
+    return f"{source}.{name}" if rest else source
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:

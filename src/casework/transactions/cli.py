@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from casework.field_paths import field_path
 from casework.strict import json_problem, printable, text_problem
 from casework.transactions.schemas import BATCH_MAX, TransactionIn
 
@@ -50,7 +51,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
                     yield line, None, "metadata: is not valid JSON"
                     continue
                 if found := json_problem(fields["metadata"]):
-                    where = ".".join(str(part) for part in ("metadata", *found[0]))
+                    where = field_path(("metadata", *found[0]), indexed=False)
                     yield line, None, f"{where}: {found[1]}"
                     continue
             yield line, fields, ""
@@ -58,7 +59,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
 
 def _problem(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+        f"{field_path(e['loc'], indexed=False, empty='row')}: {e['msg']}" for e in exc.errors()
     )
 
 

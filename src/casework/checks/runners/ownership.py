@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from casework.errors import FieldError, ValidationFailed
+from casework.field_paths import field_path
 from casework.validation import country_alpha3
 
 MAX_ENTITIES = 2_000
@@ -129,20 +130,15 @@ def _invalid(problems: list[FieldError]) -> ValidationFailed:
     return ValidationFailed(f"Invalid ownership structure: {listed}", errors=problems)
 
 
-def _field_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
-    return path or "structure"
-
-
 def parse_structure(data: object) -> OwnershipStructure:
     """Validate a check's input; every problem names its field, e.g. ``ownerships[2].owner``."""
     try:
         return OwnershipStructure.model_validate(data)
     except ValidationError as exc:
         problems = [
-            FieldError(_field_path(e["loc"]), e["msg"].removeprefix("Value error, "))
+            FieldError(
+                field_path(e["loc"], empty="structure"), e["msg"].removeprefix("Value error, ")
+            )
             for e in exc.errors(include_url=False)
         ]
         raise _invalid(problems[:_MAX_PROBLEMS]) from None

@@ -15,8 +15,8 @@ from pydantic import (
 )
 
 from casework.cases.schemas import CaseCreate, RecordRef
-from casework.dialects.routing import field_name
 from casework.errors import FieldError, ValidationFailed
+from casework.field_paths import field_name
 from casework.models.enums import Module, ReviewStatus
 from casework.strict import StrictModel
 

@@ -20,7 +20,7 @@ from casework.cases import service as cases
 from casework.checks import service as checks
 from casework.customers import service as customers
 from casework.dependencies import AppSettings, DbSession
-from casework.dialects.routing import DialectError, field_name, route_class
+from casework.dialects.routing import DialectError, route_class
 from casework.dialects.sphinx import errors, translate, views
 from casework.dialects.sphinx.auth import (
     CaseCreator,
@@ -35,6 +35,7 @@ from casework.dialects.sphinx.pages import paged
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
 from casework.documents import uploads
 from casework.documents.router import Storage
+from casework.field_paths import field_name
 from casework.idempotency import Idempotent
 from casework.models import Case, Customer, Document
 from casework.openapi import ErrorShape

@@ -15,12 +15,13 @@ from casework.cases.schemas import CaseCreate
 from casework.configs import service as configs
 from casework.customers import service as customers
 from casework.dependencies import DbSession
-from casework.dialects.routing import field_name, route_class
+from casework.dialects.routing import route_class
 from casework.dialects.sumsub import views
 from casework.dialects.sumsub.auth import CaseCreator, CaseReader
 from casework.dialects.sumsub.errors import render
 from casework.dialects.sumsub.schemas import CaseBody, SumsubCaseCreate, SumsubError
 from casework.errors import FieldError, NotFound, ValidationFailed
+from casework.field_paths import field_name
 from casework.idempotency import Idempotent
 from casework.models import Customer
 from casework.openapi import ErrorShape
