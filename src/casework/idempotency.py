@@ -44,6 +44,12 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     ).hexdigest()
 
 
+def body_fingerprint(request: Request, body: BaseModel) -> str:
+    """The fingerprint of a JSON request: its method, path and the fields it set."""
+    dumped = body.model_dump(mode="json", exclude_unset=True)
+    return fingerprint(request.method, request.url.path, dumped)
+
+
 def secret_fingerprint(value: str, *, salt: str) -> str:
     """A stand-in for a secret inside a fingerprint: deterministic (so a retry matches)
     but slow to invert, since fingerprints are stored."""
@@ -57,7 +63,7 @@ class _Answer(JSONResponse):
         return orjson.dumps(content)
 
 
-def _respond(
+def respond(
     session: Session,
     *,
     principal: Principal,
@@ -135,13 +141,12 @@ class IdempotentCreate:
         since a large body costs time to dump."""
         request_fingerprint = ""
         if self.key is not None:
-            data = (
-                identity.model_dump(mode="json", exclude_unset=True)
+            request_fingerprint = (
+                body_fingerprint(self.request, identity)
                 if isinstance(identity, BaseModel)
-                else identity()
+                else fingerprint(self.request.method, self.request.url.path, identity())
             )
-            request_fingerprint = fingerprint(self.request.method, self.request.url.path, data)
-        return _respond(
+        return respond(
             session,
             principal=principal,
             key=self.key,
