@@ -48,9 +48,6 @@ def sigma_principal(
     return principal
 
 
-SigmaCaller = Annotated[Principal, Depends(sigma_principal)]
-
-
 def needs(permission: Permission) -> Any:
     return permission_gate(
         sigma_principal, permission, f"These credentials lack the {permission.value} permission"
