@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from api_cases import log, postgres_database
-from casework.checks.screening_check import Subject
+from casework.checks.runners.screening import Subject
 from casework.config import Settings
 from casework.db import Database
 from casework.ids import new_id

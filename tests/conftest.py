@@ -21,7 +21,12 @@ from casework.app import create_app
 from casework.config import Settings
 from casework.db import Database
 from casework.migrations import upgrade
+from casework.tenants import numbering
 from tests.factories import TenantKit, make_tenant_kit
+
+# Tests make rows through services without the application as well: number them as
+# the application does.
+numbering.install()
 
 BACKEND = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get(

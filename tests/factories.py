@@ -6,13 +6,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import Tenant, User
+from casework.secrets_box import box_for
 from casework.tenants.service import create_tenant
 from casework.users.service import create_user
-from casework.webhooks.secrets_box import box_for
 
 ROLES = ("admin", "supervisor", "analyst", "viewer")
 

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from casework import __version__, openapi, problems
 from casework.analytics.router import router as analytics_router
-from casework.auth.clients_router import router as api_clients_router
+from casework.api_clients.router import router as api_clients_router
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
 from casework.checks.router import router as checks_router
@@ -35,6 +35,7 @@ from casework.rules.router import router as rules_router
 from casework.rules.router import settings_router as monitoring_settings_router
 from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
+from casework.tenants import numbering
 from casework.transactions.router import router as transactions_router
 from casework.users.router import roles_router
 from casework.users.router import router as users_router
@@ -69,6 +70,7 @@ NATIVE_API = (
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
+    numbering.install()
     database = database or Database(settings)
 
     matchers = MatcherHolder()

@@ -1,81 +1,41 @@
-"""The ``casework`` command line: serve, migrate and administer."""
+"""The ``casework`` command line: the features' sub-commands assembled, and the
+process commands (serve, worker, demo, db upgrade)."""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from casework.api_clients.cli import app as api_clients_app
 from casework.audit.cli import app as audit_app
+from casework.cli_support import (
+    JsonFlag,
+    console,
+    emit,
+    fail,
+    open_database,
+)
 from casework.config import Settings
 from casework.db import Database
 from casework.fx.cli import app as fx_app
 from casework.screening.cli import app as lists_app
 from casework.screening.cli import screen_command
+from casework.tenants.cli import app as tenants_app
 from casework.transactions.cli import app as transactions_app
+from casework.users.cli import app as users_app
 
 app = typer.Typer(help="casework: compliance case management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-tenants_app = typer.Typer(help="Tenants.", no_args_is_help=True)
-users_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
-clients_app = typer.Typer(help="API clients of a tenant.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
-app.add_typer(clients_app, name="api-clients")
+app.add_typer(api_clients_app, name="api-clients")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lists_app, name="lists")
 app.add_typer(fx_app, name="fx")
 app.add_typer(transactions_app, name="transactions")
 app.command("screen")(screen_command)
-
-console = Console(stderr=False)
-err = Console(stderr=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant slug.")]
-
-
-def _emit(data: dict[str, Any] | list[Any], as_json: bool, human: str | Table) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, default=str, indent=2) + "\n")
-    else:
-        console.print(human)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def open_database(settings: Settings | None = None) -> Iterator[Database]:
-    """The configured database, its schema brought up to date when it is embedded SQLite."""
-    from casework.migrations import current_revision, head_revision, upgrade
-
-    database = Database(settings or Settings())
-    try:
-        if database.is_sqlite:
-            upgrade(database.engine, settings=database.settings)
-        elif current_revision(database.engine) != head_revision():
-            raise _fail("the database schema is not current: run `casework db upgrade`")
-        yield database
-    finally:
-        database.dispose()
-
-
-def _run(fn: Any) -> Any:
-    from casework.errors import DomainError
-
-    try:
-        return fn()
-    except DomainError as exc:
-        raise _fail(exc.detail, 2) from None
 
 
 @db_app.command("upgrade")
@@ -97,161 +57,6 @@ def db_upgrade() -> None:
         console.print("job queue tables present")
 
 
-@tenants_app.command("create")
-def tenants_create(
-    slug: Annotated[str, typer.Option(help="Short lowercase name, e.g. acme")],
-    name: Annotated[str, typer.Option(help="Display name")],
-    currency: Annotated[str, typer.Option(help="Default ISO 4217 currency")] = "EUR",
-    as_json: JsonFlag = False,
-) -> None:
-    from casework.tenants.service import create_tenant
-
-    with open_database() as database, database.transaction() as session:
-        tenant = _run(lambda: create_tenant(session, slug_value=slug, name=name, currency=currency))
-        data = {
-            "id": tenant.id,
-            "slug": tenant.slug,
-            "name": tenant.name,
-            "default_currency": tenant.default_currency,
-        }
-    _emit(data, as_json, f"created tenant {slug} ({data['id']})")
-
-
-@tenants_app.command("list")
-def tenants_list(as_json: JsonFlag = False) -> None:
-    from casework.tenants import repository as tenants
-
-    with open_database() as database, database.transaction(write=False) as session:
-        rows: list[dict[str, Any]] = [
-            {"id": t.id, "slug": t.slug, "name": t.name, "default_currency": t.default_currency}
-            for t in tenants.all_by_slug(session)
-        ]
-    table = Table("slug", "name", "currency", "id")
-    for r in rows:
-        table.add_row(r["slug"], r["name"], r["default_currency"], r["id"])
-    _emit(rows, as_json, table)
-
-
-@users_app.command("create")
-def users_create(
-    tenant: TenantOpt,
-    email: Annotated[str, typer.Option()],
-    first_name: Annotated[str, typer.Option("--first-name")],
-    last_name: Annotated[str, typer.Option("--last-name")],
-    role: Annotated[str, typer.Option(help="admin, supervisor, analyst, viewer or a custom role")],
-    password: Annotated[
-        str | None,
-        typer.Option(envvar="CASEWORK_USER_PASSWORD", help="At least 12 characters."),
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    from casework.auth.principal import Principal
-    from casework.tenants.service import get_tenant_by_slug
-    from casework.users.service import create_user
-
-    with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        user = _run(
-            lambda: create_user(
-                session,
-                actor=Principal.system(tenant_row.id, "cli"),
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                role_slug=role,
-                password=password,
-            )
-        )
-        data = {"id": user.id, "email": user.email, "role": role, "tenant": tenant}
-    _emit(data, as_json, f"created user {data['email']} ({data['id']}) with role {role}")
-
-
-@users_app.command("list")
-def users_list(tenant: TenantOpt, as_json: JsonFlag = False) -> None:
-    from casework.tenants.service import get_tenant_by_slug
-    from casework.users import repository as users
-
-    with open_database() as database, database.transaction(write=False) as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        rows: list[dict[str, Any]] = [
-            {
-                "id": u.id,
-                "email": u.email,
-                "name": u.full_name,
-                "role": u.role.slug,
-                "is_active": u.is_active,
-            }
-            for u in users.of_tenant_by_email(session, tenant_id=tenant_row.id)
-        ]
-    table = Table("email", "name", "role", "active", "id")
-    for r in rows:
-        table.add_row(r["email"], r["name"], r["role"], str(r["is_active"]), r["id"])
-    _emit(rows, as_json, table)
-
-
-@clients_app.command("create")
-def clients_create(
-    tenant: TenantOpt,
-    name: Annotated[str, typer.Option()],
-    acting_user: Annotated[str, typer.Option("--acting-user", help="Email of the user it acts as")],
-    as_json: JsonFlag = False,
-) -> None:
-    """Create API credentials; the secret and API key are printed once and never again."""
-    from casework.auth.clients import create_api_client
-    from casework.auth.principal import Principal
-    from casework.tenants.service import get_tenant_by_slug
-    from casework.users.service import get_user_by_email
-    from casework.webhooks.secrets_box import box_for
-
-    with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        user = _run(lambda: get_user_by_email(session, tenant_id=tenant_row.id, email=acting_user))
-        client, secret, api_key = _run(
-            lambda: create_api_client(
-                session,
-                actor=Principal.system(tenant_row.id, "cli"),
-                name=name,
-                acting_user_id=user.id,
-                box=box_for(database.settings),
-            )
-        )
-        data = {
-            "id": client.id,
-            "name": client.name,
-            "client_id": client.client_id,
-            "client_secret": secret,
-            "api_key": api_key,
-            "acting_user": user.email,
-        }
-    human = (
-        f"created API client {name}\n  client_id:     {data['client_id']}\n"
-        f"  client_secret: {secret}\n  api_key:       {api_key}\n"
-        "[yellow]The secret and API key are shown only now; store them safely.[/yellow]"
-    )
-    _emit(data, as_json, human)
-
-
-@clients_app.command("revoke")
-def clients_revoke(
-    tenant: TenantOpt,
-    client_id: Annotated[str, typer.Option("--client-id")],
-    as_json: JsonFlag = False,
-) -> None:
-    from casework.auth import repository as auth
-    from casework.auth.clients import revoke_api_client
-    from casework.auth.principal import Principal
-    from casework.tenants.service import get_tenant_by_slug
-
-    with open_database() as database, database.transaction() as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
-        client = auth.client_by_client_id(session, tenant_id=tenant_row.id, client_id=client_id)
-        if client is None:
-            raise _fail(f"no API client {client_id} in tenant {tenant}", 2)
-        actor = Principal.system(tenant_row.id, "cli")
-        _run(lambda: revoke_api_client(session, actor=actor, api_client_id=client.id))
-    _emit({"client_id": client_id, "revoked": True}, as_json, f"revoked {client_id}")
-
-
 @app.command()
 def demo(as_json: JsonFlag = False) -> None:
     """Create the demo tenant, users, configs and cases (does nothing if present)."""
@@ -259,7 +64,7 @@ def demo(as_json: JsonFlag = False) -> None:
 
     with open_database() as database:
         report = ensure_demo(database)
-    _emit(report.as_dict(), as_json, report.human())
+    emit(report.as_dict(), as_json, report.human())
 
 
 @app.command()
@@ -271,7 +76,7 @@ def worker(
 
     settings = Settings()
     if settings.is_sqlite:
-        raise _fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
+        raise fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
     run_worker(settings, concurrency=concurrency)
 
 
@@ -292,7 +97,7 @@ def serve(
             console.print(ensure_demo(database).human())
     if workers > 1:
         if settings.is_sqlite:
-            raise _fail("--workers above 1 needs PostgreSQL")
+            raise fail("--workers above 1 needs PostgreSQL")
         uvicorn.run("casework.asgi:app", host=host, port=port, workers=workers, log_level="info")
         return
     from casework.app import create_app

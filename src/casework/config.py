@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     news_provider: str | None = Field(
         default=None,
         description="An external news source for ADVERSE_MEDIA, as 'package.module:attr' "
-        "(a class or factory implementing casework.checks.news.NewsProvider).",
+        "(a class or factory implementing casework.checks.runners.news.NewsProvider).",
     )
     monitoring_processes: int | None = Field(
         default=None,

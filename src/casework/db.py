@@ -39,8 +39,6 @@ def _json_dumps(value: Any) -> str:
 
 class Database:
     def __init__(self, settings: Settings) -> None:
-        import casework.numbering  # noqa: F401  (registers the numbering of new rows)
-
         self.settings = settings
         self.jobs: JobSink | None = None
         url = settings.resolved_database_url

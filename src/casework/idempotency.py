@@ -4,6 +4,8 @@ The key is claimed by inserting a row in the same transaction as the object it
 creates. A concurrent request with the same key blocks on the unique index (on
 PostgreSQL) or on the write lock (on SQLite) until the first commits, then finds the
 row and replays its stored response; if the first rolled back, the second proceeds.
+A creating route takes the key with the ``Idempotent`` dependency and answers through
+it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -114,3 +116,44 @@ def respond(
     record.response = body
     session.flush()
     return _Answer(body, status_code=status)
+
+
+class IdempotentCreate:
+    """A creating request with its ``Idempotency-Key`` header, as a route dependency
+    (``Idempotent``): ``respond`` answers it once per key."""
+
+    def __init__(self, request: Request, idempotency_key: IdempotencyKey = None) -> None:
+        self.request = request
+        self.key = idempotency_key
+
+    def respond(
+        self,
+        session: Session,
+        principal: Principal,
+        produce: Callable[[], BaseModel | tuple[BaseModel, int]],
+        *,
+        identity: BaseModel | Callable[[], Any],
+        status_code: int = 201,
+    ) -> JSONResponse:
+        """``respond`` for this request. ``identity`` tells a repeated request from
+        another: the request's body model (the fields it set), or a function giving
+        what identifies the request; either is read only when a key asks for replays,
+        since a large body costs time to dump."""
+        request_fingerprint = ""
+        if self.key is not None:
+            request_fingerprint = (
+                body_fingerprint(self.request, identity)
+                if isinstance(identity, BaseModel)
+                else fingerprint(self.request.method, self.request.url.path, identity())
+            )
+        return respond(
+            session,
+            principal=principal,
+            key=self.key,
+            request_fingerprint=request_fingerprint,
+            produce=produce,
+            status_code=status_code,
+        )
+
+
+Idempotent = Annotated[IdempotentCreate, Depends()]

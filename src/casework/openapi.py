@@ -21,8 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel
 
-from casework.problems import PROBLEM
-from casework.schemas import Problem
+from casework.problems import PROBLEM, Problem
 from casework.strict import INT_MAX, INT_MIN
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})

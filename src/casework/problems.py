@@ -8,15 +8,35 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
 from casework.errors import DomainError
+from casework.field_paths import field_path, split_source
 from casework.logging import correlation_id, get_logger
 
 log = get_logger("casework.errors")
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://casework.dev/problems/"
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(json_schema_extra={"description": "application/problem+json"})
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    correlation_id: str
+    errors: list[FieldProblem] = []
 
 
 def problem_response(
@@ -43,13 +63,13 @@ def problem_response(
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        source, rest = parts[0], parts[1:]
-        if source == "body" or source == "form":
-            return ".".join(rest) or source
-        return f"{source}.{'.'.join(rest)}" if rest else source
-    return ".".join(parts)
+    # List positions stay parts of their own here ("items.0.name"), as clients have
+    # always read them; a query, path, header or cookie field keeps its source.
+    source, rest = split_source(loc)
+    name = field_path(rest, indexed=False)
+    if source is None or source in {"body", "form"}:
+        return name or (source or "")
+    return f"{source}.{name}" if rest else source
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:

@@ -20,6 +20,7 @@ from sqlalchemy import make_url
 from casework.config import Settings
 from casework.db import Database
 from casework.jobs import TASKS, JobContext, job_key, load_tasks, run_job, sweep
+from casework.tenants import numbering
 
 log = logging.getLogger(__name__)
 QUEUE = "casework"
@@ -85,6 +86,7 @@ class ProcrastinateJobs:
 
 def run_worker(settings: Settings, *, concurrency: int) -> None:
     """Run jobs until interrupted, sweeping for unfinished work meanwhile."""
+    numbering.install()
     database = Database(settings)
     context = JobContext(database=database, settings=settings)
     jobs = ProcrastinateJobs(settings, context)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request, sign
 from casework.config import Settings
 from casework.db import Database
 from casework.models import ApiClient
-from casework.webhooks.secrets_box import box_for
+from casework.secrets_box import box_for
 from tests.factories import TenantKit
 
 MESSAGE = b"1700000000POST/resources/api/caseManagement/v2/cases{}"

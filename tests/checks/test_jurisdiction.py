@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from casework.checks.country_risk import CountryRiskView, Override, load_table, with_overrides
-from casework.checks.jurisdiction import (
+from casework.checks.runners.jurisdiction import (
     COUNTERPARTY_WEIGHT,
     NO_COUNTRY_SCORE,
     OWNER_WEIGHT,

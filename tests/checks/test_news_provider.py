@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from casework.checks import news, runners, service
-from casework.checks.news import Article, NewsProvider, NewsUnavailable
+from casework.checks import runners, service
 from casework.checks.policy import OutcomePolicy
-from casework.checks.runners import CheckFailed, CheckInputs, CustomerFacts, RunContext
-from casework.checks.screening_check import Subject, assess
+from casework.checks.runners import CheckFailed, CheckInputs, CustomerFacts, RunContext, news
+from casework.checks.runners.news import Article, NewsProvider, NewsUnavailable
+from casework.checks.runners.screening import Subject, assess
 from casework.models import Check
 from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
 from casework.screening.engine import Matcher

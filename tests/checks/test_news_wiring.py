@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.checks.news import Article
-from casework.checks.screening_check import Subject
+from casework.checks.runners.news import Article
+from casework.checks.runners.screening import Subject
 from casework.db import Database
 from casework.jobs import EmbeddedRunner
 from casework.screening.service import import_dataset

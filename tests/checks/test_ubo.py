@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from casework.checks import ubo
-from casework.checks.ubo import BASE_RISK, OwnershipStructure, UboAnalysis, parse_structure, resolve
+from casework.checks.runners import ownership as ubo
+from casework.checks.runners.ownership import (
+    BASE_RISK,
+    OwnershipStructure,
+    UboAnalysis,
+    parse_structure,
+    resolve,
+)
 from casework.errors import ValidationFailed
 
 TIMES = "\N{MULTIPLICATION SIGN}"

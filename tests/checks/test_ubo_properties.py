@@ -9,7 +9,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.checks.ubo import Ownership, OwnershipStructure, UboAnalysis, parse_structure, resolve
+from casework.checks.runners.ownership import (
+    Ownership,
+    OwnershipStructure,
+    UboAnalysis,
+    parse_structure,
+    resolve,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None)
 SUBJECT = "c0"

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
-from casework.checks import ubo
+from casework.checks.runners import ownership as ubo
 from casework.console.ownership_graph import ownership_view
 from casework.db import Database
 from casework.models import Case

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from casework.auth import secrets, sessions
+from casework.auth.signin import REFUSED
 from casework.config import Settings
-from casework.console.signin import REFUSED
 from casework.db import Database
 from casework.models import AuditEvent, User, UserSession
 from casework.models.base import utcnow

@@ -14,7 +14,7 @@ from casework.demo import DEMO_SLUG, _build, ensure_demo, needs_demo, watchlist
 from casework.migrations import upgrade
 from casework.models import Case, Tenant, User, WatchlistDataset, WatchlistVersion
 from casework.models.base import utcnow
-from casework.webhooks.secrets_box import box_for
+from casework.secrets_box import box_for
 from tests.conftest import BACKEND, _postgres_database
 from tests.factories import make_tenant_kit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.checks.screening_check import Subject
+from casework.checks.runners.screening import Subject
 from casework.models.enums import CheckType
 from casework.monitoring.rescreen import Delta, rescreen
 from casework.screening.engine import Matcher

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from casework.checks.news import Article
-from casework.checks.screening_check import Subject
+from casework.checks.runners.news import Article
+from casework.checks.runners.screening import Subject
 from casework.config import Settings
 from casework.jobs import EmbeddedRunner
 from casework.screening.service import import_dataset

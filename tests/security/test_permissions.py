@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, Permission
 from casework.auth.principal import Principal
 from casework.db import Database

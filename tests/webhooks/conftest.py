@@ -13,8 +13,8 @@ import pytest
 
 from casework.config import Settings
 from casework.db import Database
+from casework.secrets_box import SecretBox, box_for
 from casework.webhooks.outbound import OutboundClient
-from casework.webhooks.secrets_box import SecretBox, box_for
 
 # path -> (status, extra headers) the receiver answers with
 ROUTES: dict[str, tuple[int, dict[str, str]]] = {

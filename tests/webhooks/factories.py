@@ -11,9 +11,9 @@ from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import WebhookDelivery, WebhookDeliveryStatus
 from casework.models.base import utcnow
+from casework.secrets_box import box_for
 from casework.webhooks import service
 from casework.webhooks.schemas import EndpointCreate
-from casework.webhooks.secrets_box import box_for
 
 LOOPBACK = ("127.0.0.1",)
 

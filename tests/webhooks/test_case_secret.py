@@ -16,16 +16,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from casework.auth.clients import create_api_client
+from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.db import Database
 from casework.models import AuditEvent, Tenant, WebhookAttempt, WebhookDelivery
 from casework.models import WebhookDeliveryStatus as Status
+from casework.secrets_box import SecretBox
 from casework.users.schemas import RoleCreate
 from casework.users.service import create_role, create_user
 from casework.webhooks import case_secret, service, signing
 from casework.webhooks.outbound import OutboundClient
-from casework.webhooks.secrets_box import SecretBox
 from casework.webhooks.service import DeliveryResult
 from tests.factories import TenantKit, case_body
 from tests.webhooks.conftest import OnPremReceiver, Received, Receiver

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from casework.db import Database
 from casework.models import Case, WebhookDelivery, WebhookDeliveryStatus
+from casework.secrets_box import SecretBox
 from casework.webhooks import service
 from casework.webhooks.outbound import OutboundClient
-from casework.webhooks.secrets_box import SecretBox
 from tests.dialects.sphinx.support import bearer
 from tests.factories import TenantKit
 from tests.webhooks.factories import emit_at, later

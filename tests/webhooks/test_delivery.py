@@ -19,9 +19,9 @@ from casework.models import (
     WebhookDeliveryStatus,
     WebhookEndpoint,
 )
+from casework.secrets_box import SecretBox
 from casework.webhooks import case_secret, service, signing
 from casework.webhooks.outbound import OutboundClient
-from casework.webhooks.secrets_box import SecretBox
 from casework.webhooks.service import DeliveryResult
 from tests.factories import TenantKit
 from tests.webhooks.conftest import Receiver

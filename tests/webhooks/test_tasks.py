@@ -12,9 +12,9 @@ from casework.auth.principal import Principal
 from casework.db import Database
 from casework.errors import Conflict
 from casework.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
+from casework.secrets_box import SecretBox
 from casework.webhooks import service, tasks
 from casework.webhooks.outbound import SendOutcome
-from casework.webhooks.secrets_box import SecretBox
 from casework.webhooks.service import LEASE, DeliveryResult, PreparedAttempt
 from tests.conftest import BACKEND
 from tests.factories import TenantKit

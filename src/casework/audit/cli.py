@@ -52,11 +52,11 @@ def verify_command(
     event."""
     from casework.audit import checkpoints
     from casework.audit.service import VerifyResult, verify
-    from casework.cli import _run, open_database
+    from casework.cli_support import open_database, run_or_exit
     from casework.tenants.service import get_tenant_by_slug
 
     with open_database() as database, database.transaction(write=False) as session:
-        tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+        tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
         try:
             signed = None
             if checkpoints_file is not None:
@@ -114,7 +114,7 @@ def checkpoint_command(
     """Sign each chain's head now: append the checkpoints to the checkpoint file (and
     POST them when a receiver is configured). Exits 1 if a chain does not verify."""
     from casework.audit.tasks import write_checkpoints
-    from casework.cli import _run, open_database
+    from casework.cli_support import open_database, run_or_exit
     from casework.models.base import utcnow
     from casework.tenants.service import get_tenant_by_slug
 
@@ -122,7 +122,7 @@ def checkpoint_command(
         tenant_ids = None
         if tenant is not None:
             with database.transaction(write=False) as session:
-                tenant_ids = [_run(lambda: get_tenant_by_slug(session, tenant)).id]
+                tenant_ids = [run_or_exit(lambda: get_tenant_by_slug(session, tenant)).id]
         run = write_checkpoints(database, now=utcnow(), tenant_ids=tenant_ids)
         path = database.settings.audit_checkpoint_path
     data = {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -91,6 +92,41 @@ def record(
     event = _event(Entry(actor, action, entity_type, entity_id, case_id, message, before, after))
     repository.append(session.connection(), keys, event.tenant_id, [(event, content_digest(event))])
     return event
+
+
+class _Row(Protocol):
+    id: str
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def record_created(
+    session: Session,
+    row: R,
+    *,
+    actor: Principal,
+    entity_type: str,
+    after: Callable[[R], dict[str, Any]],
+    action: str | None = None,
+    message: str = "",
+    case_id: str | None = None,
+) -> R:
+    """Add ``row``, flush it (so it has its id) and record its creation, by default as
+    ``<entity_type>.created``, with ``after(row)`` as what it was created as."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action=action or f"{entity_type}.created",
+        entity_type=entity_type,
+        entity_id=row.id,
+        case_id=case_id,
+        message=message,
+        after=after(row),
+    )
+    return row
 
 
 def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:

@@ -9,11 +9,12 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlalchemy.orm import Session
 
 from casework.auth import limits, service
+from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
 from casework.dependencies import get_database
-from casework.errors import NotAuthenticated, PermissionDenied
+from casework.errors import NotAuthenticated
 
 # Declared for OpenAPI's security schemes; resolution below reads the headers itself.
 _bearer = HTTPBearer(auto_error=False, description="API key or OAuth2 access token")
@@ -74,15 +75,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 def needs(permission: Permission) -> Any:
     """A dependency that returns the caller if it holds ``permission``."""
-
-    # async: a pure check, so it runs on the event loop instead of costing a thread hop.
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        if not principal.can(permission):
-            raise PermissionDenied(f"this action needs the {permission.value!r} permission")
-        return principal
-
-    dependency.permission = permission  # type: ignore[attr-defined]
-    return Depends(dependency)
+    return permission_gate(
+        current_principal, permission, f"this action needs the {permission.value!r} permission"
+    )
 
 
 CaseReader = Annotated[Principal, needs(Permission.case_read)]

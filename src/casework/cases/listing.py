@@ -14,7 +14,7 @@ from casework.errors import ValidationFailed
 from casework.models import Case
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import SortKey
-from casework.search import contains
+from casework.substring import contains
 
 
 class CaseSort(StrEnum):

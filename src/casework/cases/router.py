@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from casework import idempotency
 from casework.auth.dependencies import (
     CaseAssigner,
     CaseCommenter,
@@ -16,7 +15,7 @@ from casework.auth.dependencies import (
     CaseUpdater,
     ConfigManager,
 )
-from casework.cases import listing, parts, repository, service
+from casework.cases import checklist, listing, parts, repository, service
 from casework.cases.schemas import (
     AssignBody,
     AttachBody,
@@ -37,6 +36,7 @@ from casework.cases.schemas import (
     TransitionBody,
 )
 from casework.dependencies import AppSettings, DbSession
+from casework.idempotency import Idempotent
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.pagination import CursorParam, Page, PageSize
 from casework.rfi import service as rfi
@@ -48,19 +48,17 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=CommittingRou
 @router.post("", status_code=201, response_model=CaseOut)
 def create_case(
     body: CaseCreate,
-    request: Request,
     session: DbSession,
     settings: AppSettings,
     principal: CaseCreator,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     """Open a case. The assignee must be an active user holding ``case.assign``; a
     ``webhook_url`` must be one webhooks may be sent to."""
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=lambda: CaseOut.of(
             service.create_case(
                 session,
@@ -194,18 +192,16 @@ def request_information(
 def add_task(
     case_id: str,
     body: TaskCreate,
-    request: Request,
     session: DbSession,
     principal: CaseUpdater,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=lambda: TaskOut.of(
-            parts.add_task(session, actor=principal, case_id=case_id, text=body.text)
+            checklist.add_checklist_item(session, actor=principal, case_id=case_id, text=body.text)
         ),
     )
 
@@ -214,7 +210,7 @@ def add_task(
 def update_task(
     case_id: str, task_id: str, body: TaskUpdate, session: DbSession, principal: CaseUpdater
 ) -> TaskOut:
-    task = parts.update_task(
+    task = checklist.update_checklist_item(
         session,
         actor=principal,
         case_id=case_id,
@@ -227,7 +223,7 @@ def update_task(
 
 @router.delete("/{case_id}/tasks/{task_id}", status_code=204)
 def remove_task(case_id: str, task_id: str, session: DbSession, principal: CaseUpdater) -> Response:
-    parts.remove_task(session, actor=principal, case_id=case_id, task_id=task_id)
+    checklist.remove_checklist_item(session, actor=principal, case_id=case_id, task_id=task_id)
     return Response(status_code=204)
 
 
@@ -235,16 +231,14 @@ def remove_task(case_id: str, task_id: str, session: DbSession, principal: CaseU
 def add_comment(
     case_id: str,
     body: CommentCreate,
-    request: Request,
     session: DbSession,
     principal: CaseCommenter,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=lambda: CommentOut.of(
             parts.add_comment(session, actor=principal, case_id=case_id, body=body.body)
         ),

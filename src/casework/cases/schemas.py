@@ -26,8 +26,9 @@ from casework.models.enums import (
     Resolution,
     ReviewStatus,
 )
-from casework.schemas import UserRef, not_null
+from casework.schemas import not_null
 from casework.strict import StrictModel
+from casework.users.schemas import UserRef
 
 PriorityName = Literal["low", "medium", "high"]
 PublicId = Annotated[str, Field(min_length=1, max_length=64)]

@@ -12,8 +12,9 @@ from casework import jobs
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository as case_repository
-from casework.checks import repository, screening_check
+from casework.checks import repository
 from casework.checks.policy import OutcomePolicy, PartResult, roll_up
+from casework.checks.runners import screening as screening_check
 from casework.checks.schemas import CheckSpec
 from casework.documents import repository as documents
 from casework.errors import Conflict, NotFound, ValidationFailed

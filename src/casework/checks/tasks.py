@@ -25,11 +25,11 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository as case_repository
 from casework.cases.schemas import CaseOut
-from casework.checks import news, repository, runners, service, workflow
+from casework.checks import repository, runners, service, workflow
 from casework.checks.claim import Batch, Claimed, claim
-from casework.checks.runners import CheckFailed, CheckResult
+from casework.checks.runners import CheckFailed, CheckResult, news
+from casework.checks.runners.screening import TOPICS
 from casework.checks.schemas import CheckOut
-from casework.checks.screening_check import TOPICS
 from casework.dialects import payloads
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task

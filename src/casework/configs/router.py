@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from casework import idempotency
 from casework.auth.dependencies import ConfigManager, ConfigReader
 from casework.configs import service
 from casework.configs.schemas import CaseConfigCreate, CaseConfigOut, CaseConfigUpdate
 from casework.dependencies import DbSession
+from casework.idempotency import Idempotent
 from casework.models.enums import Module
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
@@ -18,16 +18,14 @@ router = APIRouter(prefix="/v1/case-configs", tags=["case-configs"], route_class
 @router.post("", status_code=201, response_model=CaseConfigOut)
 def create_config(
     body: CaseConfigCreate,
-    request: Request,
     session: DbSession,
     principal: ConfigManager,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=lambda: CaseConfigOut.of(
             service.create_config(session, actor=principal, data=body)
         ),

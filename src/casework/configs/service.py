@@ -84,17 +84,9 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
             else None
         ),
     )
-    session.add(config)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="case_config.created",
-        entity_type="case_config",
-        entity_id=config.id,
-        after=_snapshot(config),
+    return audit.record_created(
+        session, config, actor=actor, entity_type="case_config", after=_snapshot
     )
-    return config
 
 
 def get_config(session: Session, *, actor: Principal, config_id: str) -> CaseConfig:

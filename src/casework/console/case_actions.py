@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
 from casework.auth.permissions import Permission
-from casework.cases import parts
+from casework.cases import checklist, parts
 from casework.cases import service as cases
 from casework.checks import service as checks
 from casework.console.forms import FormText
@@ -241,7 +241,7 @@ def save_checklist(
         raise ValidationFailed.on("done", "ticks a task the form did not list")
     changes = [(t, t in ticked) for t in shown if current[t] != (t in ticked)]
     for task_id, state in changes:
-        parts.update_task(
+        checklist.update_checklist_item(
             session,
             actor=viewer.principal,
             case_id=case_id,
@@ -255,7 +255,7 @@ def save_checklist(
 
 @router.post("/cases/{case_id}/tasks/new")
 def add_task(case_id: str, session: DbSession, viewer: Updater, text: FormText = "") -> Response:
-    parts.add_task(
+    checklist.add_checklist_item(
         session, actor=viewer.principal, case_id=case_id, text=_required(text, "text", limit=1_000)
     )
     return redirect(_page(case_id, "checklist-title"), notice="Checklist item added.")

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from casework.auth import limits, sessions
-from casework.console import signin
+from casework.auth import limits, sessions, signin
 from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render

@@ -22,7 +22,6 @@ from starlette.datastructures import QueryParams
 from casework.auth.permissions import Permission
 from casework.cases import listing, repository
 from casework.cases.listing import CaseFilters, CaseSort
-from casework.console import views
 from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
@@ -31,6 +30,7 @@ from casework.dependencies import DbSession, ReadSession
 from casework.errors import ValidationFailed
 from casework.models import Case, Customer, User
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
+from casework.saved_views import service as views
 
 router = APIRouter(route_class=ConsoleRoute)
 

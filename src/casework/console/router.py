@@ -6,8 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from casework.console import (
-    admin,
-    admin_integrations,
     case_actions,
     case_page,
     dashboard,
@@ -16,6 +14,8 @@ from casework.console import (
     login,
     queue,
 )
+from casework.console.admin import index as admin
+from casework.console.admin import integrations as admin_integrations
 from casework.console.routing import ConsoleRoute, error_page
 from casework.errors import NotFound
 

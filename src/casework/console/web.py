@@ -19,10 +19,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from casework.auth import sessions
+from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.dependencies import get_database, get_settings
-from casework.errors import DomainError, PermissionDenied
+from casework.errors import DomainError
 
 CSRF_COOKIE = "csrftoken"
 CSRF_FIELD = "csrf_token"
@@ -139,10 +140,6 @@ CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 
 def allowed(permission: Permission) -> object:
     """A dependency that returns the viewer if they hold ``permission``."""
-
-    async def dependency(viewer: CurrentViewer) -> Viewer:
-        if not viewer.can(permission):
-            raise PermissionDenied(f"this page needs the {permission.value!r} permission")
-        return viewer
-
-    return Depends(dependency)
+    return permission_gate(
+        current_viewer, permission, f"this page needs the {permission.value!r} permission"
+    )

@@ -11,7 +11,7 @@ from casework import persist
 from casework import repository as base
 from casework.models import Customer
 from casework.pagination import SortKey
-from casework.search import contains
+from casework.substring import contains
 
 
 def get(session: Session, *, tenant_id: str, customer_id: str) -> Customer:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from casework import idempotency
 from casework.auth.dependencies import CustomerReader, CustomerWriter
 from casework.customers import service
 from casework.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from casework.dependencies import DbSession
+from casework.idempotency import Idempotent
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
 
@@ -18,20 +18,13 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=Commi
 
 @router.post("", status_code=201, response_model=CustomerOut)
 def create_customer(
-    body: CustomerCreate,
-    request: Request,
-    session: DbSession,
-    principal: CustomerWriter,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    body: CustomerCreate, session: DbSession, principal: CustomerWriter, once: Idempotent
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
-        produce=lambda: CustomerOut.of(
-            service.create_customer(session, actor=principal, data=body)
-        ),
+        principal,
+        lambda: CustomerOut.of(service.create_customer(session, actor=principal, data=body)),
+        identity=body,
     )
 
 

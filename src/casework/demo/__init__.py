@@ -28,8 +28,8 @@ from casework.models import (
 from casework.models.base import clock_at, utcnow
 from casework.screening import repository as watchlists
 from casework.screening.service import get_dataset
+from casework.secrets_box import SecretBox, box_for
 from casework.tenants import repository as tenant_repository
-from casework.webhooks.secrets_box import SecretBox, box_for
 
 DEMO_SLUG = "demo"
 LOADED = "demo_loaded_at"  # tenant setting: set when the whole demo has been loaded
@@ -152,7 +152,7 @@ def _import_issue(tenant_id: str, imported: datetime, session: Session) -> None:
 
 
 def _build(session: Session, box: SecretBox, *, founded: datetime) -> tuple[DemoReport, Cast]:
-    from casework.auth.clients import create_api_client
+    from casework.api_clients.service import create_api_client
     from casework.configs.schemas import CaseConfigCreate
     from casework.configs.service import create_config
     from casework.tenants.service import create_tenant

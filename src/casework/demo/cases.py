@@ -223,12 +223,12 @@ def resolve(who: str, resolution: Resolution, note: str) -> Step:
     """``who`` ticks the open checklist items and resolves the case."""
 
     def step(session: Session, cast: Cast, case_id: str) -> None:
-        from casework.cases import parts, service
+        from casework.cases import checklist, service
 
         actor = cast.actors[who]
         case = service.get_case(session, actor=actor, case_id=case_id)
         for task in [t for t in case.tasks if not t.done]:
-            parts.update_task(
+            checklist.update_checklist_item(
                 session, actor=actor, case_id=case_id, task_id=task.id, done=True, text=None
             )
         service.transition(

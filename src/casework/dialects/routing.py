@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from casework.errors import DomainError
+from casework.field_paths import field_name
 from casework.openapi import ErrorShape
 from casework.routing import CommittingRoute
 
@@ -45,20 +46,6 @@ def route_class(render: Renderer, shape: ErrorShape) -> type[CommittingRoute]:
             return translated
 
     return DialectRoute
-
-
-def field_name(loc: tuple[Any, ...]) -> str:
-    """A pydantic error location as a dotted field name, without its source."""
-    parts = list(loc)
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        parts = parts[1:]
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, int) and out:
-            out[-1] = f"{out[-1]}[{part}]"
-        else:
-            out.append(str(part))
-    return ".".join(out) or "body"
 
 
 def validation_errors(exc: RequestValidationError) -> list[tuple[str, str]]:

@@ -3,17 +3,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
-from casework import idempotency
 from casework.auth.dependencies import DocumentReader, DocumentWriter
 from casework.checks.schemas import RetentionDays
 from casework.dependencies import AppSettings, DbSession
 from casework.documents import service, uploads
 from casework.documents.schemas import DocumentOut
 from casework.documents.storage import LocalStorage
+from casework.idempotency import Idempotent
 from casework.models import Document
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
@@ -36,11 +36,11 @@ def _out(session: Session, documents: Sequence[Document]) -> list[DocumentOut]:
 @router.post("", status_code=201, response_model=DocumentOut)
 def upload_document(
     file: Annotated[UploadFile, File(description="The file; its type is sniffed from its bytes.")],
-    request: Request,
     session: DbSession,
     principal: DocumentWriter,
     settings: AppSettings,
     storage: Storage,
+    once: Idempotent,
     customer_id: Annotated[
         str | None, Form(min_length=1, max_length=64, description="A customer of this tenant.")
     ] = None,
@@ -52,19 +52,17 @@ def upload_document(
             "attached to keeps it."
         ),
     ] = None,
-    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
     """Upload one file as multipart/form-data, at most ``max_upload_bytes`` long."""
     return uploads.respond(
         session,
-        request,
         file,
         principal=principal,
         settings=settings,
         storage=storage,
         customer_id=customer_id,
         delete_after=delete_after,
-        key=idempotency_key,
+        once=once,
         fields={
             "customer_id": customer_id,
             # Only when given, so uploads without it keep their earlier fingerprint.

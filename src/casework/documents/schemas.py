@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from casework.models import Document, User
-from casework.schemas import UserRef
+from casework.users.schemas import UserRef
 
 
 class DocumentOut(BaseModel):

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import filetype
 from sqlalchemy import event
@@ -174,25 +174,26 @@ def create_document(
         created_at=now,
         delete_after=retention.tenant_deadline(session, actor.tenant_id, delete_after, start=now),
     )
-    session.add(document)
-    session.flush()
-    audit.record(
+    return audit.record_created(
         session,
+        document,
         actor=actor,
-        action="document.uploaded",
         entity_type="document",
-        entity_id=document.id,
+        action="document.uploaded",
         message=f"Uploaded {document.filename}",
-        after={
-            "filename": document.filename,
-            "content_type": document.content_type,
-            "size": document.size,
-            "sha256": document.sha256,
-            "customer_id": document.customer_id,
-            "delete_after": document.delete_after,
-        },
+        after=_uploaded,
     )
-    return document
+
+
+def _uploaded(document: Document) -> dict[str, Any]:
+    return {
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "customer_id": document.customer_id,
+        "delete_after": document.delete_after,
+    }
 
 
 def get_document(session: Session, *, actor: Principal, document_id: str) -> Document:

@@ -9,16 +9,16 @@ from typing import Any
 from urllib.parse import quote
 
 from anyascii import anyascii
-from fastapi import Request, UploadFile
+from fastapi import UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from casework import idempotency
 from casework.auth.principal import Principal
 from casework.config import Settings
 from casework.documents import service
 from casework.documents.storage import LocalStorage
+from casework.idempotency import IdempotentCreate
 from casework.models import Document
 
 _NOT_FOR_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\/%]')
@@ -45,7 +45,6 @@ def download(document: Document, storage: LocalStorage) -> FileResponse:
 
 def respond(
     session: Session,
-    request: Request,
     file: UploadFile,
     *,
     principal: Principal,
@@ -53,7 +52,7 @@ def respond(
     storage: LocalStorage,
     customer_id: str | None,
     delete_after: int | None,
-    key: str | None,
+    once: IdempotentCreate,
     fields: dict[str, Any],
     render: Callable[[Document], BaseModel],
 ) -> JSONResponse:
@@ -74,11 +73,9 @@ def respond(
             )
             return render(document)
 
-        fingerprint = {"sha256": upload.staged.sha256, "filename": upload.filename} | fields
-        return idempotency.respond(
+        return once.respond(
             session,
-            principal=principal,
-            key=key,
-            request_fingerprint=idempotency.fingerprint("POST", request.url.path, fingerprint),
-            produce=produce,
+            principal,
+            produce,
+            identity=lambda: {"sha256": upload.staged.sha256, "filename": upload.filename} | fields,
         )

@@ -40,7 +40,7 @@ def import_command(
 ) -> None:
     """Import an ECB reference-rate CSV (eurofxref-hist.csv or eurofxref.csv); importing
     it again changes only rates the ECB corrected."""
-    from casework.cli import open_database
+    from casework.cli_support import open_database
     from casework.fx import ecb
     from casework.fx.service import upsert_rates
 

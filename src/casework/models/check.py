@@ -27,7 +27,7 @@ class Check(Timestamps, Base):
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(default=None)  # see numbering
+    number: Mapped[int] = mapped_column(default=None)  # see tenants.numbering
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     type: Mapped[CheckType] = mapped_column(str_enum(CheckType))
     attempt: Mapped[int] = mapped_column(default=1)

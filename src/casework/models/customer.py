@@ -21,7 +21,7 @@ class Customer(Timestamps, Base):
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    # Per-tenant sequential integer (the integer ids of APIs that use them); see numbering.
+    # Per-tenant sequential integer (the integer ids of APIs that use them); see tenants.numbering.
     number: Mapped[int] = mapped_column(default=None)
     customer_type: Mapped[CustomerType] = mapped_column(str_enum(CustomerType))
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)

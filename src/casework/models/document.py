@@ -14,7 +14,7 @@ class Document(Base):
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(default=None)  # see numbering
+    number: Mapped[int] = mapped_column(default=None)  # see tenants.numbering
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)

@@ -14,7 +14,7 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases.schemas import CaseCreate
 from casework.checks import service as checks
-from casework.checks.screening_check import LABELS, TOPICS, Subject
+from casework.checks.runners.screening import LABELS, TOPICS, Subject
 from casework.checks.tasks import announce
 from casework.ids import new_id
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer

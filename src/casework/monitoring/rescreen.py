@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from casework.checks.screening_check import (
+from casework.checks.runners.screening import (
     MATCHES_PER_SUBJECT,
     TOPICS,
     FoundMatch,

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from casework import idempotency
 from casework.auth.dependencies import CaseReader, ConfigManager, ConfigReader
 from casework.dependencies import DbSession
+from casework.idempotency import Idempotent
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import ExactNumbersRoute
 from casework.rules import backtest, service
@@ -31,19 +31,17 @@ settings_router = APIRouter(prefix="/v1/settings", tags=["rules"], route_class=E
 @router.post("", status_code=201, response_model=RuleOut)
 def create_rule(
     body: RuleCreate,
-    request: Request,
     session: DbSession,
     principal: ConfigManager,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     def produce() -> RuleOut:
         return RuleOut.of(*service.create_rule(session, actor=principal, data=body))
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
     )
 

@@ -71,7 +71,7 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Without a command: the datasets, their versions and when they were published."""
     if ctx.invoked_subcommand is not None:
         return
-    from casework.cli import open_database
+    from casework.cli_support import open_database
     from casework.screening.service import list_datasets
 
     with open_database() as database, database.transaction(write=False) as session:
@@ -107,7 +107,7 @@ def run_import(
     published_at: datetime | None = None,
     tenant: str | None = None,
 ) -> dict[str, Any]:
-    from casework.cli import open_database
+    from casework.cli_support import open_database
     from casework.errors import NotFound, ValidationFailed
     from casework.screening.service import import_dataset, record_failure
     from casework.tenants.service import get_tenant_by_slug
@@ -226,7 +226,7 @@ def update_command(
     """
     from pydantic import ValidationError
 
-    from casework.cli import open_database
+    from casework.cli_support import open_database
     from casework.screening.service import file_facts, latest_files
     from casework.screening.sources import DownloadError, download
 
@@ -302,7 +302,7 @@ def screen_command(
     that tenant's own). Exits 1 when there was no list to search."""
     from pydantic import ValidationError
 
-    from casework.cli import open_database
+    from casework.cli_support import open_database
     from casework.errors import DomainError
     from casework.screening.matching import MatcherHolder
     from casework.screening.schemas import ScreeningRequest

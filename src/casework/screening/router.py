@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 
 from casework.auth.dependencies import ScreeningRunner
 from casework.dependencies import AppSettings, ReadSession
+from casework.problems import Problem
 from casework.routing import CommittingRoute
-from casework.schemas import Problem
 from casework.screening import search
 from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import (

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from casework.config import Settings
 from casework.errors import DomainError, NotFound
+from casework.field_paths import field_path
 from casework.screening import scope
 from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import Matcher, Query
@@ -173,7 +174,7 @@ def screen_many(
 def _invalid(field: str, exc: ValidationError) -> QueryFailed:
     errors = [
         FieldProblem(
-            field=".".join([field, *(str(part) for part in error["loc"])]),
+            field=field_path((field, *error["loc"]), indexed=False),
             message=str(error["msg"]),
         )
         for error in exc.errors(include_url=False, include_input=False)

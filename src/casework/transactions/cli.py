@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from casework.field_paths import field_path
 from casework.strict import json_problem, printable, text_problem
 from casework.transactions.schemas import BATCH_MAX, TransactionIn
 
@@ -50,7 +51,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
                     yield line, None, "metadata: is not valid JSON"
                     continue
                 if found := json_problem(fields["metadata"]):
-                    where = ".".join(str(part) for part in ("metadata", *found[0]))
+                    where = field_path(("metadata", *found[0]), indexed=False)
                     yield line, None, f"{where}: {found[1]}"
                     continue
             yield line, fields, ""
@@ -58,7 +59,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
 
 def _problem(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+        f"{field_path(e['loc'], indexed=False, empty='row')}: {e['msg']}" for e in exc.errors()
     )
 
 
@@ -73,7 +74,7 @@ def import_command(
     currency, direction, occurred_at, customer_id or customer_external_id, ...; metadata
     as JSON). Good rows are stored, bad rows refused with their line; exits 1 if any was."""
     from casework.auth.principal import Principal
-    from casework.cli import _fail, _run, open_database
+    from casework.cli_support import fail, open_database, run_or_exit
     from casework.tenants.service import get_tenant_by_slug
     from casework.transactions.service import ingest_batch
 
@@ -90,7 +91,7 @@ def import_command(
     inserted = duplicates = 0
     with open_database() as database:
         with database.transaction(write=False) as session:
-            tenant_row = _run(lambda: get_tenant_by_slug(session, tenant))
+            tenant_row = run_or_exit(lambda: get_tenant_by_slug(session, tenant))
             actor = Principal.system(tenant_row.id, "cli")
         with Progress(
             TextColumn("[bold]importing transactions"),
@@ -119,7 +120,7 @@ def import_command(
                 ]
                 progress.advance(task, len(part))
     if not valid and not refused:
-        raise _fail(f"{path.name} holds no transactions", 2)
+        raise fail(f"{path.name} holds no transactions", 2)
     refused.sort(key=lambda r: r["line"])
     report = {
         "file": path.name,

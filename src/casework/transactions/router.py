@@ -3,13 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from casework import idempotency
 from casework.auth.dependencies import CustomerReader, CustomerWriter
 from casework.dependencies import DbSession
+from casework.idempotency import Idempotent
 from casework.models.enums import Direction
 from casework.models.transaction import AMOUNT_SCALE
 from casework.pagination import CursorParam, Page, PageSize
@@ -47,21 +47,19 @@ router = APIRouter(prefix="/v1/transactions", tags=["transactions"], route_class
 )
 def create_transaction(
     body: TransactionIn,
-    request: Request,
     session: DbSession,
     principal: CustomerWriter,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     def produce() -> tuple[TransactionOut, int]:
         transaction, created = service.create_transaction(session, actor=principal, data=body)
         currency = service.default_currency(session, actor=principal)
         return TransactionOut.of(transaction, default_currency=currency), 201 if created else 200
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
     )
 
@@ -74,10 +72,9 @@ def create_transaction(
 )
 def ingest_batch(
     body: TransactionBatch,
-    request: Request,
     session: DbSession,
     principal: CustomerWriter,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     """Up to 10,000 transactions, all or nothing: any invalid item is a 422 (any
     conflicting one a 409) naming it as ``transactions[i].field``, and nothing is stored."""
@@ -98,14 +95,7 @@ def ingest_batch(
         )
         return answer, 201 if result.inserted else 200
 
-    return idempotency.respond(
-        session,
-        principal=principal,
-        key=idempotency_key,
-        # Dumping 10,000 items costs time: only for a request that asks to be replayable.
-        request_fingerprint=idempotency.body_fingerprint(request, body) if idempotency_key else "",
-        produce=produce,
-    )
+    return once.respond(session, principal, produce, identity=body)
 
 
 @router.get("")

@@ -11,7 +11,7 @@ from casework import repository as base
 from casework.errors import NotFound
 from casework.models import Role, Tenant, User
 from casework.pagination import SortKey
-from casework.search import contains
+from casework.substring import contains
 
 
 def get(session: Session, *, tenant_id: str, user_id: str) -> User:

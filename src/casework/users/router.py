@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from casework import idempotency
 from casework.auth.dependencies import Admin
 from casework.auth.principal import Principal
 from casework.dependencies import DbSession
+from casework.idempotency import Idempotent
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
 from casework.users import service
@@ -25,32 +26,27 @@ router = APIRouter(prefix="/v1/users", tags=["users"], route_class=CommittingRou
 roles_router = APIRouter(prefix="/v1/roles", tags=["roles"], route_class=CommittingRoute)
 
 
-def _create_fingerprint(
-    request: Request, body: UserCreate, principal: Principal, key: str | None
-) -> str:
-    if key is None:
-        return ""
+def _create_identity(body: UserCreate, principal: Principal, key: str | None) -> dict[str, Any]:
+    """The request as its fingerprint sees it, the password only as a slow digest."""
     dumped = body.model_dump(mode="json", exclude_unset=True)
     if body.password is not None:
         dumped["password"] = idempotency.secret_fingerprint(
             body.password.get_secret_value(), salt=f"{principal.tenant_id}:{key}"
         )
-    return idempotency.fingerprint("POST", request.url.path, dumped)
+    return dumped
 
 
 @router.post("", status_code=201, response_model=UserOut)
 def create_user(
     body: UserCreate,
-    request: Request,
     session: DbSession,
     principal: Admin,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=_create_fingerprint(request, body, principal, idempotency_key),
+        principal,
+        identity=lambda: _create_identity(body, principal, once.key),
         produce=lambda: UserOut.of(
             service.create_user(
                 session,
@@ -101,16 +97,14 @@ def update_user(user_id: str, body: UserUpdate, session: DbSession, principal: A
 @roles_router.post("", status_code=201, response_model=RoleOut)
 def create_role(
     body: RoleCreate,
-    request: Request,
     session: DbSession,
     principal: Admin,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=lambda: RoleOut.of(service.create_role(session, actor=principal, data=body)),
     )
 

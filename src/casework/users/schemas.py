@@ -18,6 +18,21 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 200
 
 
+class UserRef(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+    email: str
+
+    @classmethod
+    def of(cls, user: User | None) -> UserRef | None:
+        if user is None:
+            return None
+        return cls(
+            id=user.id, first_name=user.first_name, last_name=user.last_name, email=user.email
+        )
+
+
 def email_address(value: str) -> str:
     """The address in its one stored form (see casework.lookalikes), if it is one."""
     value = normalise_email(value)

@@ -86,17 +86,9 @@ def create_user(
         password_hash=secrets.hash_password(password) if password is not None else None,
         is_active=True,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="user.created",
-        entity_type="user",
-        entity_id=user.id,
-        after=_user_snapshot(user),
+    return audit.record_created(
+        session, user, actor=actor, entity_type="user", after=_user_snapshot
     )
-    return user
 
 
 def _refuse_taken_email(session: Session, tenant_id: str, email: str) -> None:
@@ -203,17 +195,9 @@ def create_role(session: Session, *, actor: Principal, data: RoleCreate) -> Role
         permissions=permissions,
         is_builtin=False,
     )
-    session.add(role)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="role.created",
-        entity_type="role",
-        entity_id=role.id,
-        after=_role_snapshot(role),
+    return audit.record_created(
+        session, role, actor=actor, entity_type="role", after=_role_snapshot
     )
-    return role
 
 
 def get_role(session: Session, *, actor: Principal, role_id: str) -> Role:

@@ -27,8 +27,8 @@ from casework.auth.principal import Principal
 from casework.errors import NotFound
 from casework.models import Tenant
 from casework.models.base import utcnow
+from casework.secrets_box import ROTATION_GRACE, SecretBox, SecretBoxError
 from casework.webhooks import signing
-from casework.webhooks.secrets_box import ROTATION_GRACE, SecretBox, SecretBoxError
 
 SETTING = "case_webhook_secret"
 

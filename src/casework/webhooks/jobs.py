@@ -13,8 +13,8 @@ from casework import jobs
 from casework.jobs import JobContext, sweeper, task
 from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
+from casework.secrets_box import SecretBoxError, box_for
 from casework.webhooks import case_secret, outbox, repository, service, tasks
-from casework.webhooks.secrets_box import SecretBoxError, box_for
 from casework.webhooks.service import PreparedAttempt
 
 DELIVER = "webhooks.deliver"

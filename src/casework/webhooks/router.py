@@ -9,6 +9,7 @@ from casework.dependencies import AppSettings, DbSession
 from casework.models import WebhookDeliveryStatus, WebhookEventType
 from casework.pagination import CursorParam, Page, PageSize
 from casework.routing import CommittingRoute
+from casework.secrets_box import box_for
 from casework.webhooks import case_secret, repository, service
 from casework.webhooks.outbound import resolver_for
 from casework.webhooks.schemas import (
@@ -21,7 +22,6 @@ from casework.webhooks.schemas import (
     EndpointUpdate,
     EndpointWithSecret,
 )
-from casework.webhooks.secrets_box import box_for
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"], route_class=CommittingRoute)
 deliveries_router = APIRouter(

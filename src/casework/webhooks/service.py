@@ -29,6 +29,12 @@ from casework.models import (
     WebhookEventType,
 )
 from casework.models.base import utcnow
+from casework.secrets_box import (
+    ROTATION_GRACE,
+    SealedSecrets,
+    SecretBox,
+    SecretBoxError,
+)
 from casework.webhooks import backoff, case_secret, outbox, repository, signing
 from casework.webhooks.outbound import (
     EXCERPT_CHARS,
@@ -40,12 +46,6 @@ from casework.webhooks.outbound import (
     system_resolver,
 )
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate, event_body
-from casework.webhooks.secrets_box import (
-    ROTATION_GRACE,
-    SealedSecrets,
-    SecretBox,
-    SecretBoxError,
-)
 
 Status = WebhookDeliveryStatus
 EVENT_TYPES = frozenset(e.value for e in WebhookEventType)

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from casework.db import Database
 from casework.models.base import utcnow
+from casework.secrets_box import SecretBox, box_for
 from casework.webhooks import service
 from casework.webhooks.outbound import OutboundClient, Sender
-from casework.webhooks.secrets_box import SecretBox, box_for
 from casework.webhooks.service import DeliveryResult, PreparedAttempt
 
 PARALLEL_SENDS = 8

@@ -8,10 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from casework.auth import limits, service
+from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.dependencies import get_database
-from casework.errors import NotAuthenticated, PermissionDenied
+from casework.errors import NotAuthenticated
 
 # Declared so that OpenAPI shows the two headers; the dependency reads them itself.
 _api_key = APIKeyHeader(
@@ -47,16 +48,10 @@ def sigma_principal(
     return principal
 
 
-SigmaCaller = Annotated[Principal, Depends(sigma_principal)]
-
-
 def needs(permission: Permission) -> Any:
-    async def dependency(principal: SigmaCaller) -> Principal:
-        if not principal.can(permission):
-            raise PermissionDenied(f"These credentials lack the {permission.value} permission")
-        return principal
-
-    return Depends(dependency)
+    return permission_gate(
+        sigma_principal, permission, f"These credentials lack the {permission.value} permission"
+    )
 
 
 CaseCreator = Annotated[Principal, needs(Permission.case_create)]

@@ -14,9 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from casework.dialects.routing import DialectError, field_name
+from casework.dialects.routing import DialectError
 from casework.dialects.sigma.schemas import sigma_field
 from casework.errors import DomainError
+from casework.field_paths import field_name
 
 _MESSAGES = {
     "missing": "is required",

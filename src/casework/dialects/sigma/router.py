@@ -5,11 +5,10 @@ from __future__ import annotations
 from math import ceil
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from casework import idempotency
 from casework.auth.principal import Principal
 from casework.cases import repository, service
 from casework.dependencies import DbSession
@@ -18,6 +17,7 @@ from casework.dialects.sigma import views
 from casework.dialects.sigma.auth import CaseCreator, CaseReader
 from casework.dialects.sigma.errors import render
 from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery, SigmaError
+from casework.idempotency import Idempotent
 from casework.models import Case
 from casework.openapi import ErrorShape
 from casework.users import repository as users
@@ -40,10 +40,9 @@ def _rendered(session: Session, principal: Principal, cases: list[Case]) -> list
 @router.post("/case-management/create", status_code=201, response_model=Envelope)
 def create_case(
     body: CreateCaseBody,
-    request: Request,
     session: DbSession,
     principal: CaseCreator,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     """Open a case the way Sigma does; the assignee must hold ``case.assign``."""
 
@@ -52,11 +51,10 @@ def create_case(
         [data] = _rendered(session, principal, [case])
         return Envelope(message="Case created successfully", data=data)
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
     )
 

@@ -16,8 +16,8 @@ from pydantic import (
 
 from casework.cases.listing import CaseFilters
 from casework.cases.schemas import CaseCreate, RecordRef
-from casework.dialects.routing import field_name
 from casework.errors import FieldError, ValidationFailed
+from casework.field_paths import field_name
 from casework.models.enums import Module, Priority, ReviewStatus
 from casework.strict import StrictModel
 

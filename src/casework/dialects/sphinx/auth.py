@@ -16,6 +16,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlalchemy.orm import Session
 
 from casework.auth import limits, service, sessions
+from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
@@ -97,15 +98,7 @@ def sphinx_principal(
 
 def needs(permission: Permission) -> Any:
     """A dependency that returns the caller if it holds ``permission``."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(sphinx_principal)],
-    ) -> Principal:
-        if not principal.can(permission):
-            raise PermissionDenied(FORBIDDEN)
-        return principal
-
-    return Depends(dependency)
+    return permission_gate(sphinx_principal, permission, FORBIDDEN)
 
 
 CaseReader = Annotated[Principal, needs(Permission.case_read)]

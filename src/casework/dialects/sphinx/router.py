@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, RootModel
 from sqlalchemy.orm import Session, joinedload
 
-from casework import idempotency
 from casework.auth import limits
 from casework.auth import service as auth
 from casework.auth.principal import Principal
@@ -21,7 +20,7 @@ from casework.checks import service as checks
 from casework.customers import repository as customer_repository
 from casework.customers import service as customers
 from casework.dependencies import AppSettings, DbSession
-from casework.dialects.routing import DialectError, field_name, route_class
+from casework.dialects.routing import DialectError, route_class
 from casework.dialects.sphinx import errors, translate, views
 from casework.dialects.sphinx.auth import (
     CaseCreator,
@@ -37,6 +36,8 @@ from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerI
 from casework.documents import repository as document_repository
 from casework.documents import uploads
 from casework.documents.router import Storage
+from casework.field_paths import field_name
+from casework.idempotency import Idempotent
 from casework.models import Case, Customer, Document
 from casework.openapi import ErrorShape
 
@@ -132,11 +133,10 @@ def _case(session: Session, principal: Principal, number: int, *, lock: bool = F
 @router.post("/api/cases/", status_code=201)
 def create_case(
     body: CaseIn,
-    request: Request,
     session: DbSession,
     settings: AppSettings,
     principal: CaseCreator,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     """Open a case for an existing customer (customer_id) or a new one (customer)."""
 
@@ -151,11 +151,10 @@ def create_case(
         )
         return Shaped(views.case_body(session, case))
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
     )
 
@@ -191,10 +190,9 @@ def start_case(case_id: int, session: DbSession, principal: CaseStarter) -> JSON
 @router.post("/api/customers/", status_code=201)
 def create_customer(
     body: CustomerIn,
-    request: Request,
     session: DbSession,
     principal: CustomerWriter,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     def produce() -> Shaped:
         data = translate.customer_create(body)
@@ -202,11 +200,10 @@ def create_customer(
             views.customer_body(customers.create_customer(session, actor=principal, data=data))
         )
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
     )
 
@@ -234,27 +231,25 @@ def get_customer(customer_id: int, session: DbSession, principal: CustomerReader
 @router.post("/api/documents/", status_code=201)
 def upload_document(
     file: Annotated[UploadFile, File(description="The file; its type is sniffed from its bytes.")],
-    request: Request,
     session: DbSession,
     principal: DocumentWriter,
     settings: AppSettings,
     storage: Storage,
+    once: Idempotent,
     customer_id: Annotated[int | None, Form(description="A customer's integer id.")] = None,
     delete_after: Annotated[int | None, Form(ge=-1, le=MAX_DELETE_AFTER)] = None,
-    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
     """Upload one file as multipart/form-data."""
     owner = translate.customer_id_of(session, tenant_id=principal.tenant_id, number=customer_id)
     return uploads.respond(
         session,
-        request,
         file,
         principal=principal,
         settings=settings,
         storage=storage,
         customer_id=owner,
         delete_after=delete_after,
-        key=idempotency_key,
+        once=once,
         fields={"customer_id": customer_id, "delete_after": delete_after},
         render=lambda document: Shaped(views.document_bodies(session, [document])[0]),
     )

@@ -9,7 +9,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from casework import numbering
 from casework.cases.schemas import CaseCreate
 from casework.configs import repository as configs
 from casework.customers import repository as customers
@@ -19,6 +18,7 @@ from casework.dialects.sphinx.schemas import CaseIn, CustomerIn
 from casework.documents import repository as documents
 from casework.errors import FieldError, NotFound, ValidationFailed
 from casework.models import Customer, Document
+from casework.tenants import numbering
 
 T = TypeVar("T")
 _TITLE_LENGTH = 300

@@ -15,13 +15,14 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from casework.auth import limits
+from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request
 from casework.config import Settings
 from casework.dependencies import AppSettings, get_database
-from casework.errors import NotAuthenticated, PermissionDenied
-from casework.webhooks.secrets_box import box_for
+from casework.errors import NotAuthenticated
+from casework.secrets_box import box_for
 
 APP_HEADER = "X-App-Token"
 TS_HEADER = "X-App-Access-Ts"
@@ -105,15 +106,9 @@ async def signed_principal(
 
 def needs(permission: Permission) -> Any:
     """A dependency that returns the signing client if it holds ``permission``."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(signed_principal)],
-    ) -> Principal:
-        if not principal.can(permission):
-            raise PermissionDenied(f"this action needs the {permission.value!r} permission")
-        return principal
-
-    return Depends(dependency)
+    return permission_gate(
+        signed_principal, permission, f"this action needs the {permission.value!r} permission"
+    )
 
 
 CaseCreator = Annotated[Principal, needs(Permission.case_create)]

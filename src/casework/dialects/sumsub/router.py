@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from casework import idempotency
 from casework.auth.principal import Principal
 from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.configs import service as configs
 from casework.customers import service as customers
 from casework.dependencies import DbSession
-from casework.dialects.routing import field_name, route_class
+from casework.dialects.routing import route_class
 from casework.dialects.sumsub import views
 from casework.dialects.sumsub.auth import CaseCreator, CaseReader
 from casework.dialects.sumsub.errors import render
 from casework.dialects.sumsub.schemas import CaseBody, SumsubCaseCreate, SumsubError
 from casework.errors import FieldError, NotFound, ValidationFailed
+from casework.field_paths import field_name
+from casework.idempotency import Idempotent
 from casework.models import Customer
 from casework.openapi import ErrorShape
 
@@ -88,10 +89,9 @@ def _case_create(session: Session, actor: Principal, body: SumsubCaseCreate) -> 
 @router.post(PREFIX, response_model=None)
 def create_case(
     body: SumsubCaseCreate,
-    request: Request,
     session: DbSession,
     principal: CaseCreator,
-    idempotency_key: idempotency.IdempotencyKey = None,
+    once: Idempotent,
 ) -> JSONResponse:
     """Open a case for an applicant from a blueprint, on transactions already ingested."""
 
@@ -100,11 +100,10 @@ def create_case(
         case = cases.create_case(session, actor=principal, data=data)
         return CaseBody(views.case_body(session, case))
 
-    return idempotency.respond(
+    return once.respond(
         session,
-        principal=principal,
-        key=idempotency_key,
-        request_fingerprint=idempotency.body_fingerprint(request, body),
+        principal,
+        identity=body,
         produce=produce,
         status_code=200,
     )

@@ -1,0 +1,1 @@
+"""Administration pages: users and roles, API clients, case configs, webhooks and rules."""

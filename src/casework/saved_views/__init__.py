@@ -1,0 +1,1 @@
+"""Saved views: named case-queue queries each user keeps for themselves."""
