@@ -10,7 +10,7 @@ from casework.auth.principal import Principal
 from casework.db import Database
 from casework.errors import NotFound
 from casework.models import AuditEvent, Role
-from casework.tenancy import owned_or_404
+from casework.repository import get
 from tests.factories import TenantKit
 
 
@@ -29,10 +29,10 @@ def test_another_tenants_row_is_as_missing_as_none(
             entity_type="role",
             after=lambda row: {"slug": row.slug},
         )
-        assert owned_or_404(session, Role, role.id, tenant_id=kit.tenant_id, name="role") is role
+        assert get(session, Role, role.id, tenant_id=kit.tenant_id, what="role") is role
         for tenant_id, row_id in ((other_kit.tenant_id, role.id), (kit.tenant_id, "0" * 24)):
             with pytest.raises(NotFound, match=f"^role {row_id} not found$"):
-                owned_or_404(session, Role, row_id, tenant_id=tenant_id, name="role")
+                get(session, Role, row_id, tenant_id=tenant_id, what="role")
 
 
 def test_a_created_row_is_recorded_under_its_new_id(db: Database, kit: TenantKit) -> None:

@@ -6,8 +6,6 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from casework.errors import NotFound
-
 
 class TenantOwned(Protocol):
     tenant_id: str
@@ -21,11 +19,3 @@ def owned(session: Session, model: type[T], row_id: str, *, tenant_id: str) -> T
     absent as one that does not exist, so callers cannot tell the two apart."""
     row = session.get(model, row_id)
     return row if row is not None and row.tenant_id == tenant_id else None
-
-
-def owned_or_404(session: Session, model: type[T], row_id: str, *, tenant_id: str, name: str) -> T:
-    """``owned``, or NotFound naming the row as ``name`` (e.g. "customer")."""
-    row = owned(session, model, row_id, tenant_id=tenant_id)
-    if row is None:
-        raise NotFound(f"{name} {row_id} not found")
-    return row
