@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from casework import __version__, openapi, problems
 from casework.analytics.router import router as analytics_router
+from casework.assembly import job_registry, register_adapters
 from casework.auth.clients_router import router as api_clients_router
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     database = database or Database(settings)
+    register_adapters()
 
     matchers = MatcherHolder()
     runner: EmbeddedRunner | None = None
@@ -80,7 +82,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         deferrer = ProcrastinateJobs(settings)
     else:
         runner = EmbeddedRunner(
-            JobContext(database=database, settings=settings, matchers=matchers),
+            JobContext(
+                database=database,
+                settings=settings,
+                matchers=matchers,
+                registry=job_registry(),
+            ),
             threads=settings.job_threads,
             sweep_seconds=settings.job_sweep_seconds,
         )

@@ -7,20 +7,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from casework.audit import checkpoints, service
 from casework.audit.checkpoints import Checkpoint
 from casework.db import Database
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import Found, Job, JobContext, Task
 from casework.models import AuditHead
 from casework.models.base import utcnow
 from casework.webhooks.outbound import OutboundClient
 
 log = logging.getLogger(__name__)
-CHECKPOINT = "audit.checkpoint"
+CHECKPOINT = Job("audit.checkpoint")
 
 
 @dataclass
@@ -92,7 +91,6 @@ def _deliver(database: Database, run: CheckpointRun, *, now: datetime) -> None:
             )
 
 
-@task(CHECKPOINT)
 def checkpoint(context: JobContext) -> None:
     now = utcnow()
     every = timedelta(minutes=context.settings.audit_checkpoint_minutes)
@@ -101,8 +99,7 @@ def checkpoint(context: JobContext) -> None:
     write_checkpoints(context.database, now=now, tenant_ids=due)
 
 
-@sweeper
-def checkpoints_due(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def checkpoints_due(context: JobContext) -> Found:
     now = utcnow()
     every = timedelta(minutes=context.settings.audit_checkpoint_minutes)
     with context.database.session(write=False) as session:
@@ -110,3 +107,7 @@ def checkpoints_due(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
         if not due and context.settings.audit_checkpoint_url:
             due = bool(service.undelivered(session, now=now, every=every))
     return [(CHECKPOINT, {})] if due else []
+
+
+JOBS = [Task(CHECKPOINT, checkpoint)]
+SWEEPERS = [checkpoints_due]

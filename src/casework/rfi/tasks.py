@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import Found, JobContext, Task
 from casework.models import Case, Tenant
 from casework.models.base import utcnow
 from casework.rfi import mail, service
@@ -16,7 +15,6 @@ from casework.rfi import mail, service
 log = logging.getLogger(__name__)
 
 
-@task(service.SEND)
 def send(context: JobContext, case_id: str) -> None:
     settings = context.settings
     if not mail.configured(settings):
@@ -47,10 +45,13 @@ def send(context: JobContext, case_id: str) -> None:
             log.info("request for information on case %s dealt with", case_id)
 
 
-@sweeper
-def unsent_requests(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def unsent_requests(context: JobContext) -> Found:
     if not mail.configured(context.settings):
         return []
     with context.database.session(write=False) as session:
         waiting = service.unsent(session, now=utcnow())
     return [(service.SEND, {"case_id": case_id}) for case_id in waiting]
+
+
+JOBS = [Task(service.SEND, send)]
+SWEEPERS = [unsent_requests]

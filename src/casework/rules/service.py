@@ -20,7 +20,7 @@ from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.ids import new_id
-from casework.jobs import defer_on_commit
+from casework.jobs import Job
 from casework.models import (
     Alert,
     CaseConfig,
@@ -36,7 +36,7 @@ from casework.rules import conditions
 from casework.rules.schemas import MonitoringSettings, RuleCreate, RuleUpdate
 from casework.tenancy import owned
 
-EVALUATE = "rules.evaluate"
+EVALUATE = Job("rules.evaluate")
 SETTING = "transaction_monitoring"
 
 
@@ -342,4 +342,4 @@ def queue_evaluation(session: Session, *, tenant_id: str, transaction_ids: list[
         id=new_id(), tenant_id=tenant_id, transaction_ids=transaction_ids, created_at=utcnow()
     )
     session.add(pending)
-    defer_on_commit(session, EVALUATE, pending_id=pending.id)
+    EVALUATE.defer(session, pending_id=pending.id)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
+from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.models import Case, CaseConfig
 from casework.models.enums import CreatedByType, ProcessingStatus
@@ -16,8 +17,6 @@ from casework.models.enums import CreatedByType, ProcessingStatus
 
 def open_owner_cases(session: Session, *, case: Case, evidence: dict[str, Any]) -> list[Case]:
     """The child cases for the owners a UBO check found, once per parent case."""
-    from casework.cases import service as cases  # cases use checks; this is the way back
-
     config = session.get(CaseConfig, case.config_id) if case.config_id else None
     if config is None or config.kyc_config is None:
         return []
