@@ -51,8 +51,8 @@ class Job:
 
 JobFunction = Callable[..., None]
 # What unfinished work calls for: each job with its arguments.
-Found = list[tuple[Job, dict[str, Any]]]
-Sweeper = Callable[["JobContext"], Found]
+Work = list[tuple[Job, dict[str, Any]]]
+Sweeper = Callable[["JobContext"], Work]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """`casework worker`: background jobs on PostgreSQL through procrastinate.
 
 Every job of the assembled registry (``casework.assembly``) becomes a procrastinate
-task of the same name. A job
-already waiting with the same arguments is not queued twice (a queueing lock). The
-recovery sweep runs in every worker; what it finds is deferred under the same locks,
-so several workers sweeping at once queue each piece of work once.
+task of the same name. A job already waiting with the same arguments is not queued
+twice (a queueing lock). The recovery sweep runs in every worker; what it finds is
+deferred under the same locks, so several workers sweeping at once queue each piece of
+work once.
 """
 
 from __future__ import annotations

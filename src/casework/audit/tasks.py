@@ -13,7 +13,7 @@ from sqlalchemy import select
 from casework.audit import checkpoints, service
 from casework.audit.checkpoints import Checkpoint
 from casework.db import Database
-from casework.jobs import Found, Job, JobContext, Task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models import AuditHead
 from casework.models.base import utcnow
 from casework.webhooks.outbound import OutboundClient
@@ -99,7 +99,7 @@ def checkpoint(context: JobContext) -> None:
     write_checkpoints(context.database, now=now, tenant_ids=due)
 
 
-def checkpoints_due(context: JobContext) -> Found:
+def checkpoints_due(context: JobContext) -> Work:
     now = utcnow()
     every = timedelta(minutes=context.settings.audit_checkpoint_minutes)
     with context.database.session(write=False) as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from casework.auth import limits
-from casework.jobs import Found, Job, JobContext, Task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.maintenance import service
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def analyze(context: JobContext, tables: list[str]) -> None:
     log.info("analyzed %s", ", ".join(done))
 
 
-def stale_statistics(context: JobContext) -> Found:
+def stale_statistics(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         tables = service.stale_tables(session)
     return [(ANALYZE, {"tables": tables})] if tables else []
@@ -34,7 +34,7 @@ def forget_failed_authentications(context: JobContext) -> None:
     log.info("forgot %d expired failed-authentication counters", gone)
 
 
-def expired_failure_counters(context: JobContext) -> Found:
+def expired_failure_counters(context: JobContext) -> Work:
     window = limits.Limits.of(context.settings).window
     with context.database.session(write=False) as session:
         found = limits.expired_exist(session, window=window)

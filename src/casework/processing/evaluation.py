@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from casework.ids import new_id
-from casework.jobs import Found, JobContext
+from casework.jobs import JobContext, Work
 from casework.models import PendingEvaluation, Tenant
 from casework.models.base import utcnow
 from casework.processing import alerts
@@ -93,7 +93,7 @@ def _claim(context: JobContext, pending_id: str) -> Claim | None:
         return Claim(pending.id, pending.claim_id, pending.tenant_id, list(pending.transaction_ids))
 
 
-def unevaluated(context: JobContext) -> Found:
+def unevaluated(context: JobContext) -> Work:
     now = utcnow()
     with context.database.session(write=False) as session:
         stmt = (

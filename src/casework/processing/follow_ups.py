@@ -15,7 +15,7 @@ from casework.processing.run import Ran
 
 
 def follow_up(session: Session, case: Case, stored: list[tuple[Check, Ran]]) -> None:
-    """What a finished check leads to: owners' cases for a dual config, monitoring."""
+    """Follow up each stored check that has a result."""
     for check, outcome in stored:
         if outcome.result is None:
             continue

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from casework.ids import new_id
-from casework.jobs import Found, JobContext
+from casework.jobs import JobContext, Work
 from casework.models import (
     MonitoredCustomer,
     WatchlistChange,
@@ -204,7 +204,7 @@ def _finish(context: JobContext, claim: Claim, delta: Delta) -> None:
     log.info("monitoring run %s done: %s", claim.run_id, stats)
 
 
-def unfinished_runs(context: JobContext) -> Found:
+def unfinished_runs(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         runs = repository.unfinished_runs(session, now=utcnow(), limit=50)
     return [(RESCREEN, {"run_id": run_id}) for run_id in runs]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from casework.checks import repository, service
-from casework.jobs import Found, JobContext, Task
+from casework.jobs import JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.monitoring.service import RESCREEN
 from casework.processing import evaluation, rescreen_runs
@@ -56,7 +56,7 @@ def run_claimed(context: JobContext, batches: list[Batch]) -> None:
     webhooks.send_claimed(context, finish(context, run_checks(context, batches)))
 
 
-def unfinished_checks(context: JobContext) -> Found:
+def unfinished_checks(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         waiting = repository.cases_with_unfinished_work(session, utcnow(), 1)
     return [(service.DRAIN, {})] if waiting else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from casework.documents.storage import LocalStorage
-from casework.jobs import Found, Job, JobContext, Task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.retention import service
 from casework.retention.service import Purged
@@ -31,7 +31,7 @@ def purge(context: JobContext) -> None:
     purge_all(context)
 
 
-def purge_due(_context: JobContext) -> Found:
+def purge_due(_context: JobContext) -> Work:
     # Cheap when nothing is due (each kind is one query on an index of delete_after),
     # so every sweep asks.
     return [(PURGE, {})]

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.jobs import Found, JobContext, Task
+from casework.jobs import JobContext, Task, Work
 from casework.models import Case, Tenant
 from casework.models.base import utcnow
 from casework.rfi import mail, service
@@ -45,7 +45,7 @@ def send(context: JobContext, case_id: str) -> None:
             log.info("request for information on case %s dealt with", case_id)
 
 
-def unsent_requests(context: JobContext) -> Found:
+def unsent_requests(context: JobContext) -> Work:
     if not mail.configured(context.settings):
         return []
     with context.database.session(write=False) as session:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework import jobs
-from casework.jobs import Found, Job, JobContext, Task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
 from casework.webhooks import case_secret, outbox, repository, service, tasks
@@ -36,13 +36,13 @@ def publish(context: JobContext, tenant_id: str) -> None:
                 jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
 
 
-def unpublished_events(context: JobContext) -> Found:
+def unpublished_events(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         tenants = outbox.behind(session)
     return [(PUBLISH, {"tenant_id": tenant_id}) for tenant_id in tenants]
 
 
-def due_deliveries(context: JobContext) -> Found:
+def due_deliveries(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         ids = service.due(session, now=utcnow(), limit=SWEEP_BATCH)
     return [(DELIVER, {"delivery_id": delivery_id}) for delivery_id in ids]
