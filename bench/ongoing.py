@@ -170,7 +170,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 database=database, settings=database.settings, registry=job_registry()
             )
             started = time.perf_counter()
-            run_job(context, RESCREEN.name, {"run_id": run_id})
+            run_job(context, RESCREEN, {"run_id": run_id})
             seconds = time.perf_counter() - started
             with database.session(write=False) as session:
                 done = session.get(MonitoringRun, run_id)

@@ -38,11 +38,15 @@ log = logging.getLogger(__name__)
 _DEFERRED = "casework_deferred_jobs"
 
 
-@dataclass(frozen=True)
-class Job:
-    """A background job by its name, the one queued and stored (never renamed)."""
+class Job(str):
+    """A background job's handle: its name, the one queued and stored (never renamed),
+    so it compares, logs and is kept as that name; ``defer`` queues the job."""
 
-    name: str
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return str(self)
 
     def defer(self, session: Session, **kwargs: Any) -> None:
         """Run the job once the session's transaction commits (never if it rolls back)."""

@@ -35,6 +35,12 @@ def own(settings: Settings, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
+def test_a_job_handle_is_its_name():
+    assert PING == "tests.ping"
+    assert type(PING.name) is str
+    assert [(PING, {})] == [("tests.ping", {})]
+
+
 def test_a_job_is_queued_by_name_when_its_transaction_commits(own: Database):
     recorder = Recorder()
     own.jobs = recorder

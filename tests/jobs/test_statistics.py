@@ -104,7 +104,7 @@ def test_a_grown_table_is_swept_and_analyzed(
     found = [kwargs for name, kwargs in stale_statistics(context) if name == ANALYZE]
     assert len(found) == 1 and "transactions" in found[0]["tables"]
 
-    run_job(context, ANALYZE.name, found[0])
+    run_job(context, ANALYZE, found[0])
     with db.transaction(write=False) as session:
         assert "transactions" not in service.stale_tables(session)
     after = _analyzed(db, "transactions")

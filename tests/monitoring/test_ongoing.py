@@ -290,7 +290,7 @@ def test_a_run_whose_worker_died_is_finished_by_another_without_repeats(
             .values(lease_expires_at=utcnow() - timedelta(seconds=1))
         )
     assert (RESCREEN, {"run_id": run_id}) in tasks.unfinished_runs(context)
-    run_job(context, RESCREEN.name, {"run_id": run_id})
+    run_job(context, RESCREEN, {"run_id": run_id})
     assert lists.run(version).status == "done"
     # The first worker wakes up: its claim is gone, it writes nothing.
     assert not tasks._write_page(context, first, delta, None, hits, page[-1].id, screened=count)
