@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from api_cases import log, postgres_database
+from casework.assembly import job_registry
 from casework.checks.runners.screening import Subject
 from casework.config import Settings
 from casework.db import Database
@@ -165,7 +166,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     select(MonitoringRun.id).where(MonitoringRun.version == second.version)
                 )
             log("rescreening")
-            context = JobContext(database=database, settings=database.settings)
+            context = JobContext(
+                database=database, settings=database.settings, registry=job_registry()
+            )
             started = time.perf_counter()
             run_job(context, RESCREEN, {"run_id": run_id})
             seconds = time.perf_counter() - started

@@ -25,12 +25,11 @@ ALLOWED: dict[str, str] = {
         "run only by migration 0016: reads the event columns as they were when the "
         "chains were sealed"
     ),
-    "checks/tasks.py": "case processing, moving to processing/ (the run's sweep and locks)",
-    "checks/claim.py": "case processing, moving to processing/ (a claim locks what it loads)",
-    "checks/workflow.py": "case processing, moving to processing/ (a dual config's child cases)",
+    "processing/claim.py": (
+        "a write: a claim locks the pending checks it loads (SKIP LOCKED on PostgreSQL)"
+    ),
     "rules/grouping.py": (
-        "case processing for rule hits, moving to processing/: a write that locks alert "
-        "groups and their cases and finds what it links"
+        "a write for rule hits: it locks alert groups and their cases and finds what it links"
     ),
     "webhooks/outbox.py": "the event path: the outbox cursor's lock and the events it sends",
     "idempotency.py": (

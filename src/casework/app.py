@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from casework import __version__, openapi, problems
 from casework.analytics.router import router as analytics_router
 from casework.api_clients.router import router as api_clients_router
+from casework.assembly import job_registry, register_adapters
 from casework.auth.router import router as auth_router
 from casework.cases.router import router as cases_router
 from casework.checks.router import router as checks_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings.log_level, settings.log_json)
     numbering.install()
     database = database or Database(settings)
+    register_adapters()
 
     matchers = MatcherHolder()
     runner: EmbeddedRunner | None = None
@@ -82,7 +84,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         deferrer = ProcrastinateJobs(settings)
     else:
         runner = EmbeddedRunner(
-            JobContext(database=database, settings=settings, matchers=matchers),
+            JobContext(
+                database=database,
+                settings=settings,
+                matchers=matchers,
+                registry=job_registry(),
+            ),
             threads=settings.job_threads,
             sweep_seconds=settings.job_sweep_seconds,
         )

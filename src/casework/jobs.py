@@ -5,6 +5,11 @@ is recorded in the domain tables (a check is PENDING until a worker finishes it;
 webhook delivery has its next attempt time), so a job is only a nudge: one lost with
 a killed process is found again by the periodic sweep, and every job is idempotent.
 
+This module is the machinery only. A feature names its jobs with ``Job`` handles and
+lists the functions that run them (``Task``) and the sweepers that find their work;
+the application and the worker put those lists together into a ``Registry``
+(``casework.assembly``), which the runners carry in their ``JobContext``.
+
 Two runners: ``EmbeddedRunner`` (threads of the serving process, the default on
 SQLite) and procrastinate workers on PostgreSQL (``casework.worker``).
 """
@@ -17,44 +22,86 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
 from casework.db import Database
-from casework.screening.matching import MatcherHolder
+
+if TYPE_CHECKING:
+    from casework.screening.matching import MatcherHolder
 
 log = logging.getLogger(__name__)
 
 _DEFERRED = "casework_deferred_jobs"
 
 
-@dataclass
-class JobContext:
-    """What a job may use: its own transactions, the settings, the matcher."""
+class Job(str):
+    """A background job's handle: its name, the one queued and stored (never renamed),
+    so it compares, logs and is kept as that name; ``defer`` queues the job."""
 
-    database: Database
-    settings: Settings
-    matchers: MatcherHolder = field(default_factory=MatcherHolder)
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def defer(self, session: Session, **kwargs: Any) -> None:
+        """Run the job once the session's transaction commits (never if it rolls back)."""
+        defer_on_commit(session, self, **kwargs)
 
 
 JobFunction = Callable[..., None]
-Sweeper = Callable[[JobContext], Iterable[tuple[str, dict[str, Any]]]]
+# What unfinished work calls for: each job with its arguments.
+Work = list[tuple[Job, dict[str, Any]]]
+Sweeper = Callable[["JobContext"], Work]
 
-TASKS: dict[str, JobFunction] = {}
-SWEEPERS: list[Sweeper] = []
+
+@dataclass(frozen=True)
+class Task:
+    """A job and the function that runs it, ``run(context, **kwargs)``."""
+
+    job: Job
+    run: JobFunction
 
 
-def task(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register ``fn(context, **kwargs)`` as the job ``name``."""
+class Registry:
+    """The jobs a process can run and the sweepers that find work for them."""
 
-    def register(fn: JobFunction) -> JobFunction:
-        TASKS[name] = fn
-        return fn
+    def __init__(self, tasks: Iterable[Task] = (), sweepers: Iterable[Sweeper] = ()) -> None:
+        self.functions: dict[str, JobFunction] = {}
+        for item in tasks:
+            if item.job.name in self.functions:
+                raise ValueError(f"two jobs named {item.job.name!r}")
+            self.functions[item.job.name] = item.run
+        self.sweepers: tuple[Sweeper, ...] = tuple(sweepers)
 
-    return register
+    @property
+    def names(self) -> list[str]:
+        return list(self.functions)
+
+    def run(self, context: JobContext, name: str, kwargs: dict[str, Any]) -> None:
+        function = self.functions.get(name)
+        if function is None:
+            raise KeyError(f"no job named {name!r}")
+        function(context, **kwargs)
+
+    def sweep(self, context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+        """The jobs that unfinished work in the domain tables calls for, by name."""
+        return [(job.name, kwargs) for fn in self.sweepers for job, kwargs in fn(context)]
+
+
+@dataclass
+class JobContext:
+    """What a job may use: its own transactions, the settings, the jobs this process
+    runs, the matcher (made by the first job that screens when none is given)."""
+
+    database: Database
+    settings: Settings
+    matchers: MatcherHolder | None = None
+    registry: Registry = field(default_factory=Registry)
 
 
 def job_key(name: str, kwargs: dict[str, Any]) -> str:
@@ -62,31 +109,9 @@ def job_key(name: str, kwargs: dict[str, Any]) -> str:
     return f"{name}:{json.dumps(kwargs, sort_keys=True)}"
 
 
-def sweeper(fn: Sweeper) -> Sweeper:
-    """Register a function that finds unfinished work and names the jobs to redo it."""
-    SWEEPERS.append(fn)
-    return fn
-
-
-def load_tasks() -> None:
-    """Import the modules that register tasks (kept here so every runner sees all)."""
-    import casework.audit.tasks
-    import casework.checks.tasks
-    import casework.maintenance.tasks
-    import casework.monitoring.tasks
-    import casework.retention.tasks
-    import casework.rfi.tasks
-    import casework.rules.tasks
-    import casework.webhooks.jobs  # noqa: F401
-
-
-def defer_on_commit(session: Session, name: str, **kwargs: Any) -> None:
-    """Run job ``name`` once the session's transaction commits (never if it rolls back)."""
-    if name not in TASKS:
-        load_tasks()
-    if name not in TASKS:
-        raise KeyError(f"no job named {name!r}")
-    session.info.setdefault(_DEFERRED, []).append((name, kwargs))
+def defer_on_commit(session: Session, job: Job, **kwargs: Any) -> None:
+    """Run ``job`` once the session's transaction commits (never if it rolls back)."""
+    session.info.setdefault(_DEFERRED, []).append((job.name, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
@@ -111,18 +136,12 @@ def _after_rollback(session: Session) -> None:
 
 
 def run_job(context: JobContext, name: str, kwargs: dict[str, Any]) -> None:
-    if name not in TASKS:
-        load_tasks()
-    TASKS[name](context, **kwargs)
+    context.registry.run(context, name, kwargs)
 
 
 def sweep(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
     """The jobs that unfinished work in the domain tables calls for."""
-    load_tasks()
-    found: list[tuple[str, dict[str, Any]]] = []
-    for fn in SWEEPERS:
-        found.extend(fn(context))
-    return found
+    return context.registry.sweep(context)
 
 
 class EmbeddedRunner:

@@ -1,9 +1,10 @@
 """`casework worker`: background jobs on PostgreSQL through procrastinate.
 
-Every job of casework.jobs becomes a procrastinate task of the same name. A job
-already waiting with the same arguments is not queued twice (a queueing lock). The
-recovery sweep runs in every worker; what it finds is deferred under the same locks,
-so several workers sweeping at once queue each piece of work once.
+Every job of the assembled registry (``casework.assembly``) becomes a procrastinate
+task of the same name. A job already waiting with the same arguments is not queued
+twice (a queueing lock). The recovery sweep runs in every worker; what it finds is
+deferred under the same locks, so several workers sweeping at once queue each piece of
+work once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import make_url
 
+from casework.assembly import job_registry, register_adapters
 from casework.config import Settings
 from casework.db import Database
-from casework.jobs import TASKS, JobContext, job_key, load_tasks, run_job, sweep
+from casework.jobs import JobContext, job_key, run_job, sweep
 from casework.tenants import numbering
 
 log = logging.getLogger(__name__)
@@ -38,12 +40,12 @@ class ProcrastinateJobs:
     """Defers casework jobs as procrastinate jobs; optionally also runs them."""
 
     def __init__(self, settings: Settings, context: JobContext | None = None) -> None:
-        load_tasks()
+        registry = context.registry if context is not None else job_registry()
         self.settings = settings
         self.app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings))
         )
-        for name in TASKS:
+        for name in registry.names:
             self._register(name, context)
 
     def _register(self, name: str, context: JobContext | None) -> None:
@@ -88,7 +90,8 @@ def run_worker(settings: Settings, *, concurrency: int) -> None:
     """Run jobs until interrupted, sweeping for unfinished work meanwhile."""
     numbering.install()
     database = Database(settings)
-    context = JobContext(database=database, settings=settings)
+    register_adapters()
+    context = JobContext(database=database, settings=settings, registry=job_registry())
     jobs = ProcrastinateJobs(settings, context)
     jobs.ensure_schema()
     jobs.open()  # the synchronous side, used to defer from job threads and the sweep

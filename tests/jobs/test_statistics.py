@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import insert, text
 
-from casework import jobs
+from casework.assembly import job_registry
 from casework.config import Settings
 from casework.db import Database
 from casework.ids import new_id
@@ -26,16 +27,16 @@ postgres_only = pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL s
 
 @pytest.fixture
 def context(db: Database, settings: Settings) -> JobContext:
-    return JobContext(database=db, settings=settings)
+    return JobContext(database=db, settings=settings, registry=job_registry())
 
 
 @pytest.fixture
-def quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+def quiet(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     """The embedded runner's own sweep would analyze behind the test's back; the test
     calls the sweeper itself."""
-    jobs.load_tasks()
-    assert stale_statistics in jobs.SWEEPERS
-    monkeypatch.setattr(jobs, "SWEEPERS", [])
+    registry = app.state.jobs.context.registry
+    assert stale_statistics in registry.sweepers
+    monkeypatch.setattr(registry, "sweepers", ())
 
 
 def _grow(db: Database, tenant_id: str, rows: int) -> None:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from casework.assembly import job_registry
 from casework.db import Database
 from casework.jobs import EmbeddedRunner, JobContext, run_job
 from casework.models import (
@@ -25,8 +26,9 @@ from casework.models import (
     WatchlistDataset,
 )
 from casework.models.base import utcnow
-from casework.monitoring import pool, repository, tasks
+from casework.monitoring import pool, repository
 from casework.monitoring.service import RESCREEN
+from casework.processing import rescreen_runs as tasks
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit
 
@@ -264,7 +266,7 @@ def test_a_run_whose_worker_died_is_finished_by_another_without_repeats(
     marisol = _person("mf", "Marisol Fuentealba Quiroga", ["sanction"])
     version = lists.publish(BOUT, SOLANO, marisol)
     run_id = lists.run(version).id
-    context = JobContext(database=db, settings=settings)
+    context = JobContext(database=db, settings=settings, registry=job_registry())
     first = tasks._claim(context, run_id)
     assert first is not None
     assert tasks._claim(context, run_id) is None, "a live lease keeps the run"

@@ -15,7 +15,7 @@ from casework.ids import new_id
 from casework.jobs import JobContext
 from casework.models import Case, PendingEvaluation, Transaction
 from casework.models.base import utcnow
-from casework.rules import tasks
+from casework.processing import evaluation as tasks
 from casework.rules.service import EVALUATE
 from tests.rules.pipeline import (
     HOUR,

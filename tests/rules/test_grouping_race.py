@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from casework.config import Settings
 from casework.db import Database
 from casework.jobs import EmbeddedRunner, JobContext
-from casework.rules import tasks
+from casework.processing import evaluation as tasks
 from tests.conftest import BACKEND
 from tests.factories import TenantKit
 from tests.rules.pipeline import SECOND, Api, pending_row, tx

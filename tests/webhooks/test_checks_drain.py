@@ -11,11 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from casework.assembly import job_registry
 from casework.audit import service as audit
-from casework.checks import tasks
 from casework.db import Database
 from casework.jobs import JobContext, run_job
 from casework.models import AuditEvent, WebhookDelivery, WebhookDeliveryStatus
+from casework.processing import tasks
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit
 from tests.webhooks.conftest import OnPremReceiver
@@ -63,14 +64,14 @@ def test_one_drain_finishes_many_cases_of_several_tenants(
 ):
     ours = _queue(client, kit, tasks.DRAIN_CASES + 3, onprem.url)
     theirs = _queue(client, other_kit, 4, None)
-    context = JobContext(database=db, settings=settings)
+    context = JobContext(database=db, settings=settings, registry=job_registry())
     monkeypatch.setattr(client.app.state.jobs, "defer", lambda *_: None)
     for kit_, ids in ((kit, ours), (other_kit, theirs)):
         for case_id in ids:
             r = client.post(f"/v1/cases/{case_id}/start", headers=kit_.analyst.headers)
             assert r.status_code == 202, r.text
     runs = []
-    monkeypatch.setattr(tasks, "_execute", _counting(tasks._execute, runs))
+    monkeypatch.setattr(tasks, "run_checks", _counting(tasks.run_checks, runs))
     run_job(context, "checks.drain", {})
     assert len(runs) >= 2, "more cases than one batch takes"
     assert max(runs) == tasks.DRAIN_CASES

@@ -7,17 +7,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from casework.audit import checkpoints, repository, service
 from casework.audit.checkpoints import Checkpoint
 from casework.db import Database
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.webhooks.outbound import OutboundClient
 
 log = logging.getLogger(__name__)
-CHECKPOINT = "audit.checkpoint"
+CHECKPOINT = Job("audit.checkpoint")
 
 
 @dataclass
@@ -89,7 +88,6 @@ def _deliver(database: Database, run: CheckpointRun, *, now: datetime) -> None:
             )
 
 
-@task(CHECKPOINT)
 def checkpoint(context: JobContext) -> None:
     now = utcnow()
     every = timedelta(minutes=context.settings.audit_checkpoint_minutes)
@@ -98,8 +96,7 @@ def checkpoint(context: JobContext) -> None:
     write_checkpoints(context.database, now=now, tenant_ids=due)
 
 
-@sweeper
-def checkpoints_due(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def checkpoints_due(context: JobContext) -> Work:
     now = utcnow()
     every = timedelta(minutes=context.settings.audit_checkpoint_minutes)
     with context.database.session(write=False) as session:
@@ -107,3 +104,7 @@ def checkpoints_due(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
         if not due and context.settings.audit_checkpoint_url:
             due = bool(service.undelivered(session, now=now, every=every))
     return [(CHECKPOINT, {})] if due else []
+
+
+JOBS = [Task(CHECKPOINT, checkpoint)]
+SWEEPERS = [checkpoints_due]

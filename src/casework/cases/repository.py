@@ -68,6 +68,20 @@ def child_results(session: Session, parent_ids: Sequence[str]) -> list[Row[*tupl
     )
 
 
+def has_children(session: Session, case_id: str) -> bool:
+    """Whether any case names this one as its parent."""
+    return bool(session.scalar(select(Case.id).where(Case.parent_case_id == case_id).limit(1)))
+
+
+def by_ids(session: Session, case_ids: Sequence[str], *, full: bool = False) -> dict[str, Case]:
+    """The cases with these ids (already known to the caller), by id; ``full`` loads all a
+    case's payload shows."""
+    stmt = select(Case).where(Case.id.in_(list(case_ids)))
+    if full:
+        stmt = stmt.options(*full_case_options())
+    return {case.id: case for case in session.scalars(stmt).unique()}
+
+
 def continuing(session: Session, case: Case) -> list[str]:
     """The ids of the cases opened from ``case`` (its children) or that continue it."""
     return list(

@@ -1,5 +1,7 @@
-"""Checks on cases: asking for them, starting and rerunning, analysts' match decisions,
-and rolling the results up into the case."""
+"""Checks on cases: asking for them, starting and rerunning, analysts' match decisions.
+
+Started checks are run by the processing layer's jobs, named here by the handles that
+queue them (``DRAIN``, ``RUN_CASE``)."""
 
 from __future__ import annotations
 
@@ -8,22 +10,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework import jobs
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.cases import repository as case_repository
 from casework.checks import repository
-from casework.checks.policy import OutcomePolicy, PartResult, roll_up
+from casework.checks.rollup import update_case
 from casework.checks.runners import screening as screening_check
 from casework.checks.schemas import CheckSpec
 from casework.documents import repository as documents
 from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.jobs import Job
 from casework.models import Case, CaseConfig, Check, ScreeningMatch
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, MatchDecision, ProcessingStatus
 
-RUN_CASE = "checks.run_case"
-DRAIN = "checks.drain"  # queued checks of any case, several cases per transaction
+RUN_CASE = Job("checks.run_case")
+DRAIN = Job("checks.drain")  # queued checks of any case, several cases per transaction
 SCREENING = frozenset({CheckType.sanctions, CheckType.pep, CheckType.adverse_media})
 
 
@@ -76,7 +77,7 @@ def request_checks(
     ]
     session.add_all(checks)
     if auto_start:
-        jobs.defer_on_commit(session, DRAIN)
+        DRAIN.defer(session)
     return checks
 
 
@@ -151,7 +152,7 @@ def start(session: Session, *, actor: Principal, case: Case) -> list[Check]:
         message="Checks started" if action == "case.checks_started" else "Checks rerun",
         after={"checks": [c.type for c in checks], "attempt": checks[0].attempt},
     )
-    jobs.defer_on_commit(session, DRAIN)
+    DRAIN.defer(session)
     return checks
 
 
@@ -218,46 +219,6 @@ def reassess_screening(check: Check) -> None:
     check.title = assessment.title
     check.reasoning = assessment.reasoning
     check.outcome = assessment.outcome
-
-
-def update_case(session: Session, case: Case) -> dict[str, Any]:
-    """Roll the current checks (and child cases) up into the case; return what changed."""
-    return update_cases(session, [case])[case.id]
-
-
-def update_cases(session: Session, cases: list[Case]) -> dict[str, dict[str, Any]]:
-    """``update_case`` for several cases, each kind of row read once for all; by case id."""
-    session.flush()
-    ids = [case.id for case in cases]
-    parts: dict[str, list[PartResult]] = {case_id: [] for case_id in ids}
-    for row in repository.current_results(session, cases):
-        parts[row.case_id].append(PartResult(row.status, row.risk_score, row.outcome))
-    # Child cases come only from a (dual) config's workflow.
-    parents = [case.id for case in cases if case.config_id is not None]
-    if parents:
-        for child in case_repository.child_results(session, parents):
-            parts[child.parent_case_id].append(
-                PartResult(child.processing_status, child.risk_score, child.outcome)
-            )
-    return {case.id: _apply_rollup(session, case, parts[case.id]) for case in cases}
-
-
-def _apply_rollup(session: Session, case: Case, parts: list[PartResult]) -> dict[str, Any]:
-    config = session.get(CaseConfig, case.config_id) if case.config_id else None
-    result = roll_up(parts, OutcomePolicy.of(config.outcome_policy if config else None))
-    before = (case.processing_status, case.risk_score, case.outcome)
-    case.processing_status, case.risk_score, case.outcome = (
-        result.status,
-        result.risk_score,
-        result.outcome,
-    )
-    if before != (result.status, result.risk_score, result.outcome):
-        case.updated_at = utcnow()
-    return {
-        "processing_status": result.status,
-        "risk_score": result.risk_score,
-        "outcome": result.outcome,
-    }
 
 
 def store_matches(check: Check, found: list[screening_check.FoundMatch]) -> None:

@@ -109,8 +109,8 @@ def _open(database: Database, jobs: JobContext, cast: Cast, story: Story) -> str
     """
     from casework.cases import service
     from casework.cases.schemas import CaseCreate
-    from casework.checks.claim import claim
-    from casework.checks.tasks import run_claimed
+    from casework.processing.claim import claim
+    from casework.processing.tasks import run_claimed
 
     body = dict(story.body)
     if story.assignee:

@@ -1,18 +1,12 @@
-"""Case-webhook payloads in the shape of the API a case was created through."""
+"""The case-webhook payloads the dialects shape, registered with the cases feature."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.orm import Session
-
-from casework.models import Case
+from casework.cases.payloads import register_case_payload
+from casework.dialects.sphinx import views as sphinx
 
 
-def case_payload(session: Session, case: Case) -> dict[str, Any] | None:
-    """The body for the case's own ``webhook_url``, or None for the native shape."""
-    if case.dialect == "sphinx":
-        from casework.dialects.sphinx import views
-
-        return views.case_body(session, case)
-    return None
+def register() -> None:
+    """Have a case created through a dialect tell its own webhook_url in that dialect
+    (only Sphinx shapes its own; the others' cases get the native shape)."""
+    register_case_payload("sphinx", sphinx.case_body)

@@ -18,12 +18,12 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.errors import NotFound
 from casework.ids import new_id
-from casework.jobs import defer_on_commit
+from casework.jobs import Job
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer, MonitoringRun
 from casework.models.base import utcnow
 from casework.monitoring import repository
 
-RESCREEN = "monitoring.rescreen"
+RESCREEN = Job("monitoring.rescreen")
 
 
 def monitoring_on(session: Session, case: Case) -> bool:
@@ -106,5 +106,5 @@ def schedule(session: Session, *, dataset_id: str, version: int) -> MonitoringRu
     """A run for a new list version, started once the import commits (or by the sweep)."""
     run = MonitoringRun(id=new_id(), dataset_id=dataset_id, version=version, status="pending")
     session.add(run)
-    defer_on_commit(session, RESCREEN, run_id=run.id)
+    RESCREEN.defer(session, run_id=run.id)
     return run

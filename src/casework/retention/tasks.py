@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from casework.documents.storage import LocalStorage
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.retention import service
 from casework.retention.service import Purged
 
-PURGE = "retention.purge"
+PURGE = Job("retention.purge")
 
 
 def purge_all(context: JobContext, *, now: datetime | None = None) -> Purged:
@@ -28,13 +27,15 @@ def purge_all(context: JobContext, *, now: datetime | None = None) -> Purged:
             return total
 
 
-@task(PURGE)
 def purge(context: JobContext) -> None:
     purge_all(context)
 
 
-@sweeper
-def purge_due(_context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def purge_due(_context: JobContext) -> Work:
     # Cheap when nothing is due (each kind is one query on an index of delete_after),
     # so every sweep asks.
     return [(PURGE, {})]
+
+
+JOBS = [Task(PURGE, purge)]
+SWEEPERS = [purge_due]

@@ -13,17 +13,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework import jobs
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository, state
 from casework.errors import InvalidTransition
+from casework.jobs import Job
 from casework.models import Case, Customer
 from casework.models.base import utcnow
 from casework.models.enums import ReviewStatus
 from casework.rfi import repository as rfi_repository
 
-SEND = "rfi.send"
+SEND = Job("rfi.send")
 # Requests older than this are not emailed by the sweep (for instance when SMTP was
 # configured long after they were made).
 SEND_WITHIN = timedelta(days=7)
@@ -35,7 +35,7 @@ def open_request(session: Session, case: Case, text: str, *, now: datetime) -> N
     case.rfi_requested_at = now
     case.rfi_sent_at = None
     case.review_status = ReviewStatus.awaiting_user
-    jobs.defer_on_commit(session, SEND, case_id=case.id)
+    SEND.defer(session, case_id=case.id)
 
 
 def request_information(session: Session, *, actor: Principal, case_id: str, text: str) -> Case:

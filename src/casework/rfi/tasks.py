@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.rfi import mail, repository, service
 from casework.tenants import repository as tenants
@@ -13,7 +12,6 @@ from casework.tenants import repository as tenants
 log = logging.getLogger(__name__)
 
 
-@task(service.SEND)
 def send(context: JobContext, case_id: str) -> None:
     settings = context.settings
     if not mail.configured(settings):
@@ -42,10 +40,13 @@ def send(context: JobContext, case_id: str) -> None:
             log.info("request for information on case %s dealt with", case_id)
 
 
-@sweeper
-def unsent_requests(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def unsent_requests(context: JobContext) -> Work:
     if not mail.configured(context.settings):
         return []
     with context.database.session(write=False) as session:
         waiting = service.unsent(session, now=utcnow())
     return [(service.SEND, {"case_id": case_id}) for case_id in waiting]
+
+
+JOBS = [Task(service.SEND, send)]
+SWEEPERS = [unsent_requests]

@@ -5,9 +5,11 @@ path would have done."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +19,8 @@ from casework.checks.country_risk import CountryRiskView
 from casework.checks.risk_table import tenant_country_risk
 from casework.models import Rule, RuleRevision
 from casework.models.enums import Priority
-from casework.rules import conditions, repository
+from casework.persist import in_chunks
+from casework.rules import conditions, history, repository
 from casework.rules.conditions import Condition
 from casework.rules.evaluate import Check, HighRisk, Hit, Txn, check_of
 from casework.rules.history import Histories, order
@@ -132,3 +135,46 @@ def run(
                 if hit is not None:
                     found.append(Found(rule, customer_id, t, hit))
     return found
+
+
+@dataclass
+class Evaluated:
+    found: list[Found]
+    amounts: dict[str, Decimal]
+    transactions: int
+
+
+def evaluate_stored(session: Session, *, tenant_id: str, transaction_ids: list[str]) -> Evaluated:
+    """The tenant's enabled rules on these stored transactions (pure reads)."""
+    rules = enabled_rules(session, tenant_id=tenant_id)
+    if not rules:
+        return Evaluated([], {}, 0)
+    # Which customers, and from when: the transactions themselves come with the history.
+    wanted: dict[str, set[str]] = defaultdict(set)
+    earliest = latest = None
+    for chunk in in_chunks(transaction_ids):
+        for row in repository.transaction_heads(session, chunk):
+            if row.tenant_id != tenant_id:
+                continue
+            wanted[row.customer_id].add(row.id)
+            earliest = row.occurred_at if earliest is None else min(earliest, row.occurred_at)
+            latest = row.occurred_at if latest is None else max(latest, row.occurred_at)
+    if earliest is None or latest is None:
+        return Evaluated([], {}, 0)  # their customers were deleted meanwhile
+    needs = history.Needs.of(rule.condition for rule in rules)
+    # Nothing after the batch's last transaction can be history of any of them.
+    histories = history.load(
+        session,
+        tenant_id=tenant_id,
+        customers=list(wanted),
+        earliest=earliest,
+        needs=needs,
+        until=latest + timedelta(microseconds=1),
+    )
+    batch: dict[str, list[Txn]] = {
+        customer_id: [t for t in histories.by_customer.get(customer_id, []) if t.id in ids]
+        for customer_id, ids in wanted.items()
+    }
+    history.deepen(session, tenant_id=tenant_id, histories=histories, evaluated=batch, needs=needs)
+    found = run(rules, batch, histories, CountryRisk.of(session, tenant_id))
+    return Evaluated(found, histories.amounts(), sum(len(v) for v in batch.values()))

@@ -1,4 +1,5 @@
-"""What rule hits write: alerts, gathered into one open case per group.
+"""Alerts gathered into one open case per group: what rule hits write, with
+``processing.alerts`` opening the cases.
 
 A group is a customer, or a rule and a customer, as the tenant's setting says. Its
 row in ``alert_groups`` names its open case and is locked while alerts join it: two
@@ -9,9 +10,7 @@ circle. A case that has been resolved takes no more alerts; the group opens a ne
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -22,8 +21,6 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases.schemas import CaseCreate
-from casework.checks import service as checks
-from casework.checks.tasks import announce
 from casework.ids import new_id
 from casework.models import (
     Alert,
@@ -36,7 +33,6 @@ from casework.models import (
 )
 from casework.models.enums import (
     CheckType,
-    CreatedByType,
     Outcome,
     Priority,
     ProcessingStatus,
@@ -45,20 +41,12 @@ from casework.models.enums import (
 from casework.persist import in_chunks, insert_or_ignore
 from casework.rules.engine import Found
 from casework.rules.schemas import MonitoringSettings
-from casework.webhooks import jobs as webhooks
 
 ACTOR = "transaction monitoring"
 GROUP_BY_TYPE = {"customer": "byApplicant", "rule_and_customer": "byRuleAndApplicant"}
 # The alerts a TRANSACTION_RISK check lists in its evidence; all are at /v1/alerts.
 EVIDENCE_ALERTS = 200
-_FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
-
-
-@dataclass
-class Recorded:
-    alerts: int = 0
-    opened: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
+FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)  # take no more alerts
 
 
 def group_key(found: Found, group_by: str) -> str:
@@ -67,62 +55,7 @@ def group_key(found: Found, group_by: str) -> str:
     return f"customer:{found.customer_id}"
 
 
-def record(
-    session: Session,
-    *,
-    tenant_id: str,
-    found: Sequence[Found],
-    amounts: dict[str, Decimal],
-    settings: MonitoringSettings,
-    now: datetime,
-) -> Recorded:
-    """Write ``found`` as alerts on their groups' open cases; ``amounts`` holds the
-    default-currency amount of every transaction the hits name."""
-    fresh = _not_yet_recorded(session, found)
-    if not fresh:
-        return Recorded()
-    groups: dict[str, list[Found]] = defaultdict(list)
-    for item in fresh:
-        groups[group_key(item, settings.group_by)].append(item)
-    locked = _lock_groups(session, tenant_id, sorted(groups), now)
-    cases = _lock_cases(session, sorted({g.case_id for g in locked.values() if g.case_id}))
-    # Before the audit trail is touched (see webhooks.repository.active_endpoints).
-    endpoints = webhooks.active_endpoints(session, tenant_id=tenant_id)
-    actor = Principal.system(tenant_id, ACTOR)
-    config = _config(session, tenant_id, settings.case_config)
-    result = Recorded(alerts=len(fresh))
-    per_case: dict[str, tuple[Case, list[Found]]] = {}
-    for key in sorted(groups):
-        group, items = locked[key], groups[key]
-        case = cases.get(group.case_id) if group.case_id else None
-        if case is None or case.review_status in _FINISHED:
-            case = _open_case(session, actor, items, settings, config, now)
-            group.case_id, group.updated_at = case.id, now
-            result.opened.append(case.id)
-        else:
-            result.updated.append(case.id)
-        held = per_case.setdefault(case.id, (case, []))
-        held[1].extend(items)
-    session.flush()
-    was = {case_id: case.processing_status for case_id, (case, _) in per_case.items()}
-    alerts = _insert_alerts(session, tenant_id, per_case, now)
-    linked = _link_transactions(session, tenant_id, per_case, amounts, now)
-    risk_checks = _update_checks(session, per_case, alerts, now)
-    rollups = checks.update_cases(session, [case for case, _ in per_case.values()])
-    entries = []
-    for case_id, (case, items) in per_case.items():
-        top = max(Priority(i.rule.severity) for i in items)
-        if top > case.priority:
-            case.priority = top
-        case.updated_at = now
-        entries.append(_entry(actor, case, items, linked[case_id], rollups[case_id]))
-    audit.record_many(session, entries)
-    for case_id, (case, _) in per_case.items():
-        announce(session, case, was[case_id], [risk_checks[case_id]], endpoints)
-    return result
-
-
-def _not_yet_recorded(session: Session, found: Sequence[Found]) -> list[Found]:
+def not_yet_recorded(session: Session, found: Sequence[Found]) -> list[Found]:
     """Leave out hits already stored as alerts (work done twice after a lost lease)."""
     rule_ids = sorted({f.rule.id for f in found})
     txn_ids = sorted({f.txn.id for f in found})
@@ -135,7 +68,7 @@ def _not_yet_recorded(session: Session, found: Sequence[Found]) -> list[Found]:
     return [f for f in found if (f.rule.id, f.txn.id) not in stored]
 
 
-def _lock_groups(
+def lock_groups(
     session: Session, tenant_id: str, keys: list[str], now: datetime
 ) -> dict[str, AlertGroup]:
     locked: dict[str, AlertGroup] = {}
@@ -156,7 +89,7 @@ def _lock_groups(
     return locked
 
 
-def _lock_cases(session: Session, case_ids: list[str]) -> dict[str, Case]:
+def lock_cases(session: Session, case_ids: list[str]) -> dict[str, Case]:
     found: dict[str, Case] = {}
     for chunk in in_chunks(case_ids):
         stmt = (
@@ -170,7 +103,7 @@ def _lock_cases(session: Session, case_ids: list[str]) -> dict[str, Case]:
     return found
 
 
-def _config(session: Session, tenant_id: str, slug: str | None) -> CaseConfig | None:
+def case_config(session: Session, tenant_id: str, slug: str | None) -> CaseConfig | None:
     if slug is None:
         return None
     # A config retired after the setting was made is passed over rather than stopping
@@ -190,16 +123,14 @@ def _opener(items: list[Found]) -> Found:
     return items[ranked.index(max(ranked))]
 
 
-def _open_case(
+def case_request(
     session: Session,
-    actor: Principal,
     items: list[Found],
     settings: MonitoringSettings,
     config: CaseConfig | None,
     now: datetime,
-) -> Case:
-    from casework.cases import service as cases  # cases use checks; this is the way back
-
+) -> CaseCreate:
+    """The case a group with no open case asks for, described by its strongest hit."""
     opener = _opener(items)
     rule = opener.rule
     customer = session.get(Customer, opener.customer_id)
@@ -207,7 +138,7 @@ def _open_case(
     due = None
     if not (config and config.sla_hours) and settings.sla_hours:
         due = now + timedelta(hours=settings.sla_hours)
-    data = CaseCreate.model_validate(
+    return CaseCreate.model_validate(
         {
             "title": f"{rule.title}: {who}"[:300],
             "description": (
@@ -220,15 +151,18 @@ def _open_case(
             "due_date": due,
         }
     )
-    case = cases.create_case(session, actor=actor, data=data, created_by_type=CreatedByType.by_rule)
+
+
+def stamp(case: Case, items: list[Found], settings: MonitoringSettings) -> None:
+    """Mark a case opened for ``items`` as the rule's, grouped as the setting says."""
+    rule = _opener(items).rule
     case.created_by_rule_id = rule.id
     case.created_by_rule = rule.provenance()
     case.group_by_type = GROUP_BY_TYPE[settings.group_by]
     case.total_amount_in_default_currency = Decimal(0)
-    return case
 
 
-def _insert_alerts(
+def insert_alerts(
     session: Session,
     tenant_id: str,
     per_case: dict[str, tuple[Case, list[Found]]],
@@ -259,7 +193,7 @@ def _insert_alerts(
     return rows
 
 
-def _link_transactions(
+def link_transactions(
     session: Session,
     tenant_id: str,
     per_case: dict[str, tuple[Case, list[Found]]],
@@ -297,7 +231,7 @@ def _link_transactions(
     return linked
 
 
-def _update_checks(
+def update_checks(
     session: Session,
     per_case: dict[str, tuple[Case, list[Found]]],
     alerts: dict[str, list[dict[str, Any]]],
@@ -376,7 +310,7 @@ def _assess(check: Check, new: list[dict[str, Any]], now: datetime) -> None:
     check.finished_at = now
 
 
-def _entry(
+def entry(
     actor: Principal,
     case: Case,
     items: list[Found],

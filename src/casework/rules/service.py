@@ -20,7 +20,7 @@ from casework.auth.principal import Principal
 from casework.configs import repository as configs
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.ids import new_id
-from casework.jobs import defer_on_commit
+from casework.jobs import Job
 from casework.models import (
     Alert,
     PendingEvaluation,
@@ -33,7 +33,7 @@ from casework.models.enums import Priority
 from casework.rules import conditions, repository
 from casework.rules.schemas import MonitoringSettings, RuleCreate, RuleUpdate
 
-EVALUATE = "rules.evaluate"
+EVALUATE = Job("rules.evaluate")
 SETTING = "transaction_monitoring"
 
 
@@ -302,4 +302,4 @@ def queue_evaluation(session: Session, *, tenant_id: str, transaction_ids: list[
         id=new_id(), tenant_id=tenant_id, transaction_ids=transaction_ids, created_at=utcnow()
     )
     session.add(pending)
-    defer_on_commit(session, EVALUATE, pending_id=pending.id)
+    EVALUATE.defer(session, pending_id=pending.id)

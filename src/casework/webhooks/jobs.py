@@ -10,24 +10,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework import jobs
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import Job, JobContext, Task, Work
 from casework.models import WebhookEndpoint
 from casework.models.base import utcnow
 from casework.secrets_box import SecretBoxError, box_for
 from casework.webhooks import case_secret, outbox, repository, service, tasks
 from casework.webhooks.service import PreparedAttempt
 
-DELIVER = "webhooks.deliver"
-PUBLISH = "webhooks.publish"
+DELIVER = Job("webhooks.deliver")
+PUBLISH = Job("webhooks.publish")
 SWEEP_BATCH = 500
 
 
-@task(DELIVER)
 def deliver(context: JobContext, delivery_id: str) -> None:
     tasks.deliver_delivery(context.database, delivery_id)
 
 
-@task(PUBLISH)
 def publish(context: JobContext, tenant_id: str) -> None:
     """Publish the tenant's case events since its cursor, a batch per transaction."""
     more = True
@@ -38,15 +36,13 @@ def publish(context: JobContext, tenant_id: str) -> None:
                 jobs.defer_on_commit(session, DELIVER, delivery_id=delivery.id)
 
 
-@sweeper
-def unpublished_events(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def unpublished_events(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         tenants = outbox.behind(session)
     return [(PUBLISH, {"tenant_id": tenant_id}) for tenant_id in tenants]
 
 
-@sweeper
-def due_deliveries(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def due_deliveries(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         ids = service.due(session, now=utcnow(), limit=SWEEP_BATCH)
     return [(DELIVER, {"delivery_id": delivery_id}) for delivery_id in ids]
@@ -116,3 +112,7 @@ def claim_now(
 
 def send_claimed(context: JobContext, attempts: Sequence[PreparedAttempt]) -> None:
     tasks.send_claimed(context.database, attempts)
+
+
+JOBS = [Task(DELIVER, deliver), Task(PUBLISH, publish)]
+SWEEPERS = [unpublished_events, due_deliveries]

@@ -1,144 +1,43 @@
-"""The jobs that run checks, and the sweep that finds checks to run again.
+"""Finishing a run: the results of the checks it ran stored together, rolled up into
+their cases (and the parents of child cases), audited, and announced.
 
-Runnable checks are taken, a case's together and several cases at once, in one short
-transaction (PROCESSING, with a lease; see ``claim``), run with no transaction open,
-and finished together in another that first makes sure it still holds each check. A
-worker killed in between leaves PROCESSING checks whose lease runs out; the sweep then
-hands them to another worker. A finish that finds a check already finished by someone
-else leaves it alone, so no result is recorded twice. The webhooks a finish queues are
-sent by the same worker right after it commits.
+The finish runs in one transaction that first makes sure this worker still holds each
+check: a worker killed after claiming leaves PROCESSING checks whose lease runs out, and
+the sweep hands them to another worker. A finish that finds a check already finished
+by someone else leaves it alone, so no result is recorded twice. The webhooks a finish
+queues are claimed in its transaction and sent by the same worker right after it
+commits.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
+from casework.cases import payloads
 from casework.cases import repository as case_repository
 from casework.cases.schemas import CaseOut
-from casework.checks import repository, runners, service, workflow
-from casework.checks.claim import Batch, Claimed, claim
-from casework.checks.runners import CheckFailed, CheckResult, news
-from casework.checks.runners.screening import TOPICS
+from casework.checks import repository, service
+from casework.checks.rollup import update_case, update_cases
 from casework.checks.schemas import CheckOut
-from casework.dialects import payloads
-from casework.documents.storage import LocalStorage
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import JobContext
 from casework.models import Case, Check, WebhookEndpoint
 from casework.models.base import utcnow
-from casework.models.enums import CheckType, ProcessingStatus
-from casework.monitoring import service as monitoring
-from casework.screening import scope
+from casework.models.enums import ProcessingStatus
+from casework.processing.claim import Batch
+from casework.processing.follow_ups import follow_up
+from casework.processing.run import Ran
 from casework.webhooks import jobs as webhooks
 from casework.webhooks.service import PreparedAttempt
 
-log = logging.getLogger(__name__)
-DRAIN_CASES = 16  # cases per claim and finish when draining
 
-
-@dataclass(frozen=True)
-class Ran:
-    claimed: Claimed
-    result: CheckResult | None
-    error: str | None
-    error_title: str | None = None  # what the check shows when it could not run
-
-
-@task(service.DRAIN)
-def drain(context: JobContext) -> None:
-    """Run queued checks, several cases per transaction, until none is left."""
-    while _run(context, case_id=None):
-        pass
-
-
-@task(service.RUN_CASE)
-def run_case(context: JobContext, case_id: str) -> None:
-    """Run every runnable check of one case."""
-    _run(context, case_id=case_id)
-
-
-def _run(context: JobContext, *, case_id: str | None) -> bool:
-    """One claim, run and finish; False when there was nothing to take."""
-    now = utcnow()
-    lease = timedelta(seconds=context.settings.check_lease_seconds)
-    with context.database.transaction() as session:
-        batches = claim(session, now=now, lease=lease, case_id=case_id, cases=DRAIN_CASES)
-    if not batches:
-        return False
-    run_claimed(context, batches)
-    return True
-
-
-def run_claimed(context: JobContext, batches: list[Batch]) -> None:
-    """Run checks already taken with ``claim`` and store their results.
-
-    For a caller that claims in a transaction of its own: the demo takes a new case's
-    checks in the transaction that creates the case, so no worker can take them first.
-    """
-    webhooks.send_claimed(context, _finish(context, _execute(context, batches)))
-
-
-def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, list[Ran]]]:
-    with context.database.session(write=False) as session:
-        matcher, versions = context.matchers.get(session)
-        # Each tenant searches the shared lists and its own, never another tenant's.
-        lists = {
-            tenant_id: scope.searchable(
-                session,
-                tenant_id=tenant_id,
-                held=versions,
-                max_age_days=context.settings.list_max_age_days,
-            )
-            for tenant_id in {batch.tenant_id for batch in batches}
-        }
-    try:
-        provider, news_error = news.load_provider(context.settings.news_provider), None
-    except ValueError as exc:  # a bad setting fails the checks that need it, visibly
-        log.error("%s", exc)
-        provider, news_error = None, str(exc)
-    # Files are read here, with no transaction open: on SQLite the claiming one holds
-    # the database's write lock.
-    storage = LocalStorage(context.settings.documents_dir)
-    done = []
-    for batch in batches:
-        run_context = runners.RunContext(
-            matcher=matcher if versions else None,
-            lists=lists[batch.tenant_id],
-            policy=batch.policy,
-            country_risk=batch.country_risk,
-            news=provider,
-        )
-        ran = []
-        for claimed in batch.checks:
-            if news_error and claimed.inputs.check_type is CheckType.adverse_media:
-                ran.append(Ran(claimed, None, news_error))
-                continue
-            try:
-                documents = {
-                    doc_id: storage.path_for(key).read_bytes()
-                    for doc_id, key in claimed.document_keys.items()
-                }
-                result = runners.run(replace(claimed.inputs, documents=documents), run_context)
-                ran.append(Ran(claimed, result, None))
-            except CheckFailed as exc:
-                ran.append(Ran(claimed, None, str(exc), exc.title))
-            except Exception as exc:  # recorded on the check; the case reports ERROR
-                log.exception("check %s failed", claimed.check_id)
-                ran.append(Ran(claimed, None, f"internal error: {type(exc).__name__}"))
-        done.append((batch, ran))
-    return done
-
-
-def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
+def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
     """Store the results of every batch in one transaction; returns the webhook
     deliveries it queued, claimed, to send once it has committed."""
     now = utcnow()
@@ -149,12 +48,7 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
         held = repository.lock_ids(
             session, [outcome.claimed.check_id for _, results in ran for outcome in results]
         )
-        cases = {
-            case.id: case
-            for case in session.scalars(
-                select(Case).where(Case.id.in_([b.case_id for b, _ in ran]))
-            )
-        }
+        cases = case_repository.by_ids(session, [b.case_id for b, _ in ran])
         # Read before the audit trail is touched (see webhooks.repository.active_endpoints).
         endpoints = {
             tenant_id: webhooks.active_endpoints(session, tenant_id=tenant_id)
@@ -172,8 +66,8 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
             ]
             if stored:  # else all finished or taken over by another worker meanwhile
                 finishing.append((case, case.processing_status, [c for c, _ in stored]))
-                _follow_up(session, case, stored)
-        rollups = service.update_cases(session, [case for case, _, _ in finishing])
+                follow_up(session, case, stored)
+        rollups = update_cases(session, [case for case, _, _ in finishing])
         for _, group in groupby(finishing, key=lambda item: item[0].tenant_id):
             entries: list[audit.Entry] = []
             for case, was, finished in group:
@@ -182,7 +76,7 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
                     parent = session.get(Case, case.parent_case_id)
                     if parent is not None:
                         parent_was = parent.processing_status
-                        service.update_case(session, parent)
+                        update_case(session, parent)
                         announcements.append((parent, parent_was, []))
                 announcements.append((case, was, finished))
             audit.record_many(session, entries)  # tenant by tenant, in the one order
@@ -199,20 +93,6 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
                 full=full.get(case.id),
             )
         return webhooks.claim_now(context, session, deliveries)
-
-
-def _follow_up(session: Session, case: Case, stored: list[tuple[Check, Ran]]) -> None:
-    """What a finished check leads to: owners' cases for a dual config, monitoring."""
-    for check, outcome in stored:
-        if outcome.result is None:
-            continue
-        if check.type is CheckType.ubo_resolution:
-            workflow.open_owner_cases(session, case=case, evidence=outcome.result.evidence)
-        elif check.type in TOPICS and monitoring.monitoring_on(session, case):
-            subjects = runners.screening_subjects(outcome.claimed.inputs)
-            monitoring.enrol(
-                session, case=case, check=check, subjects=[s.as_dict() for s in subjects]
-            )
 
 
 def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
@@ -246,12 +126,7 @@ def _completed_cases(session: Session, cases: list[Case]) -> dict[str, Case]:
     if not cases:
         return {}
     session.flush()
-    stmt = (
-        select(Case)
-        .where(Case.id.in_([c.id for c in cases]))
-        .options(*case_repository.full_case_options())
-    )
-    return {case.id: case for case in session.scalars(stmt).unique()}
+    return case_repository.by_ids(session, [c.id for c in cases], full=True)
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -345,10 +220,3 @@ def announce(
                 enveloped=False,
             )
     return deliveries
-
-
-@sweeper
-def unfinished_checks(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
-    with context.database.session(write=False) as session:
-        waiting = repository.cases_with_unfinished_work(session, utcnow(), 1)
-    return [(service.DRAIN, {})] if waiting else []

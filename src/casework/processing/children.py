@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
+from casework.cases import repository as case_repository
+from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.models import Case, CaseConfig
 from casework.models.enums import CreatedByType, ProcessingStatus
@@ -16,12 +17,10 @@ from casework.models.enums import CreatedByType, ProcessingStatus
 
 def open_owner_cases(session: Session, *, case: Case, evidence: dict[str, Any]) -> list[Case]:
     """The child cases for the owners a UBO check found, once per parent case."""
-    from casework.cases import service as cases  # cases use checks; this is the way back
-
     config = session.get(CaseConfig, case.config_id) if case.config_id else None
     if config is None or config.kyc_config is None:
         return []
-    if session.scalar(select(Case.id).where(Case.parent_case_id == case.id).limit(1)):
+    if case_repository.has_children(session, case.id):
         return []  # a rerun does not open the owners' cases again
     owners = {o["id"]: o for o in evidence.get("owners", [])}
     nodes = {n["id"]: n for n in evidence.get("graph", {}).get("nodes", [])}

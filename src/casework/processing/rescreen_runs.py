@@ -1,4 +1,5 @@
-"""The rescreen job: every monitored customer against one new list version.
+"""The rescreen job: every monitored customer against one new list version, its hits
+written to the customers' ongoing-monitoring cases (``ongoing``).
 
 The run row holds the progress. Customers are taken a page at a time: the page is
 screened with no transaction open, then its hits and the run's cursor are written in
@@ -19,12 +20,14 @@ from datetime import timedelta
 from typing import Any
 
 from casework.ids import new_id
-from casework.jobs import JobContext, sweeper, task
+from casework.jobs import JobContext, Work
 from casework.models.base import utcnow
-from casework.monitoring import ongoing, pool, repository
+from casework.monitoring import pool, repository
+from casework.monitoring.ongoing import note_delisted
 from casework.monitoring.pool import Screened
 from casework.monitoring.rescreen import Delta, Hit
 from casework.monitoring.service import RESCREEN
+from casework.processing.ongoing import record_hits
 from casework.screening import repository as watchlists
 from casework.screening import scope
 from casework.screening.scope import SearchedList
@@ -42,7 +45,6 @@ class Claim:
     cursor: str | None
 
 
-@task(RESCREEN)
 def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> None:
     claim = _claim(context, run_id)
     if claim is None:
@@ -151,7 +153,7 @@ def _write_page(
             monitored = repository.lock_monitored(session, monitored_id)
             if monitored is None:
                 continue  # stopped meanwhile
-            recorded = ongoing.record_hits(
+            recorded = record_hits(
                 session, monitored=monitored, hits=found, delta=delta, now=now, searched=searched
             )
             counts["hits"] += len(found)
@@ -170,7 +172,7 @@ def _finish(context: JobContext, claim: Claim, delta: Delta) -> None:
         run = repository.lock_run(session, claim.run_id)
         if run is None or run.claim_id != claim.claim_id or run.status != "running":
             return
-        noted = ongoing.note_delisted(session, delta=delta) if delta.removed else 0
+        noted = note_delisted(session, delta=delta) if delta.removed else 0
         run.stats = stats = {**run.stats, "delisted_noted": noted}
         run.status = "done"
         run.finished_at = now
@@ -178,8 +180,7 @@ def _finish(context: JobContext, claim: Claim, delta: Delta) -> None:
     log.info("monitoring run %s done: %s", claim.run_id, stats)
 
 
-@sweeper
-def unfinished_runs(context: JobContext) -> list[tuple[str, dict[str, Any]]]:
+def unfinished_runs(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         runs = repository.unfinished_runs(session, now=utcnow(), limit=50)
     return [(RESCREEN, {"run_id": run_id}) for run_id in runs]

@@ -1,0 +1,44 @@
+"""What the application and the worker are made of besides the HTTP routers: the
+background jobs every process may run, and what the adapters register.
+
+Both ``create_app`` and the worker call these, so a worker without the routers runs
+the same jobs and shapes the same payloads as the serving process.
+"""
+
+from __future__ import annotations
+
+from casework.audit import tasks as audit
+from casework.dialects import payloads as dialect_payloads
+from casework.jobs import Registry
+from casework.maintenance import tasks as maintenance
+from casework.processing import tasks as processing
+from casework.retention import tasks as retention
+from casework.rfi import tasks as rfi
+from casework.webhooks import jobs as webhooks
+
+
+def job_registry() -> Registry:
+    """Every job by its name, and every sweeper."""
+    return Registry(
+        tasks=[
+            *audit.JOBS,
+            *processing.JOBS,
+            *maintenance.JOBS,
+            *retention.JOBS,
+            *rfi.JOBS,
+            *webhooks.JOBS,
+        ],
+        sweepers=[
+            *audit.SWEEPERS,
+            *processing.SWEEPERS,
+            *maintenance.SWEEPERS,
+            *retention.SWEEPERS,
+            *rfi.SWEEPERS,
+            *webhooks.SWEEPERS,
+        ],
+    )
+
+
+def register_adapters() -> None:
+    """What the adapters add to the layers below them: the dialects' payload shapes."""
+    dialect_payloads.register()
