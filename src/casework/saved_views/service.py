@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.console import repository
+from casework.saved_views import repository
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.models.workspace import SavedView
 

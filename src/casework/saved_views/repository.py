@@ -1,4 +1,4 @@
-"""Queries of the console's own rows: each user's saved views."""
+"""Queries of saved views: each user's own, by name or id."""
 
 from __future__ import annotations
 
