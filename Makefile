@@ -36,6 +36,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python scripts/check_selects.py
+	$(BIN)/python scripts/check_cycles.py
+	$(BIN)/lint-imports
 
 types: $(STAMP)
 	$(BIN)/mypy
