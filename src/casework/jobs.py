@@ -69,9 +69,13 @@ def sweeper(fn: Sweeper) -> Sweeper:
 
 
 def load_tasks() -> None:
-    """Import the modules that register tasks (kept here so every runner sees all)."""
+    """Import the modules that register tasks, and those that register the payload
+    shapers the webhooks job needs (kept here so every runner sees all)."""
     import casework.audit.tasks
+    import casework.cases.events
+    import casework.checks.events
     import casework.checks.tasks
+    import casework.dialects.payloads
     import casework.maintenance.tasks
     import casework.monitoring.tasks
     import casework.retention.tasks
@@ -86,7 +90,9 @@ def defer_on_commit(session: Session, name: str, **kwargs: Any) -> None:
         load_tasks()
     if name not in TASKS:
         raise KeyError(f"no job named {name!r}")
-    session.info.setdefault(_DEFERRED, []).append((name, kwargs))
+    deferred = session.info.setdefault(_DEFERRED, [])
+    if (name, kwargs) not in deferred:  # asked for again in one transaction: one run does it
+        deferred.append((name, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
@@ -111,8 +117,9 @@ def _after_rollback(session: Session) -> None:
 
 
 def run_job(context: JobContext, name: str, kwargs: dict[str, Any]) -> None:
-    if name not in TASKS:
-        load_tasks()
+    # Every time (the imports are done once): a job may need what another module
+    # registers, such as a payload shaper, whichever modules this process imported.
+    load_tasks()
     TASKS[name](context, **kwargs)
 
 

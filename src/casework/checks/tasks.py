@@ -5,8 +5,8 @@ transaction (PROCESSING, with a lease; see ``claim``), run with no transaction o
 and finished together in another that first makes sure it still holds each check. A
 worker killed in between leaves PROCESSING checks whose lease runs out; the sweep then
 hands them to another worker. A finish that finds a check already finished by someone
-else leaves it alone, so no result is recorded twice. The webhooks a finish queues are
-sent by the same worker right after it commits.
+else leaves it alone, so no result is recorded twice. The webhook events a finish
+queues are published by the same worker right after it commits.
 """
 
 from __future__ import annotations
@@ -23,14 +23,10 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.cases import repository as case_repository
-from casework.cases.schemas import CaseOut
 from casework.checks import news, repository, runners, service, workflow
 from casework.checks.claim import Batch, Claimed, claim
 from casework.checks.runners import CheckFailed, CheckResult
-from casework.checks.schemas import CheckOut
 from casework.checks.screening_check import TOPICS
-from casework.dialects import payloads
 from casework.documents.storage import LocalStorage
 from casework.jobs import JobContext, sweeper, task
 from casework.models import Case, Check, WebhookEndpoint
@@ -39,7 +35,6 @@ from casework.models.enums import CheckType, ProcessingStatus
 from casework.monitoring import service as monitoring
 from casework.screening import scope
 from casework.webhooks import jobs as webhooks
-from casework.webhooks.service import PreparedAttempt
 
 log = logging.getLogger(__name__)
 DRAIN_CASES = 16  # cases per claim and finish when draining
@@ -84,7 +79,7 @@ def run_claimed(context: JobContext, batches: list[Batch]) -> None:
     For a caller that claims in a transaction of its own: the demo takes a new case's
     checks in the transaction that creates the case, so no worker can take them first.
     """
-    webhooks.send_claimed(context, _finish(context, _execute(context, batches)))
+    webhooks.publish_now(context, _finish(context, _execute(context, batches)))
 
 
 def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, list[Ran]]]:
@@ -138,9 +133,9 @@ def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, lis
     return done
 
 
-def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
-    """Store the results of every batch in one transaction; returns the webhook
-    deliveries it queued, claimed, to send once it has committed."""
+def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]:
+    """Store the results of every batch in one transaction; returns the tenants whose
+    webhook events it queued, to publish once it has committed."""
     now = utcnow()
     # One order for every worker: audit chains and cases are locked in it.
     ran = sorted(ran, key=lambda pair: (pair[0].tenant_id, pair[0].case_id))
@@ -160,8 +155,6 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
             tenant_id: webhooks.active_endpoints(session, tenant_id=tenant_id)
             for tenant_id in sorted({batch.tenant_id for batch, _ in ran})
         }
-        for tenant_id in sorted({c.tenant_id for c in cases.values() if c.webhook_url}):
-            webhooks.ready_case_secret(context, session, tenant_id)
         finishing: list[tuple[Case, ProcessingStatus | None, list[Check]]] = []
         for batch, results in ran:
             case = cases[batch.case_id]
@@ -186,19 +179,13 @@ def _finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Pre
                         announcements.append((parent, parent_was, []))
                 announcements.append((case, was, finished))
             audit.record_many(session, entries)  # tenant by tenant, in the one order
-        full = _completed_cases(session, [c for c, was, _ in announcements if _completes(c, was)])
-        deliveries: list[str] = []
+        queued: set[str] = set()
         for case, was, finished in announcements:
-            deliveries += announce(
-                session,
-                case,
-                was,
-                finished,
-                endpoints.get(case.tenant_id) or [],
-                send_later=False,
-                full=full.get(case.id),
-            )
-        return webhooks.claim_now(context, session, deliveries)
+            if announce(
+                session, case, was, finished, endpoints.get(case.tenant_id) or [], send_later=False
+            ):
+                queued.add(case.tenant_id)
+        return sorted(queued)
 
 
 def _follow_up(session: Session, case: Case, stored: list[tuple[Check, Ran]]) -> None:
@@ -239,19 +226,6 @@ def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
 
 def _completes(case: Case, was: ProcessingStatus | None) -> bool:
     return case.processing_status in _DONE and was not in _DONE
-
-
-def _completed_cases(session: Session, cases: list[Case]) -> dict[str, Case]:
-    """The cases whose case.completed goes out, with all the payload shows, at once."""
-    if not cases:
-        return {}
-    session.flush()
-    stmt = (
-        select(Case)
-        .where(Case.id.in_([c.id for c in cases]))
-        .options(*case_repository.full_case_options())
-    )
-    return {case.id: case for case in session.scalars(stmt).unique()}
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -298,53 +272,42 @@ def announce(
     endpoints: Sequence[WebhookEndpoint],
     *,
     send_later: bool = True,
-    full: Case | None = None,
 ) -> list[str]:
     """Signed webhooks: check.completed for each finished check, case.completed when
-    the case's checks (and child cases) are all done. ``endpoints`` are the tenant's,
-    read (and so locked) before anything was appended to the audit trail. Returns the
-    deliveries; without ``send_later`` the caller sends them once it has committed."""
+    the case's checks (and child cases) are all done, queued in the webhooks' outbox.
+    ``endpoints`` are the tenant's: an event nobody receives is not queued. Returns the
+    events; without ``send_later`` the caller publishes them once it has committed."""
     session.flush()
-    deliveries: list[str] = []
-    wanted = any(e.is_active and "check.completed" in e.event_types for e in endpoints)
-    for check in checks if wanted else []:  # a payload nobody subscribed to is not built
-        deliveries += webhooks.emit(
-            session,
-            tenant_id=case.tenant_id,
-            event_type="check.completed",
-            payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
-            endpoints=endpoints,
-            case_id=case.id,
-            send_later=send_later,
+    events: list[str] = []
+    wanted = {t for e in endpoints if e.is_active for t in e.event_types}
+    for check in checks if "check.completed" in wanted else []:
+        events.append(
+            webhooks.emit(
+                session,
+                tenant_id=case.tenant_id,
+                event_type="check.completed",
+                subject="check",
+                subject_id=check.id,
+                case_id=case.id,
+                publish_on_commit=send_later,
+            )
         )
-    if _completes(case, was):
-        if full is None:
-            full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
+    if _completes(case, was) and ("case.completed" in wanted or case.webhook_url):
         # A case created through a dialect tells its own webhook_url in that dialect.
-        shaped = payloads.case_payload(session, full) if case.webhook_url else None
-        deliveries += webhooks.emit(
-            session,
-            tenant_id=case.tenant_id,
-            event_type="case.completed",
-            payload=CaseOut.of(full).model_dump(mode="json"),
-            case_webhook_url=case.webhook_url if shaped is None else None,
-            endpoints=endpoints,
-            case_id=case.id,
-            send_later=send_later,
-        )
-        if shaped is not None:
-            deliveries += webhooks.emit(
+        events.append(
+            webhooks.emit(
                 session,
                 tenant_id=case.tenant_id,
                 event_type="case.completed",
-                payload=shaped,
-                case_webhook_url=case.webhook_url,
-                endpoints=[],
+                subject="case",
+                subject_id=case.id,
                 case_id=case.id,
-                send_later=send_later,
-                enveloped=False,
+                case_url=case.webhook_url,
+                url_variant=case.dialect,
+                publish_on_commit=send_later,
             )
-    return deliveries
+        )
+    return events
 
 
 @sweeper

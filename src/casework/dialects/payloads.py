@@ -1,18 +1,28 @@
-"""Case-webhook payloads in the shape of the API a case was created through."""
+"""Case-webhook payloads in the shape of the API a case was created through: each
+dialect with a shape of its own registers it with the webhooks' shapers, as a variant
+of the case named after the dialect (``Case.dialect``); the others get the native one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from casework.cases import repository
 from casework.models import Case
+from casework.webhooks import shapers
 
 
-def case_payload(session: Session, case: Case) -> dict[str, Any] | None:
-    """The body for the case's own ``webhook_url``, or None for the native shape."""
-    if case.dialect == "sphinx":
-        from casework.dialects.sphinx import views
+def sphinx_cases(session: Session, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The body for a Sphinx-created case's own ``webhook_url``: its Sphinx read shape."""
+    from casework.dialects.sphinx import views
 
-        return views.case_body(session, case)
-    return None
+    stmt = repository.cases_of(tenant_id).where(Case.id.in_(ids)).options(joinedload(Case.customer))
+    cases = list(session.scalars(stmt).unique())
+    return {
+        case.id: body for case, body in zip(cases, views.case_bodies(session, cases), strict=True)
+    }
+
+
+shapers.register("case", sphinx_cases, variant="sphinx")

@@ -27,6 +27,7 @@ from casework.models import (
     Check,
     Customer,
     Document,
+    OutboxEvent,
     Tenant,
     WebhookDelivery,
     WebhookDeliveryStatus,
@@ -111,6 +112,7 @@ def due_cases(session: Session, *, now: datetime, limit: int = BATCH) -> list[Ca
                 ~exists().where(
                     WebhookDelivery.case_id == Case.id, WebhookDelivery.status == pending
                 ),
+                ~exists().where(OutboxEvent.case_id == Case.id),  # not even published yet
             )
             .order_by(Case.delete_after)
             .limit(limit)
