@@ -95,6 +95,12 @@ def defer_on_commit(session: Session, name: str, **kwargs: Any) -> None:
         deferred.append((name, kwargs))
 
 
+def deferred(session: Session, name: str, **kwargs: Any) -> bool:
+    """Whether job ``name`` with these arguments already runs once the session's
+    transaction commits."""
+    return (name, kwargs) in session.info.get(_DEFERRED, [])
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     deferred = session.info.pop(_DEFERRED, None)

@@ -66,11 +66,17 @@ def emit(
 
 @audit.on_append
 def _trail_moved(session: Session, events: list[AuditEvent]) -> None:
-    """A change to a case of a tenant whose trail is published: publish at commit."""
-    if any(outbox.published(event) for event in events):
-        tenant_id = events[0].tenant_id
-        if outbox.publishes_trail(session, tenant_id):
-            jobs.defer_on_commit(session, PUBLISH, tenant_id=tenant_id)
+    """A change to a case that an endpoint of the tenant subscribed to: publish it when
+    the transaction commits. (The sweep moves the cursor past the events nobody wants,
+    many at a time.)"""
+    kinds = {kind.value for event in events if (kind := outbox.published(event))}
+    if not kinds:
+        return
+    tenant_id = events[0].tenant_id
+    if jobs.deferred(session, PUBLISH, tenant_id=tenant_id):
+        return
+    if kinds & repository.wanted_event_types(session, tenant_id=tenant_id):
+        jobs.defer_on_commit(session, PUBLISH, tenant_id=tenant_id)
 
 
 @task(DELIVER)

@@ -96,11 +96,6 @@ def add(
     return event.id
 
 
-def publishes_trail(session: Session, tenant_id: str) -> bool:
-    """Whether the tenant's trail is published (it has had an endpoint)."""
-    return session.get(WebhookCursor, tenant_id) is not None
-
-
 def behind(session: Session) -> list[str]:
     """Tenants with events not yet published (for the sweep)."""
     trail = (
