@@ -79,7 +79,7 @@ def run_claimed(context: JobContext, batches: list[Batch]) -> None:
     For a caller that claims in a transaction of its own: the demo takes a new case's
     checks in the transaction that creates the case, so no worker can take them first.
     """
-    webhooks.publish_now(context, _finish(context, _execute(context, batches)))
+    webhooks.publish_now(context, _finish(context, _execute(context, batches)), trail=False)
 
 
 def _execute(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, list[Ran]]]:

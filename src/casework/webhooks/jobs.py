@@ -90,16 +90,20 @@ def publish(context: JobContext, tenant_id: str) -> None:
     publish_now(context, [tenant_id])
 
 
-def publish_now(context: JobContext, tenant_ids: Iterable[str]) -> None:
-    """Publish the tenants' events and send the deliveries that makes: claimed in the
-    publishing transaction, sent once it has committed (no job for each). A process
-    that dies in between leaves claims whose lease runs out; the sweep sends them then.
-    For a caller that queued events without publishing on commit, once it committed."""
+def publish_now(context: JobContext, tenant_ids: Iterable[str], *, trail: bool = True) -> None:
+    """Publish the tenants' events (without ``trail``, only those queued with
+    :func:`emit`) and send the deliveries that makes: claimed in the publishing
+    transaction, sent once it has committed (no job for each). A process that dies in
+    between leaves claims whose lease runs out; the sweep sends them then.
+
+    For a caller that queued events without publishing on commit, once it committed:
+    it leaves the trail to the jobs its changes deferred (and to the sweep), so that
+    it does not wait for the tenant's cursor."""
     for tenant_id in tenant_ids:
         more = True
         while more:
             with context.database.transaction() as session:
-                deliveries, more = publisher.publish(session, tenant_id=tenant_id)
+                deliveries, more = publisher.publish(session, tenant_id=tenant_id, trail=trail)
                 claimed = _claim(context, session, deliveries)
             tasks.send_claimed(context.database, claimed)
 

@@ -23,17 +23,22 @@ CASE = "case"  # the kind of subject the trail's events show
 
 
 def publish(
-    session: Session, *, tenant_id: str, limit: int = BATCH
+    session: Session, *, tenant_id: str, limit: int = BATCH, trail: bool = True
 ) -> tuple[list[WebhookDelivery], bool]:
-    """Queue deliveries for the next batch of the tenant's unpublished events; also say
-    whether a full batch was read (so more may follow)."""
-    # Publishers of one tenant take turns on its cursor, so no trail event is read twice.
-    cursor = session.scalar(
-        select(WebhookCursor).where(WebhookCursor.tenant_id == tenant_id).with_for_update()
+    """Queue deliveries for the next batch of the tenant's unpublished events (without
+    ``trail``, only the queued ones); also say whether a full batch was read (so more
+    may follow)."""
+    # Publishers of one tenant's trail take turns on its cursor, so no event is read twice.
+    cursor = (
+        session.scalar(
+            select(WebhookCursor).where(WebhookCursor.tenant_id == tenant_id).with_for_update()
+        )
+        if trail
+        else None
     )
-    trail: list[AuditEvent] = []
+    events: list[AuditEvent] = []
     if cursor is not None:
-        trail = list(
+        events = list(
             session.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.tenant_id == tenant_id, AuditEvent.seq > cursor.seq)
@@ -41,8 +46,7 @@ def publish(
                 .limit(limit)
             )
         )
-    # A tenant without a cursor (only its cases' own URLs receive) has no turns to take:
-    # rows another publisher holds are its to publish, and skipped here.
+    # Queued rows need no turns: rows another publisher holds are its to publish.
     queued = list(
         session.scalars(
             select(OutboxEvent)
@@ -52,20 +56,20 @@ def publish(
             .with_for_update(skip_locked=True)
         )
     )
-    if not trail and not queued:
+    if not events and not queued:
         return [], False
     endpoints = repository.active_endpoints(session, tenant_id=tenant_id)
-    deliveries = _from_trail(session, tenant_id, trail, endpoints)
+    deliveries = _from_trail(session, tenant_id, events, endpoints)
     deliveries += _from_queue(session, tenant_id, queued, endpoints)
-    if cursor is not None and trail:
-        cursor.seq = trail[-1].seq
+    if cursor is not None and events:
+        cursor.seq = events[-1].seq
     if queued:
         session.execute(
             delete(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in queued])),
             execution_options={"synchronize_session": False},
         )
     session.flush()
-    return deliveries, len(trail) == limit or len(queued) == limit
+    return deliveries, len(events) == limit or len(queued) == limit
 
 
 def _wanted(endpoints: Sequence[WebhookEndpoint]) -> set[str]:
