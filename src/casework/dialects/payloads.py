@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session, joinedload
 
 from casework.cases import repository
+from casework.dialects.sphinx import views
 from casework.models import Case
 from casework.webhooks import shapers
 
 
 def sphinx_cases(session: Session, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The body for a Sphinx-created case's own ``webhook_url``: its Sphinx read shape."""
-    from casework.dialects.sphinx import views
-
     stmt = repository.cases_of(tenant_id).where(Case.id.in_(ids)).options(joinedload(Case.customer))
     cases = list(session.scalars(stmt).unique())
     return {
