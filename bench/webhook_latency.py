@@ -1,13 +1,13 @@
 """Benchmark webhook latency: from the commit of an event to its delivery.
 
     .venv/bin/python bench/webhook_latency.py [--postgres] [--workers N] [--cases N]
-                                              [--json]
+                                              [--interval S] [--json]
 
 Starts ``casework serve`` on a fresh data directory (SQLite: jobs run inside the
 server) or on a fresh PostgreSQL database with N ``casework worker`` processes, and a
 webhook receiver on the loopback interface; registers an endpoint for case.created and
-check.completed; then opens cases one at a time, each with a JURISDICTION check (it
-reads no list), and waits for both webhooks of each case before the next.
+check.completed; then opens cases at a steady pace (four a second by default), each
+with a JURISDICTION check (it reads no list), and waits for all their webhooks.
 
 A latency runs from the moment the event was recorded in its transaction, read from
 the payload (the case.created audit event's ``occurred_at``, the check's
@@ -105,45 +105,55 @@ def _percentile(values: list[float], p: float) -> float | None:
     return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000, 1)
 
 
-def measure(base: str, key: str, receiver: Receiver, n: int, timeout: float) -> dict[str, Any]:
+def measure(
+    base: str, key: str, receiver: Receiver, n: int, interval: float, timeout: float
+) -> dict[str, Any]:
+    """Warm up one case at a time, then open ``n`` cases at a steady pace (not waiting
+    for their webhooks, so that no case lines up with a periodic job), then wait for
+    every webhook."""
     rng = random.Random(7)
-    since_event: dict[str, list[float]] = {e: [] for e in EVENTS}
-    since_post: dict[str, list[float]] = {e: [] for e in EVENTS}
-    missing = dict.fromkeys(EVENTS, 0)
     failures: list[str] = []
+    posted: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
-        for index in range(WARMUP + n):
-            posted = time.time()
+
+        def post() -> str | None:
             r = client.post("/v1/cases", json=_body(rng))
             if r.status_code != 201:
                 failures.append(f"{r.status_code} {r.text[:300]}")
-                continue
-            keys = [(event, r.json()["id"]) for event in EVENTS]
-            receiver.wait(keys, timeout)
-            if index < WARMUP:
-                continue
-            for event, case_id in keys:
-                got = receiver.arrived.get((event, case_id))
-                if got is None:
-                    missing[event] += 1
-                    continue
-                arrival, happened = got
-                since_event[event].append(arrival - happened)
-                since_post[event].append(arrival - posted)
-            if (index - WARMUP + 1) % 10 == 0:
-                log(f"{index - WARMUP + 1}/{n} cases")
-    return {
-        event: {
-            "p50_ms": _percentile(since_event[event], 50),
-            "p95_ms": _percentile(since_event[event], 95),
-            "post_p50_ms": _percentile(since_post[event], 50),
-            "post_p95_ms": _percentile(since_post[event], 95),
-            "received": len(since_event[event]),
-            "missing": missing[event],
+                return None
+            return str(r.json()["id"])
+
+        for _ in range(WARMUP):
+            if (case_id := post()) is not None:
+                receiver.wait([(event, case_id) for event in EVENTS], timeout)
+        pace = threading.Event()  # never set: its wait is the pause between two cases
+        for index in range(n):
+            started = time.time()
+            if (case_id := post()) is not None:
+                posted[case_id] = started
+            if (index + 1) % 20 == 0:
+                log(f"{index + 1}/{n} cases opened")
+            pace.wait(interval)
+    keys = [(event, case_id) for case_id in posted for event in EVENTS]
+    receiver.wait(keys, timeout)
+    result: dict[str, Any] = {"failures": failures[:5]}
+    for event in EVENTS:
+        since_event, since_post = [], []
+        for case_id, started in posted.items():
+            got = receiver.arrived.get((event, case_id))
+            if got is not None:
+                since_event.append(got[0] - got[1])
+                since_post.append(got[0] - started)
+        result[event] = {
+            "p50_ms": _percentile(since_event, 50),
+            "p95_ms": _percentile(since_event, 95),
+            "post_p50_ms": _percentile(since_post, 50),
+            "post_p95_ms": _percentile(since_post, 95),
+            "received": len(since_event),
+            "missing": len(posted) - len(since_event),
         }
-        for event in EVENTS
-    } | {"failures": failures[:5]}
+    return result
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -187,18 +197,22 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             headers={"Authorization": f"Bearer {key}"},
         )
         hook.raise_for_status()
-        log(f"{WARMUP} warm-up cases, then {args.cases}, one at a time")
-        result = measure(base, key, receiver, args.cases, args.timeout)
+        log(f"{WARMUP} warm-up cases, then {args.cases}, one every {args.interval} s")
+        result = measure(base, key, receiver, args.cases, args.interval, args.timeout)
     return {
         "backend": "postgresql" if args.postgres else "sqlite",
         "workers": args.workers if args.postgres else "in-process",
         "cases": args.cases,
+        "interval": args.interval,
         **result,
     }
 
 
 def report(r: dict[str, Any]) -> str:
-    lines = [f"backend {r['backend']}  workers {r['workers']}  cases {r['cases']}"]
+    lines = [
+        f"backend {r['backend']}  workers {r['workers']}  cases {r['cases']}, "
+        f"one every {r['interval']} s"
+    ]
     for event in EVENTS:
         s = r[event]
         lines.append(
@@ -216,8 +230,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--workers", type=int, default=2, help="casework worker processes")
     parser.add_argument("--cases", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=0.25, help="seconds between cases")
     parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds to wait for a case's webhooks"
+        "--timeout", type=float, default=60.0, help="seconds to wait for the last webhooks"
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

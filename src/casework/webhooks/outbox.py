@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.ids import new_id
 from casework.models import AuditEvent, AuditHead, OutboxEvent, WebhookCursor
 from casework.models.webhook import WebhookEventType
 
@@ -83,6 +84,7 @@ def add(
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
     event = OutboxEvent(
+        id=new_id(),  # known now: the row can wait for the transaction's next flush
         tenant_id=tenant_id,
         event_type=event_type,
         subject=subject,
@@ -92,7 +94,6 @@ def add(
         url_variant=url_variant,
     )
     session.add(event)
-    session.flush()
     return event.id
 
 
