@@ -47,8 +47,8 @@ _LISTENERS: list[AppendListener] = []
 
 def on_append(listener: AppendListener) -> AppendListener:
     """Call ``listener`` with the events of each append (one tenant's, in order, their
-    places in the chain set), in the appending transaction. What reads the trail
-    further (the webhooks' outbox) learns so that it moved, unknown to the trail."""
+    places in the chain set), in the appending transaction: so what reads the trail
+    further (the webhooks' outbox) knows it moved, though the trail knows nothing of it."""
     _LISTENERS.append(listener)
     return listener
 
