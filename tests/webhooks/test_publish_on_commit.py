@@ -140,7 +140,7 @@ def test_events_a_crash_left_unpublished_are_published_once_by_the_sweep(
     case = client.post("/v1/cases", json=body, headers=kit.analyst.headers).json()
     held.take()  # the process died once it had committed: what it deferred never runs
 
-    def died(*_: Any) -> None:
+    def died(*_: Any, **__: Any) -> None:
         raise RuntimeError("the worker died once it had committed")
 
     with monkeypatch.context() as dying:
