@@ -32,6 +32,10 @@ ALLOWED: dict[str, str] = {
         "a write for rule hits: it locks alert groups and their cases and finds what it links"
     ),
     "webhooks/outbox.py": "the event path: the outbox cursor's lock and the events it sends",
+    "webhooks/publisher.py": (
+        "a write: publishing locks the tenant's cursor and queued events (SKIP LOCKED) and "
+        "reads the events it turns into deliveries in that transaction"
+    ),
     "idempotency.py": (
         "a write: once the insert of a key's claim row conflicts, it reads the row that won"
     ),

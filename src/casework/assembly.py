@@ -8,6 +8,8 @@ the same jobs and shapes the same payloads as the serving process.
 from __future__ import annotations
 
 from casework.audit import tasks as audit
+from casework.cases import events as case_events
+from casework.checks import events as check_events
 from casework.dialects import payloads as dialect_payloads
 from casework.jobs import Registry
 from casework.maintenance import tasks as maintenance
@@ -40,5 +42,8 @@ def job_registry() -> Registry:
 
 
 def register_adapters() -> None:
-    """What the adapters add to the layers below them: the dialects' payload shapes."""
+    """What the features and the adapters register with the webhooks below them: the
+    payload shapes of outbound events (a case, a check, and a case as a dialect shows it)."""
+    case_events.register()
+    check_events.register()
     dialect_payloads.register()

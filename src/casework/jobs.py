@@ -111,7 +111,14 @@ def job_key(name: str, kwargs: dict[str, Any]) -> str:
 
 def defer_on_commit(session: Session, job: Job, **kwargs: Any) -> None:
     """Run ``job`` once the session's transaction commits (never if it rolls back)."""
-    session.info.setdefault(_DEFERRED, []).append((job.name, kwargs))
+    deferred_jobs = session.info.setdefault(_DEFERRED, [])
+    if (job.name, kwargs) not in deferred_jobs:  # asked for again in one transaction: one run
+        deferred_jobs.append((job.name, kwargs))
+
+
+def deferred(session: Session, job: Job, **kwargs: Any) -> bool:
+    """Whether ``job`` with these arguments already runs once the transaction commits."""
+    return (job.name, kwargs) in session.info.get(_DEFERRED, [])
 
 
 @event.listens_for(Session, "after_commit")

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -198,6 +199,34 @@ def test_a_webhook_on_its_way_holds_only_its_own_case(
             case_webhook_url="https://receiver.example/hooks",
             case_id=waiting["id"],
             now=utcnow() + timedelta(days=400),
+        )
+    purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(seconds=1))
+    assert _exists(client, kit, waiting["id"])
+    assert not _exists(client, kit, free["id"])
+
+
+def test_an_event_not_yet_published_holds_its_case(
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    db: Database,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from casework.webhooks import outbox
+
+    monkeypatch.setattr(app.state.jobs, "sweep_now", lambda: 0)  # it stays unpublished
+    waiting = _open(client, kit, title="Event queued", delete_after=0, tasks=[])
+    free = _open(client, kit, title="Nothing queued", delete_after=0, tasks=[])
+    with db.transaction() as session:
+        outbox.add(
+            session,
+            tenant_id=kit.tenant_id,
+            event_type="case.completed",
+            subject="case",
+            subject_id=waiting["id"],
+            case_id=waiting["id"],
+            case_url="https://receiver.example/hooks",
         )
     purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(seconds=1))
     assert _exists(client, kit, waiting["id"])

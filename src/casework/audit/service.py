@@ -32,11 +32,29 @@ __all__ = [
     "Entry",
     "VerifyResult",
     "erase",
+    "on_append",
     "record",
     "record_many",
     "start_chain",
     "verify",
 ]
+
+
+AppendListener = Callable[[Session, list[AuditEvent]], None]
+_LISTENERS: list[AppendListener] = []
+
+
+def on_append(listener: AppendListener) -> AppendListener:
+    """Call ``listener`` with the events of each append (one tenant's, in order, their
+    places in the chain set), in the appending transaction: so what reads the trail
+    further (the webhooks' outbox) knows it moved, though the trail knows nothing of it."""
+    _LISTENERS.append(listener)
+    return listener
+
+
+def _appended(session: Session, events: list[AuditEvent]) -> None:
+    for listener in _LISTENERS:
+        listener(session, events)
 
 
 def keyring(session: Session) -> Keyring:
@@ -91,6 +109,7 @@ def record(
     session.flush()
     event = _event(Entry(actor, action, entity_type, entity_id, case_id, message, before, after))
     repository.append(session.connection(), keys, event.tenant_id, [(event, content_digest(event))])
+    _appended(session, [event])
     return event
 
 
@@ -143,6 +162,7 @@ def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
     repository.append(
         session.connection(), keys, tenants.pop(), [(e, content_digest(e)) for e in events]
     )
+    _appended(session, events)
     return events
 
 

@@ -139,3 +139,13 @@ def current_results(session: Session, cases: Collection[Case]) -> list[Row[*tupl
             .where(Check.tenant_id.in_(tenants), Check.case_id.in_(ids))
         )
     )
+
+
+def with_matches(session: Session, *, tenant_id: str, ids: Sequence[str]) -> list[Check]:
+    """The tenant's checks with these ids, with their matches."""
+    stmt = (
+        select(Check)
+        .where(Check.tenant_id == tenant_id, Check.id.in_(list(ids)))
+        .options(selectinload(Check.matches))
+    )
+    return list(session.scalars(stmt))

@@ -1,12 +1,28 @@
-"""The case-webhook payloads the dialects shape, registered with the cases feature."""
+"""Case-webhook payloads in the shape of the API a case was created through: each
+dialect with a shape of its own registers it with the webhooks' shapers, as a variant
+of the case named after the dialect (``Case.dialect``); the others get the native one."""
 
 from __future__ import annotations
 
-from casework.cases.payloads import register_case_payload
-from casework.dialects.sphinx import views as sphinx
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session, joinedload
+
+from casework.cases import repository
+from casework.dialects.sphinx import views
+from casework.models import Case
+from casework.webhooks import shapers
+
+
+def sphinx_cases(session: Session, tenant_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The body for a Sphinx-created case's own ``webhook_url``: its Sphinx read shape."""
+    stmt = repository.cases_of(tenant_id).where(Case.id.in_(ids)).options(joinedload(Case.customer))
+    cases = list(session.scalars(stmt).unique())
+    return {
+        case.id: body for case, body in zip(cases, views.case_bodies(session, cases), strict=True)
+    }
 
 
 def register() -> None:
-    """Have a case created through a dialect tell its own webhook_url in that dialect
-    (only Sphinx shapes its own; the others' cases get the native shape)."""
-    register_case_payload("sphinx", sphinx.case_body)
+    shapers.register("case", sphinx_cases, variant="sphinx")

@@ -28,6 +28,7 @@ from casework.models.watchlist import (
     WatchlistVersion,
 )
 from casework.models.webhook import (
+    OutboxEvent,
     WebhookAttempt,
     WebhookCursor,
     WebhookDelivery,
@@ -61,6 +62,7 @@ __all__ = [
     "MonitoredCustomer",
     "MonitoringRun",
     "Notification",
+    "OutboxEvent",
     "PendingEvaluation",
     "Role",
     "Rule",

@@ -127,9 +127,9 @@ class WebhookAttempt(Base):
 class WebhookCursor(Base):
     """How far a tenant's audit trail has been published as webhook events.
 
-    The trail is the outbox: every case change commits its audit event with it, and a
-    job turns the events after this cursor into deliveries, moving the cursor in the
-    same transaction. Nothing is published twice, and nothing committed is missed.
+    The trail is the outbox of case changes: every change commits its audit event with
+    it, and a job turns the events after this cursor into deliveries, moving the cursor
+    in the same transaction. Nothing is published twice, and nothing committed is missed.
     """
 
     __tablename__ = "webhook_cursors"
@@ -138,3 +138,30 @@ class WebhookCursor(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxEvent(Base):
+    """An outbound event the audit trail does not record (a check or a case finished),
+    queued in the transaction that caused it and deleted by the transaction that
+    publishes it, which also makes its deliveries: published once, never lost.
+
+    It names what it is about rather than holding a payload: the body is shaped when it
+    is published, as for the audit trail's events.
+    """
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index(None, "tenant_id", "id"),)
+
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    event_type: Mapped[str] = mapped_column(String(40))
+    # What the payload shows: a kind that has a shaper ("case", "check") and its id.
+    subject: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(24))
+    case_id: Mapped[str | None] = mapped_column(String(24), default=None)
+    # Also sent to this URL (a case's own webhook_url), in the shape named by
+    # ``url_variant`` when one is registered for it (the API the case was created
+    # through), else in the native shape.
+    case_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    url_variant: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

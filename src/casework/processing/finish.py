@@ -3,10 +3,9 @@ their cases (and the parents of child cases), audited, and announced.
 
 The finish runs in one transaction that first makes sure this worker still holds each
 check: a worker killed after claiming leaves PROCESSING checks whose lease runs out, and
-the sweep hands them to another worker. A finish that finds a check already finished
-by someone else leaves it alone, so no result is recorded twice. The webhooks a finish
-queues are claimed in its transaction and sent by the same worker right after it
-commits.
+the sweep hands them to another worker. A finish that finds a check already finished by someone
+else leaves it alone, so no result is recorded twice. The webhook events a finish
+queues are published by the same worker right after it commits.
 """
 
 from __future__ import annotations
@@ -20,12 +19,9 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.cases import payloads
 from casework.cases import repository as case_repository
-from casework.cases.schemas import CaseOut
 from casework.checks import repository, service
 from casework.checks.rollup import update_case, update_cases
-from casework.checks.schemas import CheckOut
 from casework.jobs import JobContext
 from casework.models import Case, Check, WebhookEndpoint
 from casework.models.base import utcnow
@@ -34,12 +30,11 @@ from casework.processing.claim import Batch
 from casework.processing.follow_ups import follow_up
 from casework.processing.run import Ran
 from casework.webhooks import jobs as webhooks
-from casework.webhooks.service import PreparedAttempt
 
 
-def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
-    """Store the results of every batch in one transaction; returns the webhook
-    deliveries it queued, claimed, to send once it has committed."""
+def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]:
+    """Store the results of every batch in one transaction; returns the tenants whose
+    webhook events it queued, to publish once it has committed."""
     now = utcnow()
     # One order for every worker: audit chains and cases are locked in it.
     ran = sorted(ran, key=lambda pair: (pair[0].tenant_id, pair[0].case_id))
@@ -54,8 +49,6 @@ def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Prep
             tenant_id: webhooks.active_endpoints(session, tenant_id=tenant_id)
             for tenant_id in sorted({batch.tenant_id for batch, _ in ran})
         }
-        for tenant_id in sorted({c.tenant_id for c in cases.values() if c.webhook_url}):
-            webhooks.ready_case_secret(context, session, tenant_id)
         finishing: list[tuple[Case, ProcessingStatus | None, list[Check]]] = []
         for batch, results in ran:
             case = cases[batch.case_id]
@@ -80,19 +73,13 @@ def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[Prep
                         announcements.append((parent, parent_was, []))
                 announcements.append((case, was, finished))
             audit.record_many(session, entries)  # tenant by tenant, in the one order
-        full = _completed_cases(session, [c for c, was, _ in announcements if _completes(c, was)])
-        deliveries: list[str] = []
+        queued: set[str] = set()
         for case, was, finished in announcements:
-            deliveries += announce(
-                session,
-                case,
-                was,
-                finished,
-                endpoints.get(case.tenant_id) or [],
-                send_later=False,
-                full=full.get(case.id),
-            )
-        return webhooks.claim_now(context, session, deliveries)
+            if announce(
+                session, case, was, finished, endpoints.get(case.tenant_id) or [], send_later=False
+            ):
+                queued.add(case.tenant_id)
+        return sorted(queued)
 
 
 def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
@@ -119,14 +106,6 @@ def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
 
 def _completes(case: Case, was: ProcessingStatus | None) -> bool:
     return case.processing_status in _DONE and was not in _DONE
-
-
-def _completed_cases(session: Session, cases: list[Case]) -> dict[str, Case]:
-    """The cases whose case.completed goes out, with all the payload shows, at once."""
-    if not cases:
-        return {}
-    session.flush()
-    return case_repository.by_ids(session, [c.id for c in cases], full=True)
 
 
 def _store(check: Check | None, ran: Ran, now: datetime) -> Check | None:
@@ -173,50 +152,39 @@ def announce(
     endpoints: Sequence[WebhookEndpoint],
     *,
     send_later: bool = True,
-    full: Case | None = None,
 ) -> list[str]:
     """Signed webhooks: check.completed for each finished check, case.completed when
-    the case's checks (and child cases) are all done. ``endpoints`` are the tenant's,
-    read (and so locked) before anything was appended to the audit trail. Returns the
-    deliveries; without ``send_later`` the caller sends them once it has committed."""
+    the case's checks (and child cases) are all done, queued in the webhooks' outbox.
+    ``endpoints`` are the tenant's: an event nobody receives is not queued. Returns the
+    events; without ``send_later`` the caller publishes them once it has committed."""
     session.flush()
-    deliveries: list[str] = []
-    wanted = any(e.is_active and "check.completed" in e.event_types for e in endpoints)
-    for check in checks if wanted else []:  # a payload nobody subscribed to is not built
-        deliveries += webhooks.emit(
-            session,
-            tenant_id=case.tenant_id,
-            event_type="check.completed",
-            payload=CheckOut.of(check).model_dump(mode="json", by_alias=True),
-            endpoints=endpoints,
-            case_id=case.id,
-            send_later=send_later,
+    events: list[str] = []
+    wanted = {t for e in endpoints if e.is_active for t in e.event_types}
+    for check in checks if "check.completed" in wanted else []:
+        events.append(
+            webhooks.emit(
+                session,
+                tenant_id=case.tenant_id,
+                event_type="check.completed",
+                subject="check",
+                subject_id=check.id,
+                case_id=case.id,
+                publish_on_commit=send_later,
+            )
         )
-    if _completes(case, was):
-        if full is None:
-            full = case_repository.get(session, tenant_id=case.tenant_id, case_id=case.id)
+    if _completes(case, was) and ("case.completed" in wanted or case.webhook_url):
         # A case created through a dialect tells its own webhook_url in that dialect.
-        shaped = payloads.case_payload(session, full) if case.webhook_url else None
-        deliveries += webhooks.emit(
-            session,
-            tenant_id=case.tenant_id,
-            event_type="case.completed",
-            payload=CaseOut.of(full).model_dump(mode="json"),
-            case_webhook_url=case.webhook_url if shaped is None else None,
-            endpoints=endpoints,
-            case_id=case.id,
-            send_later=send_later,
-        )
-        if shaped is not None:
-            deliveries += webhooks.emit(
+        events.append(
+            webhooks.emit(
                 session,
                 tenant_id=case.tenant_id,
                 event_type="case.completed",
-                payload=shaped,
-                case_webhook_url=case.webhook_url,
-                endpoints=[],
+                subject="case",
+                subject_id=case.id,
                 case_id=case.id,
-                send_later=send_later,
-                enveloped=False,
+                case_url=case.webhook_url,
+                url_variant=case.dialect,
+                publish_on_commit=send_later,
             )
-    return deliveries
+        )
+    return events

@@ -13,6 +13,7 @@ from casework.models import (
     Check,
     Customer,
     Document,
+    OutboxEvent,
     WebhookDelivery,
     WebhookDeliveryStatus,
 )
@@ -23,7 +24,7 @@ RUNNING = (ProcessingStatus.pending, ProcessingStatus.processing)
 
 def due_cases(session: Session, *, now: datetime, limit: int) -> list[Case]:
     """Cases past their deadline, without a legal hold, running checks, child cases or
-    webhooks still to deliver; longest due first."""
+    webhooks still to publish or deliver; longest due first."""
     child = aliased(Case)
     pending = WebhookDeliveryStatus.pending
     return list(
@@ -37,6 +38,7 @@ def due_cases(session: Session, *, now: datetime, limit: int) -> list[Case]:
                 ~exists().where(
                     WebhookDelivery.case_id == Case.id, WebhookDelivery.status == pending
                 ),
+                ~exists().where(OutboxEvent.case_id == Case.id),  # not even published yet
             )
             .order_by(Case.delete_after)
             .limit(limit)

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.saved_views import repository
 from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.models.workspace import SavedView
+from casework.saved_views import repository
 
 NAME_LIMIT = 100
 QUERY_LIMIT = 2000

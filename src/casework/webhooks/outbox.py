@@ -1,10 +1,19 @@
-"""Case lifecycle events published from the audit trail.
+"""The outbox: every outbound event is written in the transaction that caused it, and
+published once that transaction commits.
 
-Every change to a case commits an audit event in the same transaction, so the trail
-is already a durable outbox: publishing reads the events after the tenant's cursor,
-queues a delivery for each one an endpoint subscribed to, and moves the cursor, all
-in one transaction. The write paths pay nothing for it, a crash between a change and
-its publication loses nothing, and no event is published twice.
+Two kinds of rows hold the events, both committed with the change they tell of:
+
+- the audit trail: every change to a case commits its audit event with it, so the
+  events of the actions in :data:`EVENTS` are read from the trail, after the tenant's
+  cursor; those write paths pay nothing more;
+- :class:`OutboxEvent` rows, queued by :func:`add`, for what the trail does not record
+  (a check or a case finished).
+
+When such a transaction commits, a publish job is deferred for its tenant (see
+``webhooks.jobs``), so the events go out at once; the periodic sweep finds what a
+process that died in between left behind (:func:`behind`). Publishing (``publisher``)
+makes the deliveries and moves the cursor or deletes the rows in one transaction: no
+event is published twice, and none that committed is lost.
 """
 
 from __future__ import annotations
@@ -12,19 +21,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.cases import repository as case_repository
-from casework.cases.schemas import CaseOut
-from casework.models import (
-    AuditEvent,
-    AuditHead,
-    Case,
-    WebhookCursor,
-    WebhookDelivery,
-)
+from casework.ids import new_id
+from casework.models import AuditEvent, AuditHead, OutboxEvent, WebhookCursor
 from casework.models.webhook import WebhookEventType
 
+EVENT_TYPES = frozenset(e.value for e in WebhookEventType)
+
 # Audit action -> the webhook event it is published as. Work on a case's checklist,
-# comments and attachments is an update of the case.
+# comments and attachments is an update of the case. Kept here, with the event types,
+# rather than registered by the features: an action missing from this table is skipped
+# for good, so the table must not depend on which modules a process imported.
 EVENTS: dict[str, WebhookEventType] = {
     "case.created": WebhookEventType.case_created,
     "case.assigned": WebhookEventType.case_assigned,
@@ -41,11 +47,15 @@ EVENTS: dict[str, WebhookEventType] = {
     "attachment.added": WebhookEventType.case_updated,
     "attachment.removed": WebhookEventType.case_updated,
 }
-BATCH = 500
+
+
+def published(event: AuditEvent) -> WebhookEventType | None:
+    """The webhook event an audit event is published as, if any."""
+    return EVENTS.get(event.action) if event.case_id else None
 
 
 def start_publishing(session: Session, *, tenant_id: str) -> None:
-    """Publish the tenant's events from now on (not its history), once it has an endpoint.
+    """Publish the tenant's trail from now on (not its history), once it has an endpoint.
 
     Called after the endpoint's own audit event, whose head lock orders this against a
     concurrent first endpoint of the same tenant.
@@ -57,67 +67,42 @@ def start_publishing(session: Session, *, tenant_id: str) -> None:
     session.flush()
 
 
-def publish(session: Session, *, tenant_id: str) -> tuple[list[WebhookDelivery], bool]:
-    """Queue deliveries for the next batch of the tenant's unpublished case events;
-    also say whether a full batch was read (so more may follow)."""
-    from casework.webhooks import repository, service  # the service calls start_publishing
-
-    stmt = select(WebhookCursor).where(WebhookCursor.tenant_id == tenant_id).with_for_update()
-    cursor = session.scalar(stmt)
-    if cursor is None:
-        return [], False
-    events = list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.tenant_id == tenant_id, AuditEvent.seq > cursor.seq)
-            .order_by(AuditEvent.seq)
-            .limit(BATCH)
-        )
+def add(
+    session: Session,
+    *,
+    tenant_id: str,
+    event_type: str,
+    subject: str,
+    subject_id: str,
+    case_id: str | None = None,
+    case_url: str | None = None,
+    url_variant: str | None = None,
+) -> str:
+    """Queue an event about ``subject`` ``subject_id`` (a kind a shaper is registered
+    for) for the tenant's subscribers, and for ``case_url`` when given (in the
+    ``url_variant`` shape of the subject when one is registered); returns its id."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    event = OutboxEvent(
+        id=new_id(),  # known now: the row can wait for the transaction's next flush
+        tenant_id=tenant_id,
+        event_type=event_type,
+        subject=subject,
+        subject_id=subject_id,
+        case_id=case_id,
+        case_url=case_url,
+        url_variant=url_variant,
     )
-    if not events:
-        return [], False
-    endpoints = repository.active_endpoints(session, tenant_id=tenant_id)
-    wanted = {t for e in endpoints for t in e.event_types}
-    published = [e for e in events if e.case_id and EVENTS.get(e.action) in wanted]
-    cases = {
-        c.id: c
-        for c in session.scalars(
-            case_repository.cases_of(tenant_id)
-            .where(Case.id.in_({e.case_id for e in published}))
-            .options(*case_repository.full_case_options())
-        ).unique()
-    }
-    deliveries: list[WebhookDelivery] = []
-    for event in published:
-        case = cases.get(event.case_id or "")
-        payload = {
-            "action": event.action,
-            "seq": event.seq,
-            "occurred_at": event.occurred_at.isoformat(),
-            "actor": event.actor_name,
-            "message": event.message,
-            "changes": {"before": event.before, "after": event.after},
-            # The case as it is now: later changes have their own events.
-            "case": CaseOut.of(case).model_dump(mode="json") if case else None,
-        }
-        deliveries += service.emit(
-            session,
-            tenant_id=tenant_id,
-            event_type=EVENTS[event.action].value,
-            payload=payload,
-            endpoints=endpoints,
-            case_id=event.case_id,
-        )
-    cursor.seq = events[-1].seq
-    session.flush()
-    return deliveries, len(events) == BATCH
+    session.add(event)
+    return event.id
 
 
 def behind(session: Session) -> list[str]:
-    """Tenants with events after their cursor (for the sweep)."""
-    rows = session.scalars(
+    """Tenants with events not yet published (for the sweep)."""
+    trail = (
         select(WebhookCursor.tenant_id)
         .join(AuditHead, AuditHead.tenant_id == WebhookCursor.tenant_id)
         .where(AuditHead.seq > WebhookCursor.seq)
     )
-    return list(rows)
+    queued = select(OutboxEvent.tenant_id).distinct()
+    return sorted(set(session.scalars(trail)) | set(session.scalars(queued)))

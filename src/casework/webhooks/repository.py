@@ -68,6 +68,17 @@ def active_endpoints(session: Session, *, tenant_id: str) -> list[WebhookEndpoin
     )
 
 
+def wanted_event_types(session: Session, *, tenant_id: str) -> set[str]:
+    """The event types the tenant's active endpoints subscribed to, read without a lock
+    (to tell whether an event is worth publishing at once)."""
+    rows = session.scalars(
+        select(WebhookEndpoint.event_types).where(
+            WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.is_active.is_(True)
+        )
+    )
+    return {event_type for event_types in rows for event_type in event_types}
+
+
 def subscribed(session: Session, *, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
     """Active endpoints that want ``event_type``. A tenant has a handful of endpoints,
     so the JSON list is filtered here rather than with each backend's JSON operators."""

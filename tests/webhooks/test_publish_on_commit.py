@@ -1,0 +1,231 @@
+"""Outbound events are published when their transaction commits, each once; the
+periodic sweep only recovers what a process that died in between left."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from casework.config import Settings
+from casework.db import Database
+from casework.jobs import JobContext, run_job, sweep
+from casework.models import OutboxEvent, WebhookDelivery
+from casework.webhooks import jobs as webhook_jobs
+from casework.webhooks import outbox, publisher, shapers, signing
+from tests.factories import TenantKit, case_body
+from tests.webhooks.conftest import OnPremReceiver
+
+Job = tuple[str, dict[str, Any]]
+
+
+class HeldJobs:
+    """Stands in for the job runner: keeps what commits defer, for the test to run."""
+
+    def __init__(self) -> None:
+        self.deferred: list[Job] = []
+
+    def defer(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.deferred.append((name, dict(kwargs)))
+
+    def take(self) -> list[Job]:
+        taken, self.deferred = self.deferred, []
+        return taken
+
+
+@pytest.fixture
+def held(
+    app: FastAPI, client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> HeldJobs:
+    """No job runs unless the test runs it: deferred jobs are held, and the app's runner
+    neither receives them nor sweeps."""
+    app.state.jobs.join()
+    sink = HeldJobs()
+    monkeypatch.setattr(app.state.jobs, "sweep_now", lambda: 0)
+    monkeypatch.setattr(db, "jobs", sink)
+    return sink
+
+
+@pytest.fixture
+def context(db: Database, settings: Settings) -> JobContext:
+    return JobContext(database=db, settings=settings)
+
+
+def _endpoint(client: TestClient, kit: TenantKit, url: str, events: list[str]) -> str:
+    r = client.post(
+        "/v1/webhook-endpoints",
+        json={"url": url, "event_types": events},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    secret: str = r.json()["secret"]
+    return secret
+
+
+def _received(onprem: OnPremReceiver, secret: str, n: int) -> list[dict[str, Any]]:
+    got = []
+    for _ in range(n):
+        headers, raw = onprem.requests.get(timeout=10)
+        signing.verify(secret=secret, headers=headers, body=raw)
+        got.append(json.loads(raw))
+    return got
+
+
+def _ours(jobs: list[Job], tenant_id: str) -> list[Job]:
+    return [(name, kwargs) for name, kwargs in jobs if kwargs.get("tenant_id") == tenant_id]
+
+
+def _queued(db: Database, tenant_id: str) -> int:
+    with db.session(write=False) as session:
+        stmt = select(func.count()).select_from(OutboxEvent)
+        return session.scalar(stmt.where(OutboxEvent.tenant_id == tenant_id)) or 0
+
+
+def test_case_created_is_published_by_the_job_its_commit_defers(
+    client: TestClient,
+    context: JobContext,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    held: HeldJobs,
+):
+    secret = _endpoint(client, kit, onprem.url, ["case.created"])
+    held.take()
+    case = client.post("/v1/cases", json=case_body(), headers=kit.analyst.headers).json()
+
+    deferred = held.take()
+    assert _ours(deferred, kit.tenant_id) == [("webhooks.publish", {"tenant_id": kit.tenant_id})]
+    for name, kwargs in deferred:
+        run_job(context, name, kwargs)
+    (event,) = _received(onprem, secret, 1)
+    assert event["type"] == "case.created"
+    assert (event["data"]["action"], event["data"]["case"]["id"]) == ("case.created", case["id"])
+    assert onprem.requests.empty()
+
+
+def test_the_app_sends_case_created_without_its_sweep(
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app.state.jobs.join()
+    monkeypatch.setattr(app.state.jobs, "sweep_now", lambda: 0)
+    secret = _endpoint(client, kit, onprem.url, ["case.created"])
+    case = client.post("/v1/cases", json=case_body(), headers=kit.analyst.headers).json()
+
+    # Waits on the receiver: the runner's threads publish and send it, with no sweep.
+    (event,) = _received(onprem, secret, 1)
+    assert (event["type"], event["data"]["case"]["id"]) == ("case.created", case["id"])
+
+
+def test_events_a_crash_left_unpublished_are_published_once_by_the_sweep(
+    client: TestClient,
+    db: Database,
+    context: JobContext,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    held: HeldJobs,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    secret = _endpoint(
+        client, kit, onprem.url, ["case.created", "check.completed", "case.completed"]
+    )
+    customer = {"customer_type": "INDIVIDUAL", "full_name": "Ines Duarte", "country": "PRT"}
+    body = case_body(customer=customer, checks=[{"type": "JURISDICTION"}])
+    case = client.post("/v1/cases", json=body, headers=kit.analyst.headers).json()
+    held.take()  # the process died once it had committed: what it deferred never runs
+
+    def died(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the worker died once it had committed")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(webhook_jobs, "publish_now", died)
+        with pytest.raises(RuntimeError):
+            run_job(context, "checks.run_case", {"case_id": case["id"]})
+    assert _queued(db, kit.tenant_id) == 2, "check.completed and case.completed wait"
+    assert onprem.requests.empty()
+
+    found = _ours(sweep(context), kit.tenant_id)
+    assert found == [("webhooks.publish", {"tenant_id": kit.tenant_id})]
+    for name, kwargs in found:
+        run_job(context, name, kwargs)
+    events = {e["type"]: e["data"] for e in _received(onprem, secret, 3)}
+    assert events.keys() == {"case.created", "check.completed", "case.completed"}
+    assert events["case.created"]["case"]["id"] == case["id"]
+    assert events["case.completed"]["id"] == case["id"]
+    assert events["case.completed"]["processing_status"] == "COMPLETED"
+    check = client.get(f"/v1/cases/{case['id']}/checks", headers=kit.viewer.headers).json()
+    assert events["check.completed"] == check["items"][0], "the check as the API shows it"
+
+    assert _queued(db, kit.tenant_id) == 0
+    assert _ours(sweep(context), kit.tenant_id) == [], "nothing left to publish"
+    for name, kwargs in found:
+        run_job(context, name, kwargs)
+    assert onprem.requests.empty(), "each event is published once"
+
+
+def test_an_event_without_a_shaper_waits_for_one(
+    db: Database, kit: TenantKit, monkeypatch: pytest.MonkeyPatch
+):
+    with db.transaction() as session:
+        outbox.add(
+            session,
+            tenant_id=kit.tenant_id,
+            event_type="case.completed",
+            subject="widget",
+            subject_id="w" * 24,
+            case_url="https://hooks.example.com/widgets",
+        )
+    with pytest.raises(shapers.MissingShaper), db.transaction() as session:
+        publisher.publish(session, tenant_id=kit.tenant_id)
+    assert _queued(db, kit.tenant_id) == 1, "kept, not dropped"
+
+    def widgets(_: Any, tenant_id: str, ids: Any) -> dict[str, dict[str, Any]]:
+        return {i: {"widget": i, "tenant": tenant_id} for i in ids}
+
+    monkeypatch.setitem(shapers._SHAPERS, ("widget", None), widgets)
+    with db.transaction() as session:
+        deliveries, more = publisher.publish(session, tenant_id=kit.tenant_id)
+        sent = [(d.url, d.payload, d.enveloped) for d in deliveries]
+    assert not more
+    assert sent == [
+        ("https://hooks.example.com/widgets", {"widget": "w" * 24, "tenant": kit.tenant_id}, True)
+    ]
+    assert _queued(db, kit.tenant_id) == 0
+    with db.session(write=False) as session:
+        stmt = select(WebhookDelivery.status).where(WebhookDelivery.tenant_id == kit.tenant_id)
+        assert session.scalars(stmt).all() == ["pending"]
+
+
+def test_a_variant_goes_to_the_case_url_only(
+    db: Database, kit: TenantKit, monkeypatch: pytest.MonkeyPatch
+):
+    def native(_: Any, __: str, ids: Any) -> dict[str, dict[str, Any]]:
+        return {i: {"shape": "native"} for i in ids}
+
+    def other(_: Any, __: str, ids: Any) -> dict[str, dict[str, Any]]:
+        return {i: {"shape": "other"} for i in ids}
+
+    monkeypatch.setitem(shapers._SHAPERS, ("widget", None), native)
+    monkeypatch.setitem(shapers._SHAPERS, ("widget", "other-api"), other)
+    url = "https://hooks.example.com/widgets"
+    with db.transaction() as session:
+        for variant in ("other-api", "unknown-api"):
+            outbox.add(
+                session,
+                tenant_id=kit.tenant_id,
+                event_type="case.completed",
+                subject="widget",
+                subject_id="w" * 24,
+                case_url=url,
+                url_variant=variant,
+            )
+    with db.transaction() as session:
+        deliveries, _ = publisher.publish(session, tenant_id=kit.tenant_id)
+        sent = [(d.url, d.payload, d.enveloped) for d in deliveries]
+    assert sent == [(url, {"shape": "other"}, False), (url, {"shape": "native"}, True)]
