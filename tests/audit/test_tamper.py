@@ -247,6 +247,13 @@ def _delete_tail_and_head(db: Database, chain: Chain) -> int:
     return chain.last - 1
 
 
+def _rewrite_head_link(db: Database, chain: Chain) -> int:
+    _sql(
+        db, "UPDATE audit_heads SET hash = :h WHERE tenant_id = :t", h="ab" * 32, t=chain.tenant_id
+    )
+    return chain.last + 1
+
+
 def _launder(db: Database, chain: Chain) -> int:
     victim = chain.events[5]
     with db.transaction() as session:
@@ -302,6 +309,7 @@ TAMPERING: dict[str, Callable[[Database, Chain], int]] = {
     "truncate the tail, head moved back": _truncate_and_rewind_head,
     "delete the head": _delete_head,
     "delete the tail and the head": _delete_tail_and_head,
+    "rewrite the head's link": _rewrite_head_link,
     "launder a redacted_digest": _launder,
     "edit what an erasure left": _edit_erased_remains,
     "recompute with plain SHA-256, unkeyed": _recompute(_sha256, lambda _chain: None),
@@ -312,6 +320,49 @@ TAMPERING: dict[str, Callable[[Database, Chain], int]] = {
         _wrong_key, lambda chain: chain.events[0].key_id
     ),
     "recompute with a wrong key of its own id": _recompute(_wrong_key, lambda _chain: "forged"),
+}
+
+EDITED = "content does not match its MAC (event edited, or the chain recomputed without the key)"
+UNKEYED = "unkeyed link where the chain is keyed (the chain was recomputed without the key)"
+UNVOUCHED = (
+    "erased content that no recorded erasure vouches for (redacted_digest set or the remains "
+    "edited)"
+)
+# What verification says, and how many events it walked before it said so (the whole
+# chain when only the end, or an erasure, is found wrong).
+VERDICTS: dict[str, tuple[int | None, str]] = {
+    "edit message": (None, EDITED),
+    "edit actor": (None, EDITED),
+    "edit action": (None, EDITED),
+    "edit data": (None, EDITED),
+    "edit occurred_at": (None, EDITED),
+    "delete from the middle": (5, "sequence gap: expected 6, found 7"),
+    "reorder": (None, "previous-hash link broken (event removed or reordered)"),
+    "insert in the middle": (None, EDITED),
+    "insert at the end, head moved": (None, UNKEYED),
+    "truncate the tail": (None, "chain ends at 10 but its head records 12 events (tail removed)"),
+    "truncate the tail, head moved back": (
+        None,
+        "the head record's MAC does not verify (head rewritten)",
+    ),
+    "delete the head": (None, "chain ends at 12 and its head record is missing (removed)"),
+    "delete the tail and the head": (
+        None,
+        "chain ends at 10 and its head record is missing (removed)",
+    ),
+    "rewrite the head's link": (
+        None,
+        "chain ends at 12 but its head records 12 events (tail removed)",
+    ),
+    "launder a redacted_digest": (12, UNVOUCHED),
+    "edit what an erasure left": (12, UNVOUCHED),
+    "recompute with plain SHA-256, unkeyed": (None, UNKEYED),
+    "recompute with plain SHA-256, key id kept": (None, EDITED),
+    "recompute with a wrong key, key id kept": (None, EDITED),
+    "recompute with a wrong key of its own id": (
+        None,
+        "linked with key forged, which the key file lacks",
+    ),
 }
 
 
@@ -327,7 +378,10 @@ def test_tampering_is_detected_and_the_first_bad_event_named(db: Database, chain
     result = _verify(db, chain)
     assert not result.ok, case
     assert result.bad_seq == first_bad, result
-    assert result.reason
+    checked, reason = VERDICTS[case]
+    assert result.reason == reason
+    # Every event before the first bad one was walked and found sound.
+    assert result.checked == (first_bad - 1 if checked is None else checked), result
     if result.bad_event_id is not None:
         with db.transaction(write=False) as session:
             at_bad_seq = session.scalar(
