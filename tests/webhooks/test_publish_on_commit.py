@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from casework.assembly import job_registry
 from casework.config import Settings
 from casework.db import Database
 from casework.jobs import JobContext, run_job, sweep
@@ -52,7 +53,7 @@ def held(
 
 @pytest.fixture
 def context(db: Database, settings: Settings) -> JobContext:
-    return JobContext(database=db, settings=settings)
+    return JobContext(database=db, settings=settings, registry=job_registry())
 
 
 def _endpoint(client: TestClient, kit: TenantKit, url: str, events: list[str]) -> str:
