@@ -17,21 +17,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from api_cases import CASEWORK, cli, free_port, log, postgres_database, server, stats
+from api_cases import cli, log, stats
+from harness import running, subscribed_tenant
 
 LISTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "watchlists"
 IMPORTS = [
@@ -185,55 +182,25 @@ def measure(base: str, key: str, receiver: Receiver, args: argparse.Namespace) -
     }
 
 
+def _import_lists(env: dict[str, str]) -> None:
+    for dataset, fmt, files in IMPORTS:
+        log(f"importing {dataset}")
+        paths = " ".join(str(LISTS / f) for f in files)
+        cli(env, f"lists import --dataset {dataset} --format {fmt} {paths}")
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     receiver = Receiver()
-    env = {
-        **os.environ,
-        "CASEWORK_DATA_DIR": str(workdir),
-        "CASEWORK_WEBHOOK_ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
-        "CASEWORK_LOG_LEVEL": "WARNING",
-    }
-    env.pop("CASEWORK_DATABASE_URL", None)
-    backend = postgres_database(args.pg_url) if args.postgres else nullcontext(None)
-    with backend as url, ExitStack() as stack:
-        if url:
-            env["CASEWORK_DATABASE_URL"] = url
-        subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
-        for dataset, fmt, files in IMPORTS:
-            log(f"importing {dataset}")
-            paths = " ".join(str(LISTS / f) for f in files)
-            cli(env, f"lists import --dataset {dataset} --format {fmt} {paths}")
-        base = stack.enter_context(server(env, free_port(), workdir))
-        workers = []
-        if url:
-            for index in range(args.workers):
-                out = (workdir / f"worker{index}.log").open("w")
-                workers.append(
-                    subprocess.Popen(
-                        [CASEWORK, "worker", "--concurrency", str(args.worker_concurrency)],
-                        env=env,
-                        stdout=out,
-                        stderr=out,
-                    )
-                )
-            stack.callback(lambda: [w.terminate() or w.wait(30) for w in workers])
-        slug = f"bench-{random.randrange(16**6):06x}"
-        cli(env, f"tenants create --slug {slug} --name 'Bench Bank'")
-        email = f"admin@{slug}.test"
-        cli(
-            env,
-            f"users create --tenant {slug} --email {email} --first-name A --last-name D "
-            "--role admin",
+    with running(
+        workdir,
+        pg_url=args.pg_url if args.postgres else None,
+        workers=args.workers,
+        worker_args=["--concurrency", str(args.worker_concurrency)],
+        prepare=_import_lists,
+    ) as (env, base):
+        key = subscribed_tenant(
+            env, base, name="Bench Bank", hook_url=receiver.url, events=["case.completed"]
         )
-        key = cli(env, f"api-clients create --tenant {slug} --name bench --acting-user {email}")[
-            "api_key"
-        ]
-        hook = httpx.post(
-            f"{base}/v1/webhook-endpoints",
-            json={"url": receiver.url, "event_types": ["case.completed"]},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        hook.raise_for_status()
         result = measure(base, key, receiver, args)
     return {
         "backend": "postgresql" if args.postgres else "sqlite",

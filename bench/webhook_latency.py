@@ -21,14 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, nullcontext
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,7 +32,8 @@ from typing import Any
 
 import httpx
 
-from api_cases import CASEWORK, cli, free_port, log, postgres_database, server
+from api_cases import log
+from harness import running, subscribed_tenant
 
 EVENTS = ("case.created", "check.completed")
 WARMUP = 5
@@ -158,45 +155,11 @@ def measure(
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     receiver = Receiver()
-    env = {
-        **os.environ,
-        "CASEWORK_DATA_DIR": str(workdir),
-        "CASEWORK_WEBHOOK_ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
-        "CASEWORK_LOG_LEVEL": "WARNING",
-    }
-    env.pop("CASEWORK_DATABASE_URL", None)
-    backend = postgres_database(args.pg_url) if args.postgres else nullcontext(None)
-    with backend as url, ExitStack() as stack:
-        if url:
-            env["CASEWORK_DATABASE_URL"] = url
-        subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
-        base = stack.enter_context(server(env, free_port(), workdir))
-        if url:
-            workers = []
-            for index in range(args.workers):
-                out = (workdir / f"worker{index}.log").open("w")
-                stack.callback(out.close)
-                workers.append(
-                    subprocess.Popen([CASEWORK, "worker"], env=env, stdout=out, stderr=out)
-                )
-            stack.callback(lambda: [w.terminate() or w.wait(30) for w in workers])
-        slug = f"hooks-{random.randrange(16**6):06x}"
-        cli(env, f"tenants create --slug {slug} --name 'Latency Bank'")
-        email = f"admin@{slug}.test"
-        cli(
-            env,
-            f"users create --tenant {slug} --email {email} --first-name A --last-name D "
-            "--role admin",
+    pg_url = args.pg_url if args.postgres else None
+    with running(workdir, pg_url=pg_url, workers=args.workers) as (env, base):
+        key = subscribed_tenant(
+            env, base, name="Latency Bank", hook_url=receiver.url, events=EVENTS
         )
-        key = cli(env, f"api-clients create --tenant {slug} --name bench --acting-user {email}")[
-            "api_key"
-        ]
-        hook = httpx.post(
-            f"{base}/v1/webhook-endpoints",
-            json={"url": receiver.url, "event_types": list(EVENTS)},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        hook.raise_for_status()
         log(f"{WARMUP} warm-up cases, then {args.cases}, one every {args.interval} s")
         result = measure(base, key, receiver, args.cases, args.interval, args.timeout)
     return {
