@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
+from casework.db import Database
 from tests.factories import Member
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def page_statements(db: Database) -> Iterator[list[str]]:
+    """The statements a page runs itself. The in-process job runner's threads
+    (named ``casework-*``) share the engine and run jobs on their own schedule."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not threading.current_thread().name.startswith("casework-"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def csrf_in(page: str) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from casework.checks.runners import ownership as ubo
 from casework.console.ownership_graph import ownership_view
@@ -23,7 +22,7 @@ from casework.db import Database
 from casework.models import Case
 from casework.models.base import utcnow
 from casework.screening.service import import_dataset
-from tests.console.support import Browser
+from tests.console.support import Browser, page_statements
 from tests.factories import Member, TenantKit, case_body
 
 SCRIPT = "<script>alert(1)</script>"
@@ -109,20 +108,6 @@ def screened_case(app: FastAPI, client: TestClient, kit: TenantKit, **body: Any)
 def checks_of(client: TestClient, kit: TenantKit, case_id: str) -> dict[str, dict[str, Any]]:
     items = api(client, kit.viewer, "GET", f"/v1/cases/{case_id}/checks")["items"]
     return {c["type"]: c for c in items}
-
-
-@contextmanager
-def counted_queries(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_the_page_shows_every_panel_with_real_data(
@@ -251,7 +236,7 @@ def test_the_page_reads_a_fixed_number_of_queries(
     counts = []
     for case in (small, large):
         user.get(f"/console/cases/{case['id']}")  # warm: the session is touched once
-        with counted_queries(db) as statements:
+        with page_statements(db) as statements:
             assert user.get(f"/console/cases/{case['id']}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from casework.db import Database
 from casework.models import AuditEvent, Case
 from casework.models.workspace import SavedView
-from tests.console.support import Browser
+from tests.console.support import Browser, page_statements
 from tests.factories import Member, TenantKit, case_body
 
 Open = Callable[[Member | None], Browser]
@@ -364,30 +363,16 @@ def test_a_viewer_reads_the_queue_and_keeps_views(
     assert [v.name for v in _views(db, staff.viewer.user_id)] == ["All of it"]
 
 
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_queries_do_not_grow_with_the_rows(
     client: TestClient, db: Database, staff: TenantKit, browser: Open
 ):
     a = staff.analyst
     page = browser(a)
     _case(client, a, customer={"full_name": "First"}, assignee_id=a.user_id)
-    with _statements(db) as one:
+    with page_statements(db) as one:
         assert len(_ids(_queue(page, "tab=all"))) == 1
     for i in range(5):
         _case(client, a, customer={"full_name": f"C{i}"}, assignee_id=a.user_id)
-    with _statements(db) as six:
+    with page_statements(db) as six:
         assert len(_ids(_queue(page, "tab=all"))) == 6
     assert len(six) == len(one)
