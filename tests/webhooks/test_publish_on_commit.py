@@ -4,20 +4,23 @@ periodic sweep only recovers what a process that died in between left."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from casework.assembly import job_registry
 from casework.config import Settings
 from casework.db import Database
 from casework.jobs import JobContext, run_job, sweep
 from casework.models import OutboxEvent, WebhookDelivery
+from casework.models.base import clock_at, utcnow
 from casework.webhooks import jobs as webhook_jobs
 from casework.webhooks import outbox, publisher, shapers, signing
+from casework.webhooks.service import LEASE
 from tests.factories import TenantKit, case_body
 from tests.webhooks.conftest import OnPremReceiver
 
@@ -80,6 +83,14 @@ def _ours(jobs: list[Job], tenant_id: str) -> list[Job]:
     return [(name, kwargs) for name, kwargs in jobs if kwargs.get("tenant_id") == tenant_id]
 
 
+def _deliveries(db: Database, tenant_id: str) -> dict[str, tuple[int, str]]:
+    """The tenant's deliveries: id -> (attempts so far, event type)."""
+    with db.session(write=False) as session:
+        stmt = select(WebhookDelivery.id, WebhookDelivery.attempt_count, WebhookDelivery.event_type)
+        rows = session.execute(stmt.where(WebhookDelivery.tenant_id == tenant_id))
+        return {i: (attempts, kind) for i, attempts, kind in rows}
+
+
 def _queued(db: Database, tenant_id: str) -> int:
     with db.session(write=False) as session:
         stmt = select(func.count()).select_from(OutboxEvent)
@@ -124,7 +135,7 @@ def test_the_app_sends_case_created_without_its_sweep(
     assert (event["type"], event["data"]["case"]["id"]) == ("case.created", case["id"])
 
 
-def test_events_a_crash_left_unpublished_are_published_once_by_the_sweep(
+def test_events_a_crash_left_unsent_are_sent_once_by_the_sweep(
     client: TestClient,
     db: Database,
     context: JobContext,
@@ -145,29 +156,88 @@ def test_events_a_crash_left_unpublished_are_published_once_by_the_sweep(
         raise RuntimeError("the worker died once it had committed")
 
     with monkeypatch.context() as dying:
-        dying.setattr(webhook_jobs, "publish_now", died)
+        dying.setattr(webhook_jobs, "send", died)
         with pytest.raises(RuntimeError):
             run_job(context, "checks.run_case", {"case_id": case["id"]})
-    assert _queued(db, kit.tenant_id) == 2, "check.completed and case.completed wait"
+    assert _queued(db, kit.tenant_id) == 0, "published in the transaction that finished"
+    claimed = _deliveries(db, kit.tenant_id)
+    assert sorted(claimed.values()) == [(1, "case.completed"), (1, "check.completed")]
     assert onprem.requests.empty()
 
     found = _ours(sweep(context), kit.tenant_id)
-    assert found == [("webhooks.publish", {"tenant_id": kit.tenant_id})]
+    assert found == [("webhooks.publish", {"tenant_id": kit.tenant_id})], "the trail waits"
     for name, kwargs in found:
         run_job(context, name, kwargs)
-    events = {e["type"]: e["data"] for e in _received(onprem, secret, 3)}
-    assert events.keys() == {"case.created", "check.completed", "case.completed"}
-    assert events["case.created"]["case"]["id"] == case["id"]
+    (created,) = _received(onprem, secret, 1)
+    assert created["data"]["case"]["id"] == case["id"]
+    assert onprem.requests.empty(), "a claim is not sent again before its lease runs out"
+
+    with clock_at(utcnow() + LEASE + timedelta(seconds=1)):
+        due = [job for job in sweep(context) if job[1].get("delivery_id") in claimed]
+        assert sorted(kwargs["delivery_id"] for _, kwargs in due) == sorted(claimed)
+        for name, kwargs in due:
+            run_job(context, name, kwargs)
+    events = {e["type"]: e["data"] for e in _received(onprem, secret, 2)}
     assert events["case.completed"]["id"] == case["id"]
     assert events["case.completed"]["processing_status"] == "COMPLETED"
     check = client.get(f"/v1/cases/{case['id']}/checks", headers=kit.viewer.headers).json()
     assert events["check.completed"] == check["items"][0], "the check as the API shows it"
 
-    assert _queued(db, kit.tenant_id) == 0
     assert _ours(sweep(context), kit.tenant_id) == [], "nothing left to publish"
-    for name, kwargs in found:
-        run_job(context, name, kwargs)
-    assert onprem.requests.empty(), "each event is published once"
+    after = _deliveries(db, kit.tenant_id)
+    assert [after[i][0] for i in claimed] == [2, 2], "the lost attempt, then the one sent"
+    assert onprem.requests.empty(), "each event is sent once"
+
+
+def test_a_finish_publishes_its_events_without_writing_them_to_the_outbox(
+    client: TestClient,
+    db: Database,
+    context: JobContext,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    held: HeldJobs,
+):
+    secret = _endpoint(client, kit, onprem.url, ["check.completed", "case.completed"])
+    body = case_body(checks=[{"type": "JURISDICTION"}])
+    case = client.post("/v1/cases", json=body, headers=kit.analyst.headers).json()
+    held.take()
+    written: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "outbox_events" in statement:
+            written.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run_job(context, "checks.run_case", {"case_id": case["id"]})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert written == []
+    events = {e["type"] for e in _received(onprem, secret, 2)}
+    assert events == {"check.completed", "case.completed"}
+    assert held.take() == [], "no job: the finishing worker sent them itself"
+
+
+def test_a_finish_leaves_events_without_a_shaper_in_the_outbox(
+    client: TestClient,
+    db: Database,
+    context: JobContext,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    held: HeldJobs,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    _endpoint(client, kit, onprem.url, ["check.completed"])
+    body = case_body(checks=[{"type": "JURISDICTION"}])
+    case = client.post("/v1/cases", json=body, headers=kit.analyst.headers).json()
+    held.take()
+    monkeypatch.delitem(shapers._SHAPERS, ("check", None))
+    run_job(context, "checks.run_case", {"case_id": case["id"]})
+
+    checks = client.get(f"/v1/cases/{case['id']}/checks", headers=kit.viewer.headers).json()
+    assert [c["status"] for c in checks["items"]] == ["COMPLETED"], "the finish committed"
+    assert _queued(db, kit.tenant_id) == 1, "kept for when a shaper is registered"
+    assert _deliveries(db, kit.tenant_id) == {}
 
 
 def test_an_event_without_a_shaper_waits_for_one(

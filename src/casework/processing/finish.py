@@ -5,7 +5,8 @@ The finish runs in one transaction that first makes sure this worker still holds
 check: a worker killed after claiming leaves PROCESSING checks whose lease runs out, and
 the sweep hands them to another worker. A finish that finds a check already finished by someone
 else leaves it alone, so no result is recorded twice. The webhook events a finish
-queues are published by the same worker right after it commits.
+makes are published in the same transaction, and sent by the same worker right after
+it commits.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from casework.processing.claim import Batch
 from casework.processing.follow_ups import follow_up
 from casework.processing.run import Ran
 from casework.webhooks import jobs as webhooks
+from casework.webhooks.service import PreparedAttempt
 
 
-def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]:
-    """Store the results of every batch in one transaction; returns the tenants whose
-    webhook events it queued, to publish once it has committed."""
+def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[PreparedAttempt]:
+    """Store the results of every batch in one transaction, with the webhook deliveries
+    they make; returns those deliveries claimed, to send once it has committed."""
     now = utcnow()
     # One order for every worker: audit chains and cases are locked in it.
     ran = sorted(ran, key=lambda pair: (pair[0].tenant_id, pair[0].case_id))
@@ -61,6 +63,8 @@ def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]
                 finishing.append((case, case.processing_status, [c for c, _ in stored]))
                 follow_up(session, case, stored)
         rollups = update_cases(session, [case for case, _, _ in finishing])
+        for tenant_id in sorted({c.tenant_id for c, _, _ in finishing if _may_call_back(c)}):
+            webhooks.ready_case_secret(context, session, tenant_id)
         for _, group in groupby(finishing, key=lambda item: item[0].tenant_id):
             entries: list[audit.Entry] = []
             for case, was, finished in group:
@@ -73,13 +77,15 @@ def finish(context: JobContext, ran: list[tuple[Batch, list[Ran]]]) -> list[str]
                         announcements.append((parent, parent_was, []))
                 announcements.append((case, was, finished))
             audit.record_many(session, entries)  # tenant by tenant, in the one order
-        queued: set[str] = set()
         for case, was, finished in announcements:
-            if announce(
-                session, case, was, finished, endpoints.get(case.tenant_id) or [], send_later=False
-            ):
-                queued.add(case.tenant_id)
-        return sorted(queued)
+            tenant_endpoints = endpoints.get(case.tenant_id) or []
+            announce(session, case, was, finished, tenant_endpoints, send_later=False)
+        return webhooks.publish_here(context, session)
+
+
+def _may_call_back(case: Case) -> bool:
+    """Whether finishing may send to a case's own URL: its own, or its parent's."""
+    return bool(case.webhook_url or case.parent_case_id)
 
 
 def _entry(check: Check, rollup: dict[str, Any]) -> audit.Entry:
@@ -156,8 +162,8 @@ def announce(
     """Signed webhooks: check.completed for each finished check, case.completed when
     the case's checks (and child cases) are all done, queued in the webhooks' outbox.
     ``endpoints`` are the tenant's: an event nobody receives is not queued. Returns the
-    events; without ``send_later`` the caller publishes them once it has committed."""
-    session.flush()
+    events; without ``send_later`` the caller publishes them in its transaction
+    (``webhooks.publish_here``)."""
     events: list[str] = []
     wanted = {t for e in endpoints if e.is_active for t in e.event_types}
     for check in checks if "check.completed" in wanted else []:

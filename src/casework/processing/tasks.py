@@ -53,7 +53,7 @@ def run_claimed(context: JobContext, batches: list[Batch]) -> None:
     For a caller that claims in a transaction of its own: the demo takes a new case's
     checks in the transaction that creates the case, so no worker can take them first.
     """
-    webhooks.publish_now(context, finish(context, run_checks(context, batches)), trail=False)
+    webhooks.send(context, finish(context, run_checks(context, batches)))
 
 
 def unfinished_checks(context: JobContext) -> Work:

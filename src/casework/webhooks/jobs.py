@@ -8,18 +8,23 @@ records are noticed as they are appended (:func:`_trail_moved`).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Iterable
+from itertools import groupby
 
 from sqlalchemy.orm import Session
 
 from casework import jobs
 from casework.audit import service as audit
 from casework.jobs import Job, JobContext, Task, Work
-from casework.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from casework.models import AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from casework.models.base import utcnow
-from casework.secrets_box import box_for
-from casework.webhooks import outbox, publisher, repository, service, tasks
+from casework.secrets_box import SecretBoxError, box_for
+from casework.webhooks import case_secret, outbox, publisher, repository, service, shapers, tasks
 from casework.webhooks.service import PreparedAttempt
+
+log = logging.getLogger(__name__)
 
 DELIVER = Job("webhooks.deliver")
 PUBLISH = Job("webhooks.publish")
@@ -27,6 +32,7 @@ SWEEP_BATCH = 500
 # Deliveries a publishing job claims and sends itself, rather than deferring a job for
 # each: a few rounds of parallel sends, which end well inside the claims' lease.
 SEND_NOW = 4 * tasks.PARALLEL_SENDS
+_HERE = "casework_publish_here"  # session.info: events its transaction publishes itself
 
 
 def emit(
@@ -45,10 +51,11 @@ def emit(
     returns its id.
 
     With ``publish_on_commit`` the tenant's events are published by a job deferred
-    until the transaction commits; without it the caller publishes them once it has
-    committed (:func:`publish_now`). Either way the sweep publishes what nobody did.
+    until the transaction commits; without it the caller publishes it before it
+    commits, in its own transaction (:func:`publish_here`). Either way an event nobody
+    published is written to the outbox, and the sweep publishes it.
     """
-    event_id = outbox.add(
+    event = outbox.add(
         session,
         tenant_id=tenant_id,
         event_type=event_type,
@@ -60,7 +67,57 @@ def emit(
     )
     if publish_on_commit:
         jobs.defer_on_commit(session, PUBLISH, tenant_id=tenant_id)
-    return event_id
+    else:
+        session.info.setdefault(_HERE, []).append(event)
+    return event.id
+
+
+def publish_here(context: JobContext, session: Session) -> list[PreparedAttempt]:
+    """Publish the events queued in this transaction without ``publish_on_commit``, in
+    it: their deliveries are made and claimed here, and the caller sends them
+    (:func:`send`) once it has committed. A process that dies in between leaves claims
+    whose lease runs out; the sweep sends them then. This spares a transaction, and
+    an outbox row written and deleted, for each event.
+
+    Events a shaper is missing for stay in the outbox, as :func:`publisher.publish`
+    leaves them."""
+    events: list[OutboxEvent] = sorted(session.info.pop(_HERE, []), key=lambda e: e.tenant_id)
+    written = {e.id for e in events if e not in session.new}
+    for event in events:
+        if event.id not in written:
+            session.expunge(event)  # published before it is ever written
+    session.flush()  # the shapers read what this transaction changed
+    deliveries: list[WebhookDelivery] = []
+    published: list[str] = []
+    for tenant_id, group in groupby(events, key=lambda e: e.tenant_id):
+        queued = list(group)
+        endpoints = repository.active_endpoints(session, tenant_id=tenant_id)
+        try:
+            deliveries += publisher.from_queue(session, tenant_id, queued, endpoints)
+        except shapers.MissingShaper:
+            log.exception("webhook events of tenant %s wait for a payload shaper", tenant_id)
+            session.add_all([e for e in queued if e.id not in written])  # left in the outbox
+            continue
+        published += [e.id for e in queued if e.id in written]
+    if published:
+        outbox.remove(session, published)
+    return _claim(context, session, deliveries)
+
+
+def ready_case_secret(context: JobContext, session: Session, tenant_id: str) -> None:
+    """Make the tenant's case-webhook secret now if it has none, so that claiming a
+    case-URL delivery later in the transaction (:func:`publish_here`) does not: call it
+    before appending to the audit trail, the order (tenant, then audit chain) every
+    writer of both takes."""
+    with contextlib.suppress(SecretBoxError):  # the claim settles that delivery as failed
+        case_secret.secrets_in_use(
+            session, tenant_id=tenant_id, box=box_for(context.settings), now=utcnow()
+        )
+
+
+def send(context: JobContext, attempts: list[PreparedAttempt]) -> None:
+    """Send attempts claimed by :func:`publish_here` once their transaction committed."""
+    tasks.send_claimed(context.database, attempts)
 
 
 @audit.on_append
@@ -87,20 +144,15 @@ def publish(context: JobContext, tenant_id: str) -> None:
     publish_now(context, [tenant_id])
 
 
-def publish_now(context: JobContext, tenant_ids: Iterable[str], *, trail: bool = True) -> None:
-    """Publish the tenants' events (without ``trail``, only those queued with
-    :func:`emit`) and send the deliveries that makes: claimed in the publishing
-    transaction, sent once it has committed (no job for each). A process that dies in
-    between leaves claims whose lease runs out; the sweep sends them then.
-
-    For a caller that queued events without publishing on commit, once it committed:
-    it leaves the trail to the jobs its changes deferred (and to the sweep), so that
-    it does not wait for the tenant's cursor."""
+def publish_now(context: JobContext, tenant_ids: Iterable[str]) -> None:
+    """Publish the tenants' events and send the deliveries that makes: claimed in the
+    publishing transaction, sent once it has committed (no job for each). A process
+    that dies in between leaves claims whose lease runs out; the sweep sends them then."""
     for tenant_id in tenant_ids:
         more = True
         while more:
             with context.database.transaction() as session:
-                deliveries, more = publisher.publish(session, tenant_id=tenant_id, trail=trail)
+                deliveries, more = publisher.publish(session, tenant_id=tenant_id)
                 claimed = _claim(context, session, deliveries)
             tasks.send_claimed(context.database, claimed)
 

@@ -18,11 +18,12 @@ event is published twice, and none that committed is lost.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from casework.ids import new_id
 from casework.models import AuditEvent, AuditHead, OutboxEvent, WebhookCursor
+from casework.models.base import utcnow
 from casework.models.webhook import WebhookEventType
 
 EVENT_TYPES = frozenset(e.value for e in WebhookEventType)
@@ -77,10 +78,10 @@ def add(
     case_id: str | None = None,
     case_url: str | None = None,
     url_variant: str | None = None,
-) -> str:
+) -> OutboxEvent:
     """Queue an event about ``subject`` ``subject_id`` (a kind a shaper is registered
     for) for the tenant's subscribers, and for ``case_url`` when given (in the
-    ``url_variant`` shape of the subject when one is registered); returns its id."""
+    ``url_variant`` shape of the subject when one is registered)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
     event = OutboxEvent(
@@ -92,9 +93,18 @@ def add(
         case_id=case_id,
         case_url=case_url,
         url_variant=url_variant,
+        created_at=utcnow(),  # when it happened, also if it is published before it is written
     )
     session.add(event)
-    return event.id
+    return event
+
+
+def remove(session: Session, event_ids: list[str]) -> None:
+    """Delete published events."""
+    session.execute(
+        delete(OutboxEvent).where(OutboxEvent.id.in_(event_ids)),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def behind(session: Session) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.models import AuditEvent, OutboxEvent, WebhookCursor, WebhookDelivery, WebhookEndpoint
@@ -60,14 +60,11 @@ def publish(
         return [], False
     endpoints = repository.active_endpoints(session, tenant_id=tenant_id)
     deliveries = _from_trail(session, tenant_id, events, endpoints)
-    deliveries += _from_queue(session, tenant_id, queued, endpoints)
+    deliveries += from_queue(session, tenant_id, queued, endpoints)
     if cursor is not None and events:
         cursor.seq = events[-1].seq
     if queued:
-        session.execute(
-            delete(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in queued])),
-            execution_options={"synchronize_session": False},
-        )
+        outbox.remove(session, [e.id for e in queued])
     session.flush()
     return deliveries, len(events) == limit or len(queued) == limit
 
@@ -112,7 +109,7 @@ def _from_trail(
     return deliveries
 
 
-def _from_queue(
+def from_queue(
     session: Session,
     tenant_id: str,
     queued: Sequence[OutboxEvent],
