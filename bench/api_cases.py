@@ -41,8 +41,8 @@ from sqlalchemy import create_engine, func, insert, make_url, select, text, upda
 
 from casework.cases import listing, repository
 from casework.config import Settings
-from casework.db import Database
-from casework.ids import new_id
+from casework.infra.db import Database
+from casework.infra.ids import new_id
 from casework.models import Case
 from casework.models.base import Base
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus

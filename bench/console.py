@@ -35,7 +35,7 @@ from sqlalchemy import func, insert, select, update
 
 from api_cases import CASEWORK, cli, free_port, log, postgres_database, server
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models.base import Base
 from casework.models.enums import CreatedByType, CustomerType, Module, Priority, Resolution
 

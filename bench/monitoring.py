@@ -38,7 +38,7 @@ import httpx
 from sqlalchemy import create_engine, func, insert, select, text
 
 from api_cases import CASEWORK, cli, free_port, log, postgres_database, server
-from casework.ids import new_id
+from casework.infra.ids import new_id
 from casework.models import Alert, Case, Customer, PendingEvaluation, Transaction
 
 START = datetime(2026, 3, 2, tzinfo=UTC)

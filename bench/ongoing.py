@@ -31,9 +31,9 @@ from api_cases import log, postgres_database
 from casework.assembly import job_registry
 from casework.checks.runners.screening import Subject
 from casework.config import Settings
-from casework.db import Database
-from casework.ids import new_id
-from casework.jobs import JobContext, run_job
+from casework.infra.db import Database
+from casework.infra.ids import new_id
+from casework.infra.jobs import JobContext, run_job
 from casework.migrations import upgrade
 from casework.models import Base, MonitoringRun
 from casework.monitoring.service import RESCREEN

@@ -1,7 +1,7 @@
 """Reads live in repositories: fail when ``select(`` is called outside a ``repository.py``.
 
 Each feature keeps its queries in its own ``repository.py`` (built on
-``casework/repository.py``); services, routers, tasks, dialects and console pages call
+``casework/infra/repository.py``); services, routers, tasks, dialects and console pages call
 them. The few modules below may still build a SELECT themselves, each for the reason
 given. An entry that no longer needs its place (the module is gone, or has no SELECT
 left) fails the check too, so the list only shrinks.

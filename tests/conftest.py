@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from casework.app import create_app
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.migrations import upgrade
 from casework.tenants import numbering
 from tests.factories import TenantKit, make_tenant_kit

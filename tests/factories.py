@@ -8,9 +8,9 @@ from typing import Any
 
 from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import box_for
 from casework.models import Tenant, User
-from casework.secrets_box import box_for
 from casework.tenants.service import create_tenant
 from casework.users.service import create_user
 

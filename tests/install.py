@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from casework.app import create_app
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.migrations import upgrade
 from tests.conftest import new_database_url
 

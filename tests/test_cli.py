@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from casework.auth.secrets import digest, verify_password
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
 from casework.demo import DEMO_SLUG
+from casework.infra.db import Database
 from casework.models import ApiClient, AuditEvent, Tenant, User
 
 

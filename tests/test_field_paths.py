@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casework.field_paths import field_name, field_path, split_source
+from casework.infra.field_paths import field_name, field_path, split_source
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case
 from tests.factories import TenantKit, case_body
 

@@ -7,9 +7,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.errors import IdempotencyMismatch
 from casework.idempotency import IdempotentCreate
+from casework.infra.db import Database
+from casework.infra.errors import IdempotencyMismatch
 from tests.factories import TenantKit
 
 

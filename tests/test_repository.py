@@ -8,13 +8,13 @@ import secrets
 import pytest
 from sqlalchemy import select
 
-from casework import repository
 from casework.customers.schemas import CustomerCreate
 from casework.customers.service import new_customer
-from casework.db import Database
-from casework.errors import NotFound
+from casework.infra import repository
+from casework.infra.db import Database
+from casework.infra.errors import NotFound
+from casework.infra.pagination import SortKey
 from casework.models import Customer
-from casework.pagination import SortKey
 from casework.tenants.service import create_tenant
 
 

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from casework.config import Settings
-from casework.db import Database
-from casework.secrets_box import KEY_FILE, SecretBox, SecretBoxError, box_for
+from casework.infra.db import Database
+from casework.infra.secrets_box import KEY_FILE, SecretBox, SecretBoxError, box_for
 from tests.factories import TenantKit
 from tests.webhooks.factories import make_endpoint
 

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.errors import NotFound
+from casework.infra.db import Database
+from casework.infra.errors import NotFound
+from casework.infra.repository import get
 from casework.models import AuditEvent, Role
-from casework.repository import get
 from tests.factories import TenantKit
 
 

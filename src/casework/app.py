@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from casework import __version__, openapi, problems
+from casework import __version__
 from casework.analytics.router import router as analytics_router
 from casework.api_clients.router import router as api_clients_router
 from casework.assembly import job_registry, register_adapters
@@ -19,16 +19,21 @@ from casework.config import Settings
 from casework.configs.router import router as configs_router
 from casework.console.router import router as console_router
 from casework.customers.router import router as customers_router
-from casework.db import Database
 from casework.dialects.sigma.router import router as sigma_router
 from casework.dialects.sphinx.router import router as sphinx_router
 from casework.dialects.sumsub.router import router as sumsub_router
 from casework.documents.router import router as documents_router
 from casework.fx.router import router as fx_rates_router
 from casework.health.router import router as health_router
-from casework.jobs import EmbeddedRunner, JobContext
-from casework.logging import configure as configure_logging
-from casework.middleware import BodyLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
+from casework.infra import openapi, problems
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner, JobContext
+from casework.infra.logging import configure as configure_logging
+from casework.infra.middleware import (
+    BodyLimitMiddleware,
+    CorrelationIdMiddleware,
+    MetricsMiddleware,
+)
 from casework.monitoring.router import router as monitoring_router
 from casework.retention.router import router as retention_router
 from casework.rules.router import alerts_router

@@ -11,7 +11,7 @@ from casework.audit import tasks as audit
 from casework.cases import events as case_events
 from casework.checks import events as check_events
 from casework.dialects import payloads as dialect_payloads
-from casework.jobs import Registry
+from casework.infra.jobs import Registry
 from casework.maintenance import tasks as maintenance
 from casework.processing import tasks as processing
 from casework.retention import tasks as retention

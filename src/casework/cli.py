@@ -17,8 +17,8 @@ from casework.cli_support import (
     open_database,
 )
 from casework.config import Settings
-from casework.db import Database
 from casework.fx.cli import app as fx_app
+from casework.infra.db import Database
 from casework.screening.cli import app as lists_app
 from casework.screening.cli import screen_command
 from casework.tenants.cli import app as tenants_app

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.tenants import numbering
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def run_or_exit(fn: Callable[[], T]) -> T:
     """``fn()``; a refusal of the domain (a DomainError) ends the command with code 2."""
-    from casework.errors import DomainError
+    from casework.infra.errors import DomainError
 
     try:
         return fn()

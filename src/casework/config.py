@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from casework.validation import DatasetName
+from casework.infra.validation import DatasetName
 
 
 class ListSource(BaseModel):

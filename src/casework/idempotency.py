@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit.chain import canonical
 from casework.auth.principal import Principal
-from casework.errors import Conflict, IdempotencyMismatch
+from casework.infra.errors import Conflict, IdempotencyMismatch
 from casework.models import IdempotencyRecord
 
 IdempotencyKey = Annotated[

@@ -20,8 +20,8 @@ from sqlalchemy import make_url
 
 from casework.assembly import job_registry, register_adapters
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import JobContext, job_key, run_job, sweep
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext, job_key, run_job, sweep
 from casework.tenants import numbering
 
 log = logging.getLogger(__name__)

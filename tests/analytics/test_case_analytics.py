@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case
 from tests.factories import Member, TenantKit, case_body
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.auth import secrets as credential
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AccessToken, ApiClient, AuditEvent
 from tests.factories import TenantKit, case_body
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.migrations import upgrade
 from tests.conftest import new_database_url
 

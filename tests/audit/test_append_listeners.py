@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from tests.factories import TenantKit
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, MonitoredCustomer
 from casework.screening.service import import_dataset
 from tests.factories import Member, TenantKit, case_body

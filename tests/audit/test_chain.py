@@ -16,7 +16,7 @@ from casework.audit.chain import content_digest, keyed_link
 from casework.audit.keys import keyring_for
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from tests.factories import TenantKit, case_body
 

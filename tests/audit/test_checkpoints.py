@@ -30,8 +30,8 @@ from casework.audit import service as audit
 from casework.audit import tasks
 from casework.auth.principal import Principal
 from casework.cli import app as cli
-from casework.db import Database
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext
 from casework.models import AuditCheckpoint, AuditHead
 from casework.models.base import utcnow
 from casework.tenants.service import create_tenant

@@ -12,7 +12,7 @@ from sqlalchemy import select, true
 from casework.audit import service as audit
 from casework.audit.chain import ERASED_MESSAGE, ERASURE, content_digest
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from casework.models.enums import ActorType
 from casework.tenants.service import create_tenant

@@ -6,7 +6,7 @@ import pytest
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import TenantKit
 
 

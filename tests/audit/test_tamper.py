@@ -20,7 +20,7 @@ from casework.audit.checkpoints import Checkpoint
 from casework.audit.keys import Keyring, keyring_for
 from casework.auth.principal import Principal
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, AuditHead
 from casework.models.base import utcnow
 from casework.tenants.service import create_tenant

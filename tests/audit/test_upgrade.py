@@ -17,7 +17,7 @@ from casework.audit import checkpoints
 from casework.audit import service as audit
 from casework.audit.chain import ERASED_MESSAGE, content_digest, legacy_link
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.migrations import upgrade
 from casework.models import AuditEvent
 from casework.models.enums import ActorType

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from casework.auth import secrets
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AccessToken
 from casework.models.base import utcnow
 from tests.factories import TenantKit

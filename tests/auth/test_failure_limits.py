@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event, select, update
 from casework.app import create_app
 from casework.auth import limits
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import FailedAuthentications
 from casework.models.base import utcnow
 from tests.console.support import PASSWORD, csrf_in

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from casework import problems
 from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
+from casework.infra import problems
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import User
 from casework.models.base import utcnow
 from tests.console.support import PASSWORD, Browser, csrf_in

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from casework.auth import sessions
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import User, UserSession
 from casework.models.base import utcnow
 from tests.factories import TenantKit

@@ -8,9 +8,9 @@ from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request, sign
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import box_for
 from casework.models import ApiClient
-from casework.secrets_box import box_for
 from tests.factories import TenantKit
 
 MESSAGE = b"1700000000POST/resources/api/caseManagement/v2/cases{}"

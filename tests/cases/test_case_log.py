@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from casework.cases import repository
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import TenantKit, case_body
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from casework.auth.principal import Principal
 from casework.cases import service
 from casework.cases.schemas import CaseCreate
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case, Task
 from casework.models.enums import Priority
 from casework.tenants.service import create_tenant

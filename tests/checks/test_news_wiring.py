@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from casework.checks.runners.news import Article
 from casework.checks.runners.screening import Subject
-from casework.db import Database
-from casework.jobs import EmbeddedRunner
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit
 

@@ -8,7 +8,7 @@ import pytest
 
 from casework.checks.runners.ownership import resolve
 from casework.checks.runners.shareholder_register import parse_register
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 
 GOOD = """\
  Owner_Name , owner_type, owner_country, OWNED_NAME, owned_type, percentage, control, nominee

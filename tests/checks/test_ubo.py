@@ -16,7 +16,7 @@ from casework.checks.runners.ownership import (
     parse_structure,
     resolve,
 )
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 Edge = tuple[str, str, float | None] | tuple[str, str, float | None, bool]

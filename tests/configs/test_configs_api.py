@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from tests.factories import TenantKit
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.support import PASSWORD, Browser
 from tests.factories import Member, TenantKit, make_tenant_kit
 

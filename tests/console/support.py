@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import Member
 
 PASSWORD = "correct horse battery staple"

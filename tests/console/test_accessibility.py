@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.service import import_dataset
 from tests.console.support import Browser
 from tests.factories import TenantKit, case_body

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.admin_support import (
     ADMIN_PAGES,
     ESCAPED,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.support import Browser
 from tests.factories import Member, TenantKit
 from tests.rules.requests import (

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from tests.console.support import Browser
 from tests.factories import Member, TenantKit, case_body

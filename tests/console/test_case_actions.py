@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.support import Browser
 from tests.console.test_case_page import (
     ACTION_FORM,

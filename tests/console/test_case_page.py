@@ -18,7 +18,7 @@ from sqlalchemy import update
 
 from casework.checks.runners import ownership as ubo
 from casework.console.ownership_graph import ownership_view
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case
 from casework.models.base import utcnow
 from casework.screening.service import import_dataset

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from casework.analytics import repository as analytics
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case
 from casework.models.enums import CreatedByType
 from tests.console.support import PASSWORD, Browser

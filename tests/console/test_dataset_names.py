@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.service import import_dataset
 from tests.console.support import Browser
 from tests.factories import Member, TenantKit

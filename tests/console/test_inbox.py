@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Notification
 from tests.console.support import Browser
 from tests.factories import Member, TenantKit, case_body

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.service import import_dataset
 from tests.console.support import PASSWORD, Browser
 from tests.factories import Member, TenantKit, make_member

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Case
 from casework.models.workspace import SavedView
 from tests.console.support import Browser, page_statements

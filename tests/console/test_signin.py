@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from casework.auth import secrets, sessions
 from casework.auth.signin import REFUSED
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, User, UserSession
 from casework.models.base import utcnow
 from tests.console.support import PASSWORD, Browser, csrf_in

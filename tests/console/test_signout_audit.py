@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent
 from casework.models.enums import ActorType
 from tests.console.support import Browser

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Case, Customer, IdempotencyRecord
 from tests.factories import TenantKit, case_body
 from tests.retention.helpers import about, at, set_default

@@ -23,9 +23,9 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
 from casework.demo import DEMO_SLUG, DemoReport, ensure_demo, timeline, watchlist
-from casework.jobs import EmbeddedRunner
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner
 from casework.migrations import upgrade
 from casework.models import (
     AuditEvent,

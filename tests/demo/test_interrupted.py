@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.config import Settings
-from casework.db import Database
 from casework.demo import DEMO_SLUG, _build, ensure_demo, needs_demo, watchlist
+from casework.infra.db import Database
+from casework.infra.secrets_box import box_for
 from casework.migrations import upgrade
 from casework.models import Case, Tenant, User, WatchlistDataset, WatchlistVersion
 from casework.models.base import utcnow
-from casework.secrets_box import box_for
 from tests.conftest import BACKEND, _postgres_database
 from tests.factories import make_tenant_kit
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Document, IdempotencyRecord
 from tests.documents.test_documents_api import PDF, _stored_files, _upload, _uploaded
 from tests.factories import TenantKit

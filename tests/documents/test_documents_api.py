@@ -18,8 +18,8 @@ from httpx2 import Response
 from sqlalchemy import func, select
 
 from casework.config import Settings
-from casework.db import Database
 from casework.documents import service as document_service
+from casework.infra.db import Database
 from casework.models import AuditEvent, Document
 from tests.factories import Member, TenantKit
 

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.migrations import upgrade
 from casework.models import Role
 from tests.conftest import BACKEND, new_database_url

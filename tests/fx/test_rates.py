@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
-from casework.errors import ValidationFailed
 from casework.fx.ecb import Quote
 from casework.fx.service import convert, upsert_rates
+from casework.infra.db import Database
+from casework.infra.errors import ValidationFailed
 from casework.models import AuditEvent, FxRate
 from tests.factories import TenantKit
 

@@ -12,8 +12,8 @@ import pytest
 
 from casework.assembly import job_registry
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import Job, JobContext, Registry, Task, run_job, sweep
+from casework.infra.db import Database
+from casework.infra.jobs import Job, JobContext, Registry, Task, run_job, sweep
 
 PING = Job("tests.ping")
 

@@ -13,9 +13,9 @@ from sqlalchemy import insert, text
 
 from casework.assembly import job_registry
 from casework.config import Settings
-from casework.db import Database
-from casework.ids import new_id
-from casework.jobs import JobContext, run_job
+from casework.infra.db import Database
+from casework.infra.ids import new_id
+from casework.infra.jobs import JobContext, run_job
 from casework.maintenance import service
 from casework.maintenance.tasks import ANALYZE, stale_statistics
 from casework.models import Customer, Transaction

@@ -18,8 +18,8 @@ from casework.auth.principal import Principal
 from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import job_key
+from casework.infra.db import Database
+from casework.infra.jobs import job_key
 from casework.models import AuditEvent, Check
 from casework.models.enums import ProcessingStatus
 from casework.worker import ProcrastinateJobs

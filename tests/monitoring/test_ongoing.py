@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from casework.assembly import job_registry
-from casework.db import Database
-from casework.jobs import EmbeddedRunner, JobContext, run_job
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner, JobContext, run_job
 from casework.models import (
     AuditEvent,
     Case,

@@ -88,10 +88,12 @@ def test_no_module_below_the_adapters_imports_a_dialect():
 
 
 def test_the_job_machinery_imports_no_feature():
-    imported = _imports("casework.jobs", PACKAGE / "jobs.py", typing=False)
+    imported = _imports("casework.infra.jobs", PACKAGE / "infra" / "jobs.py", typing=False)
     assert imported
     assert [
-        n for n in imported if not _within(n, "casework.config") and not _within(n, "casework.db")
+        n
+        for n in imported
+        if not _within(n, "casework.config") and not _within(n, "casework.infra.db")
     ] == []
 
 

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from casework.db import Database
-from casework.jobs import EmbeddedRunner, JobContext, run_job
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner, JobContext, run_job
 from casework.models import AuditEvent, Check
 from casework.models.base import utcnow
 from casework.models.enums import ProcessingStatus
@@ -224,7 +224,7 @@ def test_a_stalled_check_is_taken_over_and_finished_once(
             )
         )
     context: JobContext = app.state.jobs.context
-    from casework.jobs import sweep
+    from casework.infra.jobs import sweep
 
     assert ("checks.drain", {}) in sweep(context)
     run_job(context, "checks.drain", {})

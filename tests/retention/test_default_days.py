@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.errors import ValidationFailed
+from casework.infra.db import Database
+from casework.infra.errors import ValidationFailed
 from casework.models import AuditEvent, Tenant
 from casework.retention.service import default_days, set_default_days
 from tests.factories import TenantKit

@@ -16,8 +16,8 @@ from casework.auth.principal import Principal
 from casework.cases.schemas import CaseCreate
 from casework.cases.service import create_case
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext
 from casework.models import AuditEvent, Document
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType

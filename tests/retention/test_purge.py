@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from casework.audit import service as audit
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext
 from casework.models import AuditEvent, Check, Document, WebhookDelivery, WebhookDeliveryStatus
 from casework.models.base import utcnow
 from casework.retention.tasks import purge_all

@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext
 from casework.screening.matching import MatcherHolder
 
 

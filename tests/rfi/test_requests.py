@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case
 from casework.rfi import tasks
 from tests.factories import TenantKit, case_body
@@ -175,7 +175,7 @@ def test_a_request_the_mail_server_refused_is_found_again_by_the_sweep(
 def test_without_smtp_nothing_is_swept_or_sent(
     client: TestClient, kit: TenantKit, db: Database, settings: Settings
 ) -> None:
-    from casework.jobs import JobContext
+    from casework.infra.jobs import JobContext
 
     case = _case(client, kit, rfi=QUESTION)
     context = JobContext(database=db, settings=settings)

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casework.config import Settings
-from casework.db import Database
 from casework.fx.ecb import Quote
 from casework.fx.service import upsert_rates
-from casework.jobs import EmbeddedRunner, JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner, JobContext
 from tests.factories import TenantKit
 from tests.rules.pipeline import RATES_FROM, Api
 

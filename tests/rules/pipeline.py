@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
-from casework.ids import new_id
+from casework.infra.db import Database
+from casework.infra.ids import new_id
 from casework.models import Alert, PendingEvaluation
 from casework.models.base import utcnow
 from tests.factories import TenantKit

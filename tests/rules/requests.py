@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Rule, RuleRevision
 from tests.factories import TenantKit
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 from casework.rules.conditions import AllOf, StructuringTest, VelocityTest, parse
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from casework.db import Database
-from casework.ids import new_id
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.ids import new_id
+from casework.infra.jobs import JobContext
 from casework.models import Case, PendingEvaluation, Transaction
 from casework.models.base import utcnow
 from casework.processing import evaluation as tasks

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import EmbeddedRunner, JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner, JobContext
 from casework.processing import evaluation as tasks
 from tests.conftest import BACKEND
 from tests.factories import TenantKit

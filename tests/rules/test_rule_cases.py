@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models.base import utcnow
 from tests.rules.pipeline import (
     HOUR,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import TenantKit, make_tenant_kit
 from tests.rules.pipeline import DAY, HOUR, RATES_FROM, SECOND, T0, Api, case_total, only_case, tx
 

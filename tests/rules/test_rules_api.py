@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import TenantKit
 from tests.rules.requests import (
     AMOUNT,

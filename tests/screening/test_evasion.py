@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
-from casework.jobs import EmbeddedRunner
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, Name, NameKind, Schema
 from casework.screening.service import import_dataset

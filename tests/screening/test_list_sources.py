@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from casework.config import DEFAULT_LIST_SOURCES, Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import WatchlistDataset, WatchlistVersion
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit

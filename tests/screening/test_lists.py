@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from casework.cli import app as cli
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
 from tests.factories import TenantKit
 

@@ -6,7 +6,7 @@ import json
 import secrets
 from pathlib import Path
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.matching import MatcherHolder
 from casework.screening.service import import_dataset
 

@@ -22,7 +22,7 @@ import pytest
 from casework.checks.runners.news import Article
 from casework.checks.runners.screening import Subject
 from casework.config import Settings
-from casework.jobs import EmbeddedRunner
+from casework.infra.jobs import EmbeddedRunner
 from casework.screening.service import import_dataset
 from tests.console.support import PASSWORD, Browser
 from tests.dialects.sigma.support import sigma

@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
-from casework.jobs import EmbeddedRunner
+from casework.infra.db import Database
+from casework.infra.jobs import EmbeddedRunner
 from casework.models.base import utcnow
 from casework.monitoring.ongoing import with_searched
 from casework.screening.scope import SearchedList

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.score import NAME_FACTOR
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit, case_body

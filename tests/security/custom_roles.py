@@ -7,7 +7,7 @@ import secrets
 
 from casework.auth.permissions import ALL_PERMISSIONS, Permission
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.users.schemas import RoleCreate
 from casework.users.service import create_role
 from tests.factories import Member, TenantKit, make_member

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Case, Customer, IdempotencyRecord, Task
 from tests.factories import TenantKit, case_body
 

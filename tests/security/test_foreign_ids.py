@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Case, Customer, Document, Transaction
 from tests.dialects.sigma.support import sigma
 from tests.dialects.sphinx.support import bearer

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Base, Tenant
 from tests.dialects.sigma.support import sigma
 from tests.dialects.sumsub.support import signature_headers

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, Case
 from tests.console.support import PASSWORD, Browser
 from tests.factories import Member, TenantKit, case_body, make_tenant_kit

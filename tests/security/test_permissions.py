@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from casework.api_clients.service import create_api_client
 from casework.auth.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, Permission
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.users.schemas import RoleCreate
 from casework.users.service import create_role, create_user
 from tests.factories import TenantKit

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.factories import TenantKit, case_body
 
 PASSWORD = "correct horse battery staple"

@@ -8,7 +8,7 @@ import sys
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import Check, Customer, Document
 from casework.models.enums import CustomerType
 from casework.tenants import numbering
@@ -63,7 +63,9 @@ def test_documents_and_checks_are_numbered(
 def test_the_database_alone_brings_no_numbering_with_it() -> None:
     # The engine and sessions sit below every feature: numbering is installed by
     # whoever assembles a process, not as a side effect of opening the database.
-    code = "import sys, casework.db; print(sorted(m for m in sys.modules if 'casework.' in m))"
+    code = (
+        "import sys, casework.infra.db; print(sorted(m for m in sys.modules if 'casework.' in m))"
+    )
     loaded = subprocess.run(  # noqa: S603 (fixed arguments)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

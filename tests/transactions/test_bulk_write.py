@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 
-from casework import persist
-from casework.db import Database
-from casework.ids import new_id
+from casework.infra import persist
+from casework.infra.db import Database
+from casework.infra.ids import new_id
 from casework.models import Transaction
 from casework.models.enums import Direction
 from casework.transactions import service

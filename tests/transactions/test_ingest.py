@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
 from casework.fx.ecb import Quote
 from casework.fx.service import upsert_rates
+from casework.infra.db import Database
 from casework.models import AuditEvent, Transaction
 from tests.factories import TenantKit, make_tenant_kit
 

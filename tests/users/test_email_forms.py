@@ -10,7 +10,7 @@ import secrets
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.support import PASSWORD, Browser
 from tests.factories import Member, TenantKit
 

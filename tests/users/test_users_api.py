@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casework.auth.permissions import BUILTIN_ROLES
 from casework.auth.secrets import verify_password
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, User
 from tests.factories import TenantKit, case_body, user_of
 

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from casework.config import Settings
-from casework.db import Database
-from casework.secrets_box import SecretBox, box_for
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox, box_for
 from casework.webhooks.outbound import OutboundClient
 
 # path -> (status, extra headers) the receiver answers with

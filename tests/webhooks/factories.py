@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import box_for
 from casework.models import WebhookDelivery, WebhookDeliveryStatus
 from casework.models.base import utcnow
-from casework.secrets_box import box_for
 from casework.webhooks import service
 from casework.webhooks.schemas import EndpointCreate
 

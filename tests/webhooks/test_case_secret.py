@@ -18,10 +18,10 @@ from sqlalchemy import select, text
 
 from casework.api_clients.service import create_api_client
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox
 from casework.models import AuditEvent, Tenant, WebhookAttempt, WebhookDelivery
 from casework.models import WebhookDeliveryStatus as Status
-from casework.secrets_box import SecretBox
 from casework.users.schemas import RoleCreate
 from casework.users.service import create_role, create_user
 from casework.webhooks import case_secret, service, signing

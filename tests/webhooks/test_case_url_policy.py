@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox
 from casework.models import Case, WebhookDelivery, WebhookDeliveryStatus
-from casework.secrets_box import SecretBox
 from casework.webhooks import service
 from casework.webhooks.outbound import OutboundClient
 from tests.dialects.sphinx.support import bearer

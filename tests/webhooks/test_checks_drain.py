@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from casework.assembly import job_registry
 from casework.audit import service as audit
-from casework.db import Database
-from casework.jobs import JobContext, run_job
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext, run_job
 from casework.models import AuditEvent, WebhookDelivery, WebhookDeliveryStatus
 from casework.processing import tasks
 from casework.screening.service import import_dataset

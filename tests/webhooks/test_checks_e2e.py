@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from casework.db import Database
+from casework.infra.db import Database
 from casework.screening.service import import_dataset
 from casework.webhooks import signing
 from tests.factories import TenantKit

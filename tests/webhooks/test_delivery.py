@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox
 from casework.models import (
     AuditEvent,
     WebhookAttempt,
@@ -19,7 +20,6 @@ from casework.models import (
     WebhookDeliveryStatus,
     WebhookEndpoint,
 )
-from casework.secrets_box import SecretBox
 from casework.webhooks import case_secret, service, signing
 from casework.webhooks.outbound import OutboundClient
 from casework.webhooks.service import DeliveryResult

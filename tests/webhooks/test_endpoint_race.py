@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import WebhookDelivery, WebhookDeliveryStatus
 from casework.webhooks import service
 from tests.conftest import BACKEND

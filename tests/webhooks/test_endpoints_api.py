@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from casework.app import create_app
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import AuditEvent, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from tests.factories import TenantKit
 from tests.webhooks.factories import emit_at, later

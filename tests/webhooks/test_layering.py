@@ -9,9 +9,9 @@ from pathlib import Path
 import casework
 
 PACKAGE = Path(casework.__file__).parent
-# Below the features: the models, the audit trail and authentication, which every
-# feature uses, and webhooks itself.
-BENEATH = {"audit", "auth", "migrations", "models", "webhooks"}
+# Below the features: the models, the cross-cutting code (infra), the audit trail and
+# authentication, which every feature uses, and webhooks itself.
+BENEATH = {"audit", "auth", "infra", "migrations", "models", "webhooks"}
 
 
 def _imported(path: Path) -> set[str]:

@@ -14,8 +14,8 @@ from sqlalchemy import event, func, select
 
 from casework.assembly import job_registry
 from casework.config import Settings
-from casework.db import Database
-from casework.jobs import JobContext, run_job, sweep
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext, run_job, sweep
 from casework.models import OutboxEvent, WebhookDelivery
 from casework.models.base import clock_at, utcnow
 from casework.webhooks import jobs as webhook_jobs

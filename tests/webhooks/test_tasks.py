@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.errors import Conflict
+from casework.infra.db import Database
+from casework.infra.errors import Conflict
+from casework.infra.secrets_box import SecretBox
 from casework.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
-from casework.secrets_box import SecretBox
 from casework.webhooks import service, tasks
 from casework.webhooks.outbound import SendOutcome
 from casework.webhooks.service import LEASE, DeliveryResult, PreparedAttempt

@@ -15,7 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from casework.analytics.schemas import CaseAnalytics
 from casework.auth.principal import Principal
 from casework.cases.state import FINISHED, WORKING
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 from casework.models import Case, User
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 

@@ -8,8 +8,8 @@ from pydantic import AwareDatetime
 from casework.analytics import repository
 from casework.analytics.schemas import CaseAnalytics
 from casework.auth.dependencies import AnalyticsReader
-from casework.dependencies import DbSession
-from casework.routing import CommittingRoute
+from casework.infra.dependencies import DbSession
+from casework.infra.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], route_class=CommittingRoute)
 

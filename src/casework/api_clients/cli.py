@@ -21,7 +21,7 @@ def clients_create(
     """Create API credentials; the secret and API key are printed once and never again."""
     from casework.api_clients.service import create_api_client
     from casework.auth.principal import Principal
-    from casework.secrets_box import box_for
+    from casework.infra.secrets_box import box_for
     from casework.tenants.service import get_tenant_by_slug
     from casework.users.service import get_user_by_email
 

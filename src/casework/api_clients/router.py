@@ -5,10 +5,10 @@ from fastapi import APIRouter, Response
 from casework.api_clients import service
 from casework.api_clients.schemas import ApiClientCreate, ApiClientCreated, ApiClientOut
 from casework.auth.dependencies import Admin
-from casework.dependencies import AppSettings, DbSession
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
-from casework.secrets_box import box_for
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
+from casework.infra.secrets_box import box_for
 
 router = APIRouter(prefix="/v1/api-clients", tags=["api-clients"], route_class=CommittingRoute)
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework.infra.strict import StrictModel
 from casework.models import ApiClient
-from casework.strict import StrictModel
 from casework.users.schemas import UserRef
 
 

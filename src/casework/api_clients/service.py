@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth import repository, secrets
 from casework.auth.principal import Principal
-from casework.errors import Conflict, ValidationFailed
+from casework.infra.errors import Conflict, ValidationFailed
+from casework.infra.secrets_box import SecretBox
 from casework.models import ApiClient
 from casework.models.base import utcnow
-from casework.secrets_box import SecretBox
 from casework.users import repository as users
 
 

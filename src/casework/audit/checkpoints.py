@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from casework.config import Settings
-from casework.keyfiles import read_or_create
+from casework.infra.keyfiles import read_or_create
 
 FORMAT = "casework-audit-checkpoint/1"
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")

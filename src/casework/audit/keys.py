@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from casework.config import Settings
-from casework.keyfiles import read_or_create
+from casework.infra.keyfiles import read_or_create
 
 KEY_BYTES = 32
 _ID = re.compile(r"[A-Za-z0-9._-]{1,32}")

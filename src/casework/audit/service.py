@@ -22,8 +22,8 @@ from casework.audit.checkpoints import Checkpoint, Signer
 from casework.audit.keys import Keyring, keyring_for
 from casework.audit.verification import VerifyResult
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.ids import new_id
+from casework.infra.db import Database
+from casework.infra.ids import new_id
 from casework.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from casework.models.base import utcnow
 
@@ -61,7 +61,7 @@ def keyring(session: Session) -> Keyring:
     """The MAC keys of the database ``session`` belongs to."""
     settings = Database.settings_of(session)
     if settings is None:
-        raise RuntimeError("the audit chain is used through a casework.db.Database session")
+        raise RuntimeError("the audit chain is used through a casework.infra.db.Database session")
     return keyring_for(settings)
 
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from casework.audit import checkpoints, repository, service
 from casework.audit.checkpoints import Checkpoint
-from casework.db import Database
-from casework.jobs import Job, JobContext, Task, Work
+from casework.infra.db import Database
+from casework.infra.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.webhooks.outbound import OutboundClient
 

@@ -13,8 +13,8 @@ from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
-from casework.dependencies import get_database
-from casework.errors import NotAuthenticated
+from casework.infra.dependencies import get_database
+from casework.infra.errors import NotAuthenticated
 
 # Declared for OpenAPI's security schemes; resolution below reads the headers itself.
 _bearer = HTTPBearer(auto_error=False, description="API key or OAuth2 access token")

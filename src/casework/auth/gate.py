@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Depends
 
 from casework.auth.permissions import Permission
-from casework.errors import PermissionDenied
+from casework.infra.errors import PermissionDenied
 
 
 def permission_gate(caller: Callable[..., Any], permission: Permission, refusal: str) -> Any:

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from casework.auth import repository
 from casework.config import Settings
-from casework.dependencies import get_database, get_settings
-from casework.errors import DomainError
+from casework.infra.dependencies import get_database, get_settings
+from casework.infra.errors import DomainError
 from casework.models import FailedAuthentications
 from casework.models.base import utcnow
 

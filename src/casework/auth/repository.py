@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from casework import repository as base
-from casework.errors import NotFound
+from casework.infra import repository as base
+from casework.infra.errors import NotFound
+from casework.infra.pagination import SortKey
 from casework.models import AccessToken, ApiClient, FailedAuthentications, Role, User, UserSession
 from casework.models.base import UTCDateTime
-from casework.pagination import SortKey
 
 Failures = FailedAuthentications
 

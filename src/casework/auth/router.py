@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from casework.auth import limits, service
-from casework.dependencies import AppSettings, DbSession
-from casework.logging import correlation_id
-from casework.routing import CommittingRoute
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.logging import correlation_id
+from casework.infra.routing import CommittingRoute
 
 router = APIRouter(tags=["auth"], route_class=CommittingRoute)
 

@@ -12,7 +12,7 @@ from casework.auth import limits, repository
 from casework.auth.principal import Principal
 from casework.auth.secrets import SIGNATURE_CHECKS
 from casework.auth.service import caller
-from casework.secrets_box import SecretBox, SecretBoxError
+from casework.infra.secrets_box import SecretBox, SecretBoxError
 
 _THROWAWAY_KEY = secrets.token_urlsafe(32)
 

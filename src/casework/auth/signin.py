@@ -19,8 +19,8 @@ from casework.auth import secrets, sessions
 from casework.auth.principal import Principal
 from casework.auth.service import principal_for_user
 from casework.config import Settings
-from casework.errors import ValidationFailed
-from casework.lookalikes import normalise_email
+from casework.infra.errors import ValidationFailed
+from casework.infra.lookalikes import normalise_email
 from casework.models import User
 from casework.models.base import utcnow
 from casework.users import repository as users

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository, state
-from casework.errors import InvalidTransition, NotFound, ValidationFailed
+from casework.infra.errors import InvalidTransition, NotFound, ValidationFailed
 from casework.models import Case, Task
 from casework.models.base import utcnow
 

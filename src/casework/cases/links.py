@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 from casework.models import CaseTransaction, Customer, Transaction
 from casework.transactions import repository as transactions
 

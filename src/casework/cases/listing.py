@@ -10,11 +10,11 @@ from sqlalchemy import ColumnElement, or_
 
 from casework.auth.principal import Principal
 from casework.customers import repository as customers
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
+from casework.infra.pagination import SortKey
+from casework.infra.substring import contains
 from casework.models import Case
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
-from casework.pagination import SortKey
-from casework.substring import contains
 
 
 class CaseSort(StrEnum):

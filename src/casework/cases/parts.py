@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.tenancy import owned
 from casework.models import Case, CaseAttachment, Comment, Document
 from casework.models.base import utcnow
 from casework.notifications import service as notifications
-from casework.tenancy import owned
 
 
 def _case(session: Session, actor: Principal, case_id: str) -> Case:

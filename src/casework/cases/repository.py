@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from casework import repository as base
 from casework.auth.principal import Principal
 from casework.cases.listing import CaseFilters, CaseSort, conditions, sort_key
-from casework.errors import NotFound
+from casework.infra import repository as base
+from casework.infra.errors import NotFound
 from casework.models import AuditEvent, Case, CaseAttachment, Comment, Task
 from casework.tenants import numbering
 

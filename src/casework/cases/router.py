@@ -35,12 +35,12 @@ from casework.cases.schemas import (
     TaskUpdate,
     TransitionBody,
 )
-from casework.dependencies import AppSettings, DbSession
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
-from casework.pagination import CursorParam, Page, PageSize
 from casework.rfi import service as rfi
-from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=CommittingRoute)
 

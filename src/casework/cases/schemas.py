@@ -16,6 +16,8 @@ from pydantic import (
 
 from casework.checks.schemas import CheckSpec
 from casework.customers.schemas import CustomerCreate, CustomerRef
+from casework.infra.schemas import not_null
+from casework.infra.strict import StrictModel
 from casework.models import Case, CaseAttachment, Comment, Task
 from casework.models.enums import (
     CreatedByType,
@@ -26,8 +28,6 @@ from casework.models.enums import (
     Resolution,
     ReviewStatus,
 )
-from casework.schemas import not_null
-from casework.strict import StrictModel
 from casework.users.schemas import UserRef
 
 PriorityName = Literal["low", "medium", "high"]

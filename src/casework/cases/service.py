@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework import persist
 from casework.audit import service as audit
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
@@ -18,14 +17,15 @@ from casework.checks import service as case_checks
 from casework.configs import repository as configs
 from casework.customers import service as customers
 from casework.documents import repository as document_repository
-from casework.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from casework.ids import new_id
+from casework.infra import persist
+from casework.infra.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.tenancy import owned
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
 from casework.models.enums import CreatedByType, Priority, ProcessingStatus, ReviewStatus
 from casework.retention import service as retention
 from casework.rfi import service as rfi
-from casework.tenancy import owned
 from casework.tenants.service import next_number
 from casework.users import repository as users
 from casework.webhooks.outbound import Refused, check_later_url

@@ -23,8 +23,8 @@ from itertools import pairwise
 import pycountry
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from casework.strict import StrictModel
-from casework.validation import country_alpha3
+from casework.infra.strict import StrictModel
+from casework.infra.validation import country_alpha3
 
 # The list id of the listing an override creates when it rates a country that no list names:
 # the answer then still says where the risk comes from.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.checks.country_risk import CountryRiskView, Override, load_table, with_overrides
-from casework.errors import NotFound
+from casework.infra.errors import NotFound
 from casework.models import Tenant
 
 SETTING = "country_risk_overrides"

@@ -11,11 +11,11 @@ from casework.cases import service as cases
 from casework.checks import risk_table, service
 from casework.checks.country_risk import Assessment, normalise_country
 from casework.checks.schemas import CheckOut, MatchDecisionIn, Overrides
-from casework.dependencies import DbSession
-from casework.errors import ValidationFailed
+from casework.infra.dependencies import DbSession
+from casework.infra.errors import ValidationFailed
+from casework.infra.routing import CommittingRoute
 from casework.models.base import utcnow
 from casework.models.enums import MatchDecision
-from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1", tags=["checks"], route_class=CommittingRoute)
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from casework.audit.chain import canonical
 from casework.checks.country_risk import Override
+from casework.infra.strict import StrictModel
+from casework.infra.validation import DatasetName
 from casework.models import Check, ScreeningMatch
 from casework.models.enums import CheckType, MatchDecision, Outcome, ProcessingStatus
-from casework.strict import StrictModel
-from casework.validation import DatasetName
 
 PublicId = Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
 RetentionDays = Annotated[

@@ -17,8 +17,8 @@ from casework.checks.rollup import update_case
 from casework.checks.runners import screening as screening_check
 from casework.checks.schemas import CheckSpec
 from casework.documents import repository as documents
-from casework.errors import Conflict, NotFound, ValidationFailed
-from casework.jobs import Job
+from casework.infra.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.jobs import Job
 from casework.models import Case, CaseConfig, Check, ScreeningMatch
 from casework.models.base import utcnow
 from casework.models.enums import CheckType, MatchDecision, ProcessingStatus

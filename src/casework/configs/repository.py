@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import CaseConfig
 from casework.models.enums import Module
-from casework.pagination import SortKey
 
 
 def get(session: Session, *, tenant_id: str, config_id: str) -> CaseConfig:

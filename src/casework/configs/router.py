@@ -6,11 +6,11 @@ from fastapi.responses import JSONResponse
 from casework.auth.dependencies import ConfigManager, ConfigReader
 from casework.configs import service
 from casework.configs.schemas import CaseConfigCreate, CaseConfigOut, CaseConfigUpdate
-from casework.dependencies import DbSession
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 from casework.models.enums import Module
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/case-configs", tags=["case-configs"], route_class=CommittingRoute)
 

@@ -7,11 +7,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from casework.cases.schemas import PriorityName, TaskText
 from casework.checks.schemas import CheckParams, ConfigCheck, OutcomePolicyIn
+from casework.infra.schemas import not_null
+from casework.infra.strict import StrictModel
+from casework.infra.validation import slug
 from casework.models import CaseConfig
 from casework.models.enums import CheckType, Module, Priority
-from casework.schemas import not_null
-from casework.strict import StrictModel
-from casework.validation import slug
 
 Slug = Annotated[str, Field(min_length=1, max_length=63), AfterValidator(slug)]
 ConfigName = Annotated[str, Field(min_length=1, max_length=200)]

@@ -11,7 +11,7 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.configs import repository
 from casework.configs.schemas import CaseConfigCreate, CaseConfigUpdate
-from casework.errors import Conflict, ValidationFailed
+from casework.infra.errors import Conflict, ValidationFailed
 from casework.models import CaseConfig
 from casework.models.enums import Module, Priority
 

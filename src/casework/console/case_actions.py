@@ -19,11 +19,11 @@ from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect
 from casework.console.web import Viewer, allowed
-from casework.dependencies import AppSettings, DbSession
 from casework.documents import service as documents
 from casework.documents import uploads
 from casework.documents.router import Storage
-from casework.errors import (
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.errors import (
     FieldError,
     InvalidTransition,
     NotFound,

@@ -25,7 +25,7 @@ from casework.console.ownership_graph import OwnershipView, ownership_view
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer, allowed
-from casework.dependencies import DbSession
+from casework.infra.dependencies import DbSession
 from casework.models import Alert, AuditEvent, Case, Check, ScreeningMatch, Transaction, User
 from casework.models.base import utcnow
 from casework.models.enums import (

@@ -16,7 +16,7 @@ from casework.console import charts
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import render
 from casework.console.web import Viewer, allowed
-from casework.dependencies import DbSession
+from casework.infra.dependencies import DbSession
 from casework.models.enums import CreatedByType
 
 router = APIRouter(route_class=ConsoleRoute)

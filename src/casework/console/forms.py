@@ -10,9 +10,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Form
 from pydantic import BaseModel, ValidationError
 
-from casework.errors import Conflict, FieldError, ValidationFailed
-from casework.field_paths import field_name
-from casework.strict import DEPTH_MESSAGE, json_problem, typed_text
+from casework.infra.errors import Conflict, FieldError, ValidationFailed
+from casework.infra.field_paths import field_name
+from casework.infra.strict import DEPTH_MESSAGE, json_problem, typed_text
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import CurrentViewer
-from casework.dependencies import DbSession
-from casework.errors import ValidationFailed
+from casework.infra.dependencies import DbSession
+from casework.infra.errors import ValidationFailed
 from casework.notifications import service as notifications
 
 router = APIRouter(route_class=ConsoleRoute)

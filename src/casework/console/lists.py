@@ -22,8 +22,9 @@ from casework.config import Settings
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import render
 from casework.console.web import Viewer, allowed
-from casework.dependencies import AppSettings, ReadSession
-from casework.errors import FieldError, NotFound, ValidationFailed
+from casework.infra.dependencies import AppSettings, ReadSession
+from casework.infra.errors import FieldError, NotFound, ValidationFailed
+from casework.infra.strict import typed_text
 from casework.screening import repository as watchlists
 from casework.screening import scope, search
 from casework.screening.entity import Entity, Schema
@@ -31,7 +32,6 @@ from casework.screening.matching import MatcherHolder
 from casework.screening.repository import CHANGE_KINDS, DatasetOverview
 from casework.screening.schemas import ScreeningRequest, ScreeningResult
 from casework.screening.scope import NothingToSearch
-from casework.strict import typed_text
 
 router = APIRouter(route_class=ConsoleRoute)
 

@@ -14,9 +14,9 @@ from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import CSRF_COOKIE, CSRF_FIELD, CurrentViewer, csrf_for, safe_next
-from casework.dependencies import AppSettings, DbSession
-from casework.errors import ValidationFailed
-from casework.lookalikes import normalise_email
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.errors import ValidationFailed
+from casework.infra.lookalikes import normalise_email
 
 router = APIRouter(route_class=ConsoleRoute)
 

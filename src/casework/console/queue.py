@@ -26,8 +26,8 @@ from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import CurrentViewer, Viewer, allowed
-from casework.dependencies import DbSession, ReadSession
-from casework.errors import ValidationFailed
+from casework.infra.dependencies import DbSession, ReadSession
+from casework.infra.errors import ValidationFailed
 from casework.models import Case, Customer, User
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 from casework.saved_views import service as views

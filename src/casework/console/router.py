@@ -17,7 +17,7 @@ from casework.console import (
 from casework.console.admin import index as admin
 from casework.console.admin import integrations as admin_integrations
 from casework.console.routing import ConsoleRoute, error_page
-from casework.errors import NotFound
+from casework.infra.errors import NotFound
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 for part in (

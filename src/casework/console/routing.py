@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException
 from casework.console.templating import redirect, render
 from casework.console.web import SignInRequired, login_url, safe_next
 from casework.dialects.routing import validation_errors
-from casework.errors import DomainError
-from casework.routing import CommittingRoute
+from casework.infra.errors import DomainError
+from casework.infra.routing import CommittingRoute
 
 
 def error_page(

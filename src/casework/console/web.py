@@ -22,8 +22,8 @@ from casework.auth import sessions
 from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.dependencies import get_database, get_settings
-from casework.errors import DomainError
+from casework.infra.dependencies import get_database, get_settings
+from casework.infra.errors import DomainError
 
 CSRF_COOKIE = "csrftoken"
 CSRF_FIELD = "csrf_token"

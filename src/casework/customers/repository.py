@@ -7,11 +7,11 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from casework import persist
-from casework import repository as base
+from casework.infra import persist
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
+from casework.infra.substring import contains
 from casework.models import Customer
-from casework.pagination import SortKey
-from casework.substring import contains
 
 
 def get(session: Session, *, tenant_id: str, customer_id: str) -> Customer:

@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse
 from casework.auth.dependencies import CustomerReader, CustomerWriter
 from casework.customers import service
 from casework.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
-from casework.dependencies import DbSession
 from casework.idempotency import Idempotent
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=CommittingRoute)
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from casework.checks.schemas import RetentionDays
+from casework.infra.strict import StrictModel
+from casework.infra.validation import country_alpha3, partial_date
 from casework.models import Customer
 from casework.models.enums import CustomerType
-from casework.strict import StrictModel
-from casework.validation import country_alpha3, partial_date
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
 PartialDate = Annotated[str, AfterValidator(partial_date)]

@@ -10,7 +10,7 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.customers import repository
 from casework.customers.schemas import CustomerCreate, CustomerUpdate
-from casework.errors import Conflict, ValidationFailed
+from casework.infra.errors import Conflict, ValidationFailed
 from casework.models import Customer
 from casework.models.base import utcnow
 from casework.retention import service as retention

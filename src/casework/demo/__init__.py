@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
 from casework.auth.service import principal_for_user
-from casework.db import Database
 from casework.demo import timeline, watchlist
 from casework.demo.cases import Cast, moment, replay
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox, box_for
 from casework.models import (
     MonitoringRun,
     Tenant,
@@ -28,7 +29,6 @@ from casework.models import (
 from casework.models.base import clock_at, utcnow
 from casework.screening import repository as watchlists
 from casework.screening.service import get_dataset
-from casework.secrets_box import SecretBox, box_for
 from casework.tenants import repository as tenant_repository
 
 DEMO_SLUG = "demo"

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.jobs import JobContext
+from casework.infra.db import Database
+from casework.infra.jobs import JobContext
 from casework.models.base import clock_at, utcnow
 from casework.models.enums import MatchDecision, Resolution, ReviewStatus
 

@@ -15,10 +15,10 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from casework.errors import DomainError
-from casework.field_paths import field_name
-from casework.openapi import ErrorShape
-from casework.routing import CommittingRoute
+from casework.infra.errors import DomainError
+from casework.infra.field_paths import field_name
+from casework.infra.openapi import ErrorShape
+from casework.infra.routing import CommittingRoute
 
 DialectError = RequestValidationError | DomainError | HTTPException
 Renderer = Callable[[Request, DialectError], Response]

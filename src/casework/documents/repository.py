@@ -7,9 +7,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import Document
-from casework.pagination import SortKey
 
 
 def get(session: Session, *, tenant_id: str, document_id: str) -> Document:

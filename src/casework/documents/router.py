@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from casework.auth.dependencies import DocumentReader, DocumentWriter
 from casework.checks.schemas import RetentionDays
-from casework.dependencies import AppSettings, DbSession
 from casework.documents import service, uploads
 from casework.documents.schemas import DocumentOut
 from casework.documents.storage import LocalStorage
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 from casework.models import Document
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], route_class=CommittingRoute)
 

@@ -18,12 +18,12 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.documents import repository
 from casework.documents.storage import LocalStorage, StagedFile, TooLarge
-from casework.errors import FieldError, PayloadTooLarge, ValidationFailed
-from casework.ids import new_id
+from casework.infra.errors import FieldError, PayloadTooLarge, ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.tenancy import owned
 from casework.models import Customer, Document, User
 from casework.models.base import utcnow
 from casework.retention import service as retention
-from casework.tenancy import owned
 from casework.users import repository as user_repository
 
 CHUNK_BYTES = 1024 * 1024

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import FxRate
-from casework.pagination import SortKey
 
 
 def last_dates_on_or_before(

@@ -6,13 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from casework.auth.dependencies import Admin, ConfigReader
-from casework.dependencies import DbSession, ReadSession
-from casework.errors import ValidationFailed
 from casework.fx import repository, service
 from casework.fx.schemas import FxRateOut, FxRatesPut, FxRatesPutResult
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import ExactNumbersRoute
-from casework.validation import currency_code
+from casework.infra.dependencies import DbSession, ReadSession
+from casework.infra.errors import ValidationFailed
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import ExactNumbersRoute
+from casework.infra.validation import currency_code
 
 # Rates are reference data shared by all tenants, like the watchlists: any reader may
 # look them up; changing them is for administrators.

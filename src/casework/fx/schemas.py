@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from casework.infra.strict import StrictModel
+from casework.infra.validation import currency_code, decimal_number
 from casework.models import FxRate
 from casework.models.fx import MAX_RATE, RATE_SCALE
-from casework.strict import StrictModel
-from casework.validation import currency_code, decimal_number
 
 
 def _rate(value: Any) -> Decimal:

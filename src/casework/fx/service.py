@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.errors import ValidationFailed
 from casework.fx import repository
 from casework.fx.ecb import Quote
-from casework.ids import new_id
+from casework.infra.errors import ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.validation import decimal_number
 from casework.models import FxRate
 from casework.models.base import utcnow
 from casework.models.fx import MAX_RATE, RATE_SCALE
 from casework.models.transaction import AMOUNT_SCALE
-from casework.validation import decimal_number
 
 BASE = "EUR"
 ONE = Decimal(1)

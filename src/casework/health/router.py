@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from casework.config import Settings
-from casework.logging import get_logger
+from casework.infra.logging import get_logger
 from casework.screening import scope
 
 router = APIRouter(tags=["health"])

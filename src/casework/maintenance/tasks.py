@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from casework.auth import limits
-from casework.jobs import Job, JobContext, Task, Work
+from casework.infra.jobs import Job, JobContext, Task, Work
 from casework.maintenance import service
 
 log = logging.getLogger(__name__)

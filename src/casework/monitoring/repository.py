@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import Case, Check, MonitoredCustomer, MonitoringRun, ScreeningMatch
 from casework.models.enums import CreatedByType, MatchDecision, ReviewStatus
-from casework.pagination import SortKey
 
 CLOSED = (ReviewStatus.resolved, ReviewStatus.closed)
 

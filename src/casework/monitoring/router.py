@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from casework.auth.dependencies import CustomerReader, CustomerWriter
-from casework.dependencies import DbSession
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 from casework.monitoring import service
 from casework.monitoring.schemas import MonitoredCustomerOut
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"], route_class=CommittingRoute)
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework import persist
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.errors import NotFound
-from casework.ids import new_id
-from casework.jobs import Job
+from casework.infra import persist
+from casework.infra.errors import NotFound
+from casework.infra.ids import new_id
+from casework.infra.jobs import Job
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer, MonitoringRun
 from casework.models.base import utcnow
 from casework.monitoring import repository

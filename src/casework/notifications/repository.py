@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import Notification
-from casework.pagination import SortKey
 
 
 def _own(tenant_id: str, user_id: str | None) -> list[ColumnElement[bool]]:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.errors import NotFound
+from casework.infra.errors import NotFound
 from casework.models import Case, Comment, Notification
 from casework.models.base import utcnow
 from casework.notifications import repository

@@ -14,8 +14,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from casework.ids import new_id
-from casework.jobs import JobContext, Work
+from casework.infra.ids import new_id
+from casework.infra.jobs import JobContext, Work
 from casework.models import Tenant
 from casework.models.base import utcnow
 from casework.processing import alerts

@@ -23,7 +23,7 @@ from casework.auth.principal import Principal
 from casework.cases import repository as case_repository
 from casework.checks import repository, service
 from casework.checks.rollup import update_case, update_cases
-from casework.jobs import JobContext
+from casework.infra.jobs import JobContext
 from casework.models import Case, Check, WebhookEndpoint
 from casework.models.base import utcnow
 from casework.models.enums import ProcessingStatus

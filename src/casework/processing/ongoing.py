@@ -16,7 +16,7 @@ from casework.cases.schemas import CaseCreate
 from casework.checks import service as checks
 from casework.checks.rollup import update_case
 from casework.checks.runners.screening import LABELS, TOPICS, Subject
-from casework.ids import new_id
+from casework.infra.ids import new_id
 from casework.models import Case, CaseConfig, Check, MonitoredCustomer
 from casework.models.enums import CheckType, CreatedByType, ProcessingStatus
 from casework.monitoring import repository

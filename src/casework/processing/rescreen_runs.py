@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from casework.ids import new_id
-from casework.jobs import JobContext, Work
+from casework.infra.ids import new_id
+from casework.infra.jobs import JobContext, Work
 from casework.models.base import utcnow
 from casework.monitoring import pool, repository
 from casework.monitoring.ongoing import note_delisted

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from casework.checks import runners
 from casework.checks.runners import CheckFailed, CheckResult, news
 from casework.documents.storage import LocalStorage
-from casework.jobs import JobContext
+from casework.infra.jobs import JobContext
 from casework.models.enums import CheckType
 from casework.processing.claim import Batch, Claimed
 from casework.screening import scope

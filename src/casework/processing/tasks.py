@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from casework.checks import repository, service
-from casework.jobs import JobContext, Task, Work
+from casework.infra.jobs import JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.monitoring.service import RESCREEN
 from casework.processing import evaluation, rescreen_runs

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from casework.auth.dependencies import ConfigManager, ConfigReader
-from casework.dependencies import DbSession
+from casework.infra.dependencies import DbSession
+from casework.infra.routing import CommittingRoute
+from casework.infra.strict import StrictModel
 from casework.retention import service
-from casework.routing import CommittingRoute
-from casework.strict import StrictModel
 
 router = APIRouter(prefix="/v1/settings", tags=["retention"], route_class=CommittingRoute)
 

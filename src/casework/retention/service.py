@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 from casework.models import (
     AuditEvent,
     Case,

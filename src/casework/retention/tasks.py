@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from casework.documents.storage import LocalStorage
-from casework.jobs import Job, JobContext, Task, Work
+from casework.infra.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.retention import service
 from casework.retention.service import Purged

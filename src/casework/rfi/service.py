@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository, state
-from casework.errors import InvalidTransition
-from casework.jobs import Job
+from casework.infra.errors import InvalidTransition
+from casework.infra.jobs import Job
 from casework.models import Case, Customer
 from casework.models.base import utcnow
 from casework.models.enums import ReviewStatus

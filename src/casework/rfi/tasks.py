@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from casework.jobs import JobContext, Task, Work
+from casework.infra.jobs import JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.rfi import mail, repository, service
 from casework.tenants import repository as tenants

@@ -17,13 +17,13 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.errors import NotFound, ValidationFailed
+from casework.infra.errors import NotFound, ValidationFailed
+from casework.infra.tenancy import owned
 from casework.models import Customer, Tenant
 from casework.models.enums import Priority
 from casework.rules import conditions, engine, history, repository, service
 from casework.rules.grouping import group_key
 from casework.rules.schemas import BacktestIn, BacktestOut, SampleAlert
-from casework.tenancy import owned
 
 MAX_PERIOD = timedelta(days=731)
 _CUSTOMERS = 500

@@ -34,8 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from casework.errors import ValidationFailed
-from casework.strict import StrictModel
+from casework.infra.errors import ValidationFailed
+from casework.infra.strict import StrictModel
 
 _SHORT = re.compile(r"^(\d+)(m|h|d)$")
 _ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from casework.checks.country_risk import CountryRiskView
 from casework.checks.risk_table import tenant_country_risk
+from casework.infra.persist import in_chunks
 from casework.models import Rule, RuleRevision
 from casework.models.enums import Priority
-from casework.persist import in_chunks
 from casework.rules import conditions, history, repository
 from casework.rules.conditions import Condition
 from casework.rules.evaluate import Check, HighRisk, Hit, Txn, check_of

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases.schemas import CaseCreate
-from casework.ids import new_id
+from casework.infra.ids import new_id
+from casework.infra.persist import in_chunks, insert_or_ignore
 from casework.models import (
     Alert,
     AlertGroup,
@@ -38,7 +39,6 @@ from casework.models.enums import (
     ProcessingStatus,
     ReviewStatus,
 )
-from casework.persist import in_chunks, insert_or_ignore
 from casework.rules.engine import Found
 from casework.rules.schemas import MonitoringSettings
 

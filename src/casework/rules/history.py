@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework.persist import in_chunks
+from casework.infra.persist import in_chunks
 from casework.rules import repository
 from casework.rules.conditions import (
     AllOf,

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Row, String, and_, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from casework import repository as base
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import Alert, PendingEvaluation, Rule, RuleRevision, Transaction
-from casework.pagination import SortKey
 
 # A transaction as the evaluator reads it.
 EVALUATED_COLUMNS = (

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from casework.auth.dependencies import CaseReader, ConfigManager, ConfigReader
-from casework.dependencies import DbSession
 from casework.idempotency import Idempotent
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import ExactNumbersRoute
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import ExactNumbersRoute
 from casework.rules import backtest, service
 from casework.rules.schemas import (
     AlertOut,

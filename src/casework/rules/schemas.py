@@ -15,10 +15,10 @@ from pydantic import (
     model_validator,
 )
 
+from casework.infra.schemas import not_null
+from casework.infra.strict import StrictModel
 from casework.models import Alert, Rule, RuleRevision
 from casework.models.enums import Priority
-from casework.schemas import not_null
-from casework.strict import StrictModel
 
 Severity = Literal["low", "medium", "high"]
 GroupBy = Literal["customer", "rule_and_customer"]

@@ -18,9 +18,9 @@ from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
 from casework.configs import repository as configs
-from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
-from casework.ids import new_id
-from casework.jobs import Job
+from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.jobs import Job
 from casework.models import (
     Alert,
     PendingEvaluation,

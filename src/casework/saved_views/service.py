@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
-from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
+from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.models.workspace import SavedView
 from casework.saved_views import repository
 

@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 
 from confusable_homoglyphs import categories
 
-from casework.lookalikes import confusable_groups
+from casework.infra.lookalikes import confusable_groups
 
 # Scripts a look-alike may be folded to, best first when a name could be either, each
 # with the letters it may become: its plain alphabet, never symbols, small capitals or

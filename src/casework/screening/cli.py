@@ -57,7 +57,7 @@ def _when(moment: datetime | str | None) -> str:
 
 
 def _dataset_option(value: str, option: str = "--dataset") -> str:
-    from casework.validation import dataset_name
+    from casework.infra.validation import dataset_name
 
     try:
         return dataset_name(value)
@@ -108,7 +108,7 @@ def run_import(
     tenant: str | None = None,
 ) -> dict[str, Any]:
     from casework.cli_support import open_database
-    from casework.errors import NotFound, ValidationFailed
+    from casework.infra.errors import NotFound, ValidationFailed
     from casework.screening.service import import_dataset, record_failure
     from casework.tenants.service import get_tenant_by_slug
 
@@ -303,7 +303,7 @@ def screen_command(
     from pydantic import ValidationError
 
     from casework.cli_support import open_database
-    from casework.errors import DomainError
+    from casework.infra.errors import DomainError
     from casework.screening.matching import MatcherHolder
     from casework.screening.schemas import ScreeningRequest
     from casework.screening.scope import NothingToSearch

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from casework.auth.dependencies import ScreeningRunner
-from casework.dependencies import AppSettings, ReadSession
-from casework.problems import Problem
-from casework.routing import CommittingRoute
+from casework.infra.dependencies import AppSettings, ReadSession
+from casework.infra.problems import Problem
+from casework.infra.routing import CommittingRoute
 from casework.screening import search
 from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import (

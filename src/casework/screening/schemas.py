@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from casework.infra.strict import StrictModel
+from casework.infra.validation import DatasetName, country_alpha3
 from casework.screening.entity import Entity, Schema
-from casework.strict import StrictModel
-from casework.validation import DatasetName, country_alpha3
 
 Country = Annotated[str, AfterValidator(country_alpha3)]
 Text = Annotated[str, Field(min_length=1, max_length=300)]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework.errors import Conflict, FieldError, ValidationFailed
+from casework.infra.errors import Conflict, FieldError, ValidationFailed
 from casework.models.base import utcnow
 from casework.screening import repository
 

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
-from casework.errors import DomainError, NotFound
-from casework.field_paths import field_path
+from casework.infra.errors import DomainError, NotFound
+from casework.infra.field_paths import field_path
 from casework.screening import scope
 from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import Matcher, Query

@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from casework.errors import NotFound, ValidationFailed
-from casework.ids import new_id
+from casework.infra.errors import NotFound, ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.validation import dataset_name
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
 from casework.models.base import utcnow
 from casework.screening import repository
 from casework.screening.entity import Entity, Skipped
 from casework.screening.formats import publication_date, reader
-from casework.validation import dataset_name
 
 BATCH = 1000
 MAX_SKIPS_KEPT = 200

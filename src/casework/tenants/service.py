@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.auth.permissions import BUILTIN_ROLES
 from casework.auth.principal import Principal
-from casework.db import Database
-from casework.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.db import Database
+from casework.infra.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.validation import currency_code, slug
 from casework.models import Role, Tenant, TenantCounter
 from casework.tenants import repository
-from casework.validation import currency_code, slug
 
 
 def create_tenant(session: Session, *, slug_value: str, name: str, currency: str = "EUR") -> Tenant:

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from casework.field_paths import field_path
-from casework.strict import json_problem, printable, text_problem
+from casework.infra.field_paths import field_path
+from casework.infra.strict import json_problem, printable, text_problem
 from casework.transactions.schemas import BATCH_MAX, TransactionIn
 
 app = typer.Typer(help="Transactions.", no_args_is_help=True)

@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from casework import persist
-from casework import repository as base
+from casework.infra import persist
+from casework.infra import repository as base
+from casework.infra.pagination import SortKey
 from casework.models import CaseTransaction, Transaction
 from casework.models.enums import Direction
-from casework.pagination import SortKey
 
 
 def get(session: Session, *, tenant_id: str, transaction_id: str) -> Transaction:

@@ -8,12 +8,12 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from casework.auth.dependencies import CustomerReader, CustomerWriter
-from casework.dependencies import DbSession
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import ExactNumbersRoute
 from casework.models.enums import Direction
 from casework.models.transaction import AMOUNT_SCALE
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import ExactNumbersRoute
 from casework.transactions import service
 from casework.transactions.schemas import (
     MAX_AMOUNT,

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from casework.infra.strict import StrictModel
+from casework.infra.validation import country_alpha3, currency_code, decimal_number
 from casework.models import Transaction
 from casework.models.enums import Direction
 from casework.models.transaction import AMOUNT_SCALE
-from casework.strict import StrictModel
-from casework.validation import country_alpha3, currency_code, decimal_number
 
 # Amounts are kept to 4 places; below this bound they (and their conversions) fit both
 # NUMERIC(20, 4) and the 64-bit integers SQLite stores them as.

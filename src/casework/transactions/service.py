@@ -21,15 +21,15 @@ from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casework import persist
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
 from casework.customers import repository as customer_repository
-from casework.db import reads_before_writing
-from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.fx.service import MissingRate, RateTable
-from casework.ids import new_id
+from casework.infra import persist
+from casework.infra.db import reads_before_writing
+from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFailed
+from casework.infra.ids import new_id
 from casework.models import Tenant, Transaction
 from casework.models.base import utcnow
 from casework.models.enums import Direction

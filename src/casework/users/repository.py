@@ -7,11 +7,11 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from casework import repository as base
-from casework.errors import NotFound
+from casework.infra import repository as base
+from casework.infra.errors import NotFound
+from casework.infra.pagination import SortKey
+from casework.infra.substring import contains
 from casework.models import Role, Tenant, User
-from casework.pagination import SortKey
-from casework.substring import contains
 
 
 def get(session: Session, *, tenant_id: str, user_id: str) -> User:

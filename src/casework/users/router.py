@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse
 from casework import idempotency
 from casework.auth.dependencies import Admin
 from casework.auth.principal import Principal
-from casework.dependencies import DbSession
 from casework.idempotency import Idempotent
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
+from casework.infra.dependencies import DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
 from casework.users import service
 from casework.users.schemas import (
     RoleCreate,

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from casework.auth.permissions import Permission
-from casework.lookalikes import normalise_email
+from casework.infra.lookalikes import normalise_email
+from casework.infra.schemas import not_null
+from casework.infra.strict import StrictModel
+from casework.infra.validation import slug
 from casework.models import Role, User
-from casework.schemas import not_null
-from casework.strict import StrictModel
-from casework.validation import slug
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 12
@@ -34,7 +34,7 @@ class UserRef(BaseModel):
 
 
 def email_address(value: str) -> str:
-    """The address in its one stored form (see casework.lookalikes), if it is one."""
+    """The address in its one stored form (see casework.infra.lookalikes), if it is one."""
     value = normalise_email(value)
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("must be an email address such as name@example.com")

@@ -11,8 +11,8 @@ from casework.audit import service as audit
 from casework.auth import secrets
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.errors import Conflict, FieldError, NotFound, ValidationFailed
-from casework.lookalikes import normalise_email, skeleton
+from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFailed
+from casework.infra.lookalikes import normalise_email, skeleton
 from casework.models import Role, User
 from casework.users import repository
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate, email_address, password_text

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from casework.audit import service as audit
 from casework.auth.principal import Principal
-from casework.errors import NotFound
+from casework.infra.errors import NotFound
+from casework.infra.secrets_box import ROTATION_GRACE, SecretBox, SecretBoxError
 from casework.models import Tenant
 from casework.models.base import utcnow
-from casework.secrets_box import ROTATION_GRACE, SecretBox, SecretBoxError
 from casework.webhooks import signing
 
 SETTING = "case_webhook_secret"

@@ -15,12 +15,12 @@ from itertools import groupby
 
 from sqlalchemy.orm import Session
 
-from casework import jobs
 from casework.audit import service as audit
-from casework.jobs import Job, JobContext, Task, Work
+from casework.infra import jobs
+from casework.infra.jobs import Job, JobContext, Task, Work
+from casework.infra.secrets_box import SecretBoxError, box_for
 from casework.models import AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from casework.models.base import utcnow
-from casework.secrets_box import SecretBoxError, box_for
 from casework.webhooks import case_secret, outbox, publisher, repository, service, shapers, tasks
 from casework.webhooks.service import PreparedAttempt
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from casework.ids import new_id
+from casework.infra.ids import new_id
 from casework.models import AuditEvent, AuditHead, OutboxEvent, WebhookCursor
 from casework.models.base import utcnow
 from casework.models.webhook import WebhookEventType

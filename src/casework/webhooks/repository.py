@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from casework.errors import NotFound
+from casework.infra.errors import NotFound
+from casework.infra.pagination import SortKey, paginate
 from casework.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
 )
-from casework.pagination import SortKey, paginate
 from casework.webhooks.outbound import SendOutcome
 
 PENDING = WebhookDeliveryStatus.pending

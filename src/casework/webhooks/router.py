@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from casework.auth.dependencies import ConfigManager, ConfigReader
-from casework.dependencies import AppSettings, DbSession
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.pagination import CursorParam, Page, PageSize
+from casework.infra.routing import CommittingRoute
+from casework.infra.secrets_box import box_for
 from casework.models import WebhookDeliveryStatus, WebhookEventType
-from casework.pagination import CursorParam, Page, PageSize
-from casework.routing import CommittingRoute
-from casework.secrets_box import box_for
 from casework.webhooks import case_secret, repository, service
 from casework.webhooks.outbound import resolver_for
 from casework.webhooks.schemas import (

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from casework.infra.schemas import not_null
+from casework.infra.strict import StrictModel
 from casework.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -13,8 +15,6 @@ from casework.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
-from casework.schemas import not_null
-from casework.strict import StrictModel
 
 if TYPE_CHECKING:
     from casework.webhooks.case_secret import CaseWebhookSecret

@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session
 from casework.audit import service as audit
 from casework.audit.chain import jsonable
 from casework.auth.principal import Principal
-from casework.errors import Conflict, ValidationFailed
-from casework.ids import new_id
+from casework.infra.errors import Conflict, ValidationFailed
+from casework.infra.ids import new_id
+from casework.infra.secrets_box import (
+    ROTATION_GRACE,
+    SealedSecrets,
+    SecretBox,
+    SecretBoxError,
+)
 from casework.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
@@ -29,12 +35,6 @@ from casework.models import (
     WebhookEventType,
 )
 from casework.models.base import utcnow
-from casework.secrets_box import (
-    ROTATION_GRACE,
-    SealedSecrets,
-    SecretBox,
-    SecretBoxError,
-)
 from casework.webhooks import backoff, case_secret, outbox, repository, signing
 from casework.webhooks.outbound import (
     EXCERPT_CHARS,

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from casework.db import Database
+from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox, box_for
 from casework.models.base import utcnow
-from casework.secrets_box import SecretBox, box_for
 from casework.webhooks import service
 from casework.webhooks.outbound import OutboundClient, Sender
 from casework.webhooks.service import DeliveryResult, PreparedAttempt

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
-from casework.db import Database
+from casework.infra.db import Database
 from tests.console.e2e.conftest import screenshot
 from tests.console.support import PASSWORD
 from tests.console.test_case_page import load_watchlist, screened_case

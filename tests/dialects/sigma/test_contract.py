@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from casework.ids import is_public_id
+from casework.infra.ids import is_public_id
 from tests.dialects.sigma.support import DATE, assert_same_shape, future, sigma
 from tests.factories import TenantKit
 

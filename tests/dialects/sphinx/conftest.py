@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from tests.dialects.sphinx.support import bearer, cookie_headers, start_session
 from tests.factories import TenantKit
 from tests.webhooks.conftest import OnPremReceiver

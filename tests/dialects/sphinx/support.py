@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from casework.auth import sessions
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import User
 from tests.factories import Member
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from casework.auth import sessions
 from casework.auth.secrets import digest
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 from casework.models import UserSession
 from casework.models.base import utcnow
 from tests.dialects.sphinx.support import bearer, cookie_headers, start_session, token_for

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casework.cases.repository import number_to_id
-from casework.db import Database
+from casework.infra.db import Database
 from tests.dialects.sphinx.shapes import assert_case_shape
 from tests.factories import TenantKit
 from tests.webhooks.conftest import OnPremReceiver

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casework.cases.repository import number_to_id
-from casework.db import Database
+from casework.infra.db import Database
 from tests.dialects.sphinx.support import bearer
 from tests.factories import TenantKit
 

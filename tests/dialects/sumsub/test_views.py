@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from casework.auth.service import principal_for_user
 from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
-from casework.db import Database
+from casework.infra.db import Database
 from tests.dialects.sumsub.support import Setup, Sumsub
 from tests.factories import TenantKit
 from tests.rules.pipeline import Api, only_case, tx

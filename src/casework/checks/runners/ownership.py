@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from casework.errors import FieldError, ValidationFailed
-from casework.field_paths import field_path
-from casework.validation import country_alpha3
+from casework.infra.errors import FieldError, ValidationFailed
+from casework.infra.field_paths import field_path
+from casework.infra.validation import country_alpha3
 
 MAX_ENTITIES = 2_000
 MAX_OWNERSHIPS = 10_000

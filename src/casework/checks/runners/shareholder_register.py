@@ -25,8 +25,8 @@ from casework.checks.runners.ownership import (
     OwnershipStructure,
     parse_structure,
 )
-from casework.errors import FieldError, ValidationFailed
-from casework.validation import country_alpha3
+from casework.infra.errors import FieldError, ValidationFailed
+from casework.infra.validation import country_alpha3
 
 COLUMNS = (
     "owner_id",

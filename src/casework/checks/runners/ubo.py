@@ -13,7 +13,7 @@ from casework.checks.runners.base import (
 )
 from casework.checks.runners.ownership import OwnershipStructure, parse_structure, resolve
 from casework.checks.runners.shareholder_register import parse_register
-from casework.errors import ValidationFailed
+from casework.infra.errors import ValidationFailed
 
 HIGH_RISK_FROM = 0.6  # a country at this risk or above counts as high-risk for ownership
 

@@ -10,8 +10,8 @@ from casework.console.admin.forms import CHOICES_LIMIT, PAGE_SIZE, AdminViewer
 from casework.console.forms import FormText, optional
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
-from casework.dependencies import AppSettings, DbSession
-from casework.secrets_box import box_for
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.secrets_box import box_for
 from casework.users.service import list_users
 
 router = APIRouter(route_class=ConsoleRoute)

@@ -27,8 +27,8 @@ from casework.console.forms import conflict_on, json_text, optional, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
-from casework.dependencies import DbSession
-from casework.errors import ValidationFailed
+from casework.infra.dependencies import DbSession
+from casework.infra.errors import ValidationFailed
 from casework.models import CaseConfig
 from casework.models.enums import CheckType, Module, Priority
 

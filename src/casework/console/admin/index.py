@@ -10,7 +10,7 @@ from casework.console.admin import clients, configs, users
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import render
 from casework.console.web import CurrentViewer
-from casework.errors import PermissionDenied
+from casework.infra.errors import PermissionDenied
 
 router = APIRouter(route_class=ConsoleRoute)
 

@@ -24,8 +24,8 @@ from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
 from casework.customers import repository as customers
-from casework.dependencies import DbSession, ReadSession
-from casework.errors import ValidationFailed
+from casework.infra.dependencies import DbSession, ReadSession
+from casework.infra.errors import ValidationFailed
 from casework.models import RuleRevision
 from casework.rules import backtest, service
 from casework.rules.schemas import (

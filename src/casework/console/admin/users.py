@@ -19,7 +19,7 @@ from casework.console.forms import FormText, conflict_on, optional, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer
-from casework.dependencies import DbSession
+from casework.infra.dependencies import DbSession
 from casework.models import Role
 from casework.users import service
 from casework.users.schemas import RoleCreate, RoleUpdate, UserUpdate

@@ -12,16 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from casework import jobs
 from casework.console.admin.forms import ConfigManagerViewer as Manager
 from casework.console.admin.forms import ConfigReaderViewer as Reader
 from casework.console.forms import FormText, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
-from casework.dependencies import AppSettings, DbSession
-from casework.errors import ValidationFailed
+from casework.infra import jobs
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.errors import ValidationFailed
+from casework.infra.secrets_box import box_for
 from casework.models import WebhookDeliveryStatus, WebhookEndpoint, WebhookEventType
-from casework.secrets_box import box_for
 from casework.webhooks import repository, service
 from casework.webhooks.jobs import DELIVER
 from casework.webhooks.schemas import EndpointCreate, EndpointUpdate

@@ -11,8 +11,8 @@ from casework.auth import limits, service
 from casework.auth.gate import permission_gate
 from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
-from casework.dependencies import get_database
-from casework.errors import NotAuthenticated
+from casework.infra.dependencies import get_database
+from casework.infra.errors import NotAuthenticated
 
 # Declared so that OpenAPI shows the two headers; the dependency reads them itself.
 _api_key = APIKeyHeader(

@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException
 
 from casework.dialects.routing import DialectError
 from casework.dialects.sigma.schemas import sigma_field
-from casework.errors import DomainError
-from casework.field_paths import field_name
+from casework.infra.errors import DomainError
+from casework.infra.field_paths import field_name
 
 _MESSAGES = {
     "missing": "is required",

@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 
 from casework.auth.principal import Principal
 from casework.cases import repository, service
-from casework.dependencies import DbSession
 from casework.dialects.routing import route_class
 from casework.dialects.sigma import views
 from casework.dialects.sigma.auth import CaseCreator, CaseReader
 from casework.dialects.sigma.errors import render
 from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery, SigmaError
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import DbSession
+from casework.infra.openapi import ErrorShape
 from casework.models import Case
-from casework.openapi import ErrorShape
 from casework.users import repository as users
 
 router = APIRouter(

@@ -16,10 +16,10 @@ from pydantic import (
 
 from casework.cases.listing import CaseFilters
 from casework.cases.schemas import CaseCreate, RecordRef
-from casework.errors import FieldError, ValidationFailed
-from casework.field_paths import field_name
+from casework.infra.errors import FieldError, ValidationFailed
+from casework.infra.field_paths import field_name
+from casework.infra.strict import StrictModel
 from casework.models.enums import Module, Priority, ReviewStatus
-from casework.strict import StrictModel
 
 SigmaPriority = Literal["low", "medium", "high"]
 SigmaStatus = Literal["open", "in-progress", "resolved", "closed"]

@@ -21,9 +21,9 @@ from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.secrets import ACCESS_TOKEN_PREFIX
 from casework.config import Settings
-from casework.dependencies import get_database, get_settings
 from casework.dialects.sphinx.errors import FORBIDDEN, NOT_PROVIDED
-from casework.errors import NotAuthenticated, PermissionDenied
+from casework.infra.dependencies import get_database, get_settings
+from casework.infra.errors import NotAuthenticated, PermissionDenied
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_COOKIE = "csrftoken"

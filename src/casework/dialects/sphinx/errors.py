@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from casework.auth.limits import TooManyAttempts
 from casework.dialects.routing import DialectError
-from casework.errors import (
+from casework.infra.errors import (
     DomainError,
     FieldError,
     IdempotencyMismatch,

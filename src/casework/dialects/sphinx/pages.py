@@ -11,7 +11,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from casework import repository
+from casework.infra import repository
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100

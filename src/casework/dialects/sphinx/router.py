@@ -19,7 +19,6 @@ from casework.cases import service as cases
 from casework.checks import service as checks
 from casework.customers import repository as customer_repository
 from casework.customers import service as customers
-from casework.dependencies import AppSettings, DbSession
 from casework.dialects.routing import DialectError, route_class
 from casework.dialects.sphinx import errors, translate, views
 from casework.dialects.sphinx.auth import (
@@ -36,10 +35,11 @@ from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerI
 from casework.documents import repository as document_repository
 from casework.documents import uploads
 from casework.documents.router import Storage
-from casework.field_paths import field_name
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.field_paths import field_name
+from casework.infra.openapi import ErrorShape
 from casework.models import Case, Customer, Document
-from casework.openapi import ErrorShape
 
 # Invalid input is a 400 keyed by field, and an id in a URL that is not an integer a 404.
 SHAPE = ErrorShape(errors.SphinxError, invalid_status=400, invalid_path_status=404)

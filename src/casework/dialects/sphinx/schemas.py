@@ -20,8 +20,8 @@ from pydantic import (
 )
 
 from casework.customers.schemas import InputDetails
+from casework.infra.strict import StrictModel
 from casework.models.enums import CheckType, CustomerType
-from casework.strict import StrictModel
 
 MAX_DELETE_AFTER = 365
 RetentionDays = Annotated[int, Field(ge=-1, le=MAX_DELETE_AFTER)]

@@ -16,7 +16,7 @@ from casework.customers.schemas import CustomerCreate
 from casework.dialects.sphinx.errors import sphinx_path
 from casework.dialects.sphinx.schemas import CaseIn, CustomerIn
 from casework.documents import repository as documents
-from casework.errors import FieldError, NotFound, ValidationFailed
+from casework.infra.errors import FieldError, NotFound, ValidationFailed
 from casework.models import Customer, Document
 from casework.tenants import numbering
 

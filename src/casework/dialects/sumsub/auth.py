@@ -20,9 +20,9 @@ from casework.auth.permissions import Permission
 from casework.auth.principal import Principal
 from casework.auth.signatures import by_signed_request
 from casework.config import Settings
-from casework.dependencies import AppSettings, get_database
-from casework.errors import NotAuthenticated
-from casework.secrets_box import box_for
+from casework.infra.dependencies import AppSettings, get_database
+from casework.infra.errors import NotAuthenticated
+from casework.infra.secrets_box import box_for
 
 APP_HEADER = "X-App-Token"
 TS_HEADER = "X-App-Access-Ts"

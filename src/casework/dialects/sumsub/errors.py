@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from casework.dialects.routing import DialectError, validation_errors
-from casework.errors import DomainError, IdempotencyMismatch, ValidationFailed
-from casework.logging import correlation_id
+from casework.infra.errors import DomainError, IdempotencyMismatch, ValidationFailed
+from casework.infra.logging import correlation_id
 
 # The native field a service names, as the Sumsub request calls it.
 NATIVE_FIELDS = {

@@ -14,17 +14,17 @@ from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.configs import service as configs
 from casework.customers import service as customers
-from casework.dependencies import DbSession
 from casework.dialects.routing import route_class
 from casework.dialects.sumsub import views
 from casework.dialects.sumsub.auth import CaseCreator, CaseReader
 from casework.dialects.sumsub.errors import render
 from casework.dialects.sumsub.schemas import CaseBody, SumsubCaseCreate, SumsubError
-from casework.errors import FieldError, NotFound, ValidationFailed
-from casework.field_paths import field_name
 from casework.idempotency import Idempotent
+from casework.infra.dependencies import DbSession
+from casework.infra.errors import FieldError, NotFound, ValidationFailed
+from casework.infra.field_paths import field_name
+from casework.infra.openapi import ErrorShape
 from casework.models import Customer
-from casework.openapi import ErrorShape
 
 PREFIX = "/resources/api/caseManagement/v2/cases"
 

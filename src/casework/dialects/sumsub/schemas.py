@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from casework.cases.schemas import PriorityName
-from casework.strict import StrictModel
+from casework.infra.strict import StrictModel
 
 # Ids or external ids of ingested transactions, as the native API accepts them.
 TxnRef = Annotated[str, Field(min_length=1, max_length=200)]

@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
-from casework.errors import DomainError
-from casework.field_paths import field_path, split_source
-from casework.logging import correlation_id, get_logger
+from casework.infra.errors import DomainError
+from casework.infra.field_paths import field_path, split_source
+from casework.infra.logging import correlation_id, get_logger
 
-log = get_logger("casework.errors")
+log = get_logger("casework.infra.errors")
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://casework.dev/problems/"
 

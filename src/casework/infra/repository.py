@@ -14,9 +14,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from casework.errors import NotFound
-from casework.pagination import SortKey, paginate
-from casework.tenancy import owned
+from casework.infra.errors import NotFound
+from casework.infra.pagination import SortKey, paginate
+from casework.infra.tenancy import owned
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from casework import guard
+from casework.infra import guard
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,7 +36,7 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class CommittingRoute(APIRoute):
-    """Before any dependency or handler runs, the request passes casework.guard: text
+    """Before any dependency or handler runs, the request passes casework.infra.guard: text
     with NUL or unpaired surrogates, over-deep JSON and loosely spelt numbers in the
     query, path or form are refused as a RequestValidationError naming the field, which
     each route family renders as it renders every other (problem+json, a dialect's own

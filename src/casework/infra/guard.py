@@ -1,11 +1,11 @@
-"""The request guard of every route (see casework.routing.CommittingRoute).
+"""The request guard of every route (see casework.infra.routing.CommittingRoute).
 
 It runs before any dependency or handler sees the request, so that nothing (not the
 sign-in, not an Idempotency-Key lookup, not a fingerprint of the body) ever meets:
 
 - NUL or an unpaired surrogate in the path, the query, a header, a form field, a file
   name, or a JSON string or key;
-- a JSON body nested deeper than casework.strict.MAX_JSON_DEPTH, or holding NaN or
+- a JSON body nested deeper than casework.infra.strict.MAX_JSON_DEPTH, or holding NaN or
   Infinity;
 - an integer, boolean or number parameter of the query, path or a form that is not
   spelt as one (``1.0`` or ``true`` for an integer, ``1`` or ``yes`` for a boolean).
@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Receive, Scope
 
-from casework.strict import (
+from casework.infra.strict import (
     DEPTH_MESSAGE,
     NUL_MESSAGE,
     Loc,

@@ -21,8 +21,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel
 
-from casework.problems import PROBLEM, Problem
-from casework.strict import INT_MAX, INT_MIN
+from casework.infra.problems import PROBLEM, Problem
+from casework.infra.strict import INT_MAX, INT_MIN
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 DESCRIPTIONS = {

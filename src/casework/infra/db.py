@@ -28,7 +28,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class JobSink(Protocol):
-    """Whoever runs background jobs for this process (see casework.jobs)."""
+    """Whoever runs background jobs for this process (see casework.infra.jobs)."""
 
     def defer(self, name: str, kwargs: dict[str, Any]) -> None: ...
 

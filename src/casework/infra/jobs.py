@@ -28,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
-from casework.db import Database
+from casework.infra.db import Database
 
 if TYPE_CHECKING:
     from casework.screening.matching import MatcherHolder

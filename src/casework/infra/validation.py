@@ -90,7 +90,7 @@ _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 def decimal_number(value: object, *, places: int, below: Decimal) -> Decimal:
     """A positive finite decimal below ``below`` with at most ``places`` decimals, from a
     string, an int or a Decimal (JSON numbers parsed exactly, see
-    casework.routing.ExactNumbersRoute). A float is refused: its digits are already
+    casework.infra.routing.ExactNumbersRoute). A float is refused: its digits are already
     uncertain."""
     if isinstance(value, str):
         text = value.strip()

@@ -10,8 +10,8 @@ from fastapi import HTTPException
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from casework.logging import correlation_id
-from casework.problems import problem_response, unexpected
+from casework.infra.logging import correlation_id
+from casework.infra.problems import problem_response, unexpected
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -16,8 +16,8 @@ from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from casework.errors import ValidationFailed
-from casework.strict import INT_MAX, INT_MIN, json_problem
+from casework.infra.errors import ValidationFailed
+from casework.infra.strict import INT_MAX, INT_MIN, json_problem
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from casework.config import Settings
-from casework.db import WRITE_METHODS, Database
+from casework.infra.db import WRITE_METHODS, Database
 
 
 def get_database(request: Request) -> Database:
@@ -25,7 +25,7 @@ def get_settings(request: Request) -> Settings:
 
 async def session_dependency(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed by the route as soon as its endpoint
-    returns (see casework.routing) and rolled back here if anything raised.
+    returns (see casework.infra.routing) and rolled back here if anything raised.
 
     async, though the session is synchronous: opening one touches no database, and by
     the time this resumes the endpoint has committed, so closing only hands the

@@ -9,7 +9,7 @@
 - Text never carries NUL (PostgreSQL cannot store it) or an unpaired surrogate (not
   Unicode at all), and a JSON document nests at most ``MAX_JSON_DEPTH`` levels
   (``json_problem``). The route class applies these checks to every request before
-  its handler runs (casework.routing).
+  its handler runs (casework.infra.routing).
 """
 
 from __future__ import annotations
