@@ -49,5 +49,17 @@ def test_events_appended_together_chain_like_any_others(db: Database, kit: Tenan
 def test_one_chain_per_call(db: Database, kit: TenantKit, other_kit: TenantKit):
     with db.transaction() as session:
         assert audit.record_many(session, []) == []
-        with pytest.raises(ValueError, match="one tenant"):
+        with pytest.raises(ValueError, match=r"^record_many appends to one tenant's chain$"):
             audit.record_many(session, [_entry(kit.tenant_id, 1), _entry(other_kit.tenant_id, 2)])
+
+
+def test_an_event_recorded_without_a_message_has_an_empty_one(db: Database, kit: TenantKit):
+    with db.transaction() as session:
+        event = audit.record(
+            session,
+            actor=Principal.system(kit.tenant_id),
+            action="note",
+            entity_type="case",
+            entity_id="x",
+        )
+        assert event.message == ""

@@ -254,6 +254,19 @@ def _rewrite_head_link(db: Database, chain: Chain) -> int:
     return chain.last + 1
 
 
+def _clear_head(column: str) -> Callable[[Database, Chain], int]:
+    def clear(db: Database, chain: Chain) -> int:
+        with db.transaction() as session:
+            session.execute(
+                update(AuditHead)
+                .where(AuditHead.tenant_id == chain.tenant_id)
+                .values({column: None})
+            )
+        return chain.last + 1
+
+    return clear
+
+
 def _launder(db: Database, chain: Chain) -> int:
     victim = chain.events[5]
     with db.transaction() as session:
@@ -310,6 +323,8 @@ TAMPERING: dict[str, Callable[[Database, Chain], int]] = {
     "delete the head": _delete_head,
     "delete the tail and the head": _delete_tail_and_head,
     "rewrite the head's link": _rewrite_head_link,
+    "drop the head's MAC": _clear_head("mac"),
+    "drop the head's key id": _clear_head("key_id"),
     "launder a redacted_digest": _launder,
     "edit what an erasure left": _edit_erased_remains,
     "recompute with plain SHA-256, unkeyed": _recompute(_sha256, lambda _chain: None),
@@ -324,6 +339,7 @@ TAMPERING: dict[str, Callable[[Database, Chain], int]] = {
 
 EDITED = "content does not match its MAC (event edited, or the chain recomputed without the key)"
 UNKEYED = "unkeyed link where the chain is keyed (the chain was recomputed without the key)"
+HEAD_REWRITTEN = "the head record's MAC does not verify (head rewritten)"
 UNVOUCHED = (
     "erased content that no recorded erasure vouches for (redacted_digest set or the remains "
     "edited)"
@@ -341,10 +357,7 @@ VERDICTS: dict[str, tuple[int | None, str]] = {
     "insert in the middle": (None, EDITED),
     "insert at the end, head moved": (None, UNKEYED),
     "truncate the tail": (None, "chain ends at 10 but its head records 12 events (tail removed)"),
-    "truncate the tail, head moved back": (
-        None,
-        "the head record's MAC does not verify (head rewritten)",
-    ),
+    "truncate the tail, head moved back": (None, HEAD_REWRITTEN),
     "delete the head": (None, "chain ends at 12 and its head record is missing (removed)"),
     "delete the tail and the head": (
         None,
@@ -354,6 +367,8 @@ VERDICTS: dict[str, tuple[int | None, str]] = {
         None,
         "chain ends at 12 but its head records 12 events (tail removed)",
     ),
+    "drop the head's MAC": (None, HEAD_REWRITTEN),
+    "drop the head's key id": (None, HEAD_REWRITTEN),
     "launder a redacted_digest": (12, UNVOUCHED),
     "edit what an erasure left": (12, UNVOUCHED),
     "recompute with plain SHA-256, unkeyed": (None, UNKEYED),

@@ -26,10 +26,12 @@ from tests.audit.conftest import isolated_settings
 TENANT = "t0000000000000000000001"
 LEGACY = 6  # events written before the upgrade
 ERASED = 3  # one of them erased by the retention of the time
+SEAL_REWRITTEN = "the seal of the unkeyed events does not verify (seal rewritten)"
 
 
-def _legacy_events() -> list[dict[str, object]]:
-    """The events as the unkeyed code wrote them (and 0015's schema holds them)."""
+def _legacy_events(erased: int = ERASED) -> list[dict[str, object]]:
+    """The events as the unkeyed code wrote them (and 0015's schema holds them), event
+    ``erased`` erased."""
     rows: list[dict[str, object]] = []
     prev = "0" * 64
     start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -53,7 +55,7 @@ def _legacy_events() -> list[dict[str, object]]:
             redacted_digest=None,
         )
         digest = content_digest(event)
-        if seq == ERASED:
+        if seq == erased:
             event.redacted_digest = digest
             event.message, event.before, event.after = ERASED_MESSAGE, None, None
         event.prev_hash = prev
@@ -76,10 +78,11 @@ class Upgraded:
 
 
 @pytest.fixture
-def upgraded(fresh_url: str, tmp_path: Path) -> Iterator[Upgraded]:
+def upgraded(request: pytest.FixtureRequest, fresh_url: str, tmp_path: Path) -> Iterator[Upgraded]:
+    """Parametrised (indirectly) by the legacy event that was erased; 3 by default."""
     engine = create_engine(fresh_url)
     upgrade(engine, "0015")
-    rows = _legacy_events()
+    rows = _legacy_events(getattr(request, "param", ERASED))
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -162,7 +165,8 @@ def test_an_edited_old_event_is_named(upgraded: Upgraded):
     _grow(upgraded)
     _sql(upgraded, "UPDATE audit_events SET actor_name = 'x' WHERE seq = 2")
     result = _verify(upgraded)
-    assert (result.ok, result.bad_seq) == (False, 2)
+    assert (result.ok, result.bad_seq, result.checked, result.legacy) == (False, 2, 1, 1)
+    assert result.reason == "content does not match its hash (event edited)"
 
 
 def test_an_old_event_laundered_as_erased_is_named(upgraded: Upgraded):
@@ -188,8 +192,8 @@ def test_the_old_part_recomputed_without_the_key_fails_at_the_seal(upgraded: Upg
                 prev, event.seq, event.redacted_digest or content_digest(event)
             )
     result = _verify(upgraded)
-    assert (result.ok, result.bad_seq) == (False, LEGACY)
-    assert "seal" in (result.reason or "")
+    assert (result.ok, result.bad_seq, result.checked) == (False, LEGACY, LEGACY - 1)
+    assert result.reason == "the unkeyed part differs from its seal (rewritten)"
 
 
 def test_a_deleted_seal_fails(upgraded: Upgraded):
@@ -201,9 +205,44 @@ def test_a_deleted_seal_fails(upgraded: Upgraded):
 def test_a_moved_seal_fails(upgraded: Upgraded):
     _grow(upgraded)
     _sql(upgraded, "UPDATE audit_seals SET seq = seq + 2")
+    assert _verify(upgraded) == audit.VerifyResult(False, 0, 1, None, SEAL_REWRITTEN)
+
+
+def test_a_seal_with_another_mac_fails_before_any_event(upgraded: Upgraded):
+    _grow(upgraded)
+    _sql(upgraded, "UPDATE audit_seals SET mac = :m", m="0" * 64)
+    # Nothing was walked: no event, legacy or keyed, and no checkpoint counts as checked.
+    result = _verify(upgraded, with_checkpoints=True)
+    assert result == audit.VerifyResult(False, 0, 1, None, SEAL_REWRITTEN, legacy=0, checkpoints=0)
+
+
+def test_a_chain_cut_inside_its_sealed_part_is_named(upgraded: Upgraded):
+    _sql(upgraded, "DELETE FROM audit_events WHERE seq > 4")
     result = _verify(upgraded)
-    assert (result.ok, result.bad_seq) == (False, 1)
-    assert "seal" in (result.reason or "")
+    reason = "chain ends at 4 inside its sealed part"
+    assert result == audit.VerifyResult(False, 4, 5, None, reason, legacy=4)
+
+
+def test_an_old_event_given_a_key_is_named(upgraded: Upgraded):
+    _grow(upgraded)
+    with upgraded.db.transaction(write=False) as session:
+        key_id = session.scalar(text("SELECT key_id FROM audit_events WHERE seq = :s"), {"s": 7})
+    _sql(upgraded, "UPDATE audit_events SET key_id = :k WHERE seq = 2", k=key_id)
+    result = _verify(upgraded)
+    assert (result.ok, result.bad_seq, result.checked) == (False, 2, 1)
+    assert result.reason == "keyed link inside the sealed unkeyed part"
+
+
+@pytest.mark.parametrize("upgraded", [LEGACY - 1, LEGACY], indirect=True)
+def test_an_erasure_up_to_the_seal_is_vouched_for_by_it(upgraded: Upgraded):
+    _grow(upgraded)
+    result = _verify(upgraded, with_checkpoints=True)
+    assert (result.ok, result.checked, result.legacy, result.reason) == (
+        True,
+        LEGACY + 2,
+        LEGACY,
+        None,
+    )
 
 
 def test_new_events_turned_unkeyed_fail_where_they_start(upgraded: Upgraded):
