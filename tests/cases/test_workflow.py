@@ -135,11 +135,11 @@ def test_resolution_needs_resolution_and_note(client: TestClient, kit: TenantKit
 
 def test_supervisor_may_override_open_checklist(client: TestClient, kit: TenantKit):
     cid = _create(client, kit)["id"]
-    r = client.post(
-        f"/v1/cases/{cid}/transition",
-        json={"to": "resolved", "resolution": "potential_threat", "note": "Confirmed"},
-        headers=kit.supervisor.headers,
-    )
+    resolve = {"to": "resolved", "resolution": "potential_threat", "note": "Confirmed"}
+    url, h = f"/v1/cases/{cid}/transition", kit.supervisor.headers
+    assert client.post(url, json=resolve, headers=h).status_code == 409
+    overriding = {**resolve, "override_checklist": True, "override_reason": "MLRO decision"}
+    r = client.post(url, json=overriding, headers=h)
     assert r.status_code == 200
     assert r.json()["resolution"] == "potential_threat"
 

@@ -4,6 +4,7 @@ naming the field, and is refused to viewers, to other tenants and without the CS
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -135,15 +136,32 @@ def test_resolve_is_refused_while_the_checklist_is_open(
     ]
 
 
-def test_a_supervisor_may_resolve_over_an_open_checklist(
+def test_a_supervisor_resolves_over_an_open_checklist_only_by_overriding_it_with_a_reason(
     client: TestClient, staff: TenantKit, browser: Browse
 ):
     case = new_case(client, staff)
     user = browser(staff.supervisor)
-    assert "You may resolve anyway" in user.get(f"/console/cases/{case['id']}").text
+    url = f"/console/cases/{case['id']}"
+    page = user.get(url).text
+    assert "override the checklist and say why" in page
+    assert 'name="override_checklist"' in page
+    assert 'name="override_checklist"' not in browser(staff.analyst).get(url).text
     form = {"resolution": "potential_threat", "note": "Reported"}
-    done(user.post(f"/console/cases/{case['id']}/resolve", form), case["id"])
+    refused(user.post(f"{url}/resolve", form), 409, "checklist")
+    refused(
+        user.post(f"{url}/resolve", {**form, "override_checklist": "yes"}), 422, "override_reason"
+    )
+    assert actions(client, staff, case["id"]) == ["case.created"]
+
+    reason = "Customer left; nothing more to collect"
+    overriding = {**form, "override_checklist": "yes", "override_reason": reason}
+    done(user.post(f"{url}/resolve", overriding), case["id"])
     assert read_case(client, staff, case["id"])["review_status"] == "resolved"
+    shown = user.get(url).text
+    assert "Case resolved, checklist overridden." in shown
+    assert re.search(rf"Overridden by Supervisor \w+ with 2 items open: {reason}", shown)
+    trail = log(client, staff, case["id"])
+    assert trail[-1]["after"]["checklist_override"]["reason"] == reason
 
 
 def test_checklist_items_are_added_and_unticked(

@@ -145,7 +145,13 @@ def test_a_case_made_through_a_dialect_is_the_same_case_everywhere(
     task_id = client.get(f"/v1/cases/{case_id}", headers=h).json()["tasks"][0]["id"]
     r = client.patch(f"/v1/cases/{case_id}/tasks/{task_id}", json={"done": True}, headers=h)
     assert r.status_code == 200, r.text
-    resolve = {"to": "resolved", "resolution": "potential_threat", "note": "Confirmed"}
+    resolve = {
+        "to": "resolved",
+        "resolution": "potential_threat",
+        "note": "Confirmed",
+        "override_checklist": True,  # the rest of the config's checklist stays open
+        "override_reason": "Confirmed by the FIU",
+    }
     r = client.post(f"/v1/cases/{case_id}/transition", json=resolve, headers=h)
     assert r.status_code == 200, r.text
     views = _views(client, kit, case_id)

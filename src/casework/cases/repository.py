@@ -124,6 +124,21 @@ def log(
     return list(session.scalars(stmt))
 
 
+def last_event(session: Session, *, tenant_id: str, case_id: str, action: str) -> AuditEvent | None:
+    """The case's latest audit event of ``action``."""
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.tenant_id == tenant_id,
+            AuditEvent.case_id == case_id,
+            AuditEvent.action == action,
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def logs(
     session: Session, *, tenant_id: str, case_ids: Sequence[str]
 ) -> dict[str, list[AuditEvent]]:

@@ -147,7 +147,9 @@ def escalate_case(
 def transition_case(
     case_id: str, body: TransitionBody, session: DbSession, principal: CaseUpdater
 ) -> CaseOut:
-    """Move the review status. Resolving or closing also needs ``case.resolve``."""
+    """Move the review status. Resolving or closing also needs ``case.resolve``; resolving
+    over open checklist items needs ``override_checklist``, an ``override_reason`` and
+    ``case.override_checklist``."""
     case = service.transition(
         session,
         actor=principal,
@@ -155,6 +157,8 @@ def transition_case(
         to=body.to,
         resolution=body.resolution,
         note=body.note,
+        override_checklist=body.override_checklist,
+        override_reason=body.override_reason or None,
     )
     return CaseOut.of(case)
 

@@ -183,6 +183,16 @@ class TransitionBody(StrictModel):
     to: ReviewStatus
     resolution: Resolution | None = None
     note: str | None = Field(default=None, max_length=5000)
+    override_checklist: bool = Field(
+        default=False,
+        description="Resolve although checklist items are open: needs the "
+        "'case.override_checklist' permission and an override_reason.",
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="Why the open checklist items are overridden; recorded in the audit trail.",
+    )
 
 
 class ReopenBody(StrictModel):

@@ -18,7 +18,12 @@ from casework.configs import repository as configs
 from casework.customers import service as customers
 from casework.documents import repository as document_repository
 from casework.infra import persist
-from casework.infra.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from casework.infra.errors import (
+    FieldError,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from casework.infra.ids import new_id
 from casework.infra.tenancy import owned
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
@@ -435,24 +440,29 @@ def transition(
     to: ReviewStatus,
     resolution: Any,
     note: str | None,
+    override_checklist: bool = False,
+    override_reason: str | None = None,
 ) -> Case:
+    """Move a case's review status. Resolving over open checklist items is an explicit
+    override: asked for, with a reason, by someone allowed to (see ``_override``)."""
     case = _locked(session, actor, case_id)
     if to in state.FINISHED and not actor.can(Permission.case_resolve):
         raise PermissionDenied(f"moving a case to {to.value} needs the 'case.resolve' permission")
     if not state.allowed(case.review_status, to):
         raise InvalidTransition(f"a case cannot move from {case.review_status.value} to {to.value}")
+    if override_reason and not override_checklist:
+        raise ValidationFailed.on("override_reason", "is only given with override_checklist")
+    override: dict[str, Any] | None = None
     if to == ReviewStatus.resolved:
         if resolution is None:
             raise ValidationFailed.on("resolution", "is required to resolve a case")
         if not note:
             raise ValidationFailed.on("note", "is required to resolve a case")
-        open_tasks = [t for t in case.tasks if not t.done]
-        if open_tasks and not actor.can(Permission.case_override_checklist):
-            raise InvalidTransition(
-                f"{len(open_tasks)} checklist item(s) are still open; tick them first"
-            )
+        override = _override(actor, case, override_checklist, override_reason)
     elif resolution is not None:
         raise ValidationFailed.on("resolution", "is only given when resolving")
+    elif override_checklist:
+        raise ValidationFailed.on("override_checklist", "only applies when resolving")
     before = snapshot(case)
     case.review_status = to
     extra: dict[str, Any] = {}
@@ -467,6 +477,13 @@ def transition(
     message = f"Status changed to {to.value}"
     if to == ReviewStatus.resolved:
         message = f"Resolved as {resolution.value}: {note}"
+    if override is not None:
+        extra["checklist_override"] = override
+        items = len(override["open_items"])
+        message += (
+            f" (checklist overridden with {items} item{'s' if items != 1 else ''} open: "
+            f"{override['reason']})"
+        )
     return _record_change(
         session,
         actor=actor,
@@ -476,6 +493,32 @@ def transition(
         before=before,
         extra_after=extra,
     )
+
+
+def _override(
+    actor: Principal, case: Case, asked: bool, reason: str | None
+) -> dict[str, Any] | None:
+    """The checklist override a resolution records, or None when every item is ticked.
+
+    Open items refuse the resolution for every role unless the override is asked for;
+    asking needs ``case.override_checklist`` and a reason, so that no integration or
+    user overrides a checklist without saying so."""
+    open_items = [t.text for t in case.tasks if not t.done]
+    if not open_items:
+        return None
+    if not asked:
+        detail = (
+            f"{len(open_items)} checklist item(s) are still open; tick them, or resolve with "
+            "override_checklist and an override_reason"
+        )
+        raise InvalidTransition(detail, errors=[FieldError("checklist", detail)])
+    if not actor.can(Permission.case_override_checklist):
+        raise PermissionDenied(
+            "resolving over open checklist items needs the 'case.override_checklist' permission"
+        )
+    if not reason:
+        raise ValidationFailed.on("override_reason", "is required to override the checklist")
+    return {"reason": reason, "open_items": open_items}
 
 
 def reopen(session: Session, *, actor: Principal, case_id: str, note: str) -> Case:

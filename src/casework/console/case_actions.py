@@ -24,13 +24,10 @@ from casework.documents import uploads
 from casework.documents.router import Storage
 from casework.infra.dependencies import AppSettings, DbSession
 from casework.infra.errors import (
-    FieldError,
-    InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationFailed,
 )
-from casework.models import Case
 from casework.models.enums import MatchDecision, Resolution, ReviewStatus
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -135,28 +132,25 @@ def resolve(
     viewer: Updater,
     resolution: FormText = "",
     note: FormText = "",
+    override_checklist: FormText = "",
+    override_reason: FormText = "",
 ) -> Response:
     chosen = _choice(Resolution, resolution.strip(), "resolution") if resolution.strip() else None
-    try:
-        cases.transition(
-            session,
-            actor=viewer.principal,
-            case_id=case_id,
-            to=ReviewStatus.resolved,
-            resolution=chosen,
-            note=_text(note, "note", limit=NOTE_CHARS, required=False),
-        )
-    except InvalidTransition as refused:
-        case = cases.get_case(session, actor=viewer.principal, case_id=case_id)
-        raise InvalidTransition(
-            refused.detail, errors=[FieldError(_refused_field(case), refused.detail)]
-        ) from None
-    return redirect(_page(case_id), notice="Case resolved.")
-
-
-def _refused_field(case: Case) -> str:
-    """What a refused resolution is about: the open checklist, or the case's status."""
-    return "checklist" if any(not task.done for task in case.tasks) else "to"
+    overriding = override_checklist == "yes"
+    cases.transition(
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        to=ReviewStatus.resolved,
+        resolution=chosen,
+        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+        override_checklist=overriding,
+        override_reason=_text(override_reason, "override_reason", limit=NOTE_CHARS, required=False)
+        if overriding
+        else None,
+    )
+    notice = "Case resolved, checklist overridden." if overriding else "Case resolved."
+    return redirect(_page(case_id), notice=notice)
 
 
 @router.post("/cases/{case_id}/reopen")

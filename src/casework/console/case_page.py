@@ -122,6 +122,7 @@ def case_page(
         "origin": ORIGINS.get(case.created_by_type, "Opened"),
         "provenance": _provenance(session, case, names),
         "resolved_by": names.get(case.resolved_by_id or ""),
+        "override": _checklist_override(session, case),
         "checks": [_check_view(c, names) for c in current],
         "transactions": _transactions(session, case),
         "alerts": _alerts(session, case),
@@ -149,6 +150,23 @@ def _timeline(
     if len(rows) > TIMELINE_PAGE:
         return rows[:TIMELINE_PAGE], rows[TIMELINE_PAGE - 1].seq
     return rows, None
+
+
+def _checklist_override(session: Session, case: Case) -> dict[str, Any] | None:
+    """Who resolved the case over open checklist items, with how many and why."""
+    if case.resolution is None:
+        return None
+    event = repository.last_event(
+        session, tenant_id=case.tenant_id, case_id=case.id, action="case.resolved"
+    )
+    override = (event.after or {}).get("checklist_override") if event else None
+    if not isinstance(override, dict) or event is None:
+        return None
+    return {
+        "by": event.actor_name,
+        "reason": override.get("reason"),
+        "open_items": override.get("open_items") or [],
+    }
 
 
 def _user_names(session: Session, case: Case, current: list[Check]) -> dict[str, str]:
