@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -203,3 +204,16 @@ def test_an_empty_file_holds_no_checkpoints(tmp_path: Path):
     path = tmp_path / "checkpoints.jsonl"
     path.write_text("\n\n", encoding="utf-8")
     assert read_file(path, KEYS) == []
+
+
+def test_a_checkpoint_is_timed_in_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch):
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        signed = SIGNER.sign(tenant="t-1", seq=7, link=LINK, at=at)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert signed.time == "2026-03-01T12:00:00Z"
+    check_signature(parse(signed.line()), KEYS)
