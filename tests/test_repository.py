@@ -8,6 +8,7 @@ import secrets
 import pytest
 from sqlalchemy import select
 
+from casework.cases import repository as case_repository
 from casework.customers.schemas import CustomerCreate
 from casework.customers.service import new_customer
 from casework.infra import repository
@@ -135,3 +136,14 @@ def test_offset_page_gives_the_rows_at_its_place_and_the_total(
     assert [c.id for c in middle.items] == sorted(ids, reverse=True)[1:3]
     assert middle.total == 5
     assert (beyond.items, beyond.total) == ([], 5)
+
+
+def test_a_case_number_of_no_case_is_named_in_its_refusal(
+    db: Database, two_tenants: Tenants
+) -> None:
+    (tenant, _), _ = two_tenants
+    with db.transaction(write=False) as session:
+        for number in (7, 2**31):  # none yet, and one no case can have
+            with pytest.raises(NotFound) as missing:
+                case_repository.number_to_id(session, tenant_id=tenant, number=number)
+            assert str(missing.value) == f"case {number} not found"

@@ -19,6 +19,7 @@ from casework.config import Settings
 from casework.configs.router import router as configs_router
 from casework.console.router import router as console_router
 from casework.customers.router import router as customers_router
+from casework.decisions.router import router as decisions_router
 from casework.dialects.sigma.router import router as sigma_router
 from casework.dialects.sphinx.router import router as sphinx_router
 from casework.dialects.sumsub.router import router as sumsub_router
@@ -51,6 +52,7 @@ from casework.webhooks.router import router as webhook_endpoints_router
 
 NATIVE_API = (
     cases_router,
+    decisions_router,
     retention_router,
     monitoring_router,
     checks_router,

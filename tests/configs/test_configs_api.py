@@ -17,6 +17,7 @@ from tests.factories import TenantKit
 CONFIG_FIELDS = {
     "checks",
     "outcome_policy",
+    "approvals",
     "monitoring",
     "kyc_config",
     "id",

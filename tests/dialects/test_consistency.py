@@ -183,3 +183,42 @@ def test_the_same_case_is_not_visible_to_another_tenant_through_any_dialect(
     # The other tenant has no cases at all, so no number of this tenant's means anything.
     answer = client.get(f"/api/cases/{number}/", headers=_sphinx(client, stranger))
     assert answer.status_code == 404
+
+
+def _statuses(views: dict[str, dict[str, Any]]) -> tuple[str, str, str]:
+    return (
+        views["sigma"]["status"],
+        views["sumsub"]["caseReview"]["status"],
+        views["sphinx"]["outcome"],
+    )
+
+
+@pytest.mark.parametrize("via", ["sigma", "sumsub", "sphinx"])
+def test_a_resolution_awaiting_approval_reads_as_not_yet_made_in_every_dialect(
+    client: TestClient, kit: TenantKit, via: str
+) -> None:
+    setup = Setup(client, kit)
+    customer = setup.customer(first_name="Amaka", last_name="Osei")
+    config = setup.config(checklist=TASKS)
+    case_id = _create(via, client, kit, customer, config)
+    h = kit.admin.headers
+    held = {"resolve": {"resolutions": ["potential_threat"]}}
+    assert client.put("/v1/settings/approvals", json=held, headers=h).status_code == 200
+    for task in client.get(f"/v1/cases/{case_id}", headers=h).json()["tasks"]:
+        url = f"/v1/cases/{case_id}/tasks/{task['id']}"
+        assert client.patch(url, json={"done": True}, headers=h).status_code == 200
+    before = _views(client, kit, case_id)
+
+    resolve = {"to": "resolved", "resolution": "potential_threat", "note": "Confirmed"}
+    r = client.post(f"/v1/cases/{case_id}/transition", json=resolve, headers=kit.analyst.headers)
+    assert r.status_code == 202, r.text
+    waiting = _views(client, kit, case_id)
+    assert _statuses(waiting) == _statuses(before), "nothing is decided until approved"
+    assert waiting["v1"]["pending_decision_id"] == r.json()["pending_decision_id"]
+
+    decision = r.json()["pending_decision_id"]
+    approved = client.post(f"/v1/decisions/{decision}/approve", json={}, headers=h)
+    assert approved.status_code == 200, approved.text
+    _assert_same_case(
+        _views(client, kit, case_id), ("resolved", "resolvedPotentialThreat", "REJECTED")
+    )

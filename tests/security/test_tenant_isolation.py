@@ -20,6 +20,7 @@ NOT_LISTS = {
     "/v1/country-risk",
     "/v1/country-risk/overrides",
     "/v1/settings/retention",
+    "/v1/settings/approvals",
     "/v1/settings/case-webhook-secret",
     "/v1/settings/transaction-monitoring",
 }
@@ -96,6 +97,15 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         session.add(monitored)
         session.flush()
         monitored_id = monitored.id
+    held = {"resolve": {"resolutions": ["potential_threat"]}}
+    assert client.put("/v1/settings/approvals", headers=h, json=held).status_code == 200
+    pending = client.post("/v1/cases", headers=h, json=case_body(tasks=[])).json()
+    proposed = client.post(
+        f"/v1/cases/{pending['id']}/transition",
+        headers=owner.analyst.headers,
+        json={"to": "resolved", "resolution": "potential_threat", "note": "Reported"},
+    )
+    assert proposed.status_code == 202, proposed.text
     return {
         "case_id": case["id"],
         "task_id": case["tasks"][0]["id"],
@@ -114,6 +124,7 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         "rule_id": rule["id"],
         "revision": "1",
         "alert_id": alert["id"],
+        "decision_id": proposed.json()["pending_decision_id"],
     }
 
 

@@ -135,6 +135,41 @@ def test_the_app_sends_case_created_without_its_sweep(
     assert (event["type"], event["data"]["case"]["id"]) == ("case.created", case["id"])
 
 
+def test_proposals_approvals_and_rejections_are_webhook_events(
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app.state.jobs.join()
+    monkeypatch.setattr(app.state.jobs, "sweep_now", lambda: 0)
+    kinds = ["decision.proposed", "decision.approved", "decision.rejected"]
+    secret = _endpoint(client, kit, onprem.url, kinds)
+    policy = {"resolve": {"resolutions": ["potential_threat"]}}
+    assert client.put("/v1/settings/approvals", json=policy, headers=kit.admin.headers).is_success
+    resolve = {"to": "resolved", "resolution": "potential_threat", "note": "Reported"}
+    decided = []
+    for verb, body in (("approve", {}), ("reject", {"note": "Not enough"})):
+        case = client.post("/v1/cases", json=case_body(tasks=[]), headers=kit.admin.headers).json()
+        url = f"/v1/cases/{case['id']}/transition"
+        proposed = client.post(url, json=resolve, headers=kit.analyst.headers).json()
+        decision = proposed["pending_decision_id"]
+        r = client.post(f"/v1/decisions/{decision}/{verb}", json=body, headers=kit.admin.headers)
+        assert r.status_code == 200, r.text
+        decided.append(case["id"])
+
+    events = [(e["type"], e["data"]["case"]["id"]) for e in _received(onprem, secret, 4)]
+    assert sorted(events) == sorted(
+        [
+            ("decision.proposed", decided[0]),
+            ("decision.approved", decided[0]),
+            ("decision.proposed", decided[1]),
+            ("decision.rejected", decided[1]),
+        ]
+    )
+
+
 def test_events_a_crash_left_unsent_are_sent_once_by_the_sweep(
     client: TestClient,
     db: Database,

@@ -13,6 +13,7 @@ class Permission(StrEnum):
     case_escalate = "case.escalate"
     case_resolve = "case.resolve"
     case_override_checklist = "case.override_checklist"
+    case_approve = "case.approve"
     case_comment = "case.comment"
     customer_read = "customer.read"
     customer_write = "customer.write"

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, exists, or_
 
 from casework.auth.principal import Principal
 from casework.customers import repository as customers
 from casework.infra.errors import ValidationFailed
 from casework.infra.pagination import SortKey
 from casework.infra.substring import contains
-from casework.models import Case
+from casework.models import Case, Decision
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
 
 
@@ -81,6 +81,8 @@ class CaseFilters:
     module_named: str | None = None
     # Exactly this user id ("me" and "none" are ids like any other here).
     assignee_id: str | None = None
+    # A user id: cases whose pending decision (four-eyes) someone else proposed.
+    awaiting_approval_by: str | None = None
 
 
 FINISHED = (ReviewStatus.resolved, ReviewStatus.closed)
@@ -124,6 +126,14 @@ def _escalated_for(user_id: str) -> ColumnElement[bool]:
     )
 
 
+def _awaiting_approval_by(user_id: str) -> ColumnElement[bool]:
+    """A case whose pending decision someone other than ``user_id`` proposed."""
+    proposed_by_them = exists().where(
+        Decision.id == Case.pending_decision_id, Decision.proposed_by_user_id == user_id
+    )
+    return Case.pending_decision_id.is_not(None) & ~proposed_by_them
+
+
 def conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool] | None] = [
         Case.review_status.in_(f.review_status) if f.review_status else None,
@@ -141,5 +151,6 @@ def conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:
         Case.created_at < f.created_before if f.created_before else None,
         _module_named(f.module_named) if f.module_named else None,
         Case.assignee_id == f.assignee_id if f.assignee_id else None,
+        _awaiting_approval_by(f.awaiting_approval_by) if f.awaiting_approval_by else None,
     ]
     return [condition for condition in found if condition is not None]

@@ -33,7 +33,6 @@ from casework.cases.schemas import (
     TaskCreate,
     TaskOut,
     TaskUpdate,
-    TransitionBody,
 )
 from casework.idempotency import Idempotent
 from casework.infra.dependencies import AppSettings, DbSession
@@ -139,26 +138,6 @@ def escalate_case(
         to=body.to,
         reassign=body.reassign,
         note=body.note,
-    )
-    return CaseOut.of(case)
-
-
-@router.post("/{case_id}/transition")
-def transition_case(
-    case_id: str, body: TransitionBody, session: DbSession, principal: CaseUpdater
-) -> CaseOut:
-    """Move the review status. Resolving or closing also needs ``case.resolve``; resolving
-    over open checklist items needs ``override_checklist``, an ``override_reason`` and
-    ``case.override_checklist``."""
-    case = service.transition(
-        session,
-        actor=principal,
-        case_id=case_id,
-        to=body.to,
-        resolution=body.resolution,
-        note=body.note,
-        override_checklist=body.override_checklist,
-        override_reason=body.override_reason or None,
     )
     return CaseOut.of(case)
 

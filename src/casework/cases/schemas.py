@@ -308,6 +308,10 @@ class CaseOut(BaseModel):
     review_status: ReviewStatus
     resolution: Resolution | None
     resolution_note: str | None
+    pending_decision_id: str | None = Field(
+        description="A decision on the case that waits for a second person's approval "
+        "(GET /v1/decisions/{id}); nothing it would change has happened yet."
+    )
     processing_status: ProcessingStatus | None
     outcome: Outcome | None
     risk_score: float | None
@@ -369,6 +373,7 @@ class CaseOut(BaseModel):
             review_status=case.review_status,
             resolution=case.resolution,
             resolution_note=case.resolution_note,
+            pending_decision_id=case.pending_decision_id,
             processing_status=case.processing_status,
             outcome=case.outcome,
             risk_score=case.risk_score,

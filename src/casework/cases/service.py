@@ -443,26 +443,77 @@ def transition(
     override_checklist: bool = False,
     override_reason: str | None = None,
 ) -> Case:
-    """Move a case's review status. Resolving over open checklist items is an explicit
+    """Move a case's review status (``change_status`` on the case, locked)."""
+    return change_status(
+        session,
+        actor=actor,
+        case=_locked(session, actor, case_id),
+        to=to,
+        resolution=resolution,
+        note=note,
+        override_checklist=override_checklist,
+        override_reason=override_reason,
+    )
+
+
+def check_transition(
+    actor: Principal,
+    case: Case,
+    *,
+    to: ReviewStatus,
+    resolution: Any,
+    note: str | None,
+    override_checklist: bool = False,
+    override_reason: str | None = None,
+) -> dict[str, Any] | None:
+    """Refuse a move the case cannot make now, changing nothing; returns the checklist
+    override it records, if any. Resolving over open checklist items is an explicit
     override: asked for, with a reason, by someone allowed to (see ``_override``)."""
-    case = _locked(session, actor, case_id)
     if to in state.FINISHED and not actor.can(Permission.case_resolve):
         raise PermissionDenied(f"moving a case to {to.value} needs the 'case.resolve' permission")
     if not state.allowed(case.review_status, to):
         raise InvalidTransition(f"a case cannot move from {case.review_status.value} to {to.value}")
+    if to in state.FINISHED and case.pending_decision_id is not None:
+        detail = "a decision on this case awaits approval: approve or reject it first"
+        raise InvalidTransition(detail, errors=[FieldError("decision", detail)])
     if override_reason and not override_checklist:
         raise ValidationFailed.on("override_reason", "is only given with override_checklist")
-    override: dict[str, Any] | None = None
     if to == ReviewStatus.resolved:
         if resolution is None:
             raise ValidationFailed.on("resolution", "is required to resolve a case")
         if not note:
             raise ValidationFailed.on("note", "is required to resolve a case")
-        override = _override(actor, case, override_checklist, override_reason)
-    elif resolution is not None:
+        return _override(actor, case, override_checklist, override_reason)
+    if resolution is not None:
         raise ValidationFailed.on("resolution", "is only given when resolving")
-    elif override_checklist:
+    if override_checklist:
         raise ValidationFailed.on("override_checklist", "only applies when resolving")
+    return None
+
+
+def change_status(
+    session: Session,
+    *,
+    actor: Principal,
+    case: Case,
+    to: ReviewStatus,
+    resolution: Any,
+    note: str | None,
+    override_checklist: bool = False,
+    override_reason: str | None = None,
+    approval: dict[str, Any] | None = None,
+) -> Case:
+    """Move a locked case's review status; ``approval`` names the decision that held it
+    for a second person, when one did."""
+    override = check_transition(
+        actor,
+        case,
+        to=to,
+        resolution=resolution,
+        note=note,
+        override_checklist=override_checklist,
+        override_reason=override_reason,
+    )
     before = snapshot(case)
     case.review_status = to
     extra: dict[str, Any] = {}
@@ -484,6 +535,9 @@ def transition(
             f" (checklist overridden with {items} item{'s' if items != 1 else ''} open: "
             f"{override['reason']})"
         )
+    if approval is not None:
+        extra["approval"] = approval
+        message += f"; proposed by {approval['proposed_by']}, approved by {actor.display_name}"
     return _record_change(
         session,
         actor=actor,

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from casework.cases.schemas import PriorityName, TaskText
 from casework.checks.schemas import CheckParams, ConfigCheck, OutcomePolicyIn
+from casework.configs.approvals import ApprovalPolicy
 from casework.infra.schemas import not_null
 from casework.infra.strict import StrictModel
 from casework.infra.validation import slug
@@ -49,6 +50,11 @@ class CaseConfigCreate(_ConfigFields):
     sla_hours: SlaHours | None = None
     checks: ConfigChecks = Field(default_factory=list)
     outcome_policy: OutcomePolicyIn = Field(default_factory=OutcomePolicyIn)
+    approvals: ApprovalPolicy | None = Field(
+        default=None,
+        description="Which decisions on its cases need a second person; null: the "
+        "tenant's default (GET /v1/settings/approvals).",
+    )
     monitoring: bool | None = Field(
         default=None,
         description="Rescreen customers when a list changes; default on when the config "
@@ -70,6 +76,9 @@ class CaseConfigUpdate(_ConfigFields):
     is_active: bool | None = Field(default=None, json_schema_extra=not_null)
     checks: ConfigChecks | None = None
     outcome_policy: OutcomePolicyIn | None = None
+    approvals: ApprovalPolicy | None = Field(
+        default=None, description="null: follow the tenant's default again."
+    )
     monitoring: bool | None = Field(default=None, json_schema_extra=not_null)
     kyc_config: Slug | None = None
 
@@ -94,6 +103,7 @@ class CaseConfigOut(BaseModel):
     is_active: bool
     checks: list[ConfigCheck]
     outcome_policy: OutcomePolicyIn
+    approvals: ApprovalPolicy | None
     monitoring: bool
     kyc_config: str | None
     created_at: datetime
@@ -113,6 +123,11 @@ class CaseConfigOut(BaseModel):
             is_active=config.is_active,
             checks=[_stored(check) for check in config.checks],
             outcome_policy=OutcomePolicyIn.model_validate(config.outcome_policy or {}),
+            approvals=(
+                ApprovalPolicy.model_validate(config.approvals)
+                if config.approvals is not None
+                else None
+            ),
             monitoring=config.monitoring,
             kyc_config=config.kyc_config.slug if config.kyc_config else None,
             created_at=config.created_at,

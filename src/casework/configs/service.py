@@ -30,6 +30,7 @@ def _snapshot(config: CaseConfig) -> dict[str, Any]:
         "is_active": config.is_active,
         "checks": list(config.checks),
         "outcome_policy": dict(config.outcome_policy),
+        "approvals": dict(config.approvals) if config.approvals is not None else None,
         "monitoring": config.monitoring,
         "kyc_config_id": config.kyc_config_id,
     }
@@ -73,6 +74,7 @@ def create_config(session: Session, *, actor: Principal, data: CaseConfigCreate)
         is_active=True,
         checks=_checks_json(data.checks),
         outcome_policy=data.outcome_policy.model_dump(),
+        approvals=data.approvals.model_dump(mode="json") if data.approvals else None,
         monitoring=(
             data.monitoring
             if data.monitoring is not None
@@ -118,6 +120,8 @@ def update_config(
         config.checks = _checks_json(data.checks)
     if data.outcome_policy is not None:
         config.outcome_policy = data.outcome_policy.model_dump()
+    if "approvals" in values:
+        config.approvals = data.approvals.model_dump(mode="json") if data.approvals else None
     if "monitoring" in values:
         if values["monitoring"] is None:
             raise ValidationFailed.on("monitoring", "cannot be removed")

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from casework.auth.permissions import Permission
 from casework.cases import checklist, parts
@@ -19,6 +20,7 @@ from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect
 from casework.console.web import Viewer, allowed
+from casework.decisions import service as decisions
 from casework.documents import service as documents
 from casework.documents import uploads
 from casework.documents.router import Storage
@@ -39,6 +41,7 @@ Escalator = Annotated[Viewer, allowed(Permission.case_escalate)]
 Resolver = Annotated[Viewer, allowed(Permission.case_resolve)]
 Commenter = Annotated[Viewer, allowed(Permission.case_comment)]
 HoldKeeper = Annotated[Viewer, allowed(Permission.config_manage)]
+Approver = Annotated[Viewer, allowed(Permission.case_approve)]
 Ids = Annotated[list[str] | None, Form()]
 
 NOTE_CHARS = 5_000
@@ -114,7 +117,7 @@ def change_status(
     target = _choice(ReviewStatus, to.strip(), "to")
     if target is ReviewStatus.resolved:
         raise ValidationFailed.on("to", "resolving needs a resolution: use the Resolve form")
-    cases.transition(
+    decisions.transition(
         session,
         actor=viewer.principal,
         case_id=case_id,
@@ -137,7 +140,7 @@ def resolve(
 ) -> Response:
     chosen = _choice(Resolution, resolution.strip(), "resolution") if resolution.strip() else None
     overriding = override_checklist == "yes"
-    cases.transition(
+    _, proposed = decisions.transition(
         session,
         actor=viewer.principal,
         case_id=case_id,
@@ -149,7 +152,10 @@ def resolve(
         if overriding
         else None,
     )
-    notice = "Case resolved, checklist overridden." if overriding else "Case resolved."
+    if proposed is not None:
+        notice = "Resolution proposed: it applies once someone else approves it."
+    else:
+        notice = "Case resolved, checklist overridden." if overriding else "Case resolved."
     return redirect(_page(case_id), notice=notice)
 
 
@@ -162,6 +168,41 @@ def reopen(case_id: str, session: DbSession, viewer: Resolver, note: FormText = 
         note=_required(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(case_id), notice="Case reopened.")
+
+
+@router.post("/cases/{case_id}/decisions/{decision_id}/approve")
+def approve_decision(
+    case_id: str, decision_id: str, session: DbSession, viewer: Approver, note: FormText = ""
+) -> Response:
+    _decision_of(session, viewer, case_id, decision_id)
+    decisions.approve(
+        session,
+        actor=viewer.principal,
+        decision_id=decision_id,
+        note=_text(note, "note", limit=NOTE_CHARS, required=False) or None,
+    )
+    return redirect(_page(case_id), notice="Approved: the change is made.")
+
+
+@router.post("/cases/{case_id}/decisions/{decision_id}/reject")
+def reject_decision(
+    case_id: str, decision_id: str, session: DbSession, viewer: Approver, note: FormText = ""
+) -> Response:
+    _decision_of(session, viewer, case_id, decision_id)
+    decisions.reject(
+        session,
+        actor=viewer.principal,
+        decision_id=decision_id,
+        note=_required(note, "note", limit=NOTE_CHARS),
+    )
+    return redirect(_page(case_id), notice="Rejected: the case stays as it was.")
+
+
+def _decision_of(session: Session, viewer: Viewer, case_id: str, decision_id: str) -> None:
+    """Refuse a decision of another case, as if it did not exist."""
+    decision = decisions.get_decision(session, actor=viewer.principal, decision_id=decision_id)
+    if decision.case_id != case_id:
+        raise NotFound(f"decision {decision_id} not found")
 
 
 @router.post("/cases/{case_id}/legal-hold")

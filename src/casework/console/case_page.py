@@ -25,8 +25,18 @@ from casework.console.ownership_graph import OwnershipView, ownership_view
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer, allowed
+from casework.decisions import repository as decisions
 from casework.infra.dependencies import DbSession
-from casework.models import Alert, AuditEvent, Case, Check, ScreeningMatch, Transaction, User
+from casework.models import (
+    Alert,
+    AuditEvent,
+    Case,
+    Check,
+    Decision,
+    ScreeningMatch,
+    Transaction,
+    User,
+)
 from casework.models.base import utcnow
 from casework.models.enums import (
     CheckType,
@@ -115,6 +125,11 @@ def case_page(
     current = checks.current_checks(session, tenant_id=viewer.tenant_id, case_id=case.id)
     events, older = _timeline(session, case, before)
     names = _user_names(session, case, current)
+    pending = (
+        decisions.get(session, tenant_id=viewer.tenant_id, decision_id=case.pending_decision_id)
+        if case.pending_decision_id
+        else None
+    )
     context = {
         "case": case,
         "overdue": is_overdue(case, utcnow()),
@@ -123,12 +138,13 @@ def case_page(
         "provenance": _provenance(session, case, names),
         "resolved_by": names.get(case.resolved_by_id or ""),
         "override": _checklist_override(session, case),
+        "pending": pending,
         "checks": [_check_view(c, names) for c in current],
         "transactions": _transactions(session, case),
         "alerts": _alerts(session, case),
         "events": events,
         "older": older,
-        "actions": _actions(session, viewer, case, current),
+        "actions": _actions(session, viewer, case, current, pending),
         "resolutions": list(Resolution),
         "check_names": CHECK_NAMES,
     }
@@ -268,12 +284,17 @@ def _people(session: Session, tenant_id: str) -> list[User]:
     return users.active_people(session, tenant_id=tenant_id)
 
 
-def _actions(session: Session, viewer: Viewer, case: Case, current: list[Check]) -> dict[str, Any]:
+def _actions(
+    session: Session, viewer: Viewer, case: Case, current: list[Check], pending: Decision | None
+) -> dict[str, Any]:
     """Which forms the viewer gets: each needs its permission and a state that allows it."""
     working = case.review_status in state.WORKING
     targets = state.TRANSITIONS[case.review_status]
     can_resolve = viewer.can(Permission.case_resolve)
-    moves = [s for s in targets if s is not S.resolved and (s is not S.closed or can_resolve)]
+    free = pending is None  # a pending decision holds the case until it is decided
+    moves = [
+        s for s in targets if s is not S.resolved and (s is not S.closed or (can_resolve and free))
+    ]
     busy = any(
         c.status is ProcessingStatus.processing
         or (c.status is ProcessingStatus.pending and c.queued_at is not None)
@@ -290,12 +311,16 @@ def _actions(session: Session, viewer: Viewer, case: Case, current: list[Check])
         "reassign": viewer.can(Permission.case_assign),
         "people": people,
         "moves": moves if update else [],
-        "resolve": update and can_resolve and S.resolved in targets,
+        "resolve": update and can_resolve and free and S.resolved in targets,
         "override": viewer.can(Permission.case_override_checklist),
         "reopen": can_resolve and case.review_status in state.REOPEN_FROM,
         "rerun": update and bool(current) and not busy,
         "first_run": all(c.status is ProcessingStatus.pending for c in current),
         "hold": viewer.can(Permission.config_manage),
+        # Never the person who proposed it (the service refuses them too).
+        "approve": pending is not None
+        and viewer.can(Permission.case_approve)
+        and pending.proposed_by_user_id != viewer.user_id,
         "tasks": update and working,
         "decide": update,
         "comment": viewer.can(Permission.case_comment),

@@ -51,6 +51,7 @@ class Tab(StrEnum):
     unassigned = "unassigned"
     escalated = "escalated"
     overdue = "overdue"
+    approval = "approval"
     all = "all"
 
 
@@ -62,6 +63,7 @@ TAB_LABELS = {
     Tab.unassigned: "Unassigned",
     Tab.escalated: "Escalated to me",
     Tab.overdue: "Overdue",
+    Tab.approval: "Awaiting my approval",
     Tab.all: "All",
 }
 SORT_LABELS = {
@@ -223,6 +225,8 @@ def tab_filters(tab: Tab, viewer: Viewer) -> CaseFilters:
         return CaseFilters(escalated_for=viewer.user_id)
     if tab == Tab.overdue:
         return CaseFilters(overdue=True)
+    if tab == Tab.approval:
+        return CaseFilters(awaiting_approval_by=viewer.user_id)
     return CaseFilters()
 
 
@@ -286,6 +290,8 @@ def _href(params: str) -> str:
 def tab_links(session: Session, viewer: Viewer, query: QueueQuery) -> list[TabLink]:
     links = []
     for tab in Tab:
+        if tab == Tab.approval and not viewer.can(Permission.case_approve):
+            continue
         count = (
             repository.count_cases(
                 session, actor=viewer.principal, filters=tab_filters(tab, viewer), up_to=COUNT_CAP

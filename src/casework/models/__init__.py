@@ -6,6 +6,7 @@ from casework.models.case import Case, CaseAttachment, CaseTransaction, Comment,
 from casework.models.case_config import CaseConfig
 from casework.models.check import Check, ScreeningMatch
 from casework.models.customer import Customer
+from casework.models.decision import Decision
 from casework.models.document import Document
 from casework.models.fx import FxRate
 from casework.models.idempotency import IdempotencyRecord
@@ -55,6 +56,7 @@ __all__ = [
     "Check",
     "Comment",
     "Customer",
+    "Decision",
     "Document",
     "FailedAuthentications",
     "FxRate",

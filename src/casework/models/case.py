@@ -86,6 +86,9 @@ class Case(Timestamps, Base):
     resolution_note: Mapped[str | None] = mapped_column(Text, default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # A decision about this case that waits for a second person (see Decision); no
+    # foreign key, so that the two tables do not refer to each other.
+    pending_decision_id: Mapped[str | None] = mapped_column(String(24), default=None)
     processing_status: Mapped[ProcessingStatus | None] = mapped_column(
         str_enum(ProcessingStatus), default=None
     )

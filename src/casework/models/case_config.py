@@ -30,6 +30,9 @@ class CaseConfig(Timestamps, Base):
     checks: Mapped[list[Any]] = mapped_column(default=list)
     # {"accept_below": 0.3, "reject_from": 0.85}: case risk -> ACCEPTED / PENDING / REJECTED.
     outcome_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Which decisions on its cases need a second person (see decisions.policy); None:
+    # the tenant's default.
+    approvals: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # Rescreen the customer when a list changes (ongoing monitoring).
     monitoring: Mapped[bool] = mapped_column(default=False)
     # A dual (KYB) config opens one case of this KYC config per beneficial owner.

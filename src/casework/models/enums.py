@@ -76,6 +76,14 @@ class CheckType(StrEnum):
     transaction_risk = "TRANSACTION_RISK"
 
 
+class DecisionStatus(StrEnum):
+    """A change held for a second person (four-eyes)."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class MatchDecision(StrEnum):
     unreviewed = "unreviewed"
     false_positive = "false_positive"

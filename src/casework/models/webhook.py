@@ -20,6 +20,9 @@ class WebhookEventType(StrEnum):
     case_resolved = "case.resolved"
     case_completed = "case.completed"
     check_completed = "check.completed"
+    decision_proposed = "decision.proposed"
+    decision_approved = "decision.approved"
+    decision_rejected = "decision.rejected"
 
 
 class WebhookDeliveryStatus(StrEnum):

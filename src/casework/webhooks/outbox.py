@@ -47,6 +47,9 @@ EVENTS: dict[str, WebhookEventType] = {
     "comment.added": WebhookEventType.case_updated,
     "attachment.added": WebhookEventType.case_updated,
     "attachment.removed": WebhookEventType.case_updated,
+    "decision.proposed": WebhookEventType.decision_proposed,
+    "decision.approved": WebhookEventType.decision_approved,
+    "decision.rejected": WebhookEventType.decision_rejected,
 }
 
 

@@ -1,0 +1,33 @@
+"""Reads of decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.infra.errors import NotFound
+from casework.models import Decision
+
+
+def get(
+    session: Session, *, tenant_id: str, decision_id: str, for_update: bool = False
+) -> Decision:
+    """The tenant's decision (another tenant's is as missing as none); ``for_update``
+    locks it until the transaction ends, so that two people cannot both decide it."""
+    stmt = select(Decision).where(Decision.id == decision_id, Decision.tenant_id == tenant_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    decision = session.scalars(stmt).one_or_none()
+    if decision is None:
+        raise NotFound(f"decision {decision_id} not found")
+    return decision
+
+
+def of_case(session: Session, *, tenant_id: str, case_id: str) -> list[Decision]:
+    """The case's decisions, oldest first."""
+    stmt = (
+        select(Decision)
+        .where(Decision.tenant_id == tenant_id, Decision.case_id == case_id)
+        .order_by(Decision.proposed_at, Decision.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from casework.auth.dependencies import (
+    CaseApprover,
+    CaseReader,
+    CaseUpdater,
+    ConfigManager,
+    ConfigReader,
+)
+from casework.cases import repository as cases
+from casework.cases.schemas import CaseOut, TransitionBody
+from casework.configs.approvals import ApprovalPolicy
+from casework.decisions import policy, service
+from casework.decisions.schemas import DecisionNote, DecisionOut, RejectionNote
+from casework.infra.dependencies import DbSession
+from casework.infra.routing import CommittingRoute
+
+router = APIRouter(prefix="/v1", tags=["decisions"], route_class=CommittingRoute)
+
+
+class DecisionList(BaseModel):
+    items: list[DecisionOut]
+
+
+@router.post(
+    "/cases/{case_id}/transition",
+    tags=["cases"],
+    responses={
+        202: {
+            "model": CaseOut,
+            "description": "The move needs a second person: it is proposed, the case shows "
+            "it in pending_decision_id and nothing else changes until it is approved.",
+        }
+    },
+)
+def transition_case(
+    case_id: str, body: TransitionBody, session: DbSession, principal: CaseUpdater
+) -> Any:
+    """Move the review status. Resolving or closing also needs ``case.resolve``; resolving
+    over open checklist items needs ``override_checklist``, an ``override_reason`` and
+    ``case.override_checklist``. A resolution the approval policy holds for a second
+    person is proposed instead (202)."""
+    case, proposed = service.transition(
+        session,
+        actor=principal,
+        case_id=case_id,
+        to=body.to,
+        resolution=body.resolution,
+        note=body.note,
+        override_checklist=body.override_checklist,
+        override_reason=body.override_reason or None,
+    )
+    if proposed is not None:
+        out = CaseOut.of(cases.reload(session, case))
+        return JSONResponse(out.model_dump(mode="json"), status_code=202)
+    return CaseOut.of(case)
+
+
+@router.get("/cases/{case_id}/decisions")
+def list_case_decisions(case_id: str, session: DbSession, principal: CaseReader) -> DecisionList:
+    """The case's decisions held for a second person, oldest first."""
+    found = service.case_decisions(session, actor=principal, case_id=case_id)
+    return DecisionList(items=[DecisionOut.of(d) for d in found])
+
+
+@router.get("/decisions/{decision_id}")
+def get_decision(decision_id: str, session: DbSession, principal: CaseReader) -> DecisionOut:
+    return DecisionOut.of(service.get_decision(session, actor=principal, decision_id=decision_id))
+
+
+@router.post("/decisions/{decision_id}/approve")
+def approve_decision(
+    decision_id: str, body: DecisionNote, session: DbSession, principal: CaseApprover
+) -> DecisionOut:
+    """Approve a pending decision; the change it holds applies now. Needs
+    ``case.approve``, by a user other than the one who proposed it."""
+    decision = service.approve(session, actor=principal, decision_id=decision_id, note=body.note)
+    return DecisionOut.of(decision)
+
+
+@router.post("/decisions/{decision_id}/reject")
+def reject_decision(
+    decision_id: str, body: RejectionNote, session: DbSession, principal: CaseApprover
+) -> DecisionOut:
+    """Reject a pending decision, saying why; the case stays where it was."""
+    decision = service.reject(session, actor=principal, decision_id=decision_id, note=body.note)
+    return DecisionOut.of(decision)
+
+
+@router.get("/settings/approvals")
+def get_approvals(session: DbSession, principal: ConfigReader) -> ApprovalPolicy:
+    """The tenant's default approval policy, for cases whose config sets none."""
+    return policy.tenant_default(session, principal.tenant_id)
+
+
+@router.put("/settings/approvals")
+def put_approvals(
+    body: ApprovalPolicy, session: DbSession, principal: ConfigManager
+) -> ApprovalPolicy:
+    service.set_tenant_default(session, actor=principal, rules=body)
+    return body

@@ -1,0 +1,226 @@
+"""Proposing, approving and rejecting decisions held for a second person.
+
+A resolution the policy holds (``policy``) is checked as if it applied now, then stored
+as a pending decision; the case points at it and changes no further. Approving applies
+it in the approver's transaction, checked again against the case as it is then, so
+that it applies whole or not at all; rejecting leaves the case where it was. The
+approver is always another person than the proposer: a user, never the user an API
+client proposed for, and never in the request that proposed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from casework.audit import service as audit
+from casework.auth.principal import Principal
+from casework.cases import repository as case_repository
+from casework.cases import service as cases
+from casework.configs.approvals import ApprovalPolicy
+from casework.decisions import policy, repository
+from casework.infra.errors import Conflict, NotFound, PermissionDenied
+from casework.infra.ids import new_id
+from casework.models import Case, Decision, Tenant
+from casework.models.base import utcnow
+from casework.models.enums import DecisionStatus, Resolution, ReviewStatus
+
+RESOLUTION = "resolution"
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Principal,
+    case_id: str,
+    to: ReviewStatus,
+    resolution: Any,
+    note: str | None,
+    override_checklist: bool = False,
+    override_reason: str | None = None,
+) -> tuple[Case, Decision | None]:
+    """Move a case's review status, or, when the policy holds the move for a second
+    person, propose it: the case then waits for the decision returned."""
+    case = case_repository.get(session, tenant_id=actor.tenant_id, case_id=case_id, for_update=True)
+    change = {
+        "to": to.value,
+        "resolution": resolution.value if resolution is not None else None,
+        "note": note,
+        "override_checklist": override_checklist,
+        "override_reason": override_reason,
+    }
+    override = cases.check_transition(
+        actor,
+        case,
+        to=to,
+        resolution=resolution,
+        note=note,
+        override_checklist=override_checklist,
+        override_reason=override_reason,
+    )
+    if to is ReviewStatus.resolved:
+        rules = policy.for_case(session, case)
+        reasons = policy.resolution_reasons(rules, case, resolution, override)
+        if reasons:
+            return case, _propose(session, actor, case, change, reasons)
+    moved = cases.change_status(
+        session,
+        actor=actor,
+        case=case,
+        to=to,
+        resolution=resolution,
+        note=note,
+        override_checklist=override_checklist,
+        override_reason=override_reason,
+    )
+    return moved, None
+
+
+def _propose(
+    session: Session, actor: Principal, case: Case, change: dict[str, Any], reasons: list[str]
+) -> Decision:
+    now = utcnow()
+    decision = Decision(
+        id=new_id(),
+        tenant_id=case.tenant_id,
+        case_id=case.id,
+        kind=RESOLUTION,
+        change=change,
+        reasons=reasons,
+        status=DecisionStatus.pending,
+        proposed_by_user_id=actor.user_id,
+        proposed_by_client_id=actor.api_client_id,
+        proposed_by_name=actor.display_name,
+        proposed_at=now,
+    )
+    session.add(decision)
+    case.pending_decision_id = decision.id
+    case.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="decision.proposed",
+        entity_type="decision",
+        entity_id=decision.id,
+        case_id=case.id,
+        message=f"Proposed resolving as {change['resolution']}: {change['note']}; awaits "
+        f"approval ({'; '.join(reasons)})",
+        after={"kind": decision.kind, "change": change, "reasons": reasons},
+    )
+    return decision
+
+
+def set_tenant_default(session: Session, *, actor: Principal, rules: ApprovalPolicy) -> None:
+    """The approval policy of the tenant's cases whose config sets none."""
+    tenant = session.get(Tenant, actor.tenant_id, with_for_update=True)
+    if tenant is None:
+        raise NotFound(f"tenant {actor.tenant_id} not found")
+    before = (tenant.settings or {}).get(policy.SETTING)
+    after = rules.model_dump(mode="json")
+    if before == after:
+        return
+    tenant.settings = {**(tenant.settings or {}), policy.SETTING: after}
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="tenant.approvals_set",
+        entity_type="tenant",
+        entity_id=tenant.id,
+        message="Approval policy set",
+        before={policy.SETTING: before},
+        after={policy.SETTING: after},
+    )
+
+
+def case_decisions(session: Session, *, actor: Principal, case_id: str) -> list[Decision]:
+    case = cases.get_case(session, actor=actor, case_id=case_id)
+    return repository.of_case(session, tenant_id=actor.tenant_id, case_id=case.id)
+
+
+def get_decision(session: Session, *, actor: Principal, decision_id: str) -> Decision:
+    return repository.get(session, tenant_id=actor.tenant_id, decision_id=decision_id)
+
+
+def approve(session: Session, *, actor: Principal, decision_id: str, note: str | None) -> Decision:
+    """Approve a pending decision: the change it holds applies now, as one with the
+    approval, or (if the case no longer allows it) neither happens."""
+    decision, case = _deciding(session, actor, decision_id)
+    _settle(decision, actor, DecisionStatus.approved, note)
+    change = decision.change
+    audit.record(
+        session,
+        actor=actor,
+        action="decision.approved",
+        entity_type="decision",
+        entity_id=decision.id,
+        case_id=case.id,
+        message=f"Approved resolving as {change['resolution']}, proposed by "
+        f"{decision.proposed_by_name}" + (f": {note}" if note else ""),
+        after={"kind": decision.kind, "change": change, "note": note},
+    )
+    cases.change_status(
+        session,
+        actor=actor,
+        case=case,
+        to=ReviewStatus(change["to"]),
+        resolution=Resolution(change["resolution"]),
+        note=change["note"],
+        override_checklist=bool(change.get("override_checklist")),
+        override_reason=change.get("override_reason"),
+        approval={
+            "decision_id": decision.id,
+            "proposed_by": decision.proposed_by_name,
+            "proposed_by_user_id": decision.proposed_by_user_id,
+            "proposed_by_client_id": decision.proposed_by_client_id,
+        },
+    )
+    return decision
+
+
+def reject(session: Session, *, actor: Principal, decision_id: str, note: str) -> Decision:
+    """Reject a pending decision: nothing it held changes, and the case is free again."""
+    decision, case = _deciding(session, actor, decision_id)
+    _settle(decision, actor, DecisionStatus.rejected, note)
+    case.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="decision.rejected",
+        entity_type="decision",
+        entity_id=decision.id,
+        case_id=case.id,
+        message=f"Rejected resolving as {decision.change['resolution']}, proposed by "
+        f"{decision.proposed_by_name}: {note}",
+        after={"kind": decision.kind, "change": decision.change, "note": note},
+    )
+    return decision
+
+
+def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Decision, Case]:
+    """The pending decision and its case, both locked, once ``actor`` may decide it."""
+    decision = repository.get(
+        session, tenant_id=actor.tenant_id, decision_id=decision_id, for_update=True
+    )
+    case = case_repository.get(
+        session, tenant_id=actor.tenant_id, case_id=decision.case_id, for_update=True
+    )
+    if decision.status is not DecisionStatus.pending:
+        raise Conflict(f"decision {decision.id} is already {decision.status.value}")
+    if actor.user_id is None:
+        raise PermissionDenied("a decision is approved or rejected by a person: a user")
+    if actor.user_id == decision.proposed_by_user_id:
+        raise PermissionDenied("the person who proposed a decision cannot approve or reject it")
+    case.pending_decision_id = None
+    return decision, case
+
+
+def _settle(decision: Decision, actor: Principal, status: DecisionStatus, note: str | None) -> None:
+    decision.status = status
+    decision.decided_by_user_id = actor.user_id
+    decision.decided_by_name = actor.display_name
+    decision.decided_at = utcnow()
+    decision.decision_note = note
