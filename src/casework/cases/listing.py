@@ -14,7 +14,7 @@ from casework.infra.errors import ValidationFailed
 from casework.infra.pagination import SortKey
 from casework.infra.substring import contains
 from casework.models import Case, Decision
-from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
+from casework.models.enums import CreatedByType, DecisionStatus, Module, Priority, ReviewStatus
 
 
 class CaseSort(StrEnum):
@@ -81,7 +81,7 @@ class CaseFilters:
     module_named: str | None = None
     # Exactly this user id ("me" and "none" are ids like any other here).
     assignee_id: str | None = None
-    # A user id: cases whose pending decision (four-eyes) someone else proposed.
+    # A user id: cases with a pending decision (four-eyes) someone else proposed.
     awaiting_approval_by: str | None = None
 
 
@@ -127,11 +127,14 @@ def _escalated_for(user_id: str) -> ColumnElement[bool]:
 
 
 def _awaiting_approval_by(user_id: str) -> ColumnElement[bool]:
-    """A case whose pending decision someone other than ``user_id`` proposed."""
-    proposed_by_them = exists().where(
-        Decision.id == Case.pending_decision_id, Decision.proposed_by_user_id == user_id
+    """A case with a decision waiting for a second person that ``user_id`` did not
+    propose (a resolution, or a decision on one of its matches)."""
+    return exists().where(
+        Decision.tenant_id == Case.tenant_id,
+        Decision.case_id == Case.id,
+        Decision.status == DecisionStatus.pending,
+        or_(Decision.proposed_by_user_id.is_(None), Decision.proposed_by_user_id != user_id),
     )
-    return Case.pending_decision_id.is_not(None) & ~proposed_by_them
 
 
 def conditions(actor: Principal, f: CaseFilters) -> list[ColumnElement[bool]]:

@@ -10,12 +10,11 @@ from casework.auth.dependencies import CaseReader, CaseUpdater, ConfigManager, C
 from casework.cases import service as cases
 from casework.checks import risk_table, service
 from casework.checks.country_risk import Assessment, normalise_country
-from casework.checks.schemas import CheckOut, MatchDecisionIn, Overrides
+from casework.checks.schemas import CheckOut, Overrides
 from casework.infra.dependencies import DbSession
 from casework.infra.errors import ValidationFailed
 from casework.infra.routing import CommittingRoute
 from casework.models.base import utcnow
-from casework.models.enums import MatchDecision
 
 router = APIRouter(prefix="/v1", tags=["checks"], route_class=CommittingRoute)
 
@@ -46,22 +45,6 @@ def start_checks(case_id: str, session: DbSession, principal: CaseUpdater) -> Ch
 @router.get("/checks/{check_id}")
 def get_check(check_id: str, session: DbSession, principal: CaseReader) -> CheckOut:
     return CheckOut.of(service.get_check(session, actor=principal, check_id=check_id))
-
-
-@router.post("/checks/{check_id}/matches/{match_id}/decision")
-def decide_match(
-    check_id: str, match_id: str, body: MatchDecisionIn, session: DbSession, principal: CaseUpdater
-) -> CheckOut:
-    """Mark a screening match false or true positive (or back to unreviewed)."""
-    check = service.decide_match(
-        session,
-        actor=principal,
-        check_id=check_id,
-        match_id=match_id,
-        decision=MatchDecision(body.decision),
-        note=body.note,
-    )
-    return CheckOut.of(check)
 
 
 @router.get("/country-risk")

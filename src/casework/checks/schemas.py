@@ -104,6 +104,9 @@ class MatchOut(BaseModel):
     delisted_version: int | None = Field(
         description="The version of the match's list that no longer holds the entity."
     )
+    pending_decision_id: str | None = Field(
+        description="A decision on this match that waits for a second person's approval."
+    )
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -125,6 +128,7 @@ class MatchOut(BaseModel):
             decided_by=match.decided_by_id,
             decided_at=match.decided_at,
             delisted_version=match.delisted_version,
+            pending_decision_id=match.pending_decision_id,
         )
 
 

@@ -17,7 +17,7 @@ from casework.checks.rollup import update_case
 from casework.checks.runners import screening as screening_check
 from casework.checks.schemas import CheckSpec
 from casework.documents import repository as documents
-from casework.infra.errors import Conflict, NotFound, ValidationFailed
+from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFailed
 from casework.infra.jobs import Job
 from casework.models import Case, CaseConfig, Check, ScreeningMatch
 from casework.models.base import utcnow
@@ -173,6 +173,17 @@ def decide_match(
     note: str | None,
 ) -> Check:
     """Record an analyst's decision on a match; the check and the case follow it."""
+    check, match = locked_match(session, actor=actor, check_id=check_id, match_id=match_id)
+    return apply_match_decision(
+        session, actor=actor, check=check, match=match, decision=decision, note=note
+    )
+
+
+def locked_match(
+    session: Session, *, actor: Principal, check_id: str, match_id: str
+) -> tuple[Check, ScreeningMatch]:
+    """A completed check of the tenant, locked, and one of its matches that no decision
+    awaits approval for: what a decision on a match is made on."""
     check = repository.get(session, tenant_id=actor.tenant_id, check_id=check_id, for_update=True)
     if check is None:
         raise NotFound(f"check {check_id} not found")
@@ -181,6 +192,24 @@ def decide_match(
         raise NotFound(f"match {match_id} not found on check {check_id}")
     if check.status is not ProcessingStatus.completed:
         raise Conflict("matches can be decided once the check has completed")
+    if match.pending_decision_id is not None:
+        detail = "a decision on this match awaits approval: approve or reject it first"
+        raise Conflict(detail, errors=[FieldError("decision", detail)])
+    return check, match
+
+
+def apply_match_decision(
+    session: Session,
+    *,
+    actor: Principal,
+    check: Check,
+    match: ScreeningMatch,
+    decision: MatchDecision,
+    note: str | None,
+    approval: dict[str, Any] | None = None,
+) -> Check:
+    """Decide a locked check's match; ``approval`` names the decision that held it for a
+    second person, when one did."""
     before = {"decision": match.decision, "note": match.decision_note}
     if before["decision"] is decision and before["note"] == note:
         return check
@@ -192,6 +221,11 @@ def decide_match(
     case = session.get(Case, check.case_id)
     assert case is not None
     rollup = update_case(session, case)
+    message = f"Match {match.caption} marked {decision.value.replace('_', ' ')}"
+    after: dict[str, Any] = {"decision": decision, "note": note, "check_id": check.id} | rollup
+    if approval is not None:
+        after["approval"] = approval
+        message += f"; proposed by {approval['proposed_by']}, approved by {actor.display_name}"
     audit.record(
         session,
         actor=actor,
@@ -199,9 +233,9 @@ def decide_match(
         entity_type="screening_match",
         entity_id=match.id,
         case_id=check.case_id,
-        message=f"Match {match.caption} marked {decision.value.replace('_', ' ')}",
+        message=message,
         before=before,
-        after={"decision": decision, "note": note, "check_id": check.id} | rollup,
+        after=after,
     )
     return check
 

@@ -6,6 +6,8 @@ not. Checked and applied by ``casework.decisions``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from casework.cases.schemas import PriorityName
@@ -29,6 +31,24 @@ class ResolutionApprovals(StrictModel):
     )
 
 
+ScreeningType = Literal["SANCTIONS", "PEP", "ADVERSE_MEDIA"]
+_SANCTIONS: list[ScreeningType] = ["SANCTIONS"]
+
+
+class MatchApprovals(StrictModel):
+    """Clearing a screening match (marking it a false positive) needs a second person
+    when the match scores at least ``min_score`` on a check of one of these types."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_score: float | None = Field(
+        default=None, ge=0, le=1, description="null: clearing a match is never held."
+    )
+    check_types: list[ScreeningType] = Field(
+        default_factory=lambda: _SANCTIONS.copy(), min_length=1, max_length=3
+    )
+
+
 class ApprovalPolicy(StrictModel):
     """Which decisions on a case need a second person (four-eyes)."""
 
@@ -38,3 +58,4 @@ class ApprovalPolicy(StrictModel):
     checklist_override: bool = Field(
         default=False, description="Resolving over open checklist items."
     )
+    clear_match: MatchApprovals = Field(default_factory=MatchApprovals)

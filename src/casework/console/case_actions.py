@@ -244,7 +244,7 @@ def decide_match(
     check = checks.get_check(session, actor=viewer.principal, check_id=check_id)
     if check.case_id != case_id:
         raise NotFound(f"check {check_id} not found on case {case_id}")
-    checks.decide_match(
+    _, proposed = decisions.decide_match(
         session,
         actor=viewer.principal,
         check_id=check_id,
@@ -252,7 +252,11 @@ def decide_match(
         decision=chosen,
         note=_text(note, "note", limit=NOTE_CHARS, required=False),
     )
-    notice = f"Match marked {chosen.value.replace('_', ' ')}."
+    notice = (
+        "Proposed: the match is marked once someone else approves it."
+        if proposed is not None
+        else f"Match marked {chosen.value.replace('_', ' ')}."
+    )
     return redirect(_page(case_id, f"match-{match_id}"), notice=notice)
 
 

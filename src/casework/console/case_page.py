@@ -125,11 +125,8 @@ def case_page(
     current = checks.current_checks(session, tenant_id=viewer.tenant_id, case_id=case.id)
     events, older = _timeline(session, case, before)
     names = _user_names(session, case, current)
-    pending = (
-        decisions.get(session, tenant_id=viewer.tenant_id, decision_id=case.pending_decision_id)
-        if case.pending_decision_id
-        else None
-    )
+    waiting = decisions.pending_of_case(session, tenant_id=viewer.tenant_id, case_id=case.id)
+    pending = next((d for d in waiting if d.id == case.pending_decision_id), None)
     context = {
         "case": case,
         "overdue": is_overdue(case, utcnow()),
@@ -139,12 +136,13 @@ def case_page(
         "resolved_by": names.get(case.resolved_by_id or ""),
         "override": _checklist_override(session, case),
         "pending": pending,
+        "waiting": waiting,
         "checks": [_check_view(c, names) for c in current],
         "transactions": _transactions(session, case),
         "alerts": _alerts(session, case),
         "events": events,
         "older": older,
-        "actions": _actions(session, viewer, case, current, pending),
+        "actions": _actions(session, viewer, case, current, pending, waiting),
         "resolutions": list(Resolution),
         "check_names": CHECK_NAMES,
     }
@@ -285,7 +283,12 @@ def _people(session: Session, tenant_id: str) -> list[User]:
 
 
 def _actions(
-    session: Session, viewer: Viewer, case: Case, current: list[Check], pending: Decision | None
+    session: Session,
+    viewer: Viewer,
+    case: Case,
+    current: list[Check],
+    pending: Decision | None,
+    waiting: list[Decision],
 ) -> dict[str, Any]:
     """Which forms the viewer gets: each needs its permission and a state that allows it."""
     working = case.review_status in state.WORKING
@@ -318,9 +321,11 @@ def _actions(
         "first_run": all(c.status is ProcessingStatus.pending for c in current),
         "hold": viewer.can(Permission.config_manage),
         # Never the person who proposed it (the service refuses them too).
-        "approve": pending is not None
-        and viewer.can(Permission.case_approve)
-        and pending.proposed_by_user_id != viewer.user_id,
+        "approvable": [
+            d
+            for d in waiting
+            if viewer.can(Permission.case_approve) and d.proposed_by_user_id != viewer.user_id
+        ],
         "tasks": update and working,
         "decide": update,
         "comment": viewer.can(Permission.case_comment),

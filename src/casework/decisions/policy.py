@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from casework.configs.approvals import ApprovalPolicy
-from casework.models import Case, Tenant
-from casework.models.enums import Priority, Resolution
+from casework.models import Case, Check, ScreeningMatch, Tenant
+from casework.models.enums import MatchDecision, Priority, Resolution
 
 SETTING = "approvals"  # the tenant's default, in its settings
 
@@ -49,3 +49,21 @@ def resolution_reasons(
     if policy.checklist_override and override is not None:
         reasons.append("the checklist is overridden")
     return reasons
+
+
+def match_reasons(
+    policy: ApprovalPolicy, check: Check, match: ScreeningMatch, decision: MatchDecision
+) -> list[str]:
+    """Why deciding ``match`` so needs a second person (none: it does not). Only
+    clearing a match is held: confirming one asks for no second opinion."""
+    rules = policy.clear_match
+    if (
+        decision is MatchDecision.false_positive
+        and rules.min_score is not None
+        and check.type in rules.check_types
+        and match.score >= rules.min_score
+    ):
+        return [
+            f"clearing a {check.type} match scoring {match.score:.2f}, at least {rules.min_score:g}"
+        ]
+    return []

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.infra.errors import NotFound
-from casework.models import Decision
+from casework.models import Decision, ScreeningMatch
+from casework.models.enums import DecisionStatus
 
 
 def get(
@@ -28,6 +29,30 @@ def of_case(session: Session, *, tenant_id: str, case_id: str) -> list[Decision]
     stmt = (
         select(Decision)
         .where(Decision.tenant_id == tenant_id, Decision.case_id == case_id)
+        .order_by(Decision.proposed_at, Decision.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def matches_waiting_on(
+    session: Session, *, tenant_id: str, decision_id: str
+) -> list[ScreeningMatch]:
+    """The screening matches a pending decision holds."""
+    stmt = select(ScreeningMatch).where(
+        ScreeningMatch.tenant_id == tenant_id, ScreeningMatch.pending_decision_id == decision_id
+    )
+    return list(session.scalars(stmt))
+
+
+def pending_of_case(session: Session, *, tenant_id: str, case_id: str) -> list[Decision]:
+    """The case's decisions that wait for a second person, oldest first."""
+    stmt = (
+        select(Decision)
+        .where(
+            Decision.tenant_id == tenant_id,
+            Decision.case_id == case_id,
+            Decision.status == DecisionStatus.pending,
+        )
         .order_by(Decision.proposed_at, Decision.id)
     )
     return list(session.scalars(stmt))

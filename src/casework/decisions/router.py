@@ -15,11 +15,13 @@ from casework.auth.dependencies import (
 )
 from casework.cases import repository as cases
 from casework.cases.schemas import CaseOut, TransitionBody
+from casework.checks.schemas import CheckOut, MatchDecisionIn
 from casework.configs.approvals import ApprovalPolicy
 from casework.decisions import policy, service
 from casework.decisions.schemas import DecisionNote, DecisionOut, RejectionNote
 from casework.infra.dependencies import DbSession
 from casework.infra.routing import CommittingRoute
+from casework.models.enums import MatchDecision
 
 router = APIRouter(prefix="/v1", tags=["decisions"], route_class=CommittingRoute)
 
@@ -60,6 +62,36 @@ def transition_case(
         out = CaseOut.of(cases.reload(session, case))
         return JSONResponse(out.model_dump(mode="json"), status_code=202)
     return CaseOut.of(case)
+
+
+@router.post(
+    "/checks/{check_id}/matches/{match_id}/decision",
+    tags=["checks"],
+    responses={
+        202: {
+            "model": CheckOut,
+            "description": "Clearing this match needs a second person: it is proposed, the "
+            "match shows it in pending_decision_id and keeps its decision until approved.",
+        }
+    },
+)
+def decide_match(
+    check_id: str, match_id: str, body: MatchDecisionIn, session: DbSession, principal: CaseUpdater
+) -> Any:
+    """Mark a screening match false or true positive (or back to unreviewed). Clearing a
+    match the approval policy holds is proposed instead (202)."""
+    check, proposed = service.decide_match(
+        session,
+        actor=principal,
+        check_id=check_id,
+        match_id=match_id,
+        decision=MatchDecision(body.decision),
+        note=body.note,
+    )
+    out = CheckOut.of(check)
+    if proposed is not None:
+        return JSONResponse(out.model_dump(mode="json", by_alias=True), status_code=202)
+    return out
 
 
 @router.get("/cases/{case_id}/decisions")

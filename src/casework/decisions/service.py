@@ -18,15 +18,18 @@ from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.cases import repository as case_repository
 from casework.cases import service as cases
+from casework.checks import repository as check_repository
+from casework.checks import service as checks
 from casework.configs.approvals import ApprovalPolicy
 from casework.decisions import policy, repository
 from casework.infra.errors import Conflict, NotFound, PermissionDenied
 from casework.infra.ids import new_id
-from casework.models import Case, Decision, Tenant
+from casework.models import Case, Check, Decision, Tenant
 from casework.models.base import utcnow
-from casework.models.enums import DecisionStatus, Resolution, ReviewStatus
+from casework.models.enums import DecisionStatus, MatchDecision, Resolution, ReviewStatus
 
 RESOLUTION = "resolution"
+MATCH = "match_decision"
 
 
 def transition(
@@ -63,7 +66,13 @@ def transition(
         rules = policy.for_case(session, case)
         reasons = policy.resolution_reasons(rules, case, resolution, override)
         if reasons:
-            return case, _propose(session, actor, case, change, reasons)
+            what = f"resolving as {change['resolution']}: {change['note']}"
+            proposed = _propose(
+                session, actor, case, kind=RESOLUTION, change=change, reasons=reasons, what=what
+            )
+            case.pending_decision_id = proposed.id
+            session.flush()
+            return case, proposed
     moved = cases.change_status(
         session,
         actor=actor,
@@ -78,14 +87,22 @@ def transition(
 
 
 def _propose(
-    session: Session, actor: Principal, case: Case, change: dict[str, Any], reasons: list[str]
+    session: Session,
+    actor: Principal,
+    case: Case,
+    *,
+    kind: str,
+    change: dict[str, Any],
+    reasons: list[str],
+    what: str,
 ) -> Decision:
+    """Store a pending decision about ``case`` (``what`` it would do, for the trail)."""
     now = utcnow()
     decision = Decision(
         id=new_id(),
         tenant_id=case.tenant_id,
         case_id=case.id,
-        kind=RESOLUTION,
+        kind=kind,
         change=change,
         reasons=reasons,
         status=DecisionStatus.pending,
@@ -95,7 +112,6 @@ def _propose(
         proposed_at=now,
     )
     session.add(decision)
-    case.pending_decision_id = decision.id
     case.updated_at = now
     session.flush()
     audit.record(
@@ -105,11 +121,43 @@ def _propose(
         entity_type="decision",
         entity_id=decision.id,
         case_id=case.id,
-        message=f"Proposed resolving as {change['resolution']}: {change['note']}; awaits "
-        f"approval ({'; '.join(reasons)})",
+        message=f"Proposed {what}; awaits approval ({'; '.join(reasons)})",
         after={"kind": decision.kind, "change": change, "reasons": reasons},
     )
     return decision
+
+
+def decide_match(
+    session: Session,
+    *,
+    actor: Principal,
+    check_id: str,
+    match_id: str,
+    decision: MatchDecision,
+    note: str | None,
+) -> tuple[Check, Decision | None]:
+    """Decide a screening match, or, when the policy holds the decision for a second
+    person, propose it: the match then waits for the decision returned."""
+    check, match = checks.locked_match(session, actor=actor, check_id=check_id, match_id=match_id)
+    case = case_repository.get(session, tenant_id=actor.tenant_id, case_id=check.case_id)
+    reasons = policy.match_reasons(policy.for_case(session, case), check, match, decision)
+    if not reasons:
+        applied = checks.apply_match_decision(
+            session, actor=actor, check=check, match=match, decision=decision, note=note
+        )
+        return applied, None
+    change = {
+        "check_id": check.id,
+        "match_id": match.id,
+        "caption": match.caption,
+        "decision": decision.value,
+        "note": note,
+    }
+    what = f"marking match {match.caption} {decision.value.replace('_', ' ')}"
+    proposed = _propose(session, actor, case, kind=MATCH, change=change, reasons=reasons, what=what)
+    match.pending_decision_id = proposed.id
+    session.flush()
+    return check, proposed
 
 
 def set_tenant_default(session: Session, *, actor: Principal, rules: ApprovalPolicy) -> None:
@@ -146,10 +194,9 @@ def get_decision(session: Session, *, actor: Principal, decision_id: str) -> Dec
 
 def approve(session: Session, *, actor: Principal, decision_id: str, note: str | None) -> Decision:
     """Approve a pending decision: the change it holds applies now, as one with the
-    approval, or (if the case no longer allows it) neither happens."""
+    approval, or (if the case or match no longer allows it) neither happens."""
     decision, case = _deciding(session, actor, decision_id)
     _settle(decision, actor, DecisionStatus.approved, note)
-    change = decision.change
     audit.record(
         session,
         actor=actor,
@@ -157,10 +204,31 @@ def approve(session: Session, *, actor: Principal, decision_id: str, note: str |
         entity_type="decision",
         entity_id=decision.id,
         case_id=case.id,
-        message=f"Approved resolving as {change['resolution']}, proposed by "
-        f"{decision.proposed_by_name}" + (f": {note}" if note else ""),
-        after={"kind": decision.kind, "change": change, "note": note},
+        message=f"Approved {_what(decision)}, proposed by {decision.proposed_by_name}"
+        + (f": {note}" if note else ""),
+        after={"kind": decision.kind, "change": decision.change, "note": note},
     )
+    approval = {
+        "decision_id": decision.id,
+        "proposed_by": decision.proposed_by_name,
+        "proposed_by_user_id": decision.proposed_by_user_id,
+        "proposed_by_client_id": decision.proposed_by_client_id,
+    }
+    change = decision.change
+    if decision.kind == MATCH:
+        check, match = checks.locked_match(
+            session, actor=actor, check_id=change["check_id"], match_id=change["match_id"]
+        )
+        checks.apply_match_decision(
+            session,
+            actor=actor,
+            check=check,
+            match=match,
+            decision=MatchDecision(change["decision"]),
+            note=change["note"],
+            approval=approval,
+        )
+        return decision
     cases.change_status(
         session,
         actor=actor,
@@ -170,12 +238,7 @@ def approve(session: Session, *, actor: Principal, decision_id: str, note: str |
         note=change["note"],
         override_checklist=bool(change.get("override_checklist")),
         override_reason=change.get("override_reason"),
-        approval={
-            "decision_id": decision.id,
-            "proposed_by": decision.proposed_by_name,
-            "proposed_by_user_id": decision.proposed_by_user_id,
-            "proposed_by_client_id": decision.proposed_by_client_id,
-        },
+        approval=approval,
     )
     return decision
 
@@ -193,8 +256,7 @@ def reject(session: Session, *, actor: Principal, decision_id: str, note: str) -
         entity_type="decision",
         entity_id=decision.id,
         case_id=case.id,
-        message=f"Rejected resolving as {decision.change['resolution']}, proposed by "
-        f"{decision.proposed_by_name}: {note}",
+        message=f"Rejected {_what(decision)}, proposed by {decision.proposed_by_name}: {note}",
         after={"kind": decision.kind, "change": decision.change, "note": note},
     )
     return decision
@@ -205,6 +267,13 @@ def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Dec
     decision = repository.get(
         session, tenant_id=actor.tenant_id, decision_id=decision_id, for_update=True
     )
+    if decision.kind == MATCH:  # the check before its case, the order deciding a match takes
+        check_repository.get(
+            session,
+            tenant_id=actor.tenant_id,
+            check_id=decision.change["check_id"],
+            for_update=True,
+        )
     case = case_repository.get(
         session, tenant_id=actor.tenant_id, case_id=decision.case_id, for_update=True
     )
@@ -214,8 +283,23 @@ def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Dec
         raise PermissionDenied("a decision is approved or rejected by a person: a user")
     if actor.user_id == decision.proposed_by_user_id:
         raise PermissionDenied("the person who proposed a decision cannot approve or reject it")
-    case.pending_decision_id = None
+    if decision.kind == MATCH:
+        waiting = repository.matches_waiting_on(
+            session, tenant_id=actor.tenant_id, decision_id=decision.id
+        )
+        for match in waiting:
+            match.pending_decision_id = None
+        session.flush()
+    elif case.pending_decision_id == decision.id:
+        case.pending_decision_id = None
     return decision, case
+
+
+def _what(decision: Decision) -> str:
+    change = decision.change
+    if decision.kind == MATCH:
+        return f"marking match {change['caption']} {change['decision'].replace('_', ' ')}"
+    return f"resolving as {change['resolution']}"
 
 
 def _settle(decision: Decision, actor: Principal, status: DecisionStatus, note: str | None) -> None:

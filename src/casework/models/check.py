@@ -86,5 +86,7 @@ class ScreeningMatch(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     # The list version that no longer holds the entity, noted by ongoing monitoring.
     delisted_version: Mapped[int | None] = mapped_column(default=None)
+    # A decision on this match that waits for a second person (see Decision).
+    pending_decision_id: Mapped[str | None] = mapped_column(String(24), default=None)
 
     decided_by: Mapped[User | None] = relationship(lazy="raise")

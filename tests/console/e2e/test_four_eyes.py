@@ -52,7 +52,7 @@ def test_an_analyst_proposes_and_a_supervisor_approves(
     sign_in(second_page, staff.supervisor)
     second_page.get_by_role("link", name=re.compile("Awaiting my approval")).click()
     second_page.get_by_role("link", name="Structuring across branches").click()
-    second_page.locator("#approve-note").fill("Agreed, file the SAR")
+    second_page.locator("#approve-note-1").fill("Agreed, file the SAR")
     screenshot(second_page, "decision-to-approve")
     second_page.get_by_role("button", name="Approve", exact=True).click()
     expect(second_page.get_by_text("Approved: the change is made.")).to_be_visible()

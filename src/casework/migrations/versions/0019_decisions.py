@@ -4,8 +4,8 @@ Revision ID: 0019
 Revises: 0018
 
 A decision a policy holds (a case config's ``approvals``, or the tenant's default) is
-stored until someone holding ``case.approve`` approves or rejects it; the case points at
-the one that waits. The built-in administrator and supervisor roles of every tenant get
+stored until someone holding ``case.approve`` approves or rejects it; the case (for a
+resolution) or the screening match (for a decision on it) points at the one that waits. The built-in administrator and supervisor roles of every tenant get
 the new permission, as new tenants' do; custom roles are left for their admins to grant.
 """
 
@@ -86,6 +86,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pending_decision_id", sa.String(length=24), nullable=True))
+    with op.batch_alter_table("screening_matches", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pending_decision_id", sa.String(length=24), nullable=True))
     with op.batch_alter_table("case_configs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("approvals", _JSON, nullable=True))
     _grant(APPROVE)
@@ -95,6 +97,8 @@ def downgrade() -> None:
     _revoke(APPROVE)
     with op.batch_alter_table("case_configs", schema=None) as batch_op:
         batch_op.drop_column("approvals")
+    with op.batch_alter_table("screening_matches", schema=None) as batch_op:
+        batch_op.drop_column("pending_decision_id")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("pending_decision_id")
     op.drop_index(op.f("ix_decisions_tenant_id_status_proposed_at"), table_name="decisions")
