@@ -41,8 +41,12 @@ def test_open_items_refuse_a_resolution_that_does_not_override_them(
     r = _resolve(client, getattr(kit, role), case["id"])
     assert r.status_code == 409, r.text
     problem = r.json()
-    assert [e["field"] for e in problem["errors"]] == ["checklist"]
-    assert "2 checklist item(s) are still open" in problem["detail"]
+    detail = (
+        "2 checklist item(s) are still open; tick them, or resolve with override_checklist "
+        "and an override_reason"
+    )
+    assert problem["detail"] == detail
+    assert problem["errors"] == [{"field": "checklist", "message": detail}]
     assert _state(client, kit, case["id"]) == before
 
 

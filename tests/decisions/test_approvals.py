@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from casework.auth.principal import Principal
+from casework.decisions import service
+from casework.infra.db import Database
+from casework.infra.errors import PermissionDenied
 from tests.factories import Member, TenantKit, case_body
 
 THREAT = {"to": "resolved", "resolution": "potential_threat", "note": "Structuring, reported"}
@@ -81,7 +85,9 @@ def test_a_held_resolution_is_proposed_and_changes_nothing(client: TestClient, h
     other = {"to": "resolved", "resolution": "false_positive", "note": "Payroll"}
     r = client.post(f"/v1/cases/{case['id']}/transition", json=other, headers=held.admin.headers)
     assert r.status_code == 409, r.text
-    assert r.json()["errors"][0]["field"] == "decision"
+    waits = "a decision on this case awaits approval: approve or reject it first"
+    assert r.json()["detail"] == waits
+    assert r.json()["errors"] == [{"field": "decision", "message": waits}]
 
 
 def test_approval_applies_the_change_with_the_approval(client: TestClient, held: TenantKit):
@@ -115,6 +121,7 @@ def test_approval_applies_the_change_with_the_approval(client: TestClient, held:
 
     again = _decide(client, held.admin, decision_id, "approve")
     assert again.status_code == 409, again.text
+    assert again.json()["detail"] == f"decision {decision_id} is already approved"
     assert len(_log(client, held, case["id"])) == len(trail)
 
 
@@ -125,7 +132,9 @@ def test_the_proposer_never_decides_their_own_proposal(client: TestClient, held:
     for verb, body in (("approve", {}), ("reject", {"note": "changed my mind"})):
         r = _decide(client, held.supervisor, decision_id, verb, **body)
         assert r.status_code == 403, r.text
-        assert "proposed" in r.json()["detail"]
+        assert (
+            r.json()["detail"] == "the person who proposed a decision cannot approve or reject it"
+        )
     # The same person through another credential of theirs is still the proposer.
     pair = {"apiKey": held.supervisor.client_id, "apiSecret": held.supervisor.client_secret}
     r = client.post(f"/v1/decisions/{decision_id}/approve", json={}, headers=pair)
@@ -265,3 +274,14 @@ def test_the_tenant_default_is_read_back_and_audited(client: TestClient, kit: Te
         assert r.status_code == 422, r.text
         assert field in [e["field"] for e in r.json()["errors"]], r.text
     assert client.get("/v1/settings/approvals", headers=kit.viewer.headers).json() == got
+
+
+def test_only_a_person_decides(client: TestClient, db: Database, held: TenantKit):
+    case = _case(client, held)
+    decision_id = _propose(client, held.analyst, case["id"])["pending_decision_id"]
+    with pytest.raises(PermissionDenied) as refused, db.transaction() as session:
+        service.approve(
+            session, actor=Principal.system(held.tenant_id), decision_id=decision_id, note=None
+        )
+    assert str(refused.value) == "a decision is approved or rejected by a person: a user"
+    assert _read(client, held, case["id"])["pending_decision_id"] == decision_id

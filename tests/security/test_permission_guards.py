@@ -161,6 +161,9 @@ def test_resolving_over_an_open_checklist_needs_case_override_checklist(
     overriding = {**RESOLVE, "override_checklist": True, "override_reason": "Signed off by MLRO"}
     r = client.post(url, json=overriding, headers=member.headers)
     _forbidden(r, Permission.case_override_checklist)
+    assert r.json()["detail"] == (
+        "resolving over open checklist items needs the 'case.override_checklist' permission"
+    )
     assert _read(client, kit, case["id"]) == before
     assert _actions(client, kit, case["id"]) == trail
 
