@@ -105,7 +105,9 @@ def test_an_override_only_applies_to_a_resolution(client: TestClient, kit: Tenan
         headers=kit.supervisor.headers,
     )
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0]["field"] == "override_checklist"
+    assert r.json()["errors"] == [
+        {"field": "override_checklist", "message": "only applies when resolving"}
+    ]
 
 
 def test_an_override_resolves_and_the_trail_says_who_overrode_what_and_why(
