@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,13 @@ from casework.infra.ids import new_id
 from casework.infra.tenancy import owned
 from casework.models import Case, CaseAttachment, CaseConfig, Customer, Document, Task, User
 from casework.models.base import utcnow
-from casework.models.enums import CreatedByType, Priority, ProcessingStatus, ReviewStatus
+from casework.models.enums import (
+    CreatedByType,
+    Priority,
+    ProcessingStatus,
+    Resolution,
+    ReviewStatus,
+)
 from casework.retention import service as retention
 from casework.rfi import service as rfi
 from casework.tenants.service import next_number
@@ -432,43 +439,48 @@ def escalate(
     )
 
 
-def transition(
-    session: Session,
-    *,
-    actor: Principal,
-    case_id: str,
-    to: ReviewStatus,
-    resolution: Any,
-    note: str | None,
-    override_checklist: bool = False,
-    override_reason: str | None = None,
-) -> Case:
+@dataclass(frozen=True)
+class Move:
+    """A change of a case's review status as it was asked for; also what a decision held
+    for a second person stores until it is approved (``as_change``)."""
+
+    to: ReviewStatus
+    resolution: Resolution | None = None
+    note: str | None = None
+    override_checklist: bool = False
+    override_reason: str | None = None
+
+    def as_change(self) -> dict[str, Any]:
+        return {
+            "to": self.to.value,
+            "resolution": self.resolution.value if self.resolution is not None else None,
+            "note": self.note,
+            "override_checklist": self.override_checklist,
+            "override_reason": self.override_reason,
+        }
+
+    @classmethod
+    def of_change(cls, change: dict[str, Any]) -> Move:
+        resolution = change.get("resolution")
+        return cls(
+            to=ReviewStatus(change["to"]),
+            resolution=Resolution(resolution) if resolution is not None else None,
+            note=change.get("note"),
+            override_checklist=bool(change.get("override_checklist")),
+            override_reason=change.get("override_reason"),
+        )
+
+
+def transition(session: Session, *, actor: Principal, case_id: str, move: Move) -> Case:
     """Move a case's review status (``change_status`` on the case, locked)."""
-    return change_status(
-        session,
-        actor=actor,
-        case=_locked(session, actor, case_id),
-        to=to,
-        resolution=resolution,
-        note=note,
-        override_checklist=override_checklist,
-        override_reason=override_reason,
-    )
+    return change_status(session, actor=actor, case=_locked(session, actor, case_id), move=move)
 
 
-def check_transition(
-    actor: Principal,
-    case: Case,
-    *,
-    to: ReviewStatus,
-    resolution: Any,
-    note: str | None,
-    override_checklist: bool = False,
-    override_reason: str | None = None,
-) -> dict[str, Any] | None:
+def check_transition(actor: Principal, case: Case, move: Move) -> dict[str, Any] | None:
     """Refuse a move the case cannot make now, changing nothing; returns the checklist
     override it records, if any. Resolving over open checklist items is an explicit
     override: asked for, with a reason, by someone allowed to (see ``_override``)."""
+    to, resolution = move.to, move.resolution
     if to in state.FINISHED and not actor.can(Permission.case_resolve):
         raise PermissionDenied(f"moving a case to {to.value} needs the 'case.resolve' permission")
     if not state.allowed(case.review_status, to):
@@ -476,17 +488,17 @@ def check_transition(
     if to in state.FINISHED and case.pending_decision_id is not None:
         detail = "a decision on this case awaits approval: approve or reject it first"
         raise InvalidTransition(detail, errors=[FieldError("decision", detail)])
-    if override_reason and not override_checklist:
+    if move.override_reason and not move.override_checklist:
         raise ValidationFailed.on("override_reason", "is only given with override_checklist")
     if to == ReviewStatus.resolved:
         if resolution is None:
             raise ValidationFailed.on("resolution", "is required to resolve a case")
-        if not note:
+        if not move.note:
             raise ValidationFailed.on("note", "is required to resolve a case")
-        return _override(actor, case, override_checklist, override_reason)
+        return _override(actor, case, move.override_checklist, move.override_reason)
     if resolution is not None:
         raise ValidationFailed.on("resolution", "is only given when resolving")
-    if override_checklist:
+    if move.override_checklist:
         raise ValidationFailed.on("override_checklist", "only applies when resolving")
     return None
 
@@ -496,24 +508,13 @@ def change_status(
     *,
     actor: Principal,
     case: Case,
-    to: ReviewStatus,
-    resolution: Any,
-    note: str | None,
-    override_checklist: bool = False,
-    override_reason: str | None = None,
+    move: Move,
     approval: dict[str, Any] | None = None,
 ) -> Case:
     """Move a locked case's review status; ``approval`` names the decision that held it
     for a second person, when one did."""
-    override = check_transition(
-        actor,
-        case,
-        to=to,
-        resolution=resolution,
-        note=note,
-        override_checklist=override_checklist,
-        override_reason=override_reason,
-    )
+    override = check_transition(actor, case, move)
+    to, resolution, note = move.to, move.resolution, move.note
     before = snapshot(case)
     case.review_status = to
     extra: dict[str, Any] = {}
@@ -526,7 +527,7 @@ def change_status(
     elif note:
         extra["note"] = note
     message = f"Status changed to {to.value}"
-    if to == ReviewStatus.resolved:
+    if resolution is not None:  # check_transition allows one only when resolving
         message = f"Resolved as {resolution.value}: {note}"
     if override is not None:
         extra["checklist_override"] = override

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from casework.auth.permissions import Permission
 from casework.cases import checklist, parts
 from casework.cases import service as cases
+from casework.cases.service import Move
 from casework.checks import service as checks
 from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
@@ -117,14 +118,8 @@ def change_status(
     target = _choice(ReviewStatus, to.strip(), "to")
     if target is ReviewStatus.resolved:
         raise ValidationFailed.on("to", "resolving needs a resolution: use the Resolve form")
-    decisions.transition(
-        session,
-        actor=viewer.principal,
-        case_id=case_id,
-        to=target,
-        resolution=None,
-        note=_text(note, "note", limit=NOTE_CHARS, required=False),
-    )
+    move = Move(to=target, note=_text(note, "note", limit=NOTE_CHARS, required=False))
+    decisions.transition(session, actor=viewer.principal, case_id=case_id, move=move)
     return redirect(_page(case_id), notice=f"Status changed to {target.value.replace('_', ' ')}.")
 
 
@@ -140,10 +135,7 @@ def resolve(
 ) -> Response:
     chosen = _choice(Resolution, resolution.strip(), "resolution") if resolution.strip() else None
     overriding = override_checklist == "yes"
-    _, proposed = decisions.transition(
-        session,
-        actor=viewer.principal,
-        case_id=case_id,
+    move = Move(
         to=ReviewStatus.resolved,
         resolution=chosen,
         note=_text(note, "note", limit=NOTE_CHARS, required=False),
@@ -152,6 +144,7 @@ def resolve(
         if overriding
         else None,
     )
+    _, proposed = decisions.transition(session, actor=viewer.principal, case_id=case_id, move=move)
     if proposed is not None:
         notice = "Resolution proposed: it applies once someone else approves it."
     else:

@@ -15,6 +15,7 @@ from casework.auth.dependencies import (
 )
 from casework.cases import repository as cases
 from casework.cases.schemas import CaseOut, TransitionBody
+from casework.cases.service import Move
 from casework.checks.schemas import CheckOut, MatchDecisionIn
 from casework.configs.approvals import ApprovalPolicy
 from casework.decisions import policy, service
@@ -48,16 +49,14 @@ def transition_case(
     over open checklist items needs ``override_checklist``, an ``override_reason`` and
     ``case.override_checklist``. A resolution the approval policy holds for a second
     person is proposed instead (202)."""
-    case, proposed = service.transition(
-        session,
-        actor=principal,
-        case_id=case_id,
+    move = Move(
         to=body.to,
         resolution=body.resolution,
         note=body.note,
         override_checklist=body.override_checklist,
         override_reason=body.override_reason or None,
     )
+    case, proposed = service.transition(session, actor=principal, case_id=case_id, move=move)
     if proposed is not None:
         out = CaseOut.of(cases.reload(session, case))
         return JSONResponse(out.model_dump(mode="json"), status_code=202)

@@ -26,64 +26,32 @@ from casework.infra.errors import Conflict, NotFound, PermissionDenied
 from casework.infra.ids import new_id
 from casework.models import Case, Check, Decision, Tenant
 from casework.models.base import utcnow
-from casework.models.enums import DecisionStatus, MatchDecision, Resolution, ReviewStatus
+from casework.models.enums import DecisionStatus, MatchDecision
 
 RESOLUTION = "resolution"
 MATCH = "match_decision"
 
 
 def transition(
-    session: Session,
-    *,
-    actor: Principal,
-    case_id: str,
-    to: ReviewStatus,
-    resolution: Any,
-    note: str | None,
-    override_checklist: bool = False,
-    override_reason: str | None = None,
+    session: Session, *, actor: Principal, case_id: str, move: cases.Move
 ) -> tuple[Case, Decision | None]:
     """Move a case's review status, or, when the policy holds the move for a second
     person, propose it: the case then waits for the decision returned."""
     case = case_repository.get(session, tenant_id=actor.tenant_id, case_id=case_id, for_update=True)
-    change = {
-        "to": to.value,
-        "resolution": resolution.value if resolution is not None else None,
-        "note": note,
-        "override_checklist": override_checklist,
-        "override_reason": override_reason,
-    }
-    override = cases.check_transition(
-        actor,
-        case,
-        to=to,
-        resolution=resolution,
-        note=note,
-        override_checklist=override_checklist,
-        override_reason=override_reason,
-    )
-    if to is ReviewStatus.resolved:
+    override = cases.check_transition(actor, case, move)
+    if move.resolution is not None:
         rules = policy.for_case(session, case)
-        reasons = policy.resolution_reasons(rules, case, resolution, override)
+        reasons = policy.resolution_reasons(rules, case, move.resolution, override)
         if reasons:
-            what = f"resolving as {change['resolution']}: {change['note']}"
+            what = f"resolving as {move.resolution.value}: {move.note}"
+            change = move.as_change()
             proposed = _propose(
                 session, actor, case, kind=RESOLUTION, change=change, reasons=reasons, what=what
             )
             case.pending_decision_id = proposed.id
             session.flush()
             return case, proposed
-    moved = cases.change_status(
-        session,
-        actor=actor,
-        case=case,
-        to=to,
-        resolution=resolution,
-        note=note,
-        override_checklist=override_checklist,
-        override_reason=override_reason,
-    )
-    return moved, None
+    return cases.change_status(session, actor=actor, case=case, move=move), None
 
 
 def _propose(
@@ -230,15 +198,7 @@ def approve(session: Session, *, actor: Principal, decision_id: str, note: str |
         )
         return decision
     cases.change_status(
-        session,
-        actor=actor,
-        case=case,
-        to=ReviewStatus(change["to"]),
-        resolution=Resolution(change["resolution"]),
-        note=change["note"],
-        override_checklist=bool(change.get("override_checklist")),
-        override_reason=change.get("override_reason"),
-        approval=approval,
+        session, actor=actor, case=case, move=cases.Move.of_change(change), approval=approval
     )
     return decision
 

@@ -142,12 +142,7 @@ def work(who: str, comment: str | None = None) -> Step:
         if case.assignee_id is None:
             service.assign(session, actor=actor, case_id=case_id, assignee_id=actor.user_id)
         service.transition(
-            session,
-            actor=actor,
-            case_id=case_id,
-            to=ReviewStatus.in_progress,
-            resolution=None,
-            note=None,
+            session, actor=actor, case_id=case_id, move=service.Move(to=ReviewStatus.in_progress)
         )
         if comment:
             parts.add_comment(session, actor=actor, case_id=case_id, body=comment)
@@ -169,7 +164,7 @@ def move(who: str, to: ReviewStatus, note: str | None = None) -> Step:
         from casework.cases import service
 
         service.transition(
-            session, actor=cast.actors[who], case_id=case_id, to=to, resolution=None, note=note
+            session, actor=cast.actors[who], case_id=case_id, move=service.Move(to=to, note=note)
         )
 
     return step
@@ -231,13 +226,7 @@ def resolve(who: str, resolution: Resolution, note: str) -> Step:
             checklist.update_checklist_item(
                 session, actor=actor, case_id=case_id, task_id=task.id, done=True, text=None
             )
-        service.transition(
-            session,
-            actor=actor,
-            case_id=case_id,
-            to=ReviewStatus.resolved,
-            resolution=resolution,
-            note=note,
-        )
+        move = service.Move(to=ReviewStatus.resolved, resolution=resolution, note=note)
+        service.transition(session, actor=actor, case_id=case_id, move=move)
 
     return step
