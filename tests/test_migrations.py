@@ -126,6 +126,9 @@ def test_existing_customers_are_numbered_and_the_counters_continue(scratch_engin
         ("t2", "document_number", 0),
         ("t1", "check_number", 0),
         ("t2", "check_number", 0),
+        # Reports (0020) are numbered from 1 in every tenant that exists by then.
+        ("t1", "report_number", 0),
+        ("t2", "report_number", 0),
     }
 
 

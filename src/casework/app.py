@@ -36,6 +36,7 @@ from casework.infra.middleware import (
     MetricsMiddleware,
 )
 from casework.monitoring.router import router as monitoring_router
+from casework.reports.router import router as reports_router
 from casework.retention.router import router as retention_router
 from casework.rules.router import alerts_router
 from casework.rules.router import router as rules_router
@@ -53,6 +54,7 @@ from casework.webhooks.router import router as webhook_endpoints_router
 NATIVE_API = (
     cases_router,
     decisions_router,
+    reports_router,
     retention_router,
     monitoring_router,
     checks_router,

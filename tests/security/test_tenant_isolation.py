@@ -4,6 +4,7 @@ id-taking route, B's ids in bodies are refused, and lists never show B's rows.""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,12 @@ from tests.factories import TenantKit, case_body
 from tests.security.routes import PROTECTED, SHARED_REFERENCE, fill, op_id
 from tests.webhooks.factories import settled_delivery
 
-ID_ROUTES = [op for op in PROTECTED if "{" in op.path and op.path not in SHARED_REFERENCE]
+# A report format in a path names a kind of setting, not a row.
+ID_ROUTES = [
+    op
+    for op in PROTECTED
+    if "{" in op.path.replace("{format}", "") and op.path not in SHARED_REFERENCE
+]
 # Routes without an id that answer with something other than a list of rows.
 NOT_LISTS = {
     "/v1/analytics/cases",
@@ -21,6 +27,7 @@ NOT_LISTS = {
     "/v1/country-risk/overrides",
     "/v1/settings/retention",
     "/v1/settings/approvals",
+    "/v1/settings/reporting",
     "/v1/settings/case-webhook-secret",
     "/v1/settings/transaction-monitoring",
 }
@@ -106,8 +113,20 @@ def _resources(client: TestClient, owner: TenantKit) -> dict[str, str]:
         json={"to": "resolved", "resolution": "potential_threat", "note": "Reported"},
     )
     assert proposed.status_code == 202, proposed.text
+    report = client.post(
+        f"/v1/cases/{case['id']}/reports",
+        headers=h,
+        # Detected 20 days ago: its filing falls due within the deadline list's 14 days.
+        json={
+            "format": "fincen_sar",
+            "report_code": "initial",
+            "detected_on": (date.today() - timedelta(days=20)).isoformat(),
+        },
+    )
+    assert report.status_code == 201, report.text
     return {
         "case_id": case["id"],
+        "report_id": report.json()["id"],
         "task_id": case["tasks"][0]["id"],
         "document_id": document.json()["id"],
         "customer_id": customer["id"],

@@ -15,6 +15,7 @@ class Permission(StrEnum):
     case_override_checklist = "case.override_checklist"
     case_approve = "case.approve"
     case_comment = "case.comment"
+    report_write = "report.write"
     customer_read = "customer.read"
     customer_write = "customer.write"
     document_read = "document.read"
@@ -45,6 +46,7 @@ _ANALYST = _READ | {
     Permission.case_escalate,
     Permission.case_resolve,
     Permission.case_comment,
+    Permission.report_write,
     Permission.customer_write,
     Permission.document_write,
 }

@@ -46,6 +46,9 @@ from casework.models.enums import (
     Resolution,
 )
 from casework.models.enums import ReviewStatus as S
+from casework.reports import formats
+from casework.reports import repository as report_repository
+from casework.reports.deadlines import deadline_of
 from casework.rules import repository as rules
 from casework.transactions import repository as transactions
 from casework.users import repository as users
@@ -145,6 +148,12 @@ def case_page(
         "actions": _actions(session, viewer, case, current, pending, waiting),
         "resolutions": list(Resolution),
         "check_names": CHECK_NAMES,
+        "reports": [
+            (r, deadline_of(r))
+            for r in report_repository.of_case(session, tenant_id=viewer.tenant_id, case_id=case.id)
+        ],
+        "report_labels": formats.LABELS,
+        "report_codes": {name: formats.codes(name) for name in formats.FORMATS},
     }
     return render(request, "case.html", context)
 
@@ -320,12 +329,16 @@ def _actions(
         "rerun": update and bool(current) and not busy,
         "first_run": all(c.status is ProcessingStatus.pending for c in current),
         "hold": viewer.can(Permission.config_manage),
-        # Never the person who proposed it (the service refuses them too).
+        # Never the person who proposed it, nor who drafted a report (the service
+        # refuses them too).
         "approvable": [
             d
             for d in waiting
-            if viewer.can(Permission.case_approve) and d.proposed_by_user_id != viewer.user_id
+            if viewer.can(Permission.case_approve)
+            and d.proposed_by_user_id != viewer.user_id
+            and viewer.user_id not in d.change.get("authors", [])
         ],
+        "report": viewer.can(Permission.report_write),
         "tasks": update and working,
         "decide": update,
         "comment": viewer.can(Permission.case_comment),

@@ -18,6 +18,9 @@ from casework.console.templating import render
 from casework.console.web import Viewer, allowed
 from casework.infra.dependencies import DbSession
 from casework.models.enums import CreatedByType
+from casework.reports import formats
+from casework.reports import service as reports
+from casework.reports.deadlines import deadline_of
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -30,6 +33,9 @@ PROVENANCE = {
     CreatedByType.by_workflow: "Workflow",
     CreatedByType.by_ongoing_aml_hit: "Ongoing AML hit",
 }
+
+REPORT_DAYS = 14
+REPORTS_SHOWN = 20
 
 
 def _words(value: str) -> str:
@@ -98,6 +104,14 @@ def _figures(session: Session, viewer: Viewer, now: datetime) -> dict[str, Any]:
         ),
         "unassigned": sum(w.open_cases for w in load if w.user_id is None),
         "charts": _charts(opened, daily, load),
+        "report_deadlines": [
+            (r, deadline_of(r, today=now.date()))
+            for r in reports.deadlines_due(
+                session, actor=actor, within_days=REPORT_DAYS, limit=REPORTS_SHOWN
+            )
+        ],
+        "report_labels": formats.LABELS,
+        "report_days": REPORT_DAYS,
     }
 
 

@@ -30,6 +30,7 @@ from casework.infra.dependencies import DbSession, ReadSession
 from casework.infra.errors import ValidationFailed
 from casework.models import Case, Customer, User
 from casework.models.enums import CreatedByType, Module, Priority, ReviewStatus
+from casework.reports import repository as report_repository
 from casework.saved_views import service as views
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -328,6 +329,10 @@ def queue_page(request: Request, session: ReadSession, viewer: Reader) -> Respon
         "tabs": tab_links(session, viewer, query),
         "rows": rows,
         "overdue": {case.id for case in rows if is_overdue(case, now)},
+        "report_due": report_repository.next_due_by_case(
+            session, tenant_id=viewer.tenant_id, case_ids=[case.id for case in rows]
+        ),
+        "today": now.date(),
         "next_href": _next_href(encoded, next_cursor) if next_cursor else None,
         "first_href": _href(encoded),
         "saved": saved,

@@ -13,6 +13,7 @@ from casework.console import (
     lists,
     login,
     queue,
+    reports,
 )
 from casework.console.admin import index as admin
 from casework.console.admin import integrations as admin_integrations
@@ -25,6 +26,7 @@ for part in (
     queue,
     case_page,
     case_actions,
+    reports,
     inbox,
     dashboard,
     lists,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.infra.errors import NotFound
-from casework.models import Decision, ScreeningMatch
+from casework.models import Decision, Report, ScreeningMatch
 from casework.models.enums import DecisionStatus
 
 
@@ -56,3 +56,14 @@ def pending_of_case(session: Session, *, tenant_id: str, case_id: str) -> list[D
         .order_by(Decision.proposed_at, Decision.id)
     )
     return list(session.scalars(stmt))
+
+
+def report(session: Session, *, tenant_id: str, report_id: str, for_update: bool = False) -> Report:
+    """The report a decision is about."""
+    stmt = select(Report).where(Report.id == report_id, Report.tenant_id == tenant_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = session.scalars(stmt).one_or_none()
+    if found is None:
+        raise NotFound(f"report {report_id} not found")
+    return found

@@ -26,10 +26,11 @@ from casework.infra.errors import Conflict, NotFound, PermissionDenied
 from casework.infra.ids import new_id
 from casework.models import Case, Check, Decision, Tenant
 from casework.models.base import utcnow
-from casework.models.enums import DecisionStatus, MatchDecision
+from casework.models.enums import DecisionStatus, MatchDecision, ReportStatus
 
 RESOLUTION = "resolution"
 MATCH = "match_decision"
+REPORT = "report"
 
 
 def transition(
@@ -45,7 +46,7 @@ def transition(
         if reasons:
             what = f"resolving as {move.resolution.value}: {move.note}"
             change = move.as_change()
-            proposed = _propose(
+            proposed = propose(
                 session, actor, case, kind=RESOLUTION, change=change, reasons=reasons, what=what
             )
             case.pending_decision_id = proposed.id
@@ -54,7 +55,7 @@ def transition(
     return cases.change_status(session, actor=actor, case=case, move=move), None
 
 
-def _propose(
+def propose(
     session: Session,
     actor: Principal,
     case: Case,
@@ -64,7 +65,8 @@ def _propose(
     reasons: list[str],
     what: str,
 ) -> Decision:
-    """Store a pending decision about ``case`` (``what`` it would do, for the trail)."""
+    """Store a pending decision about ``case`` (``what`` it would do, for the trail); the
+    caller points what waits at it."""
     now = utcnow()
     decision = Decision(
         id=new_id(),
@@ -122,7 +124,7 @@ def decide_match(
         "note": note,
     }
     what = f"marking match {match.caption} {decision.value.replace('_', ' ')}"
-    proposed = _propose(session, actor, case, kind=MATCH, change=change, reasons=reasons, what=what)
+    proposed = propose(session, actor, case, kind=MATCH, change=change, reasons=reasons, what=what)
     match.pending_decision_id = proposed.id
     session.flush()
     return check, proposed
@@ -183,6 +185,9 @@ def approve(session: Session, *, actor: Principal, decision_id: str, note: str |
         "proposed_by_client_id": decision.proposed_by_client_id,
     }
     change = decision.change
+    if decision.kind == REPORT:
+        _approve_report(session, actor, decision)
+        return decision
     if decision.kind == MATCH:
         check, match = checks.locked_match(
             session, actor=actor, check_id=change["check_id"], match_id=change["match_id"]
@@ -209,6 +214,8 @@ def reject(session: Session, *, actor: Principal, decision_id: str, note: str) -
     _settle(decision, actor, DecisionStatus.rejected, note)
     case.updated_at = utcnow()
     session.flush()
+    if decision.kind == REPORT:
+        _return_report(session, actor, decision, note)
     audit.record(
         session,
         actor=actor,
@@ -227,6 +234,14 @@ def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Dec
     decision = repository.get(
         session, tenant_id=actor.tenant_id, decision_id=decision_id, for_update=True
     )
+    report = None
+    if decision.kind == REPORT:  # the report before its case, the order marking it ready takes
+        report = repository.report(
+            session,
+            tenant_id=actor.tenant_id,
+            report_id=decision.change["report_id"],
+            for_update=True,
+        )
     if decision.kind == MATCH:  # the check before its case, the order deciding a match takes
         check_repository.get(
             session,
@@ -243,6 +258,11 @@ def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Dec
         raise PermissionDenied("a decision is approved or rejected by a person: a user")
     if actor.user_id == decision.proposed_by_user_id:
         raise PermissionDenied("the person who proposed a decision cannot approve or reject it")
+    if report is not None:
+        if actor.user_id in decision.change.get("authors", []):
+            raise PermissionDenied("the person who drafted a report cannot approve or reject it")
+        if report.pending_decision_id == decision.id:
+            report.pending_decision_id = None
     if decision.kind == MATCH:
         waiting = repository.matches_waiting_on(
             session, tenant_id=actor.tenant_id, decision_id=decision.id
@@ -255,8 +275,62 @@ def _deciding(session: Session, actor: Principal, decision_id: str) -> tuple[Dec
     return decision, case
 
 
+def _approve_report(session: Session, actor: Principal, decision: Decision) -> None:
+    """The report becomes approved, exactly as it was frozen when proposed."""
+    change = decision.change
+    report = repository.report(session, tenant_id=actor.tenant_id, report_id=change["report_id"])
+    if report.status is not ReportStatus.ready or report.xml_sha256 != change["xml_sha256"]:
+        raise Conflict(f"report #{change['number']} changed since it was proposed for approval")
+    now = utcnow()
+    report.status = ReportStatus.approved
+    report.approved_by_user_id = actor.user_id
+    report.approved_by_name = actor.display_name
+    report.approved_at = now
+    report.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="report.approved",
+        entity_type="report",
+        entity_id=report.id,
+        case_id=report.case_id,
+        message=f"Approved {_what(decision).removeprefix('approving ')} "
+        f"(XML sha256 {report.xml_sha256}), drafted by {decision.proposed_by_name}",
+        after={"status": report.status.value, "xml_sha256": report.xml_sha256},
+    )
+
+
+def _return_report(session: Session, actor: Principal, decision: Decision, note: str) -> None:
+    """A rejected report goes back to draft, its frozen XML dropped."""
+    change = decision.change
+    report = repository.report(session, tenant_id=actor.tenant_id, report_id=change["report_id"])
+    if report.status is not ReportStatus.ready:
+        return
+    report.status = ReportStatus.draft
+    report.xml = None
+    report.xml_sha256 = None
+    report.ready_by_name = None
+    report.ready_at = None
+    report.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="report.returned",
+        entity_type="report",
+        entity_id=report.id,
+        case_id=report.case_id,
+        message=f"Returned {_what(decision).removeprefix('approving ')} to draft: {note}",
+        after={"status": report.status.value},
+    )
+
+
 def _what(decision: Decision) -> str:
     change = decision.change
+    if decision.kind == REPORT:
+        label = "goAML" if change["format"] == "goaml" else "FinCEN SAR"
+        return f"approving {label} {change['report_code']} report #{change['number']}"
     if decision.kind == MATCH:
         return f"marking match {change['caption']} {change['decision'].replace('_', ' ')}"
     return f"resolving as {change['resolution']}"

@@ -19,6 +19,7 @@ from casework.models.identity import (
     UserSession,
 )
 from casework.models.monitoring import MonitoredCustomer, MonitoringRun
+from casework.models.report import Report, ReportSchema
 from casework.models.rule import Alert, AlertGroup, PendingEvaluation, Rule, RuleRevision
 from casework.models.tenant import Tenant, TenantCounter
 from casework.models.transaction import Transaction
@@ -66,6 +67,8 @@ __all__ = [
     "Notification",
     "OutboxEvent",
     "PendingEvaluation",
+    "Report",
+    "ReportSchema",
     "Role",
     "Rule",
     "RuleRevision",

@@ -84,6 +84,17 @@ class DecisionStatus(StrEnum):
     rejected = "rejected"
 
 
+class ReportStatus(StrEnum):
+    """A regulatory report's lifecycle: drafted, validated and submitted for approval
+    (ready), approved by a second person, filed with the FIU (and perhaps rejected by it)."""
+
+    draft = "draft"
+    ready = "ready"
+    approved = "approved"
+    filed = "filed"
+    rejected = "rejected"
+
+
 class MatchDecision(StrEnum):
     unreviewed = "unreviewed"
     false_positive = "false_positive"

@@ -71,7 +71,13 @@ _NEXT = (
 )
 
 
-COUNTERS = ("case_number", "customer_number", "document_number", "check_number")
+COUNTERS = (
+    "case_number",
+    "customer_number",
+    "document_number",
+    "check_number",
+    "report_number",
+)
 
 
 def next_number(session: Session, *, tenant_id: str, name: str, count: int = 1) -> int:

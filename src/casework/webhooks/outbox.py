@@ -29,7 +29,7 @@ from casework.models.webhook import WebhookEventType
 EVENT_TYPES = frozenset(e.value for e in WebhookEventType)
 
 # Audit action -> the webhook event it is published as. Work on a case's checklist,
-# comments and attachments is an update of the case. Kept here, with the event types,
+# comments, attachments and reports is an update of the case. Kept here, with the event types,
 # rather than registered by the features: an action missing from this table is skipped
 # for good, so the table must not depend on which modules a process imported.
 EVENTS: dict[str, WebhookEventType] = {
@@ -47,6 +47,14 @@ EVENTS: dict[str, WebhookEventType] = {
     "comment.added": WebhookEventType.case_updated,
     "attachment.added": WebhookEventType.case_updated,
     "attachment.removed": WebhookEventType.case_updated,
+    "report.created": WebhookEventType.case_updated,
+    "report.updated": WebhookEventType.case_updated,
+    "report.ready": WebhookEventType.case_updated,
+    "report.approved": WebhookEventType.case_updated,
+    "report.returned": WebhookEventType.case_updated,
+    "report.filed": WebhookEventType.case_updated,
+    "report.fiu_rejected": WebhookEventType.case_updated,
+    "report.reviewed": WebhookEventType.case_updated,
     "decision.proposed": WebhookEventType.decision_proposed,
     "decision.approved": WebhookEventType.decision_approved,
     "decision.rejected": WebhookEventType.decision_rejected,

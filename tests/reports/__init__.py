@@ -1,0 +1,1 @@
+"""Regulatory reports: the goAML and FinCEN SAR writers, checked against the regulators' schemas."""
