@@ -337,3 +337,26 @@ def test_a_forged_cursor_is_refused(client: TestClient, kit: TenantKit, raw: str
         r = client.get(url, params={"cursor": cursor}, headers=kit.analyst.headers)
         assert r.status_code == 422, (url, r.text)
         assert _fields(r) == ["cursor"]
+
+
+def test_form_text_for_dates_is_left_for_the_model_to_read():
+    from datetime import date
+
+    from casework.infra.strict import typed_text
+    from casework.reports.schemas import ReportUpdate
+
+    values = {
+        "detected_on": "2026-01-31",
+        "content": {"transactions": [{"occurred_at": "2026-01-31T10:00:00Z", "amount": "12.50"}]},
+    }
+    typed, problems = typed_text(ReportUpdate, values)
+    assert problems == []
+    assert typed["detected_on"] == "2026-01-31"
+    assert typed["content"]["transactions"][0]["occurred_at"] == "2026-01-31T10:00:00Z"
+    assert str(typed["content"]["transactions"][0]["amount"]) == "12.50"
+    read = ReportUpdate.model_validate({**typed, "content": {"transactions": []}})
+    assert read.detected_on == date(2026, 1, 31)
+    _, problems = typed_text(ReportUpdate, {"detected_on": "20260131"})
+    assert [message for _loc, message in problems] == [
+        "must be an ISO 8601 date or date and time, such as 2026-01-31"
+    ]

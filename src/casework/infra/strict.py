@@ -269,6 +269,8 @@ def typed_text(annotation: Any, value: Any, loc: Loc = ()) -> tuple[Any, list[tu
             return int(text), []
         if kind == "bool":
             return text.lower() == "true", []
+        if kind == "moment":  # ISO 8601 text is what the model reads a date or time from
+            return value, []
         return Decimal(text), []
     problems: list[tuple[Loc, str]] = []
     if isinstance(value, dict):
