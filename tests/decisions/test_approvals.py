@@ -234,6 +234,7 @@ def test_a_case_config_sets_its_own_policy(client: TestClient, held: TenantKit):
         "resolve": {"resolutions": [], "min_risk_score": None, "priorities": []},
         "checklist_override": False,
         "clear_match": {"min_score": None, "check_types": ["SANCTIONS"]},
+        "report": "always",
     }
     followed = client.post(
         "/v1/case-configs", json={"slug": "default", "name": "Default"}, headers=h
@@ -259,6 +260,7 @@ def test_the_tenant_default_is_read_back_and_audited(client: TestClient, kit: Te
         "resolve": {"resolutions": [], "min_risk_score": None, "priorities": []},
         "checklist_override": False,
         "clear_match": {"min_score": None, "check_types": ["SANCTIONS"]},
+        "report": "always",
     }
     policy = {"resolve": {"min_risk_score": 0.8}, "checklist_override": True}
     _policy(client, kit, policy)

@@ -474,3 +474,43 @@ def test_another_tenant_cannot_continue_my_report(
         client.get(f"/v1/reports/{filed_elsewhere['id']}", headers=kit.admin.headers).status_code
         == 404
     )
+
+
+def test_report_approval_is_always_in_the_policy(client: TestClient, kit: TenantKit):
+    policy = client.get("/v1/settings/approvals", headers=kit.viewer.headers).json()
+    assert policy["report"] == "always"
+    r = client.put("/v1/settings/approvals", json={"report": "never"}, headers=kit.admin.headers)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["report"]
+
+
+def test_an_amendment_stays_due_when_the_original_was(client: TestClient, kit: TenantKit):
+    support.configure(client, kit, fincen=FINCEN)
+    case = reporting_case(client, kit, "person")
+    detected = date.today() - timedelta(days=10)
+    report = draft(
+        client,
+        kit.analyst,
+        case["id"],
+        format="fincen_sar",
+        report_code="initial",
+        detected_on=detected.isoformat(),
+        content={"narrative": NARRATIVE, "activity_types": ["812"]},
+    )
+    rid = report["id"]
+    assert _post(client, kit.analyst, f"/v1/reports/{rid}/ready").status_code == 200
+    assert _post(client, kit.supervisor, f"/v1/reports/{rid}/approve", {}).status_code == 200
+    filing = {"reference": "31000012345678", "acknowledged_on": date.today().isoformat()}
+    assert _post(client, kit.analyst, f"/v1/reports/{rid}/file", filing).status_code == 200
+    correction = _post(client, kit.analyst, f"/v1/reports/{rid}/amend").json()
+    assert (correction["report_code"], correction["prior_reference"]) == (
+        "correct",
+        "31000012345678",
+    )
+    assert correction["due_on"] == report["due_on"]
+    moved = client.patch(
+        f"/v1/reports/{correction['id']}",
+        json={"detected_on": (detected - timedelta(days=5)).isoformat()},
+        headers=kit.analyst.headers,
+    ).json()
+    assert moved["due_on"] == report["due_on"]

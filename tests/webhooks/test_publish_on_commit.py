@@ -170,6 +170,25 @@ def test_proposals_approvals_and_rejections_are_webhook_events(
     )
 
 
+def test_a_report_filed_is_an_update_of_its_case(
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    onprem: OnPremReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app.state.jobs.join()
+    monkeypatch.setattr(app.state.jobs, "sweep_now", lambda: 0)
+    case = client.post("/v1/cases", json=case_body(tasks=[]), headers=kit.admin.headers).json()
+    secret = _endpoint(client, kit, onprem.url, ["case.updated", "decision.proposed"])
+    body = {"format": "goaml", "report_code": "STR"}
+    r = client.post(f"/v1/cases/{case['id']}/reports", json=body, headers=kit.analyst.headers)
+    assert r.status_code == 201, r.text
+
+    (event,) = _received(onprem, secret, 1)
+    assert (event["type"], event["data"]["case"]["id"]) == ("case.updated", case["id"])
+
+
 def test_events_a_crash_left_unsent_are_sent_once_by_the_sweep(
     client: TestClient,
     db: Database,

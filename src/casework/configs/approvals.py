@@ -59,3 +59,8 @@ class ApprovalPolicy(StrictModel):
         default=False, description="Resolving over open checklist items."
     )
     clear_match: MatchApprovals = Field(default_factory=MatchApprovals)
+    report: Literal["always"] = Field(
+        default="always",
+        description="Approving a regulatory report: always by a second person, whatever "
+        "the rest of the policy says (it cannot be turned off).",
+    )

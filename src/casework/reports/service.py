@@ -179,8 +179,9 @@ def update(session: Session, *, actor: Principal, report_id: str, body: ReportUp
         changed.append("suspect_identified")
     if not changed:
         return report
-    settings = reporting.of(_tenant(session, actor).settings)
-    report.due_on = _due_on(report, settings, continued=_prior(session, report))
+    if report.amends_report_id is None:  # an amendment stays due when the original was
+        settings = reporting.of(_tenant(session, actor).settings)
+        report.due_on = _due_on(report, settings, continued=_prior(session, report))
     report.updated_at = utcnow()
     session.flush()
     audit.record(
