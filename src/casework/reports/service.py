@@ -75,17 +75,8 @@ def create(session: Session, *, actor: Principal, case_id: str, body: ReportCrea
     report.due_on = _due_on(report, settings, continued=continued)
     session.add(report)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="report.created",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=case.id,
-        message=f"Drafted {_label(report)}"
-        + (f", continuing report #{continued.number}" if continued else ""),
-        after=_facts(report),
-    )
+    suffix = f", continuing report #{continued.number}" if continued else ""
+    _trail(session, actor, report, "report.created", f"Drafted {_label(report)}{suffix}")
     return report
 
 
@@ -184,16 +175,13 @@ def update(session: Session, *, actor: Principal, report_id: str, body: ReportUp
         report.due_on = _due_on(report, settings, continued=_prior(session, report))
     report.updated_at = utcnow()
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.updated",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=report.case_id,
-        message=f"Edited {_label(report)}: {', '.join(changed)}",
+        actor,
+        report,
+        "report.updated",
+        f"Edited {_label(report)}: {', '.join(changed)}",
         before=before,
-        after=_facts(report),
     )
     return report
 
@@ -245,15 +233,12 @@ def mark_ready(session: Session, *, actor: Principal, report_id: str) -> Report:
     report.ready_at = now
     report.updated_at = now
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.ready",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=report.case_id,
-        message=f"Marked {_label(report)} ready: valid, XML frozen (sha256 {report.xml_sha256})",
-        after=_facts(report),
+        actor,
+        report,
+        "report.ready",
+        f"Marked {_label(report)} ready: valid, XML frozen (sha256 {report.xml_sha256})",
     )
     case = cases.locked_case(session, actor=actor, case_id=report.case_id)
     authors = sorted({u for u in (report.created_by_user_id, actor.user_id) if u})
@@ -322,16 +307,13 @@ def file(session: Session, *, actor: Principal, report_id: str, body: FilingBody
         continued.reviewed_at = now
         continued.review_note = f"Continuing activity report #{report.number} filed"
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.filed",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=report.case_id,
-        message=f"Filed {_label(report)}: reference {body.reference}, acknowledged "
+        actor,
+        report,
+        "report.filed",
+        f"Filed {_label(report)}: reference {body.reference}, acknowledged "
         f"{body.acknowledged_on.isoformat()}",
-        after=_facts(report),
     )
     return report
 
@@ -348,15 +330,12 @@ def record_rejection(session: Session, *, actor: Principal, report_id: str, note
     report.fiu_rejection_note = note
     report.updated_at = report.fiu_rejected_at
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.fiu_rejected",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=report.case_id,
-        message=f"The FIU rejected {_label(report)} (reference {report.reference}): {note}",
-        after=_facts(report),
+        actor,
+        report,
+        "report.fiu_rejected",
+        f"The FIU rejected {_label(report)} (reference {report.reference}): {note}",
     )
     return report
 
@@ -398,16 +377,13 @@ def amend(session: Session, *, actor: Principal, report_id: str) -> Report:
     )
     session.add(amendment)
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.created",
-        entity_type="report",
-        entity_id=amendment.id,
-        case_id=amendment.case_id,
-        message=f"Drafted {_label(amendment)}, amending report #{original.number} "
+        actor,
+        amendment,
+        "report.created",
+        f"Drafted {_label(amendment)}, amending report #{original.number} "
         f"(reference {original.reference})",
-        after=_facts(amendment),
     )
     return amendment
 
@@ -423,15 +399,12 @@ def record_review(session: Session, *, actor: Principal, report_id: str, note: s
     report.reviewed_at = utcnow()
     report.review_note = note
     session.flush()
-    audit.record(
+    _trail(
         session,
-        actor=actor,
-        action="report.reviewed",
-        entity_type="report",
-        entity_id=report.id,
-        case_id=report.case_id,
-        message=f"Reviewed continuing activity of {_label(report)}: {note}",
-        after=_facts(report),
+        actor,
+        report,
+        "report.reviewed",
+        f"Reviewed continuing activity of {_label(report)}: {note}",
     )
     return report
 
@@ -620,6 +593,28 @@ def _not_future(field: str, value: date) -> None:
 
 def _label(report: Report) -> str:
     return f"{formats.LABELS[report.format]} {report.report_code} report #{report.number}"
+
+
+def _trail(
+    session: Session,
+    actor: Principal,
+    report: Report,
+    action: str,
+    message: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """One step of the report in its case's trail, with the state it left it in."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="report",
+        entity_id=report.id,
+        case_id=report.case_id,
+        message=message,
+        before=before,
+        after=_facts(report),
+    )
 
 
 def _facts(report: Report) -> dict[str, Any]:
