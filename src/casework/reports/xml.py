@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -12,16 +13,36 @@ from lxml import etree
 @dataclass
 class Built:
     root: etree._Element
-    # XPath of a written element (as lxml's getpath and libxml2's error paths spell it)
-    # -> the casework field its value came from.
-    fields: dict[str, str] = field(default_factory=dict)
+    # Each written element whose value came from casework -> the field it came from.
+    sources: dict[etree._Element, str] = field(default_factory=dict)
+
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """The sources by XPath (as lxml's getpath and libxml2's error paths spell it).
+        Paths are computed here, once, only when asked: a path counts the element's
+        preceding siblings, so computing one per element while writing is quadratic."""
+        tree = self.root.getroottree()
+        return {tree.getpath(element): source for element, source in self.sources.items()}
 
     def field_for(self, path: str) -> str | None:
         """The field of the element at ``path``, or of its nearest written ancestor."""
-        while path:
-            found = self.fields.get(path)
+        element = self._at(path)
+        while element is not None:
+            found = self.sources.get(element)
             if found is not None:
                 return found
+            element = element.getparent()
+        return None
+
+    def _at(self, path: str) -> etree._Element | None:
+        prefixes = {prefix: uri for prefix, uri in self.root.nsmap.items() if prefix}
+        while path:
+            try:
+                found = self.root.xpath(path, namespaces=prefixes)
+            except etree.XPathError:
+                found = None
+            if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+                return found[0]
             path = path.rpartition("/")[0]
         return None
 
@@ -34,8 +55,7 @@ class Writer:
 
     def __init__(self, tag: str, nsmap: dict[str | None, str] | None = None) -> None:
         self.root = etree.Element(tag, nsmap=nsmap)
-        self._tree = self.root.getroottree()
-        self._fields: list[tuple[etree._Element, str]] = []
+        self._sources: dict[etree._Element, str] = {}
 
     def add(
         self,
@@ -50,16 +70,15 @@ class Writer:
         if text is not None:
             element.text = text
         if source is not None:
-            self._fields.append((element, source))
+            self._sources[element] = source
         return element
 
     def source(self, element: etree._Element, source: str) -> None:
         """Record where a container element's content comes from."""
-        self._fields.append((element, source))
+        self._sources[element] = source
 
     def finish(self) -> Built:
-        fields = {self._tree.getpath(el): src for el, src in self._fields}
-        return Built(self.root, fields)
+        return Built(self.root, self._sources)
 
 
 _PREFIX = re.compile(r"[A-Za-z_][\w.-]*:")
