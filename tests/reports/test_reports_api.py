@@ -514,3 +514,45 @@ def test_an_amendment_stays_due_when_the_original_was(client: TestClient, kit: T
         headers=kit.analyst.headers,
     ).json()
     assert moved["due_on"] == report["due_on"]
+
+
+def test_text_xml_cannot_carry_is_refused_or_left_out(client: TestClient, kit: TenantKit):
+    case = reporting_case(client, kit, "person")
+    bad = {"format": "goaml", "report_code": "STR", "content": {"narrative": "wire\u0001d"}}
+    r = _post(client, kit.analyst, f"/v1/cases/{case['id']}/reports", bad)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["content.narrative"]
+    r = client.put(
+        "/v1/settings/reporting",
+        json={"goaml": {"rentity_branch": "Head\u000boffice"}},
+        headers=kit.admin.headers,
+    )
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["goaml.rentity_branch"]
+
+    # A counterparty named with a control character by the core system is cleaned.
+    customer_id = case["customer"]["id"]
+    tx = client.post(
+        "/v1/transactions",
+        json={
+            "external_id": "tx-bell",
+            "customer_id": customer_id,
+            "amount": "10",
+            "currency": "EUR",
+            "direction": "out",
+            "counterparty_name": "Acme\u0007Ltd",
+            "occurred_at": "2026-10-14T15:00:00Z",
+        },
+        headers=kit.analyst.headers,
+    )
+    assert tx.status_code == 201, tx.text
+    linked = client.post(
+        "/v1/cases",
+        json={"title": "Bell", "customer_id": customer_id, "transaction_ids": [tx.json()["id"]]},
+        headers=kit.analyst.headers,
+    ).json()
+    report = draft(client, kit.analyst, linked["id"], format="goaml", report_code="STR")
+    assert report["content"]["transactions"][0]["counterparty_name"] == "Acme Ltd"
+    assert (
+        client.get(f"/v1/reports/{report['id']}/xml", headers=kit.viewer.headers).status_code == 200
+    )

@@ -10,12 +10,13 @@ converts them to what its schema wants.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from casework.infra.strict import StrictModel
 from casework.infra.validation import country_alpha3, currency_code
@@ -26,8 +27,26 @@ Text = Annotated[str, Field(min_length=1, max_length=255)]
 LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 
+# Characters XML 1.0 cannot carry at all (NUL and lone surrogates are refused at the edge).
+XML_ILLEGAL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> Any:
+    """``value`` (text, or a list of text) when XML can carry it; a report is written as XML."""
+    texts = value if isinstance(value, list) else [value]
+    for text in texts:
+        if isinstance(text, str) and XML_ILLEGAL.search(text):
+            raise ValueError("must not contain control characters (XML cannot carry them)")
+    return value
+
+
 class Draft(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _xml_text(cls, value: Any) -> Any:
+        return xml_text(value)
 
 
 class Address(Draft):

@@ -24,6 +24,7 @@ from casework.fx.service import MissingRate, RateTable
 from casework.models import Customer, Transaction
 from casework.models.enums import CustomerType
 from casework.reports.content import (
+    XML_ILLEGAL,
     Address,
     Business,
     Identification,
@@ -170,19 +171,19 @@ def _transaction(
 ) -> ReportTransaction:
     return ReportTransaction(
         transaction_id=row.id,
-        reference=row.external_id,
+        reference=_text(row.external_id, 200) or row.id,
         occurred_at=row.occurred_at,
         amount=row.amount,
         currency=row.currency,
         amount_local=_local_amount(row, local_currency, default_currency, rates),
         direction="in" if row.direction.value == "in" else "out",
-        type=row.type,
-        channel=row.channel,
+        type=_text(row.type, 60),
+        channel=_text(row.channel, 60),
         account_number=_text(row.metadata_.get("account_number"))
         or _text(details.get("account_number")),
-        counterparty_name=row.counterparty_name,
+        counterparty_name=_text(row.counterparty_name),
         counterparty_account=_text(row.counterparty_account, 50),
-        counterparty_bank=row.counterparty_bank,
+        counterparty_bank=_text(row.counterparty_bank),
         counterparty_country=row.counterparty_country,
     )
 
@@ -249,9 +250,11 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _text(value: Any, limit: int = 255) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    return value.strip()[:limit]
+    # Without the control characters XML cannot carry, which ingestion let through.
+    cleaned = XML_ILLEGAL.sub(" ", value).strip()
+    return cleaned[:limit] or None
 
 
 def _latin(original: str | None, latin: str | None) -> str | None:
