@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -171,3 +172,40 @@ def test_stored_emails_are_normalised_unless_two_users_would_share_one(scratch_e
         "u3": "bob@example.test",
         "u4": "\uff42ob@example.test",
     }
+
+
+def test_existing_builtin_writers_gain_report_writing(scratch_engine: Engine):
+    _run(scratch_engine, "upgrade", "0019")
+    with scratch_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO tenants (id, slug, name, default_currency, settings, "
+                "created_at) VALUES ('t1', 't1', 'T', 'EUR', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        for role_id, slug, builtin in (
+            ("r1", "analyst", True),
+            ("r2", "viewer", True),
+            ("r3", "custom", False),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO roles (id, tenant_id, slug, name, permissions, is_builtin, "
+                    "created_at, updated_at) VALUES (:id, 't1', :slug, :slug, "
+                    "'[\"case.read\"]', :builtin, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": role_id, "slug": slug, "builtin": builtin},
+            )
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT slug, permissions FROM roles")).all())
+        counters = conn.execute(
+            text("SELECT value FROM tenant_counters WHERE name = 'report_number'")
+        ).all()
+    as_lists = {k: v if isinstance(v, list) else json.loads(v) for k, v in rows.items()}
+    assert as_lists == {
+        "analyst": ["case.read", "report.write"],
+        "viewer": ["case.read"],
+        "custom": ["case.read"],
+    }
+    assert counters == [(0,)]
