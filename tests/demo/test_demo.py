@@ -490,3 +490,22 @@ def test_loading_the_demo_again_changes_nothing(
     assert again.created is False and again.cases == 0
     with demo_db.transaction(write=False) as session:
         assert session.scalar(current) == before
+
+
+def test_the_demo_bank_is_a_goaml_reporting_entity(
+    demo_client: TestClient, headers: dict[str, str]
+):
+    settings = demo_client.get("/v1/settings/reporting", headers=headers).json()
+    assert settings["goaml"]["rentity_id"] == 9001
+    cases = demo_client.get("/v1/cases", params={"limit": 200}, headers=headers).json()["items"]
+    with_customer = next(c for c in cases if c["customer"])
+    r = demo_client.post(
+        f"/v1/cases/{with_customer['id']}/reports",
+        json={"format": "goaml", "report_code": "STR"},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    found = demo_client.get(f"/v1/reports/{r.json()['id']}/validation", headers=headers).json()
+    # The entity is set up: what remains is the analyst's to write or the case's to hold.
+    assert not [p for p in found["problems"] if (p["field"] or "").startswith("settings.")]
+    assert "narrative" in {p["field"] for p in found["problems"]}

@@ -27,6 +27,8 @@ from casework.models import (
     WatchlistVersion,
 )
 from casework.models.base import clock_at, utcnow
+from casework.reports import service as reports
+from casework.reports.settings import ReportingSettings
 from casework.screening import repository as watchlists
 from casework.screening.service import get_dataset
 from casework.tenants import repository as tenant_repository
@@ -40,6 +42,35 @@ TEAM = [
     ("analyst2", "jonas@demo.casework.test", "Jonas", "Berg", "analyst"),
     ("viewer", "viewer@demo.casework.test", "Vera", "Viewer", "viewer"),
 ]
+# The demo bank as a reporting entity (invented identifiers), so that reports drafted
+# from its cases show what the case itself lacks.
+_OFFICE = {
+    "street": "1 Example Square",
+    "city": "Frankfurt",
+    "postal_code": "60311",
+    "state": "Hesse",
+    "country": "DEU",
+}
+REPORTING = ReportingSettings.model_validate(
+    {
+        "goaml": {
+            "rentity_id": 9001,
+            "rentity_branch": "Head office",
+            "local_currency": "EUR",
+            "reporting_person": {
+                "gender": "M",
+                "first_name": "Sam",
+                "last_name": "Okafor",
+                "occupation": "MLRO",
+                "email": "supervisor@demo.casework.test",
+                "phone": "+49 69 000000",
+                "address": _OFFICE,
+            },
+            "location": _OFFICE,
+            "deadline_days": 30,
+        }
+    }
+)
 FOUNDED_DAYS_AGO = 40  # the team, its configs and the list's first version
 LIST_TITLE = "Fictional demo list (invented people and companies)"
 
@@ -185,6 +216,7 @@ def _build(session: Session, box: SecretBox, *, founded: datetime) -> tuple[Demo
         box=box,
     )
     actors["api"] = replace(actors["supervisor"], api_client_id=client.id)
+    reports.set_settings(session, actor=system, body=REPORTING)
     report.api_client = {"client_id": client.client_id, "client_secret": secret, "api_key": api_key}
     create_config(
         session,
