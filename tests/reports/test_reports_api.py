@@ -160,7 +160,15 @@ def test_missing_data_is_listed_with_the_field_that_fills_it(client: TestClient,
     found = _validation(client, kit.analyst, report["id"])
     assert found["schema_used"] is None  # casework's own rules, no schema set
     fields = {p["field"] for p in found["problems"]}
-    assert {"settings.goaml.rentity_id", "narrative", "subject", "transactions"} <= fields
+    # Exactly what is missing: the entity's id, what the analyst writes, and what the
+    # case does not hold (a customer, transactions).
+    assert fields == {
+        "settings.goaml.rentity_id",
+        "narrative",
+        "indicators",
+        "subject",
+        "transactions",
+    }
     for problem in found["problems"]:
         assert problem["element"].startswith("/report")
         assert problem["message"] and problem["rule"]
