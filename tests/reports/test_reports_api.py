@@ -564,3 +564,30 @@ def test_text_xml_cannot_carry_is_refused_or_left_out(client: TestClient, kit: T
     assert (
         client.get(f"/v1/reports/{report['id']}/xml", headers=kit.viewer.headers).status_code == 200
     )
+
+
+def test_each_problem_says_where_casework_keeps_the_missing_value(
+    client: TestClient, kit: TenantKit
+):
+    support.configure(client, kit, goaml=GOAML)
+    case = reporting_case(client, kit, "person")
+    report = draft(client, kit.analyst, case["id"], format="goaml", report_code="STR")
+    first = report["content"]["transactions"][0]
+    person = report["content"]["subject"]["person"]
+    gaps = {
+        **report["content"],
+        "subject": {**report["content"]["subject"], "person": {**person, "birth_date": None}},
+        "transactions": [
+            {**first, "counterparty_name": None},
+            *report["content"]["transactions"][1:],
+        ],
+    }
+    write(client, kit.analyst, report, **gaps)
+    found = _validation(client, kit.analyst, report["id"])["problems"]
+    origins = {p["field"]: p["filled_from"] for p in found}
+    assert origins["subject.person.birth_date"] == "customer.birth_date"
+    assert origins["transactions[0].counterparty_name"] == (
+        f"transaction {first['reference']} ({first['transaction_id']}): counterparty_name"
+    )
+    assert origins["narrative"] == "the report draft, written by the analyst"
+    assert origins["indicators"] == "the report draft, written by the analyst"

@@ -25,6 +25,7 @@ from casework.reports import formats
 from casework.reports import service as reports
 from casework.reports.content import ReportContent
 from casework.reports.deadlines import deadline_of
+from casework.reports.origins import origin
 from casework.reports.schemas import FilingBody, ReportCreate, ReportUpdate
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -52,7 +53,7 @@ def report_page(report_id: str, request: Request, session: DbSession, viewer: Re
         "label": formats.LABELS[report.format],
         "content": content,
         "deadline": deadline_of(report),
-        "problems": found,
+        "problems": [(p, origin(p.field, content)) for p in found],
         "schema": stored,
         "can": _can(session, viewer, report),
         "joined": {

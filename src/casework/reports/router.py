@@ -21,6 +21,7 @@ from casework.infra.routing import CommittingRoute
 from casework.models.enums import ReportStatus
 from casework.reports import service
 from casework.reports import settings as reporting
+from casework.reports.content import ReportContent
 from casework.reports.schema import MAX_SCHEMA_BYTES
 from casework.reports.schemas import (
     FilingBody,
@@ -123,6 +124,7 @@ def validate_report(report_id: str, session: DbSession, principal: CaseReader) -
     is set."""
     report = service.get(session, actor=principal, report_id=report_id)
     found, stored, compiled = service.problems(session, report)
+    content = ReportContent.model_validate(report.content)
     used = (
         SchemaUsed(
             filename=stored.filename, sha256=stored.sha256, adjustments=list(compiled.adjustments)
@@ -133,7 +135,7 @@ def validate_report(report_id: str, session: DbSession, principal: CaseReader) -
     return ValidationOut(
         report_id=report.id,
         valid=not found,
-        problems=[ProblemOut.of(p) for p in found],
+        problems=[ProblemOut.of(p, content) for p in found],
         schema_used=used,
     )
 

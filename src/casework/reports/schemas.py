@@ -10,6 +10,7 @@ from casework.models import Report
 from casework.models.enums import ReportStatus
 from casework.reports.content import Problem, ReportContent
 from casework.reports.deadlines import Deadline, deadline_of
+from casework.reports.origins import origin
 
 Format = Literal["goaml", "fincen_sar"]
 
@@ -72,16 +73,21 @@ class NoteBody(StrictModel):
 class ProblemOut(BaseModel):
     element: str = Field(description="Where in the XML.")
     message: str
-    field: str | None = Field(description="The casework field that would fill it.")
+    field: str | None = Field(description="The report field that fills it.")
+    filled_from: str | None = Field(
+        description="Where casework keeps that value: a customer field, a transaction's "
+        "column, a reporting setting, or the draft the analyst writes."
+    )
     rule: str = Field(description="The schema rule it breaks.")
     source: Literal["rules", "schema"]
 
     @classmethod
-    def of(cls, problem: Problem) -> ProblemOut:
+    def of(cls, problem: Problem, content: ReportContent) -> ProblemOut:
         return cls(
             element=problem.element,
             message=problem.message,
             field=problem.field,
+            filled_from=origin(problem.field, content),
             rule=problem.rule,
             source=problem.source,
         )
