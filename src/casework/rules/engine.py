@@ -1,6 +1,7 @@
 """Running a tenant's rules over transactions: the same code for the live path (a
-stored batch) and for a backtest (a past period), so a backtest says what the live
-path would have done."""
+stored batch), for a backtest (a past period) and for a case's TRANSACTION_RISK check
+(its linked transactions), so a backtest or a check says what the live path would have
+done."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -144,11 +145,29 @@ class Evaluated:
     transactions: int
 
 
-def evaluate_stored(session: Session, *, tenant_id: str, transaction_ids: list[str]) -> Evaluated:
-    """The tenant's enabled rules on these stored transactions (pure reads)."""
-    rules = enabled_rules(session, tenant_id=tenant_id)
-    if not rules:
-        return Evaluated([], {}, 0)
+@dataclass(frozen=True)
+class Loaded:
+    """Stored transactions ready for ``run``: by customer (in id order), each customer's
+    in time order, with the history the rules read before them."""
+
+    evaluated: dict[str, list[Txn]]
+    histories: Histories
+
+    @property
+    def transactions(self) -> int:
+        return sum(len(items) for items in self.evaluated.values())
+
+
+def load_evaluated(
+    session: Session,
+    *,
+    tenant_id: str,
+    rules: Sequence[CompiledRule],
+    transaction_ids: Sequence[str],
+) -> Loaded:
+    """The tenant's stored ``transaction_ids`` as ``rules`` see them, with the history of
+    their customers that ``rules`` read (pure reads). Another tenant's transactions, and
+    those whose customer was deleted meanwhile, are left out."""
     # Which customers, and from when: the transactions themselves come with the history.
     wanted: dict[str, set[str]] = defaultdict(set)
     earliest = latest = None
@@ -160,7 +179,7 @@ def evaluate_stored(session: Session, *, tenant_id: str, transaction_ids: list[s
             earliest = row.occurred_at if earliest is None else min(earliest, row.occurred_at)
             latest = row.occurred_at if latest is None else max(latest, row.occurred_at)
     if earliest is None or latest is None:
-        return Evaluated([], {}, 0)  # their customers were deleted meanwhile
+        return Loaded({}, Histories({}, datetime.min.replace(tzinfo=UTC)))
     needs = history.Needs.of(rule.condition for rule in rules)
     # Nothing after the batch's last transaction can be history of any of them.
     histories = history.load(
@@ -173,8 +192,21 @@ def evaluate_stored(session: Session, *, tenant_id: str, transaction_ids: list[s
     )
     batch: dict[str, list[Txn]] = {
         customer_id: [t for t in histories.by_customer.get(customer_id, []) if t.id in ids]
-        for customer_id, ids in wanted.items()
+        for customer_id, ids in sorted(wanted.items())
     }
     history.deepen(session, tenant_id=tenant_id, histories=histories, evaluated=batch, needs=needs)
-    found = run(rules, batch, histories, CountryRisk.of(session, tenant_id))
-    return Evaluated(found, histories.amounts(), sum(len(v) for v in batch.values()))
+    return Loaded(batch, histories)
+
+
+def evaluate_stored(session: Session, *, tenant_id: str, transaction_ids: list[str]) -> Evaluated:
+    """The tenant's enabled rules on these stored transactions (pure reads)."""
+    rules = enabled_rules(session, tenant_id=tenant_id)
+    if not rules:
+        return Evaluated([], {}, 0)
+    loaded = load_evaluated(
+        session, tenant_id=tenant_id, rules=rules, transaction_ids=transaction_ids
+    )
+    if not loaded.evaluated:
+        return Evaluated([], {}, 0)  # their customers were deleted meanwhile
+    found = run(rules, loaded.evaluated, loaded.histories, CountryRisk.of(session, tenant_id))
+    return Evaluated(found, loaded.histories.amounts(), loaded.transactions)

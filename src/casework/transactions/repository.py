@@ -68,6 +68,27 @@ def linked_to_case(
     )
 
 
+def linked_ids(session: Session, *, tenant_id: str, case_id: str) -> list[str]:
+    """The ids of every transaction linked to a case, in id order."""
+    stmt = (
+        select(CaseTransaction.transaction_id)
+        .where(CaseTransaction.tenant_id == tenant_id, CaseTransaction.case_id == case_id)
+        .order_by(CaseTransaction.transaction_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def external_ids(session: Session, *, tenant_id: str, ids: Sequence[str]) -> dict[str, str]:
+    """The external id of each of the tenant's transactions among ``ids``, by id."""
+    found: dict[str, str] = {}
+    for chunk in persist.in_chunks(sorted(set(ids))):
+        stmt = select(Transaction.id, Transaction.external_id).where(
+            Transaction.tenant_id == tenant_id, Transaction.id.in_(chunk)
+        )
+        found.update((row.id, row.external_id) for row in session.execute(stmt))
+    return found
+
+
 def page(
     session: Session,
     *,

@@ -8,11 +8,13 @@ from casework.checks.runners.base import (
     CheckInputs,
     CheckResult,
     CustomerFacts,
+    LinkedTransactions,
     RunContext,
     Runner,
 )
 from casework.checks.runners.jurisdiction import run_country_risk
 from casework.checks.runners.screening import run_screening, screening_subjects
+from casework.checks.runners.transactions import run_transaction_risk
 from casework.checks.runners.ubo import run_ubo
 from casework.models.enums import CheckType
 
@@ -22,6 +24,7 @@ __all__ = [
     "CheckInputs",
     "CheckResult",
     "CustomerFacts",
+    "LinkedTransactions",
     "RunContext",
     "Runner",
     "run",
@@ -34,6 +37,7 @@ RUNNERS: dict[CheckType, Runner] = {
     CheckType.sanctions: run_screening,
     CheckType.pep: run_screening,
     CheckType.adverse_media: run_screening,
+    CheckType.transaction_risk: run_transaction_risk,
 }
 
 

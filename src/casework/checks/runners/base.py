@@ -12,6 +12,7 @@ from casework.checks.country_risk import CountryRiskView
 from casework.checks.policy import OutcomePolicy
 from casework.checks.runners.news import NewsProvider
 from casework.models.enums import CheckType, CustomerType, Outcome
+from casework.rules.engine import CompiledRule, Loaded
 from casework.screening.engine import Matcher
 from casework.screening.scope import SearchedList
 
@@ -33,6 +34,17 @@ class CustomerFacts:
 
 
 @dataclass(frozen=True)
+class LinkedTransactions:
+    """What a TRANSACTION_RISK check runs on, read together: the tenant's enabled rules,
+    the case's linked transactions as those rules see them (with the history of their
+    customers that the rules read), and the external id of every transaction read."""
+
+    rules: tuple[CompiledRule, ...]
+    loaded: Loaded
+    external_ids: dict[str, str]
+
+
+@dataclass(frozen=True)
 class CheckInputs:
     check_type: CheckType
     params: dict[str, Any]
@@ -40,6 +52,7 @@ class CheckInputs:
     customer: CustomerFacts | None
     documents: dict[str, bytes]  # linked documents' bytes, by id
     today: date
+    transactions: LinkedTransactions | None = None  # read, like documents, before the run
 
 
 @dataclass
