@@ -23,9 +23,11 @@ $(CHROMIUM):
 		echo "no $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)"; \
 	fi
 
-## Install and run casework on the embedded default (SQLite, demo data).
+## Install and run casework on the embedded default (SQLite, demo data). `make run PORT=8080`
+## listens on another port (as CASEWORK_PORT=8080 does); CASEWORK_HOST, CASEWORK_DATA_DIR and
+## the other settings come from the environment.
 run: $(STAMP)
-	$(BIN)/casework serve
+	$(BIN)/casework serve$(if $(PORT), --port $(PORT))
 
 ## The whole suite: format, lint, types, then the tests on SQLite and on PostgreSQL.
 test: $(STAMP) $(CHROMIUM) lint types test-sqlite test-postgres

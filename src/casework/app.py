@@ -26,7 +26,7 @@ from casework.dialects.sumsub.router import router as sumsub_router
 from casework.documents.router import router as documents_router
 from casework.fx.router import router as fx_rates_router
 from casework.health.router import router as health_router
-from casework.infra import openapi, problems
+from casework.infra import api_docs, openapi, problems
 from casework.infra.db import Database
 from casework.infra.jobs import EmbeddedRunner, JobContext
 from casework.infra.logging import configure as configure_logging
@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Compliance case management and screening.",
         lifespan=lifespan,
+        # api_docs adds the pages with their files served locally; FastAPI's own load a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.jobs = runner
     problems.install(app)
     openapi.install(app)
+    api_docs.install(app)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

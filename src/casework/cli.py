@@ -11,10 +11,13 @@ from casework.api_clients.cli import app as api_clients_app
 from casework.audit.cli import app as audit_app
 from casework.cli_support import (
     JsonFlag,
+    address,
+    bound_socket,
     console,
     emit,
     fail,
     open_database,
+    read_settings,
 )
 from casework.config import Settings
 from casework.fx.cli import app as fx_app
@@ -82,28 +85,58 @@ def worker(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    host: Annotated[
+        str | None,
+        typer.Option(help="Interface to bind", show_default="CASEWORK_HOST, else 127.0.0.1"),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port to listen on", show_default="CASEWORK_PORT, else 8000", min=1, max=65535
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
 ) -> None:
     """Run the API (and, on the embedded default, load demo data into an empty database)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from casework.demo import ensure_demo, needs_demo
 
-    settings = Settings()
-    with open_database(settings) as database:
-        if database.is_sqlite and needs_demo(database):
-            console.print(ensure_demo(database).human())
-    if workers > 1:
-        if settings.is_sqlite:
-            raise fail("--workers above 1 needs PostgreSQL")
-        uvicorn.run("casework.asgi:app", host=host, port=port, workers=workers, log_level="info")
-        return
-    from casework.app import create_app
+    settings = read_settings()
+    host = settings.host if host is None else host
+    port = settings.port if port is None else port
+    if workers > 1 and settings.is_sqlite:
+        raise fail("--workers above 1 needs PostgreSQL")
+    # The port is taken before anything else, so a busy one is said at once, and only
+    # once, instead of after an announcement that casework is listening there.
+    sock = bound_socket(host, port)
+    try:
+        with open_database(settings) as database:
+            if database.is_sqlite and needs_demo(database):
+                console.print(ensure_demo(database).human())
+        if workers > 1:
+            config = uvicorn.Config(
+                "casework.asgi:app", host=host, port=port, workers=workers, log_level="info"
+            )
+        else:
+            from casework.app import create_app
 
-    console.print(f"casework listening on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+            config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+        sock.listen(config.backlog)
+        console.print(f"casework listening on http://{address(host, port)}  (API docs: /docs)")
+        try:
+            if workers > 1:
+                Multiprocess(config, sockets=[sock]).run()
+            else:
+                server = uvicorn.Server(config)
+                server.run(sockets=[sock])
+                if not server.started:
+                    raise typer.Exit(3)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        sock.close()
 
 
 if __name__ == "__main__":

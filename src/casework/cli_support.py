@@ -3,13 +3,16 @@ the database opened for one command."""
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -47,6 +50,58 @@ def run_or_exit(fn: Callable[[], T]) -> T:
         return fn()
     except DomainError as exc:
         raise fail(exc.detail, 2) from None
+
+
+def read_settings() -> Settings:
+    """The settings from the environment; a value that does not fit ends the command with
+    a line naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"CASEWORK_{str(first['loc'][0]).upper()}" if first["loc"] else "a setting"
+        raise fail(f"{name}: {first['msg']}") from None
+
+
+def address(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_CANNOT_BIND = {
+    errno.EADDRINUSE: "the address is already in use; "
+    "choose another port with --port or CASEWORK_PORT",
+    errno.EACCES: "permission denied (ports below 1024 need privileges); "
+    "choose another port with --port or CASEWORK_PORT",
+    errno.EADDRNOTAVAIL: "that address is not one of this machine's; "
+    "choose another with --host or CASEWORK_HOST",
+}
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host`` and ``port``, for the server to listen on; a
+    port that cannot be had ends the command with one line saying why."""
+    where = address(host, port)
+    try:
+        family, kind, proto, _, sockaddr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise fail(
+            f"casework cannot listen on {where}: the host is unknown ({exc.strerror}); "
+            "choose another with --host or CASEWORK_HOST"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    # As uvicorn does: the port of a server that just stopped is free again at once,
+    # while a port another process listens on is still refused.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(sockaddr)
+    except OSError as exc:
+        sock.close()
+        reason = _CANNOT_BIND.get(exc.errno or 0, exc.strerror or str(exc))
+        raise fail(f"casework cannot listen on {where}: {reason}") from None
+    return sock
 
 
 @contextmanager

@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CASEWORK_", env_file=None, extra="ignore")
 
     data_dir: Path = Path("./casework-data")
+    host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="The interface `casework serve` listens on; its --host option wins.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="The port `casework serve` listens on; its --port option wins.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; defaults to a SQLite file in the data directory.",
