@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casework.infra.field_paths import field_name, field_path, split_source
+from casework.infra.field_paths import field_name, field_path, invalid_json, split_source
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,20 @@ def test_split_source() -> None:
 )
 def test_field_name_leaves_out_the_source(loc: tuple[str | int, ...], expected: str) -> None:
     assert field_name(loc) == expected
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            {"loc": ("body", 14), "ctx": {"error": "Expecting value"}},
+            "invalid JSON at character 14: expecting value",
+        ),
+        ({"loc": ("body", 0), "ctx": {}}, "invalid JSON at character 0"),
+        ({"loc": ("body",), "ctx": {"error": "Extra data"}}, "invalid JSON: extra data"),
+        ({}, "invalid JSON"),
+    ],
+    ids=["offset-and-reason", "offset-only", "reason-only", "nothing-known"],
+)
+def test_invalid_json_says_where_and_what(error: dict[str, object], expected: str) -> None:
+    assert invalid_json(error) == expected

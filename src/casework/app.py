@@ -45,7 +45,7 @@ from casework.screening.matching import MatcherHolder
 from casework.screening.router import router as screening_router
 from casework.tenants import numbering
 from casework.transactions.router import router as transactions_router
-from casework.users.router import roles_router
+from casework.users.router import assignees_router, roles_router
 from casework.users.router import router as users_router
 from casework.webhooks.router import case_secret_router as case_webhook_secret_router
 from casework.webhooks.router import deliveries_router as webhook_deliveries_router
@@ -65,6 +65,7 @@ NATIVE_API = (
     monitoring_settings_router,
     fx_rates_router,
     users_router,
+    assignees_router,
     roles_router,
     api_clients_router,
     configs_router,

@@ -144,3 +144,23 @@ def test_api_client_acts_as_its_user(client: TestClient, kit: TenantKit):
         headers=kit.supervisor.headers,
     )
     assert r.json()["assigned_by"]["id"] == kit.supervisor.user_id
+
+
+def test_a_json_token_request_is_told_to_be_form_encoded(client: TestClient, kit: TenantKit):
+    m = kit.analyst
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": m.client_id,
+        "client_secret": m.client_secret,
+    }
+    r = client.post("/oauth/token", json=credentials)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    message = (
+        "the token request must be form-encoded (Content-Type: "
+        "application/x-www-form-urlencoded), as OAuth 2 requires"
+    )
+    assert r.json()["errors"] == [{"field": "body", "message": message}]
+    assert r.json()["detail"] == f"body: {message}"
+    # The same credentials, form-encoded, get a token.
+    assert client.post("/oauth/token", data=credentials).status_code == 200

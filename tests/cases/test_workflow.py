@@ -155,6 +155,36 @@ def test_invalid_transitions_are_409(client: TestClient, kit: TenantKit):
     assert r.status_code == 409
 
 
+def test_a_finished_case_is_pointed_to_reopen(client: TestClient, kit: TenantKit):
+    cid = _create(client, kit, tasks=[])["id"]
+    h, url = kit.supervisor.headers, f"/v1/cases/{cid}/transition"
+    resolve = {"to": "resolved", "resolution": "false_positive", "note": "Benign"}
+    assert client.post(url, json=resolve, headers=h).status_code == 200
+    assert client.post(url, json={"to": "closed"}, headers=h).status_code == 200
+    reopen = (
+        f"reopen it with POST /v1/cases/{cid}/reopen and a note, which returns it to in_progress"
+    )
+    for target, detail in [
+        ("open", f"a case cannot move from closed to open; {reopen}"),
+        ("blocked", f"a case cannot move from closed to blocked; {reopen}"),
+        # Not a way back to work: nothing to point to.
+        ("resolved", "a case cannot move from closed to resolved"),
+    ]:
+        r = client.post(url, json={"to": target}, headers=h)
+        assert r.status_code == 409, target
+        assert r.json()["detail"] == detail
+    r = client.post(f"/v1/cases/{cid}/reopen", json={"note": "New evidence"}, headers=h)
+    assert r.json()["review_status"] == "in_progress"
+
+
+def test_a_working_case_is_not_pointed_to_reopen(client: TestClient, kit: TenantKit):
+    cid = _create(client, kit)["id"]
+    r = client.post(
+        f"/v1/cases/{cid}/transition", json={"to": "closed"}, headers=kit.supervisor.headers
+    )
+    assert r.json()["detail"] == "a case cannot move from open to closed"
+
+
 def test_unchecking_a_task_clears_who_and_when(client: TestClient, kit: TenantKit):
     case = _create(client, kit)
     cid, tid = case["id"], case["tasks"][0]["id"]

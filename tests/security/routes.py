@@ -170,6 +170,7 @@ OPERATIONS: list[Op] = [
         {"email": "x@y.zz", "first_name": "a", "last_name": "b", "role": "viewer"},
     ),
     Op("GET", "/v1/users", P.admin),
+    Op("GET", "/v1/assignees", P.case_assign),
     Op("GET", "/v1/users/{user_id}", P.admin),
     Op("PATCH", "/v1/users/{user_id}", P.admin, {"first_name": "a"}),
     Op("POST", "/v1/roles", P.admin, {"slug": "r", "name": "r", "permissions": []}),

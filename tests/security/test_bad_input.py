@@ -128,7 +128,69 @@ def test_invalid_json_is_422(client: TestClient, kit: TenantKit):
         headers={**kit.analyst.headers, "Content-Type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["errors"][0]["message"] == "body is not valid JSON"
+    assert r.json()["errors"] == [
+        {"field": "body", "message": "invalid JSON at character 10: expecting value"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        # The offset is counted as Python's parser counts it, from 0: the second comma.
+        (
+            b'{"title": "x",, }',
+            "application/json",
+            "invalid JSON at character 14: expecting property name enclosed in double quotes",
+        ),
+        (
+            b'\n{"title": "x"\n "priority": "high"}',
+            "application/json; charset=utf-8",
+            "invalid JSON at character 16: expecting ',' delimiter",
+        ),
+        (
+            b'{"title": "x"}',
+            None,
+            "must be JSON sent with Content-Type: application/json; it has no Content-Type",
+        ),
+        (
+            b'{"title": "x"}',
+            "text/plain",
+            "must be JSON sent with Content-Type: application/json; its Content-Type is text/plain",
+        ),
+        (
+            b"",
+            None,
+            "must be JSON sent with Content-Type: application/json; it has no Content-Type",
+        ),
+        (b"", "application/json", "is required: send a JSON object"),
+        (b'["x"]', "application/json", "must be a JSON object"),
+    ],
+    ids=[
+        "syntax",
+        "syntax-on-a-later-line",
+        "no-content-type",
+        "text-content-type",
+        "nothing-no-content-type",
+        "nothing",
+        "a-list",
+    ],
+)
+def test_a_body_that_is_no_json_object_says_what_to_send(
+    client: TestClient,
+    db: Database,
+    kit: TenantKit,
+    body: bytes,
+    content_type: str | None,
+    message: str,
+):
+    before = _footprint(db, kit.tenant_id)
+    headers = kit.analyst.headers | ({"Content-Type": content_type} if content_type else {})
+    r = client.post("/v1/cases", content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["errors"] == [{"field": "body", "message": message}]
+    assert r.json()["detail"] == "invalid fields: body"
+    assert _footprint(db, kit.tenant_id) == before
 
 
 @pytest.mark.parametrize(

@@ -378,7 +378,10 @@ def test_a_refused_move_says_why(client: TestClient, kit: TenantKit):
     _move(client, kit, case["id"], **RESOLVE)
     r = client.post(url, json={"to": "in_progress"}, headers=kit.admin.headers)
     assert r.status_code == 409, r.text
-    assert r.json()["detail"] == "a case cannot move from resolved to in_progress"
+    assert r.json()["detail"] == (
+        "a case cannot move from resolved to in_progress; reopen it with "
+        f"POST /v1/cases/{case['id']}/reopen and a note, which returns it to in_progress"
+    )
 
 
 def test_resolving_records_when_and_the_note(client: TestClient, db: Database, kit: TenantKit):

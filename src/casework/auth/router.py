@@ -7,12 +7,13 @@ import binascii
 from typing import Annotated
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from casework.auth import limits, service
 from casework.infra.dependencies import AppSettings, DbSession
+from casework.infra.errors import ValidationFailed
 from casework.infra.logging import correlation_id
 from casework.infra.routing import CommittingRoute
 
@@ -69,6 +70,22 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
 
 
+# What FastAPI reads form fields from; RFC 6749 (4.4.2) names the first.
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def form_encoded(request: Request) -> None:
+    """Refuses a token request sent in another encoding (JSON, most often) before its
+    fields are read, where each would only seem to be missing."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type not in _FORM_TYPES:
+        raise ValidationFailed.on(
+            "body",
+            "the token request must be form-encoded (Content-Type: "
+            "application/x-www-form-urlencoded), as OAuth 2 requires",
+        )
+
+
 @router.post(
     "/oauth/token",
     response_model=TokenOut,
@@ -76,6 +93,7 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
         400: {"model": OAuthProblem, "description": "Unsupported grant type"},
         401: {"model": OAuthProblem, "description": "Client authentication failed"},
     },
+    dependencies=[Depends(form_encoded)],
 )
 def issue_token(
     request: Request,

@@ -67,9 +67,16 @@ def snapshot(case: Case) -> dict[str, Any]:
     }
 
 
+# Said where an email address stands for a user: the API names users by id, and a
+# caller who may assign can look the ids up without the admin's /v1/users.
+_IDS_NOT_EMAILS = "expects a user id, not an email address; GET /v1/assignees lists them"
+
+
 def active_user(session: Session, *, tenant_id: str, user_id: str, field: str) -> User:
     user = users.active(session, tenant_id=tenant_id, user_id=user_id, with_role=True)
     if user is None:
+        if "@" in user_id:
+            raise ValidationFailed.on(field, _IDS_NOT_EMAILS)
         raise ValidationFailed.on(field, f"no active user {user_id} in this tenant")
     return user
 
@@ -484,7 +491,13 @@ def check_transition(actor: Principal, case: Case, move: Move) -> dict[str, Any]
     if to in state.FINISHED and not actor.can(Permission.case_resolve):
         raise PermissionDenied(f"moving a case to {to.value} needs the 'case.resolve' permission")
     if not state.allowed(case.review_status, to):
-        raise InvalidTransition(f"a case cannot move from {case.review_status.value} to {to.value}")
+        detail = f"a case cannot move from {case.review_status.value} to {to.value}"
+        if case.review_status in state.REOPEN_FROM and to in state.WORKING:
+            detail += (
+                f"; reopen it with POST /v1/cases/{case.id}/reopen and a note, which returns"
+                f" it to {state.REOPEN_TO.value}"
+            )
+        raise InvalidTransition(detail)
     if to in state.FINISHED and case.pending_decision_id is not None:
         detail = "a decision on this case awaits approval: approve or reject it first"
         raise InvalidTransition(detail, errors=[FieldError("decision", detail)])

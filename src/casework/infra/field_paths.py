@@ -3,7 +3,7 @@ people read, ``owners[2].name``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Where in a request FastAPI says a parameter came from: the first part of its location.
@@ -35,3 +35,13 @@ def field_name(loc: Sequence[Any]) -> str:
     """A request error's field without its source, list positions in brackets;
     ``body`` for the request as a whole."""
     return field_path(split_source(loc)[1], empty="body")
+
+
+def invalid_json(error: Mapping[str, Any]) -> str:
+    """What a JSON syntax error (FastAPI's ``json_invalid``) says: where it is, counted in
+    characters from the start of the body as Python's parser counts them (from 0), and
+    what the parser expected there. Its location ends with that offset, no field name."""
+    loc = tuple(error.get("loc", ()))
+    where = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+    reason = str((error.get("ctx") or {}).get("error", "")).strip()
+    return f"invalid JSON{where}" + (f": {reason[:1].lower()}{reason[1:]}" if reason else "")

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
 from casework.infra.errors import DomainError
-from casework.infra.field_paths import field_path, split_source
+from casework.infra.field_paths import field_path, invalid_json, split_source
 from casework.infra.logging import correlation_id, get_logger
 
 log = get_logger("casework.infra.errors")
@@ -72,14 +72,40 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return f"{source}.{name}" if rest else source
 
 
-async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+def _sent_as_json(request: Request) -> bool:
+    # As FastAPI decides whether to parse a body as JSON: application/json or +json.
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _whole_body(request: Request, kind: str, message: str) -> str:
+    """What to say of a JSON body that is wrong as a whole. Without a JSON content type
+    FastAPI does not parse the body at all, and pydantic's words ("a valid dictionary")
+    would hide that the header is what is missing."""
+    if not _sent_as_json(request):
+        sent = request.headers.get("content-type")
+        had = f"its Content-Type is {sent}" if sent else "it has no Content-Type"
+        return f"must be JSON sent with Content-Type: application/json; {had}"
+    if kind == "missing":
+        return "is required: send a JSON object"
+    if kind in {"model_attributes_type", "dict_type", "model_type"}:
+        return "must be a JSON object"
+    return message
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for err in exc.errors():
-        message = str(err.get("msg", "is invalid"))
-        if err.get("type") == "json_invalid":
-            message = "body is not valid JSON"
-        errors.append({"field": _field_name(tuple(err.get("loc", ()))), "message": message})
+        loc, kind = tuple(err.get("loc", ())), str(err.get("type", ""))
+        field, message = _field_name(loc), str(err.get("msg", "is invalid"))
+        if kind == "json_invalid":
+            # Located by its offset in the text, which is no field.
+            field, message = "body", invalid_json(err)
+        elif loc == ("body",):
+            message = _whole_body(request, kind, message)
+        errors.append({"field": field, "message": message})
     names = ", ".join(sorted({e["field"] for e in errors}))
     return problem_response(
         422,

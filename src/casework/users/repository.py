@@ -167,6 +167,51 @@ def page(
     )
 
 
+def role_ids_with(session: Session, *, tenant_id: str, permission: str) -> list[str]:
+    """The ids of the tenant's roles that hold ``permission`` (a tenant has a handful of
+    roles; their permission lists are read here rather than searched in SQL, whose JSON
+    operators differ between SQLite and PostgreSQL)."""
+    roles = session.execute(
+        select(Role.id, Role.permissions).where(Role.tenant_id == tenant_id)
+    ).all()
+    return sorted(role_id for role_id, permissions in roles if permission in permissions)
+
+
+def active_page(
+    session: Session,
+    *,
+    tenant_id: str,
+    role_ids: Collection[str],
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[User], str | None]:
+    """The tenant's active users of these roles, with their roles, by email."""
+    stmt = (
+        select(User)
+        .options(joinedload(User.role))
+        .where(
+            User.tenant_id == tenant_id,
+            User.is_active.is_(True),
+            User.role_id.in_(sorted(role_ids)),
+        )
+    )
+    if q:
+        stmt = stmt.where(
+            contains(
+                q,
+                User.email,
+                User.first_name,
+                User.last_name,
+                User.first_name + " " + User.last_name,
+            )
+        )
+    key = SortKey(column=User.email, id_column=User.id, descending=False)
+    return base.keyset_page(
+        session, stmt, key=key, cursor=cursor, limit=limit, value_of=lambda u: u.email
+    )
+
+
 def role_by_slug(session: Session, *, tenant_id: str, slug: str) -> Role | None:
     return session.scalar(select(Role).where(Role.tenant_id == tenant_id, Role.slug == slug))
 

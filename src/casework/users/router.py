@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from casework import idempotency
-from casework.auth.dependencies import Admin
+from casework.auth.dependencies import Admin, CaseAssigner
 from casework.auth.principal import Principal
 from casework.idempotency import Idempotent
 from casework.infra.dependencies import DbSession
@@ -14,6 +14,7 @@ from casework.infra.pagination import CursorParam, Page, PageSize
 from casework.infra.routing import CommittingRoute
 from casework.users import service
 from casework.users.schemas import (
+    AssigneeOut,
     RoleCreate,
     RoleOut,
     RoleUpdate,
@@ -24,6 +25,7 @@ from casework.users.schemas import (
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=CommittingRoute)
 roles_router = APIRouter(prefix="/v1/roles", tags=["roles"], route_class=CommittingRoute)
+assignees_router = APIRouter(prefix="/v1/assignees", tags=["users"], route_class=CommittingRoute)
 
 
 def _create_identity(body: UserCreate, principal: Principal, key: str | None) -> dict[str, Any]:
@@ -126,3 +128,19 @@ def get_role(role_id: str, session: DbSession, principal: Admin) -> RoleOut:
 def update_role(role_id: str, body: RoleUpdate, session: DbSession, principal: Admin) -> RoleOut:
     """Rename a custom role or replace its permissions; built-in roles are fixed."""
     return RoleOut.of(service.update_role(session, actor=principal, role_id=role_id, data=body))
+
+
+@assignees_router.get("")
+def list_assignees(
+    session: DbSession,
+    principal: CaseAssigner,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the name or email")] = None,
+    cursor: CursorParam = None,
+    limit: PageSize = 50,
+) -> Page[AssigneeOut]:
+    """The colleagues a case can be assigned to (active users whose role holds
+    case.assign), for anyone who may assign: each ``id`` is an ``assignee_id``."""
+    rows, next_cursor = service.list_assignees(
+        session, actor=principal, q=q, cursor=cursor, limit=limit
+    )
+    return Page[AssigneeOut](items=[AssigneeOut.of(u) for u in rows], next_cursor=next_cursor)

@@ -115,6 +115,19 @@ class UserOut(BaseModel):
         )
 
 
+class AssigneeOut(BaseModel):
+    """A colleague a case can be assigned to: ``id`` is what ``assignee_id`` takes."""
+
+    id: str
+    name: str
+    email: str
+    role: str = Field(description="The slug of the user's role")
+
+    @classmethod
+    def of(cls, user: User) -> AssigneeOut:
+        return cls(id=user.id, name=user.full_name, email=user.email, role=user.role.slug)
+
+
 class RoleCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

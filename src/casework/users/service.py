@@ -177,6 +177,19 @@ def list_users(
     )
 
 
+def list_assignees(
+    session: Session, *, actor: Principal, q: str | None, cursor: str | None, limit: int
+) -> tuple[Sequence[User], str | None]:
+    """The colleagues a case can be assigned to: the tenant's active users whose role
+    holds case.assign."""
+    role_ids = repository.role_ids_with(
+        session, tenant_id=actor.tenant_id, permission=Permission.case_assign.value
+    )
+    return repository.active_page(
+        session, tenant_id=actor.tenant_id, role_ids=role_ids, q=q, cursor=cursor, limit=limit
+    )
+
+
 def _permissions(values: list[str]) -> list[str]:
     for index, value in enumerate(values):
         if value not in _KNOWN_PERMISSIONS:
