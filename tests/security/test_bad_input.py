@@ -154,7 +154,7 @@ def test_invalid_json_is_422(client: TestClient, kit: TenantKit):
         ),
         (
             b'{"title": "x"}',
-            "text/plain",
+            "text/plain; charset=utf-8",
             "must be JSON sent with Content-Type: application/json; its Content-Type is text/plain",
         ),
         (

@@ -72,9 +72,12 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return f"{source}.{name}" if rest else source
 
 
-def _sent_as_json(request: Request) -> bool:
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _sent_as_json(media_type: str) -> bool:
     # As FastAPI decides whether to parse a body as JSON: application/json or +json.
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     kind, _, subtype = media_type.partition("/")
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
@@ -83,9 +86,9 @@ def _whole_body(request: Request, kind: str, message: str) -> str:
     """What to say of a JSON body that is wrong as a whole. Without a JSON content type
     FastAPI does not parse the body at all, and pydantic's words ("a valid dictionary")
     would hide that the header is what is missing."""
-    if not _sent_as_json(request):
-        sent = request.headers.get("content-type")
-        had = f"its Content-Type is {sent}" if sent else "it has no Content-Type"
+    media_type = _media_type(request)
+    if not _sent_as_json(media_type):
+        had = f"its Content-Type is {media_type[:100]}" if media_type else "it has no Content-Type"
         return f"must be JSON sent with Content-Type: application/json; {had}"
     if kind == "missing":
         return "is required: send a JSON object"
