@@ -72,8 +72,10 @@ def test_the_readme_walkthrough_runs_as_written(demo_server: tuple[str, str], tm
     base, key = demo_server
     script = "set -euo pipefail\ncd " + str(ROOT) + "\n" + walkthrough()
     env = {**os.environ, "KEY": key, "BASE": base, "PYTHONPATH": ""}
+    bash = shutil.which("bash")
+    assert bash is not None
     done = subprocess.run(  # noqa: S603 (bash running the README's own block)
-        ["bash", "-c", script.replace("webhooks.log", str(tmp_path / "webhooks.log"))],
+        [bash, "-c", script.replace("webhooks.log", str(tmp_path / "webhooks.log"))],
         env=env,
         capture_output=True,
         text=True,
