@@ -135,7 +135,7 @@ def test_an_override_resolves_and_the_trail_says_who_overrode_what_and_why(
         "open_items": ["Verify source of funds", "Call"],
     }
     assert resolved["message"] == (
-        f"Resolved as false_positive: Payroll, explained "
+        f"Resolved as false positive: Payroll, explained "
         f"(checklist overridden with 2 items open: {REASON})"
     )
     assert resolved["actor_user_id"] == kit.supervisor.user_id
@@ -149,4 +149,4 @@ def test_with_every_item_ticked_nothing_is_overridden(client: TestClient, kit: T
     assert r.status_code == 200, r.text
     log = client.get(f"/v1/cases/{case['id']}/log", headers=kit.admin.headers).json()
     assert "checklist_override" not in log[-1]["after"]
-    assert log[-1]["message"] == "Resolved as false_positive: Payroll, explained"
+    assert log[-1]["message"] == "Resolved as false positive: Payroll, explained"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -157,11 +158,55 @@ def test_watchlists_list_shows_versions_and_counts(
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     assert "v2" in cells[1]
     assert cells[2].strip() == str(FILLERS + 3)
-    assert "UTC" in cells[3]
-    assert "ftm" in cells[4] and "v2.json" in cells[4]
-    assert cells[5].strip() == "2"
+    # FtM exports state no publication date; the import time has a column of its own.
+    assert "not stated by the source" in cells[3] and "UTC" not in cells[3]
+    assert "UTC" in cells[4]
+    assert "ftm" in cells[5] and "v2.json" in cells[5]
+    assert cells[6].strip() == "2"
+    # Every column's header sits on the side its values do.
+    head = response.text[response.text.index("<thead>") : response.text.index("</thead>")]
+    headers = re.findall(r"<th\b([^>]*)>", head)
+    for header, cell in zip(headers, re.findall(r"<td\b([^>]*)>", row), strict=True):
+        assert ('class="number"' in header) == ('class="number"' in cell), (header, cell)
     small = _row(response.text, f'href="/console/watchlists/{listed}"')
     assert re.findall(r"<td[^>]*>(.*?)</td>", small, re.S)[2].strip() == "3"
+
+
+def test_publication_date_and_long_alias_lists(
+    browser: OpenBrowser, db: Database, staff: TenantKit, tmp_path: Path
+):
+    """A list whose source states its publication date, holding a person of many names."""
+    name = f"console-a-{secrets.token_hex(4)}"
+    aliases = [f"Ivan Aliasovich {i:02d}" for i in range(12)] + ["Ivan Petrovsky"]
+    path = _write(tmp_path / "a.json", _person("p1", "Ivan Petrov", alias=aliases))
+    published = datetime(2026, 3, 14, tzinfo=UTC)
+    with db.transaction() as session:
+        import_dataset(
+            session,
+            name=name,
+            format_name="ftm",
+            paths=[path],
+            tenant_id=staff.tenant_id,
+            published_at=published,
+        )
+    analyst = browser(staff.analyst)
+    overview = analyst.get("/console/watchlists").text
+    cells = re.findall(
+        r"<td[^>]*>(.*?)</td>", _row(overview, f'href="/console/watchlists/{name}"'), re.S
+    )
+    assert cells[3].strip().startswith("2026-03-14") and "UTC" in cells[4]
+    versions = analyst.get(f"/console/watchlists/{name}").text
+    assert "Published</dt><dd>2026-03-14" in versions
+    assert '<td class="date">2026-03-14</td>' in _row(versions, ">v1</a>")
+
+    page = _screen(analyst, name="Ivan Petrovsky", dataset=name)
+    shown = page[page.index("Also known as") : page.index("</dd>", page.index("Also known as"))]
+    # The alias that matched first, then the others: six in view, the rest disclosed.
+    items = re.findall(r"<li[^>]*>(.*?)</li>", shown, re.S)
+    assert items[0].startswith("Ivan Petrovsky") and "(matched)" in items[0]
+    assert '<details class="aliases-more">' in shown
+    assert "<summary>and 7 more</summary>" in shown
+    assert len(items) == len(aliases) and "; " not in shown
 
 
 def test_dataset_page_lists_versions_and_differences(

@@ -72,7 +72,7 @@ def test_a_held_resolution_is_proposed_and_changes_nothing(client: TestClient, h
     ).json()["items"]
     assert decision["id"] == decision_id
     assert (decision["status"], decision["kind"]) == ("pending", "resolution")
-    assert decision["reasons"] == ["resolving as potential_threat"]
+    assert decision["reasons"] == ["resolving as potential threat"]
     assert decision["change"]["resolution"] == "potential_threat"
     assert decision["proposed_by_user_id"] == held.analyst.user_id
     assert decision["decided_by_user_id"] is None

@@ -30,7 +30,7 @@ def test_every_rule_met_is_a_reason():
     )
     override = {"reason": "r", "open_items": ["x"]}
     assert resolution_reasons(rules, _case(0.1, Priority.high), FP, override) == [
-        "resolving as false_positive",
+        "resolving as false positive",
         "priority high",
         "the checklist is overridden",
     ]

@@ -35,6 +35,7 @@ from casework.models.enums import (
     ProcessingStatus,
     Resolution,
     ReviewStatus,
+    words,
 )
 from casework.retention import service as retention
 from casework.rfi import service as rfi
@@ -539,9 +540,9 @@ def change_status(
         extra["note"] = note
     elif note:
         extra["note"] = note
-    message = f"Status changed to {to.value}"
+    message = f"Status changed to {words(to)}"
     if resolution is not None:  # check_transition allows one only when resolving
-        message = f"Resolved as {resolution.value}: {note}"
+        message = f"Resolved as {words(resolution)}: {note}"
     if override is not None:
         extra["checklist_override"] = override
         items = len(override["open_items"])

@@ -21,7 +21,7 @@ from casework.infra.errors import Conflict, FieldError, NotFound, ValidationFail
 from casework.infra.jobs import Job
 from casework.models import Case, CaseConfig, Check, ScreeningMatch
 from casework.models.base import utcnow
-from casework.models.enums import CheckType, MatchDecision, ProcessingStatus
+from casework.models.enums import CheckType, MatchDecision, ProcessingStatus, words
 
 RUN_CASE = Job("checks.run_case")
 DRAIN = Job("checks.drain")  # queued checks of any case, several cases per transaction
@@ -221,7 +221,7 @@ def apply_match_decision(
     case = session.get(Case, check.case_id)
     assert case is not None
     rollup = update_case(session, case)
-    message = f"Match {match.caption} marked {decision.value.replace('_', ' ')}"
+    message = f"Match {match.caption} marked {words(decision)}"
     after: dict[str, Any] = {"decision": decision, "note": note, "check_id": check.id} | rollup
     if approval is not None:
         after["approval"] = approval

@@ -31,7 +31,7 @@ from casework.infra.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from casework.models.enums import MatchDecision, Resolution, ReviewStatus
+from casework.models.enums import MatchDecision, Resolution, ReviewStatus, words
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -120,7 +120,7 @@ def change_status(
         raise ValidationFailed.on("to", "resolving needs a resolution: use the Resolve form")
     move = Move(to=target, note=_text(note, "note", limit=NOTE_CHARS, required=False))
     decisions.transition(session, actor=viewer.principal, case_id=case_id, move=move)
-    return redirect(_page(case_id), notice=f"Status changed to {target.value.replace('_', ' ')}.")
+    return redirect(_page(case_id), notice=f"Status changed to {words(target)}.")
 
 
 @router.post("/cases/{case_id}/resolve")
@@ -248,7 +248,7 @@ def decide_match(
     notice = (
         "Proposed: the match is marked once someone else approves it."
         if proposed is not None
-        else f"Match marked {chosen.value.replace('_', ' ')}."
+        else f"Match marked {words(chosen)}."
     )
     return redirect(_page(case_id, f"match-{match_id}"), notice=notice)
 

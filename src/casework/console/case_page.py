@@ -23,7 +23,7 @@ from casework.cases.schemas import is_overdue
 from casework.checks import service as checks
 from casework.console.ownership_graph import OwnershipView, ownership_view
 from casework.console.routing import ConsoleRoute
-from casework.console.templating import redirect, render
+from casework.console.templating import label, redirect, render
 from casework.console.web import Viewer, allowed
 from casework.decisions import repository as decisions
 from casework.infra.dependencies import DbSession
@@ -90,6 +90,15 @@ class MatchView:
     features: list[Feature]
     link: str | None
     decided_by: str | None
+
+    @property
+    def matched_alias(self) -> str | None:
+        """The listed name that matched, when it is an alias rather than the caption."""
+        name = self.match.explanation.get("name")
+        candidate = name.get("candidate") if isinstance(name, dict) else None
+        if isinstance(candidate, str) and candidate and candidate != self.match.caption:
+            return candidate
+        return None
 
 
 @dataclass
@@ -242,8 +251,8 @@ def _features(explanation: dict[str, Any]) -> list[Feature]:
     """What the matcher stored per compared feature: its words and its effect on the score."""
     if explanation.get("kind") == "news":
         return [
-            Feature(label, str(explanation[key]), "")
-            for key, label in (
+            Feature(title, str(explanation[key]), "")
+            for key, title in (
                 ("source", "Source"),
                 ("published", "Published"),
                 ("snippet", "Snippet"),
@@ -261,9 +270,7 @@ def _features(explanation: dict[str, Any]) -> list[Feature]:
             effect = f"{float(part['score']):.3f}"
         else:
             effect = ""
-        features.append(
-            Feature(key.replace("_", " ").capitalize(), str(part.get("text", "")), effect)
-        )
+        features.append(Feature(label(key), str(part.get("text", "")), effect))
     return features
 
 

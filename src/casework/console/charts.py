@@ -39,12 +39,24 @@ def _checked_id(chart_id: str) -> str:
     return chart_id
 
 
-def _open_svg(chart_id: str, title: str, summary: str, width: int, height: int) -> Markup:
+def _open_svg(
+    chart_id: str, title: str, summary: str, width: int, height: int, *, wide: bool = False
+) -> Markup:
+    # A wide chart is drawn at about the width it is shown and then scaled to fill its
+    # container (class chart-wide); the others keep the size they are drawn at.
     return Markup(
-        '<svg xmlns="{ns}" class="chart" role="img" width="{w}" height="{h}" '
+        '<svg xmlns="{ns}" class="{css}" role="img" width="{w}" height="{h}" '
         'viewBox="0 0 {w} {h}" aria-labelledby="{id}-title {id}-desc">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{summary}</desc>'
-    ).format(ns=SVG_NS, w=width, h=height, id=chart_id, title=title, summary=summary)
+    ).format(
+        ns=SVG_NS,
+        css="chart chart-wide" if wide else "chart",
+        w=width,
+        h=height,
+        id=chart_id,
+        title=title,
+        summary=summary,
+    )
 
 
 def _summary(items: Items) -> str:
@@ -179,7 +191,9 @@ def _legend(series: Series, y: int) -> list[Markup]:
     return parts
 
 
-def _column(x: int, base: int, scale: float, category: str, stack: list[tuple[str, int]]) -> Markup:
+def _column(
+    x: int, bar_w: int, base: int, scale: float, category: str, stack: list[tuple[str, int]]
+) -> Markup:
     described = ", ".join(f"{name} {value}" for name, value in stack if value) or "none"
     parts = [Markup("<g><title>{}: {}</title>").format(category, described)]
     y = base
@@ -188,8 +202,8 @@ def _column(x: int, base: int, scale: float, category: str, stack: list[tuple[st
             height = round(value * scale)
             y -= height
             parts.append(
-                Markup('<rect x="{}" y="{}" width="14" height="{}" fill="{}"/>').format(
-                    x, y, height, PALETTE[index % len(PALETTE)]
+                Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>').format(
+                    x, y, bar_w, height, PALETTE[index % len(PALETTE)]
                 )
             )
     parts.append(Markup("</g>"))
@@ -225,26 +239,31 @@ def stacked_bars(
     *,
     key: str = "",
     tick_every: int = 5,
+    width: int = 1200,
 ) -> Markup:
-    """One column per category (such as a day), split into one segment per series."""
+    """One column per category (such as a day), split into one segment per series, the
+    columns spread over ``width`` (the chart then fills the width it is shown in)."""
     chart_id = _checked_id(chart_id)
-    left, step, top, plot_h, bottom = 44, 20, 30, 150, 26
-    width, height = left + step * max(len(categories), 1) + 10, top + plot_h + bottom
+    left, right, top, plot_h, bottom = 44, 10, 30, 150, 26
+    step = max(8, (width - left - right) // max(len(categories), 1))
+    bar_w = max(4, round(step * 0.7))
+    width, height = left + step * max(len(categories), 1) + right, top + plot_h + bottom
     base = top + plot_h
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     peak = max(totals, default=0)
     summary = f"{sum(totals)} in total; at most {peak} in one column." if peak else "No data."
     scale = plot_h / peak if peak else 0.0
-    parts = [_open_svg(chart_id, title, summary, width, height), *_legend(series, 4)]
+    parts = [_open_svg(chart_id, title, summary, width, height, wide=True), *_legend(series, 4)]
     parts.extend(_axis(left, width, base, peak, scale))
     for index, category in enumerate(categories):
-        x = left + index * step + 3
-        parts.append(_column(x, base, scale, category, [(n, v[index]) for n, v in series]))
+        x = left + index * step + (step - bar_w) // 2
+        stack = [(n, v[index]) for n, v in series]
+        parts.append(_column(x, bar_w, base, scale, category, stack))
         if index % tick_every == 0 or index == len(categories) - 1:
             parts.append(
                 Markup(
                     '<text x="{}" y="{}" text-anchor="middle" fill="{}" font-size="11">{}</text>'
-                ).format(x + 7, base + 16, MUTED, category[-5:])
+                ).format(x + bar_w // 2, base + 16, MUTED, category[-5:])
             )
     if not peak:
         parts.append(_empty(width, height))

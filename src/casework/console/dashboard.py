@@ -14,7 +14,7 @@ from casework.analytics import repository as analytics
 from casework.auth.permissions import Permission
 from casework.console import charts
 from casework.console.routing import ConsoleRoute
-from casework.console.templating import render
+from casework.console.templating import label, render
 from casework.console.web import Viewer, allowed
 from casework.infra.dependencies import DbSession
 from casework.models.enums import CreatedByType
@@ -38,11 +38,6 @@ REPORT_DAYS = 14
 REPORTS_SHOWN = 20
 
 
-def _words(value: str) -> str:
-    text = value.replace("_", " ")
-    return text[:1].upper() + text[1:]
-
-
 def duration(hours: float | None) -> str:
     """A time to resolve as people say it: hours under two days, days beyond."""
     if hours is None:
@@ -61,13 +56,13 @@ def _charts(
         "by_priority": charts.horizontal_bars(
             "open-by-priority",
             "Open cases by priority",
-            [(_words(name), n) for name, n in opened.by_priority.items()],
+            [(label(name), n) for name, n in opened.by_priority.items()],
             key="Priority",
         ),
         "by_status": charts.vertical_bars(
             "open-by-status",
             "Open cases by status",
-            [(_words(name), n) for name, n in opened.by_status.items()],
+            [(label(name), n) for name, n in opened.by_status.items()],
             key="Status",
         ),
         "per_day": charts.stacked_bars(

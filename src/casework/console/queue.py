@@ -24,7 +24,7 @@ from casework.cases import listing, repository
 from casework.cases.listing import CaseFilters, CaseSort
 from casework.console.forms import FormText
 from casework.console.routing import ConsoleRoute
-from casework.console.templating import redirect, render
+from casework.console.templating import label, redirect, render
 from casework.console.web import CurrentViewer, Viewer, allowed
 from casework.infra.dependencies import DbSession, ReadSession
 from casework.infra.errors import ValidationFailed
@@ -77,13 +77,7 @@ SORT_LABELS = {
     CaseSort.updated_desc: "Recently updated",
     CaseSort.updated: "Least recently updated",
 }
-MODULE_LABELS = {
-    Module.transaction_monitoring: "Transaction monitoring",
-    Module.aml: "AML",
-    Module.cdd: "CDD",
-    Module.kyc: "KYC",
-    Module.reporting: "Reporting",
-}
+MODULE_LABELS = {module: label(module) for module in Module}
 PROVENANCE_LABELS = {
     CreatedByType.by_officer: "Officer",
     CreatedByType.by_api: "API",

@@ -7,6 +7,7 @@ the console builds itself, such as its SVG charts.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -43,12 +44,26 @@ def _day(value: date | datetime | None) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def _label(value: object) -> str:
-    """An enum or slug as words: ``awaiting_user`` -> ``Awaiting user``."""
+# Words written in capitals wherever a slug holding them is shown as a label.
+ACRONYMS = {
+    word: word.upper()
+    for word in (
+        "aml", "api", "bic", "cdd", "csv", "ctr", "edd", "eu", "fiu", "fx", "iban", "id",
+        "imo", "kyc", "lei", "pep", "sar", "str", "uk", "ubo", "un", "url", "utc", "xml",
+    )
+}  # fmt: skip
+_WORD = re.compile(r"[^\s_-]+")
+
+
+def label(value: object) -> str:
+    """An enum or slug as words: ``awaiting_user`` -> ``Awaiting user``, ``aml`` -> ``AML``,
+    ``ADVERSE_MEDIA`` -> ``Adverse media``, ``tax_id`` -> ``Tax ID``."""
     if value is None:
         return "—"
-    raw = value.value if isinstance(value, Enum) else value
-    text = str(raw).replace("_", " ").replace("-", " ")
+    raw = str(value.value if isinstance(value, Enum) else value)
+    # A value shouted in capitals (``UBO_RESOLUTION``) reads as words, bar its acronyms.
+    words = [w.lower() if raw.isupper() else w for w in _WORD.findall(raw)]
+    text = " ".join(ACRONYMS.get(w.lower(), w) for w in words)
     return text[:1].upper() + text[1:]
 
 
@@ -77,7 +92,7 @@ environment = Environment(
 )
 environment.filters["when"] = _when
 environment.filters["day"] = _day
-environment.filters["label"] = _label
+environment.filters["label"] = label
 environment.filters["value"] = _value
 environment.globals["query"] = _query
 

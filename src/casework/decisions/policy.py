@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from casework.configs.approvals import ApprovalPolicy
 from casework.models import Case, Check, ScreeningMatch, Tenant
-from casework.models.enums import MatchDecision, Priority, Resolution
+from casework.models.enums import MatchDecision, Priority, Resolution, words
 
 SETTING = "approvals"  # the tenant's default, in its settings
 
@@ -36,7 +36,7 @@ def resolution_reasons(
     rules = policy.resolve
     reasons = []
     if resolution in rules.resolutions:
-        reasons.append(f"resolving as {resolution.value}")
+        reasons.append(f"resolving as {words(resolution)}")
     if (
         rules.min_risk_score is not None
         and case.risk_score is not None

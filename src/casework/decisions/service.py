@@ -26,7 +26,7 @@ from casework.infra.errors import Conflict, NotFound, PermissionDenied
 from casework.infra.ids import new_id
 from casework.models import Case, Check, Decision, Tenant
 from casework.models.base import utcnow
-from casework.models.enums import DecisionStatus, MatchDecision, ReportStatus
+from casework.models.enums import DecisionStatus, MatchDecision, ReportStatus, words
 
 RESOLUTION = "resolution"
 MATCH = "match_decision"
@@ -44,7 +44,7 @@ def transition(
         rules = policy.for_case(session, case)
         reasons = policy.resolution_reasons(rules, case, move.resolution, override)
         if reasons:
-            what = f"resolving as {move.resolution.value}: {move.note}"
+            what = f"resolving as {words(move.resolution)}: {move.note}"
             change = move.as_change()
             proposed = propose(
                 session, actor, case, kind=RESOLUTION, change=change, reasons=reasons, what=what
@@ -123,7 +123,7 @@ def decide_match(
         "decision": decision.value,
         "note": note,
     }
-    what = f"marking match {match.caption} {decision.value.replace('_', ' ')}"
+    what = f"marking match {match.caption} {words(decision)}"
     proposed = propose(session, actor, case, kind=MATCH, change=change, reasons=reasons, what=what)
     match.pending_decision_id = proposed.id
     session.flush()
@@ -332,8 +332,8 @@ def _what(decision: Decision) -> str:
         label = "goAML" if change["format"] == "goaml" else "FinCEN SAR"
         return f"approving {label} {change['report_code']} report #{change['number']}"
     if decision.kind == MATCH:
-        return f"marking match {change['caption']} {change['decision'].replace('_', ' ')}"
-    return f"resolving as {change['resolution']}"
+        return f"marking match {change['caption']} {words(change['decision'])}"
+    return f"resolving as {words(change['resolution'])}"
 
 
 def _settle(decision: Decision, actor: Principal, status: DecisionStatus, note: str | None) -> None:

@@ -5,6 +5,14 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 
 
+def words(value: str) -> str:
+    """An enum value as a sentence writes it: ``false_positive`` -> ``false positive``.
+
+    The audit trail and the reasons people read are written with words; the values
+    themselves stay in the structured fields beside them."""
+    return value.replace("_", " ")
+
+
 class Priority(IntEnum):
     """Stored as an integer so that sorting by priority uses an index."""
 

@@ -43,6 +43,7 @@ class VersionRow:
     status: str
     started_at: datetime
     finished_at: datetime | None
+    published_at: datetime | None  # where its publisher says
     entities: int | None
     added: int | None
     changed: int | None
@@ -233,6 +234,7 @@ def _version_row(version: WatchlistVersion) -> VersionRow:
         status=version.status,
         started_at=version.started_at,
         finished_at=version.finished_at,
+        published_at=version.published_at,
         entities=report.get("entities"),
         added=report.get("added"),
         changed=report.get("changed"),

@@ -23,7 +23,7 @@ from casework.checks.runners.news import (
     article_key,
     dataset_name,
 )
-from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome
+from casework.models.enums import CheckType, CustomerType, MatchDecision, Outcome, words
 from casework.screening import scope
 from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import DEFAULT_THRESHOLD, Match, Matcher, Query
@@ -235,7 +235,7 @@ def assess(
     open_ = [m for m in matches if m[3] is MatchDecision.unreviewed]
     cleared = [m for m in matches if m[3] is MatchDecision.false_positive]
     for subject, caption, score, decision in matches:
-        lines.append(f"{subject} ~ {caption}: score {score:.2f}, {decision.value}.")
+        lines.append(f"{subject} ~ {caption}: score {score:.2f}, {words(decision)}.")
     if confirmed:
         risk = 1.0
         title = f"{len(confirmed)} confirmed {label} match(es)"

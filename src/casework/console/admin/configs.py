@@ -25,7 +25,7 @@ from casework.console.admin.forms import (
 )
 from casework.console.forms import conflict_on, json_text, optional, validated
 from casework.console.routing import ConsoleRoute
-from casework.console.templating import redirect, render
+from casework.console.templating import label, redirect, render
 from casework.console.web import Viewer
 from casework.infra.dependencies import DbSession
 from casework.infra.errors import ValidationFailed
@@ -35,13 +35,7 @@ from casework.models.enums import CheckType, Module, Priority
 router = APIRouter(route_class=ConsoleRoute)
 
 MONITORING = {"on": True, "off": False}
-MODULE_NAMES = {
-    Module.transaction_monitoring.value: "Transaction monitoring",
-    Module.aml.value: "AML",
-    Module.cdd.value: "CDD",
-    Module.kyc.value: "KYC",
-    Module.reporting.value: "Reporting",
-}
+MODULE_NAMES = {module.value: label(module) for module in Module}
 CHOICES = {
     "module_names": MODULE_NAMES,
     "priorities": ["low", "medium", "high"],
