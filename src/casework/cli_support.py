@@ -7,7 +7,8 @@ import errno
 import json
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -22,10 +23,62 @@ from casework.tenants import numbering
 
 T = TypeVar("T")
 
-console = Console(stderr=False)
-err = Console(stderr=True)
+# Rich lays output out for an 80-column screen whenever it is not writing to a terminal
+# (a pipe, a file, a log), cutting long lines there. Lines are never wrapped by casework:
+# a terminal wraps what is too long for it, and a log keeps each line whole.
+UNBOUNDED = 10_000
+
+
+def _console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else UNBOUNDED
+    return Console(stderr=stderr, soft_wrap=True, width=width)
+
+
+console = _console(stderr=False)
+err = _console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant slug.")]
+VerboseFlag = Annotated[
+    bool, typer.Option("--verbose", "-v", help="List every record that was not imported.")
+]
+EXAMPLES = 2
+REASONS_SHOWN = 10
+
+
+def by_reason(records: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """(where, reason) pairs counted by reason, most frequent first, each with the first
+    ``EXAMPLES`` places it was met."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    for where, reason in records:
+        counts[reason] += 1
+        seen = examples.setdefault(reason, [])
+        if len(seen) < EXAMPLES:
+            seen.append(where)
+    return [
+        {"reason": reason, "count": count, "examples": examples[reason]}
+        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def reason_lines(groups: Sequence[dict[str, Any]], indent: str = "    ") -> list[str]:
+    """One line per reason, ``reason: count (e.g. where; where)``, the rarest reasons
+    beyond ``REASONS_SHOWN`` folded into one line."""
+    lines = [
+        f"{indent}{g['reason']}: {g['count']} (e.g. {'; '.join(g['examples'])})"
+        for g in groups[:REASONS_SHOWN]
+    ]
+    rest = groups[REASONS_SHOWN:]
+    if rest:
+        count = sum(g["count"] for g in rest)
+        lines.append(f"{indent}... {len(rest)} other reasons: {count}")
+    return lines
+
+
+def plain(text: str) -> None:
+    """``text`` on stdout as it is: no markup read into it, no highlighting."""
+    console.print(text, markup=False, highlight=False)
 
 
 def emit(data: dict[str, Any] | list[Any], as_json: bool, human: str | Table) -> None:

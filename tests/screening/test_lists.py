@@ -300,3 +300,78 @@ def test_import_for_one_tenant(
     assert code == 2 and "belongs to one tenant" in err
     code, _, err = _cli(settings, *args, "--tenant", other_kit.slug)
     assert code == 2
+
+
+def _related(n: int) -> dict[str, Any]:
+    return {"id": f"own-{n}", "schema": "Ownership", "properties": {"owner": ["p1"]}}
+
+
+def test_import_counts_skipped_records_by_reason(settings: Settings, dataset: str, tmp_path: Path):
+    """Hundreds of skipped records make one line per reason, with two examples each;
+    --verbose and --json list the records themselves."""
+    path = _write(
+        tmp_path / "skips.json",
+        _person("p1", "Ivan Petrov"),
+        *(_related(n) for n in range(240)),
+        *({"id": f"x-{n}", "schema": "Person", "properties": {}} for n in range(3)),
+        _person("p1", "Ivan Petrov again"),
+    )
+    args = ["lists", "import", "--dataset", dataset, "--format", "ftm", str(path)]
+    code, out, err = _cli(settings, *args)
+    assert code == 0, err
+    lines = out.splitlines()
+    # The first line names the dataset and the schemas: longer than 80 columns, unbroken.
+    assert lines[0].startswith(f"{dataset} version 1: 1 entities (Person 1)")
+    assert lines[1].endswith("; skipped 244")
+    assert lines[2:] == [
+        "  skipped, by reason:",
+        f"    not a screenable schema: Ownership: 240 (e.g. {path}: line 2; {path}: line 3)",
+        f"    no name: 3 (e.g. {path}: line 242; {path}: line 243)",
+        f"    duplicate id: 1 (e.g. {path}: line 245 (id p1))",
+        "  --verbose lists each skipped record; --json reports them too",
+    ]
+    assert max(len(line) for line in lines) > 80
+
+    code, out, err = _cli(settings, *args, "--verbose")
+    assert code == 0, err
+    records = [line for line in out.splitlines() if line.startswith(f"    {path}: line ")]
+    assert len(records) == 200  # the records an import keeps
+    assert f"    {path}: line 2: not a screenable schema: Ownership" in records
+    assert "    (the first 200 of 244 are kept)" in out.splitlines()
+
+    code, out, err = _cli(settings, *args, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["skipped"] == 244 and len(report["skipped_records"]) == 200
+    assert report["skipped_reasons"] == [
+        {
+            "reason": "not a screenable schema: Ownership",
+            "count": 240,
+            "examples": [f"{path}: line 2", f"{path}: line 3"],
+        },
+        {
+            "reason": "no name",
+            "count": 3,
+            "examples": [f"{path}: line 242", f"{path}: line 243"],
+        },
+        {"reason": "duplicate id", "count": 1, "examples": [f"{path}: line 245 (id p1)"]},
+    ]
+
+
+def test_screen_shows_the_alias_that_matched(settings: Settings, dataset: str, tmp_path: Path):
+    path = _write(
+        tmp_path / "aliases.json",
+        _person("p1", "Ivan Sergeyevich Petrov", alias=["Johnny Walker Petrovich", "I. Petrov"]),
+        _person("p2", "Karl Weiss"),
+    )
+    _import(settings, dataset, path)
+    code, out, err = _cli(settings, "screen", "Johnny Walker Petrovich", "--dataset", dataset)
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if f"{dataset}:p1" in line)
+    # One table row on one line: the caption, and the alias the name matched.
+    assert "Ivan Sergeyevich Petrov" in row and "Johnny Walker Petrovich" in row
+    assert "matched alias" in out
+    code, out, err = _cli(settings, "screen", "Ivan Sergeyevich Petrov", "--dataset", dataset)
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if f"{dataset}:p1" in line)
+    assert "Johnny" not in row  # the caption matched: no alias to show

@@ -17,6 +17,8 @@ from casework.infra.db import Database
 from casework.models import AuditEvent, Transaction
 from tests.factories import TenantKit
 
+LONG_NAME = "transactions-exported-from-the-core-banking-system-on-the-first-of-february.csv"
+
 
 def _customers(client: TestClient, kit: TenantKit, n: int) -> list[dict[str, Any]]:
     return [
@@ -184,8 +186,67 @@ def test_csv_import_refuses_bad_rows_by_line(
         cli, ["transactions", "import", "--tenant", kit.slug, str(path)], env=env
     )
     assert "inserted 0, duplicates 2, refused 2" in human.stdout
-    assert "line 3: amount" in human.stdout
+    assert "line 3: amount" not in human.stdout  # each row only behind --verbose
+    assert "(e.g. line 3)" in human.stdout and "(e.g. line 4)" in human.stdout
+    verbose = CliRunner().invoke(
+        cli, ["transactions", "import", "--tenant", kit.slug, str(path), "--verbose"], env=env
+    )
+    assert "line 3: amount" in verbose.stdout and "line 4: customer_external_id" in verbose.stdout
     assert _stored(db, kit.tenant_id) == 2
+
+
+def test_csv_import_counts_refused_rows_by_reason(
+    client: TestClient, kit: TenantKit, settings: Settings, tmp_path: Path
+):
+    """Many refused rows make a few lines, one per reason, on lines as long as they are."""
+    _customers(client, kit, 3)
+    header = "external_id,customer_external_id,amount,currency,direction,occurred_at\n"
+    stored = tmp_path / "stored.csv"
+    stored.write_text(
+        header + "".join(f"s-{n},cust-0,5,EUR,in,2005-02-01T10:00:00Z\n" for n in range(3))
+    )
+    env = {
+        "CASEWORK_DATABASE_URL": settings.resolved_database_url,
+        "CASEWORK_DATA_DIR": str(settings.data_dir),
+    }
+    args = ["transactions", "import", "--tenant", kit.slug]
+    assert CliRunner().invoke(cli, [*args, str(stored)], env=env).exit_code == 0
+    rows = [
+        *(f"u-{n},cust-unknown,7,EUR,out,2005-02-01T12:00:00Z" for n in range(12)),
+        *(f"n-{n},cust-1,-3,EUR,out,2005-02-01T11:00:00Z" for n in range(5)),
+        *(f"s-{n},cust-0,6,EUR,in,2005-02-01T10:00:00Z" for n in range(3)),  # content changed
+        "ok-1,cust-2,7,EUR,out,2005-02-01T13:00:00Z",
+    ]
+    path = tmp_path / LONG_NAME
+    path.write_text(header + "".join(row + "\n" for row in rows))
+    human = CliRunner().invoke(cli, [*args, str(path)], env=env)
+    assert human.exit_code == 1, human.output
+    lines = human.stdout.splitlines()
+    # The first line is longer than 80 columns, and stays one line.
+    assert lines[0] == f"{LONG_NAME}: inserted 1, duplicates 0, refused 20"
+    assert lines[1] == "  refused, by reason:"
+    assert lines[2] == (
+        "    customer_external_id: no customer has this external id: 12 (e.g. line 2; line 3)"
+    )
+    assert lines[3].startswith("    amount: ") and lines[3].endswith(": 5 (e.g. line 14; line 15)")
+    assert lines[4] == (
+        "    external_id: is stored with different content: 3 (e.g. line 19; line 20)"
+    )
+    assert len(lines) == 6 and "--verbose" in lines[5]
+
+    report = json.loads(CliRunner().invoke(cli, [*args, str(path), "--json"], env=env).stdout)
+    assert [(g["reason"], g["count"]) for g in report["refused_reasons"]] == [
+        ("customer_external_id: no customer has this external id", 12),
+        (lines[3].strip().rsplit(": 5 (", 1)[0], 5),
+        ("external_id: is stored with different content", 3),
+    ]
+    assert len(report["refused"]) == 20
+    assert report["refused"][-1]["error"] == "external_id: 's-2' is stored with different content"
+
+    verbose = CliRunner().invoke(cli, [*args, str(path), "--verbose"], env=env)
+    refusals = [line for line in verbose.stdout.splitlines() if line.startswith("    line ")]
+    assert len(refusals) == 20
+    assert refusals[-1] == "    line 21: external_id: 's-2' is stored with different content"
 
 
 def test_csv_import_refuses_text_no_database_can_hold(

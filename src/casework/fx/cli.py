@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+
+from casework.cli_support import err, plain
 
 app = typer.Typer(help="FX reference rates (units per euro, as the ECB publishes).")
-console = Console()
-err = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -64,4 +63,4 @@ def import_command(
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        console.print(_human(data))
+        plain(_human(data))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -24,13 +24,12 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from casework.cli_support import VerboseFlag, console, err, plain, reason_lines
 from casework.config import Settings
 from casework.screening.entity import ImportFormatError
 from casework.screening.formats import FORMATS
 
 app = typer.Typer(help="Watchlists: import, update, show.", invoke_without_command=True)
-console = Console()
-err = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -41,6 +40,8 @@ def _plain(value: Any) -> Any:
 def _emit(data: Any, as_json: bool, human: Any) -> None:
     if as_json:
         sys.stdout.write(json.dumps(data, default=_plain, indent=2) + "\n")
+    elif isinstance(human, str):
+        plain(human)  # it quotes the lists' own text, which is not markup
     else:
         console.print(human)
 
@@ -54,6 +55,11 @@ def _when(moment: datetime | str | None) -> str:
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return moment.date().isoformat()
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _columns(*headers: str) -> list[Column]:
+    # A terminal narrower than a table folds its cells rather than cut an id short.
+    return [Column(header, overflow="fold") for header in headers]
 
 
 def _dataset_option(value: str, option: str = "--dataset") -> str:
@@ -78,12 +84,9 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         datasets = list_datasets(session)
     data = [d.__dict__ for d in datasets]
     table = Table(
-        "dataset",
-        "format",
-        "current",
+        *_columns("dataset", "format", "current"),
         Column("published", no_wrap=True),
-        "entities",
-        "versions",
+        *_columns("entities", "versions"),
     )
     for d in datasets:
         history = ", ".join(f"v{v['number']} {v['status']}" for v in d.versions)
@@ -164,7 +167,9 @@ def run_import(
     return report.as_dict()
 
 
-def _human(report: dict[str, Any]) -> str:
+def _human(report: dict[str, Any], verbose: bool = False) -> str:
+    """The import in a few lines: what it holds, what changed, and why records were
+    skipped, counted by reason; ``verbose`` adds every skipped record kept."""
     schemas = ", ".join(f"{k} {v}" for k, v in report["by_schema"].items())
     lines = [
         f"{report['dataset']} version {report['version']}: {report['entities']} entities "
@@ -173,7 +178,18 @@ def _human(report: dict[str, Any]) -> str:
         f"added {report['added']}, changed {report['changed']}, removed {report['removed']}, "
         f"unchanged {report['unchanged']}; skipped {report['skipped']}",
     ]
-    lines += [f"  skipped {s['where']}: {s['reason']}" for s in report["skipped_records"][:20]]
+    if not report["skipped"]:
+        return "\n".join(lines)
+    lines.append("  skipped, by reason:")
+    lines += reason_lines(report["skipped_reasons"])
+    kept = report["skipped_records"]
+    if verbose:
+        lines.append("  skipped records:")
+        lines += [f"    {s['where']}: {s['reason']}" for s in kept]
+        if len(kept) < report["skipped"]:
+            lines.append(f"    (the first {len(kept)} of {report['skipped']} are kept)")
+    else:
+        lines.append("  --verbose lists each skipped record; --json reports them too")
     return "\n".join(lines)
 
 
@@ -188,15 +204,17 @@ def import_command(
         str | None,
         typer.Option(help="Tenant slug: the list is that tenant's alone (default: every tenant's)"),
     ] = None,
+    verbose: VerboseFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import list files as a new version of a dataset."""
+    """Import list files as a new version of a dataset; records that cannot be imported
+    are skipped and counted by reason."""
     _dataset_option(dataset)
     if format_name not in FORMATS:
         err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
     report = run_import(dataset, format_name, paths, as_json, tenant=tenant)
-    _emit(report, as_json, _human(report))
+    _emit(report, as_json, _human(report, verbose))
 
 
 def _download_progress(progress: Progress, name: str) -> Callable[[str, int, int | None], None]:
@@ -217,6 +235,7 @@ def update_command(
     dataset: Annotated[
         list[str] | None, typer.Option(help="Only these datasets (default: all configured)")
     ] = None,
+    verbose: VerboseFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Download the configured publishers' files and import those that changed.
@@ -277,11 +296,18 @@ def update_command(
             )
             results.append({"dataset": name, "status": "imported", "report": report})
             if not as_json:
-                console.print(_human(report))
+                plain(_human(report, verbose))
     if as_json:
         sys.stdout.write(json.dumps(results, default=_plain, indent=2) + "\n")
     if failed:
         raise typer.Exit(1)
+
+
+def _matched_alias(caption: str, explanation: dict[str, Any]) -> str:
+    """The listed name the query matched, when it is not the entity's caption."""
+    name = explanation.get("name")
+    matched = name.get("candidate") if isinstance(name, dict) else None
+    return matched if isinstance(matched, str) and matched != caption else ""
 
 
 def screen_command(
@@ -344,22 +370,19 @@ def screen_command(
             err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     searched = ", ".join(f"{d.name} v{d.version}" for d in result.datasets)
     table = Table(
-        "score",
-        "match",
-        "entity",
-        "schema",
-        "name",
-        "dob",
-        "countries",
+        *_columns(
+            "score", "match", "entity", "schema", "name", "matched alias", "dob", "countries"
+        ),
         caption=f"searched: {searched}",
     )
     for m in result.matches:
         table.add_row(
             f"{m.score:.3f}",
             "yes" if m.match else "",
-            m.entity_id,
+            escape(m.entity_id),
             m.schema_,
-            m.caption,
+            escape(m.caption),
+            escape(_matched_alias(m.caption, m.explanation)),
             ", ".join(m.birth_dates),
             ", ".join(m.countries),
         )

@@ -94,9 +94,13 @@ class Entity:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A record an importer could not turn into an entity, and why."""
+    """A record an importer could not turn into an entity, and why.
 
-    where: str  # file and line or element path
+    ``where`` says which record (file, line or element, and its id when it has one);
+    ``reason`` says why in words shared by every record skipped for that cause, so that
+    an import's skips can be counted by reason."""
+
+    where: str
     reason: str
 
 

@@ -29,6 +29,7 @@ from casework.screening.formats import publication_date, reader
 
 BATCH = 1000
 MAX_SKIPS_KEPT = 200
+EXAMPLES_PER_REASON = 2
 
 
 @dataclass
@@ -46,6 +47,9 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     skipped_records: list[dict[str, str]] = field(default_factory=list)
+    # Every skip counted by its reason, with the first records skipped for it.
+    skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    skip_examples: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     published_at: datetime | None = None
 
@@ -64,6 +68,12 @@ class ImportReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
+            "skipped_reasons": [
+                {"reason": reason, "count": count, "examples": self.skip_examples[reason]}
+                for reason, count in sorted(
+                    self.skipped_by_reason.items(), key=lambda item: (-item[1], item[0])
+                )
+            ],
             "skipped_records": self.skipped_records,
             "seconds": round(self.seconds, 3),
         }
@@ -253,6 +263,10 @@ def record_failure(
 
 def _skip(report: ImportReport, where: str, reason: str) -> None:
     report.skipped += 1
+    report.skipped_by_reason[reason] += 1
+    examples = report.skip_examples.setdefault(reason, [])
+    if len(examples) < EXAMPLES_PER_REASON:
+        examples.append(where)
     if len(report.skipped_records) < MAX_SKIPS_KEPT:
         report.skipped_records.append({"where": where, "reason": reason})
 

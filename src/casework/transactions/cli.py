@@ -11,16 +11,14 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from casework.cli_support import VerboseFlag, by_reason, err, plain, reason_lines
 from casework.infra.field_paths import field_path
 from casework.infra.strict import json_problem, printable, text_problem
 from casework.transactions.schemas import BATCH_MAX, TransactionIn
 
 app = typer.Typer(help="Transactions.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -63,16 +61,42 @@ def _problem(exc: ValidationError) -> str:
     )
 
 
+def _reason(field: str, message: str, item: TransactionIn) -> str:
+    """Why a row was refused, in words shared by the rows refused for the same cause: a
+    row's own external id, quoted in the message, is left to its line to tell."""
+    return f"{field}: {message.replace(f'{item.external_id!r} ', '', 1)}"
+
+
+def _human(report: dict[str, Any], verbose: bool) -> str:
+    refused = report["refused"]
+    lines = [
+        f"{report['file']}: inserted {report['inserted']}, "
+        f"duplicates {report['duplicates']}, refused {len(refused)}"
+    ]
+    if not refused:
+        return "\n".join(lines)
+    lines.append("  refused, by reason:")
+    lines += reason_lines(report["refused_reasons"])
+    if verbose:
+        lines.append("  refused rows:")
+        lines += [f"    line {r['line']}: {r['error']}" for r in refused]
+    else:
+        lines.append("  --verbose lists each refused row; --json reports them too")
+    return "\n".join(lines)
+
+
 @app.command("import")
 def import_command(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug.")],
     chunk: Annotated[int, typer.Option(help="Rows per transaction", min=1, max=BATCH_MAX)] = 5000,
+    verbose: VerboseFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import transactions from a CSV whose header names the API's fields (amount,
     currency, direction, occurred_at, customer_id or customer_external_id, ...; metadata
-    as JSON). Good rows are stored, bad rows refused with their line; exits 1 if any was."""
+    as JSON). Good rows are stored, bad rows refused with their line and counted by
+    reason; exits 1 if any was."""
     from casework.auth.principal import Principal
     from casework.cli_support import fail, open_database, run_or_exit
     from casework.tenants.service import get_tenant_by_slug
@@ -115,7 +139,11 @@ def import_command(
                 inserted += result.inserted
                 duplicates += result.duplicates
                 refused += [
-                    {"line": part[index][0], "error": f"{error.field}: {error.message}"}
+                    {
+                        "line": part[index][0],
+                        "error": f"{error.field}: {error.message}",
+                        "reason": _reason(error.field, error.message, part[index][1]),
+                    }
                     for index, error in result.refused
                 ]
                 progress.advance(task, len(part))
@@ -126,17 +154,14 @@ def import_command(
         "file": path.name,
         "inserted": inserted,
         "duplicates": duplicates,
-        "refused": refused,
+        "refused_reasons": by_reason(
+            (f"line {r['line']}", r.get("reason", r["error"])) for r in refused
+        ),
+        "refused": [{"line": r["line"], "error": r["error"]} for r in refused],
     }
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
-        console.print(
-            f"{path.name}: inserted {inserted}, duplicates {duplicates}, refused {len(refused)}"
-        )
-        for r in refused[:50]:
-            console.print(f"  line {r['line']}: {r['error']}", soft_wrap=True)
-        if len(refused) > 50:
-            console.print(f"  ... and {len(refused) - 50} more refused rows")
+        plain(_human(report, verbose))
     if refused:
         raise typer.Exit(1)

@@ -359,7 +359,7 @@ def test_unusable_sanctions_are_reported(tmp_path: Path) -> None:
     )
     assert list(ftm.read([path])) == [
         Skipped(f"{path}: line 2", "sanction names no entity"),
-        Skipped(f"{path}: line 1", "sanction on an entity not in the files: nobody"),
+        Skipped(f"{path}: line 1 (entity nobody)", "sanction on an entity not in the files"),
     ]
 
 
@@ -378,7 +378,7 @@ def test_skips_duplicates_nameless_and_related_things(tmp_path: Path) -> None:
     entities, skipped = _split(list(ftm.read([path])))
     assert [e.caption for e in entities.values()] == ["Once"]
     assert skipped == [
-        Skipped(f"{path}: line 3", "duplicate id p-1"),
+        Skipped(f"{path}: line 3 (id p-1)", "duplicate id"),
         Skipped(f"{path}: line 4", "no name"),
         Skipped(f"{path}: line 5", "related party, not a target of the list"),
         Skipped(f"{path}: line 6", "not a screenable schema: Ownership"),

@@ -527,16 +527,22 @@ def test_orphans_are_skipped(tmp_path: Path) -> None:
     items = list(read([sdn_path, alt_path, add_path, comments]))
     assert list(entities(items)) == ["ofac-1"]
     rest = skipped(items)
-    assert [item.where for item in rest] == ["alt.csv:2", "add.csv:1", "sdn_comments.csv:1"]
-    assert "99" in rest[0].reason
-    assert "alias" in rest[0].reason
-    assert "address" in rest[1].reason
+    assert [item.where for item in rest] == [
+        "alt.csv:2 (ent_num 99)",
+        "add.csv:1 (ent_num 98)",
+        "sdn_comments.csv:1 (ent_num 97)",
+    ]
+    assert [item.reason for item in rest] == [
+        "alias of an ent_num with no primary record",
+        "address of an ent_num with no primary record",
+        "remarks of an ent_num with no primary record",
+    ]
 
 
 def test_aliases_without_primary_file_are_all_skipped(tmp_path: Path) -> None:
     alt_path = write(tmp_path, "alt.csv", [alias(1, 1, "aka", "EX ONE")])
     assert list(read([alt_path])) == [
-        Skipped("alt.csv:1", "alias of ent_num 1, which has no primary record")
+        Skipped("alt.csv:1 (ent_num 1)", "alias of an ent_num with no primary record")
     ]
 
 
@@ -544,7 +550,7 @@ def test_repeated_ent_num_is_skipped(tmp_path: Path) -> None:
     path = write(tmp_path, "sdn.csv", [primary(5, "EXAMPLE ONE"), primary(5, "EXAMPLE AGAIN")])
     items = list(read([path]))
     assert entities(items)["ofac-5"].caption == "EXAMPLE ONE"
-    assert skipped(items) == [Skipped("sdn.csv:2", "ent_num 5 appears twice")]
+    assert skipped(items) == [Skipped("sdn.csv:2 (ent_num 5)", "ent_num appears twice")]
 
 
 def test_wrong_column_count_names_file_and_line(tmp_path: Path) -> None:
@@ -644,7 +650,7 @@ def test_primary_record_without_name_is_skipped(tmp_path: Path) -> None:
     path = write(tmp_path, "sdn.csv", [primary(1, None), primary(2, "EXAMPLE TWO")])
     items = list(read([path, path]))
     assert list(entities(items)) == ["ofac-2"]
-    assert skipped(items) == [Skipped("sdn.csv:1", "ent_num 1 has no name")]
+    assert skipped(items) == [Skipped("sdn.csv:1 (ent_num 1)", "no name")]
 
 
 def test_two_primary_files_for_one_list(tmp_path: Path) -> None:

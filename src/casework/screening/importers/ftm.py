@@ -126,7 +126,7 @@ def read(paths: Sequence[Path], *, include_related: bool = False) -> Iterator[En
                 continue
             entity_id = record["id"]
             if entity_id in seen:
-                yield Skipped(where, f"duplicate id {entity_id}")
+                yield Skipped(f"{where} (id {entity_id})", "duplicate id")
                 continue
             seen.add(entity_id)
             sanctions = [
@@ -140,7 +140,8 @@ def read(paths: Sequence[Path], *, include_related: bool = False) -> Iterator[En
             yield _convert(record, SCHEMAS[schema_name], sanctions, facts.addresses, where)
     for entity_id, sanctions in facts.sanctions.items():
         for sanction in sanctions:
-            yield Skipped(sanction.where, f"sanction on an entity not in the files: {entity_id}")
+            where = f"{sanction.where} (entity {entity_id})"
+            yield Skipped(where, "sanction on an entity not in the files")
 
 
 def _collect(path: Path, facts: _Facts) -> None:

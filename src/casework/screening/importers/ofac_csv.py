@@ -145,10 +145,10 @@ def _read_group(group: dict[str, Path]) -> Iterator[Entity | Skipped]:
         seen: set[str] = set()
         for line, ent_num, row in _rows(path, _COLUMNS[PRIMARY]):
             if ent_num in seen:
-                yield Skipped(f"{path.name}:{line}", f"ent_num {ent_num} appears twice")
+                yield Skipped(f"{path.name}:{line} (ent_num {ent_num})", "ent_num appears twice")
                 continue
             if _value(row[0]) is None:
-                yield Skipped(f"{path.name}:{line}", f"ent_num {ent_num} has no name")
+                yield Skipped(f"{path.name}:{line} (ent_num {ent_num})", "no name")
                 continue
             seen.add(ent_num)
             yield _entity(
@@ -162,10 +162,14 @@ def _read_group(group: dict[str, Path]) -> Iterator[Entity | Skipped]:
     for what, table in (("alias", aliases), ("address", addresses)):
         for ent_num, entries in table.items():
             for where, _ in entries:
-                yield Skipped(where, f"{what} of ent_num {ent_num}, which has no primary record")
+                yield Skipped(
+                    f"{where} (ent_num {ent_num})", f"{what} of an ent_num with no primary record"
+                )
     for ent_num, notes in comments.items():
         for where, _ in notes:
-            yield Skipped(where, f"remarks of ent_num {ent_num}, which has no primary record")
+            yield Skipped(
+                f"{where} (ent_num {ent_num})", "remarks of an ent_num with no primary record"
+            )
 
 
 def _lines(path: Path) -> Iterator[str]:
