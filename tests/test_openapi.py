@@ -238,3 +238,27 @@ def test_the_sphinx_token_endpoint_refuses_unreadable_input_as_oauth_does(client
     body = response.json()
     assert body["error"] == "invalid_request"
     assert body["error_description"].startswith("client_id")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "refused"),
+    [
+        ("post", "/api/cases/", True),
+        ("post", "/api/customers/", True),
+        ("post", "/api/documents/", True),
+        ("get", "/api/cases/", False),
+        ("post", "/api/oauth/token/", False),  # OAuth's own rules: a form, or a 400
+        ("post", "/case-management/create", False),
+        ("post", "/resources/api/caseManagement/v2/cases", False),
+        ("post", "/v1/cases", False),
+    ],
+)
+def test_a_route_that_reads_some_media_types_only_documents_415(
+    spec: dict[str, Any], method: str, path: str, refused: bool
+):
+    errors = _errors(spec, path, method)
+    assert ("415" in errors) is refused
+    if refused:
+        assert errors["415"]["content"] == {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SphinxError"}}
+        }

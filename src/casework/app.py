@@ -128,6 +128,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # api_docs adds the pages with their files served locally; FastAPI's own load a CDN.
         docs_url=None,
         redoc_url=None,
+        # A path is answered in the spellings its router declares, never redirected to
+        # another: see casework.dialects.routing and casework.infra.problems (404).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.db = database

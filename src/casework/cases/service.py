@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,8 @@ from casework.rfi import service as rfi
 from casework.tenants.service import next_number
 from casework.users import repository as users
 from casework.webhooks.outbound import Refused, check_later_url
+
+T = TypeVar("T")
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -89,30 +91,83 @@ def assignable_user(session: Session, *, tenant_id: str, user_id: str, field: st
     return user
 
 
-def _customer(session: Session, tenant_id: str, customer_id: str) -> Customer:
+def _customer(session: Session, *, tenant_id: str, customer_id: str) -> Customer:
     customer = owned(session, Customer, customer_id, tenant_id=tenant_id)
     if customer is None:
         raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
     return customer
 
 
-def _config(session: Session, tenant_id: str, slug: str) -> CaseConfig:
+def _config(session: Session, *, tenant_id: str, slug: str) -> CaseConfig:
     config = configs.active_by_slug(session, tenant_id=tenant_id, slug=slug)
     if config is None:
         raise ValidationFailed.on("config", f"no active case config {slug!r}")
     return config
 
 
-def _documents(session: Session, tenant_id: str, ids: list[str], field: str) -> list[Document]:
+def _documents(
+    session: Session, *, tenant_id: str, ids: Sequence[str], field: str
+) -> list[Document]:
     if not ids:
         return []
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on(field, "lists a document twice")
-    found = document_repository.by_id(session, tenant_id=tenant_id, ids=ids)
-    for index, doc_id in enumerate(ids):
-        if doc_id not in found:
-            raise ValidationFailed.on(f"{field}[{index}]", f"no document {doc_id} in this tenant")
+    found = document_repository.by_id(session, tenant_id=tenant_id, ids=list(ids))
+    missing = [
+        FieldError(f"{field}[{index}]", f"no document {doc_id} in this tenant")
+        for index, doc_id in enumerate(ids)
+        if doc_id not in found
+    ]
+    if missing:
+        raise ValidationFailed.of(missing)
     return [found[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class References:
+    """What a new case's request names, found in the tenant."""
+
+    config: CaseConfig | None
+    customer: Customer | None
+    assignee: User | None
+    escalated_to: User | None
+    documents: list[Document]
+
+
+def find_references(
+    session: Session,
+    *,
+    tenant_id: str,
+    config: str | None = None,
+    customer_id: str | None = None,
+    assignee_id: str | None = None,
+    escalate_to: str | None = None,
+    attachments: Sequence[str] = (),
+) -> References:
+    """The config, customer, users and documents a new case's request names. Whatever
+    names nothing usable is refused, all of it in one answer, each naming its field."""
+    errors: list[FieldError] = []
+
+    def found(lookup: Callable[..., T], **kwargs: Any) -> T | None:
+        try:
+            return lookup(session, tenant_id=tenant_id, **kwargs)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            return None
+
+    case_config = found(_config, slug=config) if config else None
+    customer = found(_customer, customer_id=customer_id) if customer_id else None
+    assignee = (
+        found(assignable_user, user_id=assignee_id, field="assignee_id") if assignee_id else None
+    )
+    escalated_to = (
+        found(active_user, user_id=escalate_to, field="escalate_to") if escalate_to else None
+    )
+    documents = found(_documents, ids=attachments, field="attachments") if attachments else []
+    refs = References(case_config, customer, assignee, escalated_to, documents or [])
+    if errors:
+        raise ValidationFailed.of(errors)
+    return refs
 
 
 def _apply_record(case: Case, record: RecordRef | None) -> None:
@@ -138,30 +193,29 @@ def create_case(
     parent_case_id: str | None = None,
     related_case_id: str | None = None,
     dialect: str | None = None,
+    customer_ref: str | None = None,
     webhook_allowed_hosts: Sequence[str] = (),
 ) -> Case:
     """``dialect``: the API the case was created through, whose shape its case-webhook
-    payloads take. ``webhook_allowed_hosts``: the operator's exceptions to the outbound
-    policy (settings), which the case's own ``webhook_url`` is held to from the start."""
+    payloads take. ``customer_ref``: how that API's request named the customer, kept so
+    that the API names it back the same way. ``webhook_allowed_hosts``: the operator's
+    exceptions to the outbound policy (settings), which the case's own ``webhook_url`` is
+    held to from the start."""
     if data.webhook_url:
         _check_webhook_url(str(data.webhook_url), webhook_allowed_hosts)
     tenant_id = actor.tenant_id
     now = utcnow()
-    config = _config(session, tenant_id, data.config) if data.config else None
-    customer: Customer | None = None
-    if data.customer_id:
-        customer = _customer(session, tenant_id, data.customer_id)
-    assignee = (
-        assignable_user(session, tenant_id=tenant_id, user_id=data.assignee_id, field="assignee_id")
-        if data.assignee_id
-        else None
+    refs = find_references(
+        session,
+        tenant_id=tenant_id,
+        config=data.config,
+        customer_id=data.customer_id,
+        assignee_id=data.assignee_id,
+        escalate_to=data.escalate_to,
+        attachments=data.attachments,
     )
-    escalated_to = (
-        active_user(session, tenant_id=tenant_id, user_id=data.escalate_to, field="escalate_to")
-        if data.escalate_to
-        else None
-    )
-    documents = _documents(session, tenant_id, data.attachments, "attachments")
+    config, customer, documents = refs.config, refs.customer, refs.documents
+    assignee, escalated_to = refs.assignee, refs.escalated_to
     if data.customer is not None:
         customer = customers.new_customer(session, tenant_id=tenant_id, data=data.customer)
     transactions = links.named_transactions(
@@ -194,6 +248,7 @@ def create_case(
         module=module,
         custom_module=custom_module,
         customer=customer,
+        customer_ref=customer_ref if customer is not None else None,
         config=config,
         review_status=ReviewStatus.open,
         assignee=assignee,
@@ -360,7 +415,7 @@ def update_case(session: Session, *, actor: Principal, case_id: str, data: CaseU
     before = snapshot(case)
     if "customer_id" in values:
         case.customer_id = (
-            _customer(session, actor.tenant_id, values["customer_id"]).id
+            _customer(session, tenant_id=actor.tenant_id, customer_id=values["customer_id"]).id
             if values["customer_id"]
             else None
         )

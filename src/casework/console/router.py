@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from casework.console import (
     case_actions,
@@ -18,6 +18,7 @@ from casework.console import (
 from casework.console.admin import index as admin
 from casework.console.admin import integrations as admin_integrations
 from casework.console.routing import ConsoleRoute, error_page
+from casework.console.web import HOME
 from casework.infra.errors import NotFound
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -34,6 +35,13 @@ for part in (
     admin_integrations,
 ):
     router.include_router(part.router)
+
+
+@router.get("")
+def bare_home() -> Response:
+    """``/console`` without its slash: a browser is sent on to the home page, with a
+    relative Location so that it stays on the scheme and host it came through."""
+    return RedirectResponse(HOME, status_code=308)
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])

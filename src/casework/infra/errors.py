@@ -42,6 +42,11 @@ class ValidationFailed(DomainError):
     def on(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", errors=[FieldError(field, message)])
 
+    @classmethod
+    def of(cls, errors: list[FieldError]) -> ValidationFailed:
+        """Every problem found, each naming its field."""
+        return cls("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
 
 class NotAuthenticated(DomainError):
     status = 401

@@ -2,10 +2,11 @@
 
 Routes declare what they return when things go right. What can go wrong follows from
 what a route takes: a route with parameters or a body can find them invalid; a body can
-be unreadable (400) or too large (413); a route that reads credentials can refuse them
-(401), the caller's role (403) or, after too many refusals, the caller (429), and as it
-works on the tenant's data, an id in its path or body can name nothing (404) and a
-change can conflict with the state it finds (409); anything can fail unexpectedly (500).
+be unreadable (400), too large (413) or, where a route reads only some media types, of
+another (415); a route that reads credentials can refuse them (401), the caller's role
+(403) or, after too many refusals, the caller (429), and as it works on the tenant's
+data, an id in its path or body can name nothing (404) and a change can conflict with
+the state it finds (409); anything can fail unexpectedly (500).
 One pass over the finished description adds those answers, in the error shape of the
 route's family (problem+json on the native API, each dialect its vendor's shape), so no
 route lists them by hand.
@@ -32,6 +33,7 @@ DESCRIPTIONS = {
     404: "Not found",
     409: "Conflict with the current state",
     413: "Payload too large",
+    415: "Unsupported media type",
     422: "Validation failed",
     429: "Too many failed authentications; retry after the Retry-After header's seconds",
     500: "Internal error (the body carries only a correlation id)",
@@ -79,6 +81,8 @@ def statuses(route: RouteContext, operation: dict[str, Any]) -> set[int]:
     found = {500}
     if has_body:
         found |= {400, 413, shape.invalid_status}
+        if getattr(route.original_route, "refuses_other_media", False):
+            found.add(415)
     if any(p["in"] != "path" for p in parameters):
         found.add(shape.invalid_status)
     if any(p["in"] == "header" and p["name"].lower() == "idempotency-key" for p in parameters):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import RouteContext, iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from casework.infra.errors import DomainError
 from casework.infra.field_paths import field_path, invalid_json, split_source
 from casework.infra.logging import correlation_id, get_logger
+from casework.infra.routing import other_spelling
 
 log = get_logger("casework.infra.errors")
 PROBLEM = "application/problem+json"
@@ -147,12 +148,35 @@ def allowed_methods(routes: list[BaseRoute], path: str) -> list[str]:
     """
     matching: dict[int, set[str]] = {}
     for route in iter_route_contexts(routes):
-        pattern = getattr(route, "path_regex", None)
-        if route.methods and pattern is not None and pattern.match(path):
+        if route.methods and _answers(route, path):
             parameters = len(getattr(route, "param_convertors", {}) or {})
             matching.setdefault(parameters, set()).update(route.methods)
     methods = matching[min(matching)] if matching else set()
     return sorted(methods, key=lambda m: (*_METHOD_ORDER, m).index(m))
+
+
+def _answers(route: RouteContext, path: str) -> bool:
+    """Whether ``route`` answers ``path`` (a dialect's route in either spelling)."""
+    pattern = getattr(route, "path_regex", None)
+    if pattern is None:
+        return False
+    if pattern.match(path):
+        return True
+    twin = other_spelling(path)
+    either = getattr(route.original_route, "either_slash", False)
+    return bool(either and twin and pattern.match(twin))
+
+
+def slash_twin(routes: list[BaseRoute], path: str) -> str | None:
+    """The other spelling of ``path``, with or without its trailing slash, when a route
+    answers that one: what a client that got ``path`` wrong is told to use."""
+    twin = other_spelling(path)
+    if twin is None:
+        return None
+    for route in iter_route_contexts(routes):
+        if route.methods and _answers(route, twin):
+            return twin
+    return None
 
 
 def _route_path(request: Request) -> str:
@@ -165,6 +189,16 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     errors = [{"field": "body", "message": str(exc.detail)}] if exc.status_code == 413 else None
     headers = dict(exc.headers) if exc.headers else {}
+    detail = str(exc.detail)
+    if exc.status_code == 404 and request.scope.get("route") is None:
+        # No route took the path. Each native path has one spelling, and the other is
+        # not redirected to it: a redirect would lose a POST's body and, behind a TLS
+        # proxy, point at http://. The answer names the path instead.
+        path = _route_path(request)
+        twin = slash_twin(request.app.router.routes, path)
+        if twin is not None:
+            slash = "with" if twin.endswith("/") else "without"
+            detail = f"no route at {path}; the path is {twin} ({slash} the trailing slash)"
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(
             allowed_methods(request.app.router.routes, _route_path(request))
@@ -172,7 +206,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         exc.status_code,
         title,
-        str(exc.detail),
+        detail,
         type_slug=title.lower().replace(" ", "-"),
         errors=errors,
         headers=headers or None,

@@ -65,6 +65,13 @@ class CommittingRoute(APIRoute):
         return guarded
 
 
+def other_spelling(path: str) -> str | None:
+    """``path`` with one trailing slash added or taken away; None for the root."""
+    if not path or path == "/":
+        return None
+    return path[:-1] if path.endswith("/") else path + "/"
+
+
 def _indexed(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """("body", "transactions", 12, "amount") -> ("body", "transactions[12]", "amount")."""
     out: list[Any] = []

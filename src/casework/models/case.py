@@ -72,6 +72,9 @@ class Case(Timestamps, Base):
     record_type: Mapped[str | None] = mapped_column(String(100), default=None)
     record_name: Mapped[str | None] = mapped_column(String(300), default=None)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    # How the creating request named the customer, where a dialect names it back that way
+    # (Sumsub's applicantId: the customer's id or its external id).
+    customer_ref: Mapped[str | None] = mapped_column(String(200), default=None)
     config_id: Mapped[str | None] = mapped_column(ForeignKey("case_configs.id"), default=None)
     parent_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), default=None)
     # An ongoing-monitoring case points to the case whose screening it continues.

@@ -19,6 +19,7 @@ CUSTOMER_KEYS = {
     "external_id",
     "customer_type",
     "email",
+    "country",
     "input_details",
     "delete_after",
     "created_at",

@@ -92,11 +92,22 @@ def test_applicant_of_another_tenant_is_unknown(
         assert "`applicantId`" in description
 
 
-def test_applicant_by_external_id(sumsub: Sumsub, setup: Setup):
+def test_applicant_by_external_id(sumsub: Sumsub, setup: Setup, client: TestClient, kit: TenantKit):
     customer = setup.customer(external_id=f"crm-{secrets.token_hex(4)}")
     r = sumsub.create(setup.case_body(applicantId=customer["external_id"], txnIds=[]))
     assert r.status_code == 200, r.text
-    assert r.json()["applicantReference"]["applicantId"] == customer["id"]
+    native = client.get(f"/v1/cases/{r.json()['id']}", headers=kit.admin.headers).json()
+    assert native["customer"]["id"] == customer["id"]
+
+
+@pytest.mark.parametrize("by", ["id", "external_id"])
+def test_applicant_is_named_back_as_the_client_named_it(sumsub: Sumsub, setup: Setup, by: str):
+    customer = setup.customer(external_id=f"crm-{secrets.token_hex(4)}")
+    r = sumsub.create(setup.case_body(applicantId=customer[by], txnIds=[]))
+    assert r.status_code == 200, r.text
+    expected = {"applicantId": customer[by], "fullName": "John Doe"}
+    assert r.json()["applicantReference"] == expected
+    assert sumsub.case(r.json()["id"]).json()["applicantReference"] == expected
 
 
 def test_unknown_transaction_is_named_by_position(sumsub: Sumsub, setup: Setup):
@@ -144,10 +155,19 @@ def test_priority_enum(sumsub: Sumsub, setup: Setup, priority: object):
     assert description.startswith("Couldn't find or parse value of `priority` parameter: ")
 
 
-def test_priority_defaults_to_the_blueprints_then_medium(sumsub: Sumsub, setup: Setup):
-    low = setup.config(default_priority="low")
-    assert sumsub.create(setup.case_body(blueprintId=low["id"])).json()["priority"] == "low"
-    assert sumsub.create(setup.case_body()).json()["priority"] == "medium"
+@pytest.mark.parametrize("blueprint_priority", ["low", "medium", "high"])
+def test_priority_defaults_to_medium_whatever_the_blueprint_says(
+    sumsub: Sumsub, setup: Setup, client: TestClient, kit: TenantKit, blueprint_priority: str
+):
+    blueprint = setup.config(default_priority=blueprint_priority)
+    r = sumsub.create(setup.case_body(blueprintId=blueprint["id"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["priority"] == "medium"
+    native = client.get(f"/v1/cases/{r.json()['id']}", headers=kit.admin.headers).json()
+    assert native["priority"] == "medium"
+
+
+def test_priority_given_is_kept(sumsub: Sumsub, setup: Setup):
     for given in ("low", "medium", "high"):
         r = sumsub.create(setup.case_body(priority=given))
         assert r.json()["priority"] == given

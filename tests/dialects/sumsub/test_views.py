@@ -3,6 +3,8 @@ who created them, their review status, the deprecated review block and related c
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -191,3 +193,43 @@ def test_ticked_checklist_items_are_checked(
     assert r.status_code == 200, r.text
     checklist = sumsub.case(made["id"]).json()["caseReview"]["checklistState"]["checklist"]
     assert [c["checked"] for c in checklist] == [True, False]
+
+
+NULLABLE = {
+    "applicantReference",
+    "applicantInfo",
+    "applicantInfo.dob",
+    "applicantInfo.country",
+    "blueprintReference",
+}
+DOC = Path(__file__).resolve().parents[3] / "docs" / "dialects" / "sumsub.md"
+
+
+def _null_paths(value: Any, path: str = "") -> set[str]:
+    if value is None:
+        return {path}
+    if isinstance(value, dict):
+        return {
+            p for key, item in value.items() for p in _null_paths(item, f"{path}.{key}".lstrip("."))
+        }
+    if isinstance(value, list):
+        return {p for item in value for p in _null_paths(item, f"{path}[]")}
+    return set()
+
+
+def _documented_nulls() -> set[str]:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("### Null values", 1)[1].split("\n### ", 1)[0]
+    return set(re.findall(r"^\| `([A-Za-z.]+)` \|", section, flags=re.MULTILINE))
+
+
+def test_null_only_where_the_documentation_says(
+    sumsub: Sumsub, setup: Setup, client: TestClient, kit: TenantKit
+):
+    bare = _native(client, kit, "/v1/cases", {"title": "Opened by hand"})
+    unknown = setup.customer(birth_date=None, country=None)
+    opened = sumsub.create(setup.case_body(applicantId=unknown["id"], txnIds=[]))
+    assert opened.status_code == 200, opened.text
+    found = _null_paths(sumsub.case(bare["id"]).json()) | _null_paths(opened.json())
+    assert found == NULLABLE
+    assert _documented_nulls() == NULLABLE

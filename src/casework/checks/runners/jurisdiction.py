@@ -7,6 +7,7 @@ the score is the highest risk found, weighted by whose country it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -197,14 +198,15 @@ def run_jurisdiction(
     *,
     customer_countries: list[str],
     owner_countries: dict[str, list[str]],
-    counterparty_countries: dict[str, list[str]],
+    counterparty_countries: Mapping[str | None, list[str]],
     view: CountryRiskView,
     on: date,
 ) -> JurisdictionResult:
     """Score the customer's exposure to listed countries on ``on``.
 
-    Codes may be alpha-3, alpha-2 or numeric ISO 3166-1, in any case; anything else is reported
-    as an ``unknown_country`` finding rather than failing the check.
+    Owners and counterparties are keyed by name; countries of counterparties nobody named
+    are under ``None``. Codes may be alpha-3, alpha-2 or numeric ISO 3166-1, in any case;
+    anything else is reported as an ``unknown_country`` finding rather than failing the check.
     """
     run = _Run(view, on)
     customer = run.subject(_CUSTOMER, None, customer_countries)
@@ -311,6 +313,18 @@ def _ownership_countries(details: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
+def _customer_countries(inputs: CheckInputs, details: dict[str, Any]) -> list[str]:
+    """The customer's country and nationality, and ``input_details.country`` (the
+    customer's or the check's), where integrations written for other products give it."""
+    countries = list(inputs.customer.countries) if inputs.customer else []
+    given = details.get("country")
+    if given is not None and not isinstance(given, str):
+        raise CheckFailed("input_details.country must be a country code, such as IRN")
+    if given and given.strip():
+        countries.append(given)
+    return countries
+
+
 def run_country_risk(inputs: CheckInputs, context: RunContext) -> CheckResult:
     view = context.country_risk or with_overrides(load_table(), ())
     details = input_details(inputs)
@@ -318,9 +332,10 @@ def run_country_risk(inputs: CheckInputs, context: RunContext) -> CheckResult:
     if not isinstance(counterparties, list):
         raise CheckFailed("input_details.counterparty_countries must be a list of countries")
     result = run_jurisdiction(
-        customer_countries=list(inputs.customer.countries) if inputs.customer else [],
+        customer_countries=_customer_countries(inputs, details),
         owner_countries=_ownership_countries(details),
-        counterparty_countries={"counterparty": [c for c in counterparties if isinstance(c, str)]},
+        # Listed without names: each reads "Counterparty country IRN".
+        counterparty_countries={None: [c for c in counterparties if isinstance(c, str)]},
         view=view,
         on=inputs.today,
     )

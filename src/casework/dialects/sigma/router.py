@@ -12,19 +12,22 @@ from sqlalchemy.orm import Session
 from casework.auth.principal import Principal
 from casework.cases import repository, service
 from casework.dialects.routing import route_class
-from casework.dialects.sigma import views
+from casework.dialects.sigma import references, views
 from casework.dialects.sigma.auth import CaseCreator, CaseReader
 from casework.dialects.sigma.errors import render
 from casework.dialects.sigma.schemas import CreateCaseBody, Envelope, ListQuery, SigmaError
 from casework.idempotency import Idempotent
 from casework.infra.dependencies import DbSession
+from casework.infra.errors import ValidationFailed
 from casework.infra.openapi import ErrorShape
 from casework.models import Case
 from casework.users import repository as users
 
 router = APIRouter(
     route_class=route_class(
-        render, ErrorShape(SigmaError, invalid_status=400, reused_key_status=400)
+        render,
+        ErrorShape(SigmaError, invalid_status=400, reused_key_status=400),
+        references.NamesEveryField,
     ),
     tags=["sigma"],
 )
@@ -47,7 +50,13 @@ def create_case(
     """Open a case the way Sigma does; the assignee must hold ``case.assign``."""
 
     def produce() -> Envelope:
-        case = service.create_case(session, actor=principal, data=body.to_case_create())
+        try:
+            native = body.to_case_create()
+        except ValidationFailed as invalid:
+            raise references.with_references(
+                session, principal, body.model_dump(), invalid
+            ) from None
+        case = service.create_case(session, actor=principal, data=native)
         [data] = _rendered(session, principal, [case])
         return Envelope(message="Case created successfully", data=data)
 

@@ -116,9 +116,7 @@ class CreateCaseBody(StrictModel):
                 )
                 for e in exc.errors()
             ]
-            raise ValidationFailed(
-                errors[0].field + ": " + errors[0].message, errors=errors
-            ) from None
+            raise ValidationFailed.of(errors) from None
 
 
 class ListQuery(BaseModel):

@@ -31,6 +31,7 @@ from casework.dialects.sphinx.auth import (
     DocumentWriter,
 )
 from casework.dialects.sphinx.pages import paged
+from casework.dialects.sphinx.parsers import DrfBodies
 from casework.dialects.sphinx.schemas import MAX_DELETE_AFTER, CaseIn, CustomerIn
 from casework.documents import repository as document_repository
 from casework.documents import uploads
@@ -43,7 +44,8 @@ from casework.models import Case, Customer, Document
 
 # Invalid input is a 400 keyed by field, and an id in a URL that is not an integer a 404.
 SHAPE = ErrorShape(errors.SphinxError, invalid_status=400, invalid_path_status=404)
-router = APIRouter(route_class=route_class(errors.render, SHAPE), tags=["sphinx"])
+# Bodies are read as the framework Sphinx's API is built on reads them: JSON or forms.
+router = APIRouter(route_class=route_class(errors.render, SHAPE, DrfBodies), tags=["sphinx"])
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -138,7 +140,9 @@ def create_case(
     principal: CaseCreator,
     once: Idempotent,
 ) -> JSONResponse:
-    """Open a case for an existing customer (customer_id) or a new one (customer)."""
+    """Open a case for an existing customer (customer_id) or a new one (customer). The
+    fields may also come as a URL-encoded or multipart form, named as Django REST
+    framework names form fields (``customer.full_name``, ``checks[0]check_type``)."""
 
     def produce() -> Shaped:
         data = translate.case_create(session, tenant_id=principal.tenant_id, body=body)
@@ -194,6 +198,10 @@ def create_customer(
     principal: CustomerWriter,
     once: Idempotent,
 ) -> JSONResponse:
+    """Create a customer; its fields may also come as a URL-encoded or multipart form.
+    A country code in ``input_details.country`` is the customer's country unless
+    ``country`` is given."""
+
     def produce() -> Shaped:
         data = translate.customer_create(body)
         return Shaped(

@@ -21,6 +21,7 @@ from pydantic import (
 
 from casework.customers.schemas import InputDetails
 from casework.infra.strict import StrictModel
+from casework.infra.validation import country_alpha3
 from casework.models.enums import CheckType, CustomerType
 
 MAX_DELETE_AFTER = 365
@@ -43,6 +44,16 @@ def _url(value: str | None) -> str | None:
 WebhookUrl = Annotated[str | None, Field(max_length=511), AfterValidator(_url)]
 
 
+def _country(value: str) -> str:
+    try:
+        return country_alpha3(value)
+    except ValueError:
+        raise ValueError("Enter a valid ISO 3166-1 alpha-3 country code, such as NOR.") from None
+
+
+Country = Annotated[str, AfterValidator(_country)]
+
+
 class _Body(StrictModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -56,6 +67,11 @@ class CustomerIn(_Body):
     input_details: InputDetails | None = None
     delete_after: RetentionDays | None = None
     email: str | None = Field(default=None, max_length=254)
+    country: Country | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-3. Without it, a country code in "
+        "input_details.country is the customer's country.",
+    )
 
     @field_validator("external_id", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from casework.cases.schemas import CaseCreate
+from casework.checks.country_risk import normalise_country
 from casework.configs import repository as configs
 from casework.customers import repository as customers
 from casework.customers.schemas import CustomerCreate
@@ -97,8 +98,22 @@ def native(build: Callable[[], T]) -> T:
         raise RequestValidationError(errors) from None
 
 
+def customer_fields(body: CustomerIn) -> dict[str, Any]:
+    """The native fields of a Sphinx customer. Sphinx has no country field: integrations
+    pass the country in ``input_details.country``, which becomes the customer's country
+    when it is an ISO 3166-1 code (alpha-3, alpha-2 or numeric) and ``country`` is not
+    given. Any other value stays in ``input_details`` for the checks to report."""
+    data = body.model_dump(exclude_unset=True)
+    given = (body.input_details or {}).get("country")
+    if "country" not in data and isinstance(given, str):
+        code = normalise_country(given)
+        if code is not None:
+            data["country"] = code
+    return data
+
+
 def customer_create(body: CustomerIn) -> CustomerCreate:
-    return native(lambda: CustomerCreate.model_validate(body.model_dump(exclude_unset=True)))
+    return native(lambda: CustomerCreate.model_validate(customer_fields(body)))
 
 
 def _config_name(session: Session, tenant_id: str, slug: str) -> str | None:
@@ -130,7 +145,7 @@ def case_create(session: Session, *, tenant_id: str, body: CaseIn) -> CaseCreate
     data: dict[str, Any] = {
         "title": title(customer_name, what),
         "customer_id": customer_id,
-        "customer": body.customer.model_dump(exclude_unset=True) if body.customer else None,
+        "customer": customer_fields(body.customer) if body.customer else None,
         "webhook_url": body.webhook_url,
         "attachments": ids["document_ids"],
         "config": body.case_config,

@@ -113,6 +113,7 @@ def customer_body(customer: Customer) -> dict[str, Any]:
     return {
         **(customer_ref(customer) or {}),
         "email": customer.email,
+        "country": customer.country,
         "input_details": customer.input_details or {},
         "delete_after": days_left(customer.delete_after, datetime.now(UTC)),
         "created_at": iso(customer.created_at),

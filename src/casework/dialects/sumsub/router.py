@@ -27,6 +27,7 @@ from casework.infra.openapi import ErrorShape
 from casework.models import Customer
 
 PREFIX = "/resources/api/caseManagement/v2/cases"
+DEFAULT_PRIORITY = "medium"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": SumsubError, "description": text}
@@ -77,7 +78,9 @@ def _case_create(session: Session, actor: Principal, body: SumsubCaseCreate) -> 
         "customer_id": _applicant(session, actor, body.applicant_id).id,
         "transaction_ids": body.txn_ids,
         "config": _blueprint_slug(session, actor, body.blueprint_id),
-        "priority": body.priority,
+        # Sumsub documents medium as the default; a blueprint's own default priority is
+        # casework's idea, which a Sumsub client cannot expect.
+        "priority": body.priority or DEFAULT_PRIORITY,
     }
     try:
         return CaseCreate.model_validate(data)
@@ -97,7 +100,10 @@ def create_case(
 
     def produce() -> CaseBody:
         data = _case_create(session, principal, body)
-        case = cases.create_case(session, actor=principal, data=data)
+        # The applicant is named back as the client named it, here and on every read.
+        case = cases.create_case(
+            session, actor=principal, data=data, customer_ref=body.applicant_id
+        )
         return CaseBody(views.case_body(session, case))
 
     return once.respond(

@@ -39,7 +39,9 @@ class SumsubCaseCreate(StrictModel):
     )
     name: str = Field(min_length=1, max_length=300, description="The case title.")
     priority: PriorityName | None = Field(
-        default=None, description="Defaults to the blueprint's priority, else medium."
+        default=None,
+        description="Defaults to medium, as Sumsub documents; the blueprint's default "
+        "priority does not apply.",
     )
 
 

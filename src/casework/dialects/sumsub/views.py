@@ -148,6 +148,12 @@ def _provenance(case: Case) -> dict[str, Any]:
     return out
 
 
+def applicant_reference(case: Case, customer: Customer) -> dict[str, Any]:
+    """The applicant as the request that opened the case named it (its casework id or
+    its external id); a case opened otherwise names it by its casework id."""
+    return {"applicantId": case.customer_ref or customer.id, "fullName": customer.full_name}
+
+
 def case_body(session: Session, case: Case) -> dict[str, Any]:
     """The case with its customer, config and tasks loaded (as services return it)."""
     tenant = session.get(Tenant, case.tenant_id)
@@ -156,9 +162,7 @@ def case_body(session: Session, case: Case) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": case.id,
         "name": case.title,
-        "applicantReference": (
-            {"applicantId": customer.id, "fullName": customer.full_name} if customer else None
-        ),
+        "applicantReference": applicant_reference(case, customer) if customer else None,
         **_provenance(case),
         "createdAt": timestamp(case.created_at),
         "updatedAt": timestamp(case.updated_at),
