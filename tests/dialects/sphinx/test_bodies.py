@@ -136,3 +136,24 @@ def test_the_token_endpoint_keeps_oauths_rules(client: TestClient):
     )
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_request"
+
+
+def test_json_text_in_a_form_is_held_to_what_a_json_body_is(
+    client: TestClient, auth: dict[str, str]
+):
+    deep = "[" * 100_000 + "]" * 100_000
+    r = client.post("/api/customers/", data={"full_name": "X", "input_details": deep}, headers=auth)
+    assert r.status_code == 400, r.text
+    assert r.json() == {"input_details": ["Value nests JSON more than 32 levels deep."]}
+    nested = '{"a": ' * 40 + "1" + "}" * 40
+    r = client.post(
+        "/api/customers/", data={"full_name": "X", "input_details": nested}, headers=auth
+    )
+    assert r.status_code == 400, r.text
+    assert list(r.json()) == ["input_details"]
+    for hostile in ('{"note": "a\\u0000b"}', '{"risk": NaN}'):
+        r = client.post(
+            "/api/customers/", data={"full_name": "X", "input_details": hostile}, headers=auth
+        )
+        assert r.status_code == 400, r.text
+        assert list(r.json()) == ["input_details"]

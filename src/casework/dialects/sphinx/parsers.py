@@ -32,7 +32,13 @@ from starlette.exceptions import HTTPException
 
 from casework.infra import guard
 from casework.infra.routing import CommittingRoute
-from casework.infra.strict import Loc, printable, scalar_kind, scalar_text_problem
+from casework.infra.strict import (
+    DEPTH_MESSAGE,
+    Loc,
+    printable,
+    scalar_kind,
+    scalar_text_problem,
+)
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _PART = re.compile(r"\[(\d+)\]\.?|\.")
@@ -162,16 +168,19 @@ class _Reader:
         try:
             return json.loads(node[-1])
         except ValueError:
-            self.problems.append(
-                {
-                    "type": "value_error",
-                    "loc": ("body", *loc),
-                    "msg": "Value must be valid JSON.",
-                    "input": node[-1],
-                    "ctx": {"error": "Value must be valid JSON."},
-                }
-            )
-            return None
+            message = "Value must be valid JSON."
+        except RecursionError:
+            message = f"Value {DEPTH_MESSAGE}."
+        self.problems.append(
+            {
+                "type": "value_error",
+                "loc": ("body", *loc),
+                "msg": message,
+                "input": node[-1],
+                "ctx": {"error": message},
+            }
+        )
+        return None
 
     def _text_tree(self, node: Tree) -> Any:
         """Dotted fields under a free-form object: text, last value given."""
@@ -253,6 +262,8 @@ def _with_body(
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
+    # What the route keeps in the request's state (the caller) stays in the one scope.
+    request.scope.setdefault("state", {})
     scope = request.scope if headers is None else {**request.scope, "headers": headers}
     return Request(scope, receive)
 
