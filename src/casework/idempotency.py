@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from casework.audit.chain import canonical
 from casework.auth.principal import Principal
 from casework.infra.errors import Conflict, IdempotencyMismatch
+from casework.infra.routing import other_spelling
 from casework.models import IdempotencyRecord
 
 IdempotencyKey = Annotated[
@@ -44,10 +45,22 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     ).hexdigest()
 
 
+def declared_path(request: Request) -> str:
+    """The request's path as its route declares it. A route that answers its path with
+    or without a trailing slash (a vendor dialect's) takes a retry in the other spelling
+    for the same request."""
+    path = request.url.path
+    route = request.scope.get("route")
+    if not getattr(route, "either_slash", False):
+        return path
+    declared_slash = str(getattr(route, "path", "")).endswith("/")
+    return path if path.endswith("/") == declared_slash else other_spelling(path) or path
+
+
 def body_fingerprint(request: Request, body: BaseModel) -> str:
     """The fingerprint of a JSON request: its method, path and the fields it set."""
     dumped = body.model_dump(mode="json", exclude_unset=True)
-    return fingerprint(request.method, request.url.path, dumped)
+    return fingerprint(request.method, declared_path(request), dumped)
 
 
 def secret_fingerprint(value: str, *, salt: str) -> str:
@@ -144,7 +157,7 @@ class IdempotentCreate:
             request_fingerprint = (
                 body_fingerprint(self.request, identity)
                 if isinstance(identity, BaseModel)
-                else fingerprint(self.request.method, self.request.url.path, identity())
+                else fingerprint(self.request.method, declared_path(self.request), identity())
             )
         return respond(
             session,

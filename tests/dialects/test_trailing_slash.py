@@ -4,6 +4,7 @@ and the other is a 404 that names it, never a redirect."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from casework.app import NATIVE_API
 from casework.infra.routing import other_spelling
+from tests.dialects.sigma.support import body as sigma_body
+from tests.dialects.sigma.support import sigma
 from tests.factories import TenantKit
 from tests.security.routes import DIALECT_OPERATIONS, fill
 
@@ -121,3 +124,12 @@ def test_the_console_without_its_slash_goes_home_on_the_same_scheme_and_host(cli
     r = client.get("/console", follow_redirects=False)
     assert r.status_code == 308
     assert r.headers["location"] == "/console/"
+
+
+def test_a_retry_in_the_other_spelling_is_the_same_request(client: TestClient, kit: TenantKit):
+    headers = {**sigma(kit.analyst), "Idempotency-Key": f"create-{secrets.token_hex(4)}"}
+    first = client.post("/case-management/create", json=sigma_body(kit), headers=headers)
+    again = client.post("/case-management/create/", json=sigma_body(kit), headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
