@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from casework.migrations.grants import grant, revoke
 from casework.models.base import UTCDateTime
 
 revision: str = "0019"
@@ -26,13 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 APPROVE = "case.approve"
-_roles = sa.table(
-    "roles",
-    sa.column("id", sa.String),
-    sa.column("slug", sa.String),
-    sa.column("is_builtin", sa.Boolean),
-    sa.column("permissions", _JSON),
-)
+_GRANTEES = ["admin", "supervisor"]
 
 
 def upgrade() -> None:
@@ -90,11 +85,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pending_decision_id", sa.String(length=24), nullable=True))
     with op.batch_alter_table("case_configs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("approvals", _JSON, nullable=True))
-    _grant(APPROVE)
+    grant(APPROVE, _GRANTEES)
 
 
 def downgrade() -> None:
-    _revoke(APPROVE)
+    revoke(APPROVE, _GRANTEES)
     with op.batch_alter_table("case_configs", schema=None) as batch_op:
         batch_op.drop_column("approvals")
     with op.batch_alter_table("screening_matches", schema=None) as batch_op:
@@ -104,32 +99,3 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_decisions_tenant_id_status_proposed_at"), table_name="decisions")
     op.drop_index(op.f("ix_decisions_tenant_id_case_id_proposed_at"), table_name="decisions")
     op.drop_table("decisions")
-
-
-def _builtin_roles() -> list[tuple[str, list[str]]]:
-    rows = op.get_bind().execute(
-        sa.select(_roles.c.id, _roles.c.permissions).where(
-            _roles.c.is_builtin.is_(True), _roles.c.slug.in_(["admin", "supervisor"])
-        )
-    )
-    return [(row.id, list(row.permissions or [])) for row in rows]
-
-
-def _grant(permission: str) -> None:
-    for role_id, permissions in _builtin_roles():
-        if permission not in permissions:
-            op.get_bind().execute(
-                _roles.update()
-                .where(_roles.c.id == role_id)
-                .values(permissions=[*permissions, permission])
-            )
-
-
-def _revoke(permission: str) -> None:
-    for role_id, permissions in _builtin_roles():
-        if permission in permissions:
-            op.get_bind().execute(
-                _roles.update()
-                .where(_roles.c.id == role_id)
-                .values(permissions=[p for p in permissions if p != permission])
-            )

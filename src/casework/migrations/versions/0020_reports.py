@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from casework.migrations.grants import grant, revoke
 from casework.models.base import UTCDateTime
 
 revision: str = "0020"
@@ -26,13 +27,6 @@ depends_on: str | Sequence[str] | None = None
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 WRITE = "report.write"
-_roles = sa.table(
-    "roles",
-    sa.column("id", sa.String),
-    sa.column("slug", sa.String),
-    sa.column("is_builtin", sa.Boolean),
-    sa.column("permissions", _JSON),
-)
 _GRANTEES = ["admin", "supervisor", "analyst"]
 
 
@@ -148,7 +142,7 @@ def upgrade() -> None:
             unique=False,
         )
 
-    _grant(WRITE)
+    grant(WRITE, _GRANTEES)
     # Every tenant numbers its reports from 1, as new tenants do.
     op.execute(
         sa.text(
@@ -160,39 +154,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(sa.text("DELETE FROM tenant_counters WHERE name = 'report_number'"))
-    _revoke(WRITE)
+    revoke(WRITE, _GRANTEES)
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reports_tenant_id_status_due_on"))
         batch_op.drop_index(batch_op.f("ix_reports_tenant_id_review_on"))
         batch_op.drop_index(batch_op.f("ix_reports_tenant_id_case_id"))
     op.drop_table("reports")
     op.drop_table("report_schemas")
-
-
-def _builtin_roles() -> list[tuple[str, list[str]]]:
-    rows = op.get_bind().execute(
-        sa.select(_roles.c.id, _roles.c.permissions).where(
-            _roles.c.is_builtin.is_(True), _roles.c.slug.in_(_GRANTEES)
-        )
-    )
-    return [(row.id, list(row.permissions or [])) for row in rows]
-
-
-def _grant(permission: str) -> None:
-    for role_id, permissions in _builtin_roles():
-        if permission not in permissions:
-            op.get_bind().execute(
-                _roles.update()
-                .where(_roles.c.id == role_id)
-                .values(permissions=[*permissions, permission])
-            )
-
-
-def _revoke(permission: str) -> None:
-    for role_id, permissions in _builtin_roles():
-        if permission in permissions:
-            op.get_bind().execute(
-                _roles.update()
-                .where(_roles.c.id == role_id)
-                .values(permissions=[p for p in permissions if p != permission])
-            )
