@@ -17,7 +17,7 @@ from casework.cases import checklist, parts
 from casework.cases import service as cases
 from casework.cases.service import Move
 from casework.checks import service as checks
-from casework.console.forms import FormText
+from casework.console.forms import FormText, form_text, required_text
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect
 from casework.console.web import Viewer, allowed
@@ -53,24 +53,6 @@ def _page(case_id: str, anchor: str = "") -> str:
     return f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else "")
 
 
-def _text(value: str, field: str, *, limit: int, required: bool = True) -> str | None:
-    """A form's text, trimmed; an empty optional field is None."""
-    text = value.strip()
-    if not text:
-        if required:
-            raise ValidationFailed.on(field, "is required")
-        return None
-    if len(text) > limit:
-        raise ValidationFailed.on(field, f"must be at most {limit} characters")
-    return text
-
-
-def _required(value: str, field: str, *, limit: int) -> str:
-    text = _text(value, field, limit=limit)
-    assert text is not None
-    return text
-
-
 def _choice(kind: type[Choice], value: str, field: str) -> Choice:
     try:
         return kind(value)
@@ -103,9 +85,9 @@ def escalate(
         session,
         actor=viewer.principal,
         case_id=case_id,
-        to=_required(to, "to", limit=64),
+        to=required_text(to, "to", limit=64),
         reassign=bool(reassign),
-        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+        note=form_text(note, "note", limit=NOTE_CHARS, required=False),
     )
     who = case.escalated_to.full_name if case.escalated_to else "them"
     return redirect(_page(case_id), notice=f"Escalated to {who}.")
@@ -118,7 +100,7 @@ def change_status(
     target = _choice(ReviewStatus, to.strip(), "to")
     if target is ReviewStatus.resolved:
         raise ValidationFailed.on("to", "resolving needs a resolution: use the Resolve form")
-    move = Move(to=target, note=_text(note, "note", limit=NOTE_CHARS, required=False))
+    move = Move(to=target, note=form_text(note, "note", limit=NOTE_CHARS, required=False))
     decisions.transition(session, actor=viewer.principal, case_id=case_id, move=move)
     return redirect(_page(case_id), notice=f"Status changed to {words(target)}.")
 
@@ -138,9 +120,11 @@ def resolve(
     move = Move(
         to=ReviewStatus.resolved,
         resolution=chosen,
-        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+        note=form_text(note, "note", limit=NOTE_CHARS, required=False),
         override_checklist=overriding,
-        override_reason=_text(override_reason, "override_reason", limit=NOTE_CHARS, required=False)
+        override_reason=form_text(
+            override_reason, "override_reason", limit=NOTE_CHARS, required=False
+        )
         if overriding
         else None,
     )
@@ -158,7 +142,7 @@ def reopen(case_id: str, session: DbSession, viewer: Resolver, note: FormText = 
         session,
         actor=viewer.principal,
         case_id=case_id,
-        note=_required(note, "note", limit=NOTE_CHARS),
+        note=required_text(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(case_id), notice="Case reopened.")
 
@@ -172,7 +156,7 @@ def approve_decision(
         session,
         actor=viewer.principal,
         decision_id=decision_id,
-        note=_text(note, "note", limit=NOTE_CHARS, required=False) or None,
+        note=form_text(note, "note", limit=NOTE_CHARS, required=False) or None,
     )
     return redirect(_page(case_id), notice="Approved: the change is made.")
 
@@ -186,7 +170,7 @@ def reject_decision(
         session,
         actor=viewer.principal,
         decision_id=decision_id,
-        note=_required(note, "note", limit=NOTE_CHARS),
+        note=required_text(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(case_id), notice="Rejected: the case stays as it was.")
 
@@ -209,7 +193,7 @@ def legal_hold(
         actor=viewer.principal,
         case_id=case_id,
         hold=hold == "on",
-        reason=_required(reason, "reason", limit=2_000),
+        reason=required_text(reason, "reason", limit=2_000),
     )
     notice = "Legal hold placed." if hold == "on" else "Legal hold lifted."
     return redirect(_page(case_id), notice=notice)
@@ -243,7 +227,7 @@ def decide_match(
         check_id=check_id,
         match_id=match_id,
         decision=chosen,
-        note=_text(note, "note", limit=NOTE_CHARS, required=False),
+        note=form_text(note, "note", limit=NOTE_CHARS, required=False),
     )
     notice = (
         "Proposed: the match is marked once someone else approves it."
@@ -288,7 +272,10 @@ def save_checklist(
 @router.post("/cases/{case_id}/tasks/new")
 def add_task(case_id: str, session: DbSession, viewer: Updater, text: FormText = "") -> Response:
     checklist.add_checklist_item(
-        session, actor=viewer.principal, case_id=case_id, text=_required(text, "text", limit=1_000)
+        session,
+        actor=viewer.principal,
+        case_id=case_id,
+        text=required_text(text, "text", limit=1_000),
     )
     return redirect(_page(case_id, "checklist-title"), notice="Checklist item added.")
 
@@ -301,7 +288,7 @@ def add_comment(
         session,
         actor=viewer.principal,
         case_id=case_id,
-        body=_required(body, "body", limit=20_000),
+        body=required_text(body, "body", limit=20_000),
     )
     return redirect(_page(case_id, "comments-title"), notice="Comment added.")
 

@@ -25,6 +25,24 @@ def optional(value: str) -> str | None:
     return value or None
 
 
+def form_text(value: str, field: str, *, limit: int, required: bool = True) -> str | None:
+    """A form's text, trimmed; an empty optional field is None."""
+    text = value.strip()
+    if not text:
+        if required:
+            raise ValidationFailed.on(field, "is required")
+        return None
+    if len(text) > limit:
+        raise ValidationFailed.on(field, f"must be at most {limit} characters")
+    return text
+
+
+def required_text(value: str, field: str, *, limit: int) -> str:
+    text = form_text(value, field, limit=limit)
+    assert text is not None
+    return text
+
+
 def _message(error: Any) -> str:
     if error.get("type") == "missing":
         return "is required"

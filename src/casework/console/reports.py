@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from casework.auth.permissions import Permission
 from casework.cases import repository as cases
-from casework.console.forms import FormText, optional, validated
+from casework.console.forms import FormText, optional, required_text, validated
 from casework.console.routing import ConsoleRoute
 from casework.console.templating import redirect, render
 from casework.console.web import Viewer, allowed
@@ -99,7 +99,7 @@ def _can(session: Session, viewer: Viewer, report: Report) -> dict[str, bool]:
 @router.get("/reports/{report_id}/xml")
 def report_xml(report_id: str, session: DbSession, viewer: Reader) -> Response:
     report, data = reports.xml(session, actor=viewer.principal, report_id=report_id)
-    name = f"report-{report.number}-{report.format}-{report.report_code}.xml"
+    name = reports.xml_filename(report)
     return Response(
         data,
         media_type="application/xml",
@@ -184,7 +184,10 @@ def approve(report_id: str, session: DbSession, viewer: Approver, note: FormText
 @router.post("/reports/{report_id}/reject")
 def reject(report_id: str, session: DbSession, viewer: Approver, note: FormText = "") -> Response:
     reports.reject(
-        session, actor=viewer.principal, report_id=report_id, note=_required(note, "note")
+        session,
+        actor=viewer.principal,
+        report_id=report_id,
+        note=required_text(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(report_id), notice="Report returned to draft.")
 
@@ -210,7 +213,10 @@ def fiu_rejection(
     report_id: str, session: DbSession, viewer: Writer, note: FormText = ""
 ) -> Response:
     reports.record_rejection(
-        session, actor=viewer.principal, report_id=report_id, note=_required(note, "note")
+        session,
+        actor=viewer.principal,
+        report_id=report_id,
+        note=required_text(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(report_id), notice="Rejection by the FIU recorded.")
 
@@ -224,15 +230,9 @@ def amend(report_id: str, session: DbSession, viewer: Writer) -> Response:
 @router.post("/reports/{report_id}/review")
 def review(report_id: str, session: DbSession, viewer: Writer, note: FormText = "") -> Response:
     reports.record_review(
-        session, actor=viewer.principal, report_id=report_id, note=_required(note, "note")
+        session,
+        actor=viewer.principal,
+        report_id=report_id,
+        note=required_text(note, "note", limit=NOTE_CHARS),
     )
     return redirect(_page(report_id), notice="Continuing-activity review recorded.")
-
-
-def _required(value: str, field: str) -> str:
-    text = value.strip()
-    if not text:
-        raise ValidationFailed.on(field, "is required")
-    if len(text) > NOTE_CHARS:
-        raise ValidationFailed.on(field, f"must be at most {NOTE_CHARS} characters")
-    return text

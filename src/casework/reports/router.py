@@ -18,11 +18,12 @@ from casework.idempotency import Idempotent
 from casework.infra.dependencies import DbSession
 from casework.infra.pagination import CursorParam, PageSize
 from casework.infra.routing import CommittingRoute
+from casework.models import ReportSchema
 from casework.models.enums import ReportStatus
 from casework.reports import service
 from casework.reports import settings as reporting
 from casework.reports.content import ReportContent
-from casework.reports.schema import MAX_SCHEMA_BYTES
+from casework.reports.schema import MAX_SCHEMA_BYTES, Schema
 from casework.reports.schemas import (
     FilingBody,
     NoteBody,
@@ -149,7 +150,7 @@ def report_xml(report_id: str, session: DbSession, principal: CaseReader) -> Res
     """The XML: as frozen for approval once the report is ready, or else written from the
     draft as it stands (which may not be valid yet)."""
     report, data = service.xml(session, actor=principal, report_id=report_id)
-    name = f"report-{report.number}-{report.format}-{report.report_code}.xml"
+    name = service.xml_filename(report)
     return Response(
         data,
         media_type="application/xml",
@@ -239,6 +240,16 @@ class SchemaOut(BaseModel):
         "that portal reads them."
     )
 
+    @classmethod
+    def of(cls, format: FormatName, stored: ReportSchema, compiled: Schema) -> SchemaOut:
+        return cls(
+            format=format,
+            filename=stored.filename,
+            sha256=stored.sha256,
+            uploaded_by_name=stored.uploaded_by_name,
+            adjustments=list(compiled.adjustments),
+        )
+
 
 @router.put("/settings/reporting/schemas/{format}")
 def put_schema(
@@ -253,25 +264,13 @@ def put_schema(
     stored, compiled = service.put_schema(
         session, actor=principal, format=format, filename=file.filename or "schema.xsd", data=data
     )
-    return SchemaOut(
-        format=format,
-        filename=stored.filename,
-        sha256=stored.sha256,
-        uploaded_by_name=stored.uploaded_by_name,
-        adjustments=list(compiled.adjustments),
-    )
+    return SchemaOut.of(format, stored, compiled)
 
 
 @router.get("/settings/reporting/schemas/{format}")
 def get_schema(format: FormatName, session: DbSession, principal: ConfigReader) -> SchemaOut:
     stored, compiled = service.get_schema(session, actor=principal, format=format)
-    return SchemaOut(
-        format=format,
-        filename=stored.filename,
-        sha256=stored.sha256,
-        uploaded_by_name=stored.uploaded_by_name,
-        adjustments=list(compiled.adjustments),
-    )
+    return SchemaOut.of(format, stored, compiled)
 
 
 @router.delete("/settings/reporting/schemas/{format}", status_code=204)

@@ -211,6 +211,10 @@ def xml(session: Session, *, actor: Principal, report_id: str) -> tuple[Report, 
     return report, formats.build(report.format, meta, content, settings).serialize()
 
 
+def xml_filename(report: Report) -> str:
+    return f"report-{report.number}-{report.format}-{report.report_code}.xml"
+
+
 def mark_ready(session: Session, *, actor: Principal, report_id: str) -> Report:
     """Validate the draft, freeze its XML and propose its approval to a second person."""
     report = _locked(session, actor, report_id)
