@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings)
     register_adapters()
 
-    matchers = MatcherHolder()
+    matchers = MatcherHolder.shared(settings)
     runner: EmbeddedRunner | None = None
     deferrer = None
     if settings.jobs == "procrastinate":

@@ -254,6 +254,12 @@ class Settings(BaseSettings):
         return self.data_dir / "documents"
 
     @property
+    def screening_index_dir(self) -> Path:
+        """Where the screening index's snapshots are written once and mapped by every
+        process (``casework.screening.index_store``)."""
+        return self.data_dir / "screening-index"
+
+    @property
     def audit_key_path(self) -> Path:
         return self.audit_key_file or self.data_dir / "audit-chain.keys"
 

@@ -1,10 +1,11 @@
 """Screening pages of monitored customers in worker processes.
 
 Screening is CPU-bound Python, so a large rescreen spreads its pages over one process
-per CPU. Each process builds the list difference's index once (from the entities'
-stored documents) and screens the pages it is given; the job's own thread keeps
-reading pages and writing results in order, so progress and its guarantees stay those
-of the single-process path.
+per CPU. The list difference's index is built once, by the job, and written as a
+snapshot (``casework.screening.index_store.difference``); each process maps it and
+screens the pages it is given, sharing the index's pages with the others. The job's own
+thread keeps reading pages and writing results in order, so progress and its
+guarantees stay those of the single-process path.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from casework.monitoring.rescreen import Delta, Hit, rescreen
+from casework.screening import index_store
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity
 
@@ -40,18 +43,26 @@ def build_delta(
     documents: list[dict[str, Any]],
     removed: frozenset[str],
     tenant_id: str | None = None,
-) -> Delta:
-    matcher = (
-        Matcher.build((dataset, Entity.from_document(doc)) for doc in documents)
-        if documents
-        else None
-    )
-    return Delta(dataset, version, matcher, removed, tenant_id)
+    *,
+    snapshots: Path | None = None,
+    name: str = "",
+) -> tuple[Delta, Path | None]:
+    """The difference, indexed: written as the snapshot ``name`` under ``snapshots`` and
+    mapped (with the snapshot's path, for other processes to map), or built in memory
+    when ``snapshots`` is None."""
+    if not documents:
+        return Delta(dataset, version, None, removed, tenant_id), None
+    entries = [(dataset, Entity.from_document(doc)) for doc in documents]
+    if snapshots is None:
+        return Delta(dataset, version, Matcher.build(entries), removed, tenant_id), None
+    index, path = index_store.difference(snapshots, name, entries)
+    return Delta(dataset, version, Matcher(index), removed, tenant_id), path
 
 
-def _start(dataset: str, version: int, documents: list[dict[str, Any]]) -> None:
+def _start(dataset: str, version: int, path: str) -> None:
     global _delta
-    _delta = build_delta(dataset, version, documents, frozenset())
+    matcher = Matcher(index_store.map_difference(Path(path)))
+    _delta = Delta(dataset, version, matcher, frozenset())
 
 
 def _screen(rows: Rows) -> Screened:
@@ -62,18 +73,18 @@ def _screen(rows: Rows) -> Screened:
 def in_processes(
     processes: int,
     delta: Delta,
-    documents: list[dict[str, Any]],
+    snapshot: Path,
     pages: Iterable[Rows],
 ) -> Iterator[Screened]:
-    """Screen ``pages`` in ``processes`` processes; results in page order. Two pages per
-    process are kept in flight, so reading ahead is bounded; closing the iterator early
-    cancels what is left."""
+    """Screen ``pages`` in ``processes`` processes, each mapping the difference's index
+    ``snapshot``; results in page order. Two pages per process are kept in flight, so
+    reading ahead is bounded; closing the iterator early cancels what is left."""
     context = multiprocessing.get_context("spawn")  # no fork of a threaded server
     pool = ProcessPoolExecutor(
         processes,
         mp_context=context,
         initializer=_start,
-        initargs=(delta.dataset, delta.version, documents),
+        initargs=(delta.dataset, delta.version, str(snapshot)),
     )
     in_flight: deque[Future[Screened]] = deque()
     try:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
 
 from casework.infra.ids import new_id
 from casework.infra.jobs import JobContext, Work
@@ -28,8 +28,8 @@ from casework.monitoring.pool import Screened
 from casework.monitoring.rescreen import Delta, Hit
 from casework.monitoring.service import RESCREEN
 from casework.processing.ongoing import record_hits
+from casework.screening import index_store, scope
 from casework.screening import repository as watchlists
-from casework.screening import scope
 from casework.screening.scope import SearchedList
 
 log = logging.getLogger(__name__)
@@ -49,21 +49,22 @@ def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> Non
     claim = _claim(context, run_id)
     if claim is None:
         return
-    delta, documents = _delta(context, claim)
+    delta, snapshot = _delta(context, claim)
     searched = _searched(context, delta)
     # A tenant's own list is screened against that tenant's customers only.
     pages = _pages(context, claim.cursor, page_size, delta.tenant_id)
     processes = _processes(context)
     if delta.matcher is None:
         screened: Iterator[Screened] = ((rows[-1][0], len(rows), {}) for rows in pages)
-    elif processes > 1:
-        screened = pool.in_processes(processes, delta, documents, pages)
+    elif processes > 1 and snapshot is not None:
+        screened = pool.in_processes(processes, delta, snapshot, pages)
     else:
         screened = (pool.screen_page(delta, rows) for rows in pages)
     for cursor, count, hits in screened:
         if not _write_page(context, claim, delta, searched, hits, cursor, screened=count):
             return  # another worker holds the run now
-    _finish(context, claim, delta)
+    if _finish(context, claim, delta) and snapshot is not None:
+        index_store.forget_difference(snapshot)
 
 
 def _processes(context: JobContext) -> int:
@@ -107,17 +108,23 @@ def _claim(context: JobContext, run_id: str) -> Claim | None:
         return Claim(run.id, run.claim_id, run.dataset_id, run.version, run.cursor)
 
 
-def _delta(context: JobContext, claim: Claim) -> tuple[Delta, list[dict[str, Any]]]:
-    """The version's difference, indexed, with the documents it was indexed from."""
+def _delta(context: JobContext, claim: Claim) -> tuple[Delta, Path | None]:
+    """The version's difference, indexed, and the snapshot its index was written to
+    (None when it added and changed nothing)."""
     with context.database.session(write=False) as session:
         dataset = watchlists.name_and_owner(session, claim.dataset_id)
         # The entities this version brought: exactly its added and changed ones.
         documents = watchlists.documents_brought(session, claim.dataset_id, claim.version)
         removed = watchlists.keys_removed(session, claim.dataset_id, claim.version)
-    delta = pool.build_delta(
-        dataset.name, claim.version, documents, frozenset(removed), dataset.tenant_id
+    return pool.build_delta(
+        dataset.name,
+        claim.version,
+        documents,
+        frozenset(removed),
+        dataset.tenant_id,
+        snapshots=context.settings.screening_index_dir,
+        name=f"{claim.dataset_id}-v{claim.version}",
     )
-    return delta, documents
 
 
 def _searched(context: JobContext, delta: Delta) -> SearchedList | None:
@@ -166,18 +173,20 @@ def _write_page(
     return True
 
 
-def _finish(context: JobContext, claim: Claim, delta: Delta) -> None:
+def _finish(context: JobContext, claim: Claim, delta: Delta) -> bool:
+    """Mark the run done; False when another worker holds it now."""
     now = utcnow()
     with context.database.transaction() as session:
         run = repository.lock_run(session, claim.run_id)
         if run is None or run.claim_id != claim.claim_id or run.status != "running":
-            return
+            return False
         noted = note_delisted(session, delta=delta) if delta.removed else 0
         run.stats = stats = {**run.stats, "delisted_noted": noted}
         run.status = "done"
         run.finished_at = now
         run.lease_expires_at = None
     log.info("monitoring run %s done: %s", claim.run_id, stats)
+    return True
 
 
 def unfinished_runs(context: JobContext) -> Work:

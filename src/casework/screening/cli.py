@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -167,6 +168,32 @@ def run_import(
     return report.as_dict()
 
 
+def index_lists(as_json: bool) -> None:
+    """Build the screening index of the lists' current versions here, once, and write it
+    where the processes that search map it (else the first of them builds it)."""
+    from casework.cli_support import open_database
+    from casework.screening.index_store import IndexStore, current
+
+    settings = Settings()
+    started = time.perf_counter()
+    try:
+        with open_database(settings) as database, database.transaction(write=False) as s:
+            index = IndexStore(settings.screening_index_dir).open(s, current(s))
+    except (OSError, RuntimeError) as exc:
+        err.print(
+            f"[yellow]warning:[/yellow] the screening index was not written ({exc}); "
+            "the first search builds it",
+            soft_wrap=True,
+        )
+        return
+    if not as_json and index is not None:
+        err.print(
+            f"screening index: {len(index)} entities, ready in "
+            f"{time.perf_counter() - started:.1f} s",
+            soft_wrap=True,
+        )
+
+
 def _human(report: dict[str, Any], verbose: bool = False) -> str:
     """The import in a few lines: what it holds, what changed, and why records were
     skipped, counted by reason; ``verbose`` adds every skipped record kept."""
@@ -215,6 +242,7 @@ def import_command(
         raise typer.Exit(2)
     report = run_import(dataset, format_name, paths, as_json, tenant=tenant)
     _emit(report, as_json, _human(report, verbose))
+    index_lists(as_json)
 
 
 def _download_progress(progress: Progress, name: str) -> Callable[[str, int, int | None], None]:
@@ -299,6 +327,8 @@ def update_command(
                 plain(_human(report, verbose))
     if as_json:
         sys.stdout.write(json.dumps(results, default=_plain, indent=2) + "\n")
+    if any(r["status"] == "imported" for r in results):
+        index_lists(as_json)
     if failed:
         raise typer.Exit(1)
 
@@ -357,7 +387,11 @@ def screen_command(
         try:
             tenant_id = get_tenant_by_slug(session, tenant).id if tenant else None
             result = screen(
-                session, MatcherHolder(), request, tenant_id=tenant_id, settings=settings
+                session,
+                MatcherHolder.shared(settings),
+                request,
+                tenant_id=tenant_id,
+                settings=settings,
             )
         except NothingToSearch as exc:
             err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)

@@ -7,7 +7,7 @@ number of queries, however many datasets, versions or changes there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from casework.models import WatchlistChange, WatchlistDataset, WatchlistEntity, WatchlistVersion
 
 CHANGE_KINDS = ("added", "changed", "removed")
+BATCH_READ = 2000  # rows read at a time when the whole of a list is indexed
 
 
 @dataclass(frozen=True)
@@ -299,30 +300,104 @@ def version_facts(
     )
 
 
-def current_versions(session: Session) -> dict[str, int]:
-    """The current version of each dataset that has one, by name."""
+def current_version_ids(session: Session) -> list[tuple[str, str, int]]:
+    """(name, id, current version) of each dataset that has a current version, by name."""
     rows = session.execute(
-        select(WatchlistDataset.name, WatchlistDataset.current_version).where(
-            WatchlistDataset.current_version.is_not(None)
-        )
+        select(WatchlistDataset.name, WatchlistDataset.id, WatchlistDataset.current_version)
+        .where(WatchlistDataset.current_version.is_not(None))
+        .order_by(WatchlistDataset.name)
     )
-    return {name: version for name, version in rows if version is not None}
+    return [(name, dataset_id, version) for name, dataset_id, version in rows if version]
 
 
-def current_documents(
-    session: Session, *, dataset: str | None = None
-) -> list[Row[*tuple[Any, ...]]]:
-    """(dataset name, document) of every current entity (of one dataset, when named),
-    in a stable order."""
+def _listed_in(dataset_id: str, version: int) -> Any:
+    """The entity rows of the dataset as its version ``version`` listed them."""
+    return and_(
+        WatchlistEntity.dataset_id == dataset_id,
+        WatchlistEntity.version_from <= version,
+        or_(WatchlistEntity.version_to.is_(None), WatchlistEntity.version_to > version),
+    )
+
+
+def documents_at(session: Session, versions: Mapping[str, int]) -> Iterator[Row[str, Any]]:
+    """(dataset name, document) of every entity the given versions (by dataset id) list,
+    by dataset name and key; read in batches as they are consumed."""
+    if not versions:
+        return
     stmt = (
         select(WatchlistDataset.name, WatchlistEntity.document)
         .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
-        .where(WatchlistEntity.version_to.is_(None))
+        .where(or_(*(_listed_in(dataset_id, v) for dataset_id, v in versions.items())))
+        .order_by(WatchlistDataset.name, WatchlistEntity.key)
+        .execution_options(yield_per=BATCH_READ)
+    )
+    yield from session.execute(stmt)
+
+
+def _brought(dataset_id: str, after: int, upto: int) -> Any:
+    """Rows of entities versions ``after`` (exclusive) to ``upto`` added or changed, as
+    version ``upto`` lists them."""
+    return and_(
+        WatchlistEntity.dataset_id == dataset_id,
+        WatchlistEntity.version_from > after,
+        _listed_in(dataset_id, upto),
+    )
+
+
+def _closed(dataset_id: str, after: int, upto: int) -> Any:
+    """Rows version ``after`` listed that versions after it, up to ``upto``, changed or
+    removed."""
+    return and_(
+        WatchlistEntity.dataset_id == dataset_id,
+        WatchlistEntity.version_from <= after,
+        WatchlistEntity.version_to > after,
+        WatchlistEntity.version_to <= upto,
+    )
+
+
+def changes_since(session: Session, spans: Mapping[str, tuple[int, int]]) -> int:
+    """How many entity rows the versions of each dataset id between ``(after, upto]``
+    brought or closed (a changed entity counts twice)."""
+    if not spans:
+        return 0
+    brought = or_(*(_brought(d, after, upto) for d, (after, upto) in spans.items()))
+    closed = or_(*(_closed(d, after, upto) for d, (after, upto) in spans.items()))
+    count = select(func.count()).select_from(WatchlistEntity)
+    return int(session.scalar(count.where(brought)) or 0) + int(
+        session.scalar(count.where(closed)) or 0
+    )
+
+
+def documents_since(
+    session: Session, spans: Mapping[str, tuple[int, int]]
+) -> list[tuple[str, Any]]:
+    """(dataset name, document) of the entities versions ``(after, upto]`` of each
+    dataset id added or changed, as ``upto`` lists them."""
+    if not spans:
+        return []
+    rows = session.execute(
+        select(WatchlistDataset.name, WatchlistEntity.document)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
+        .where(or_(*(_brought(d, after, upto) for d, (after, upto) in spans.items())))
         .order_by(WatchlistDataset.name, WatchlistEntity.key)
     )
-    if dataset is not None:
-        stmt = stmt.where(WatchlistDataset.name == dataset)
-    return list(session.execute(stmt))
+    return [(name, document) for name, document in rows]
+
+
+def keys_closed_since(
+    session: Session, spans: Mapping[str, tuple[int, int]]
+) -> list[tuple[str, str]]:
+    """(dataset name, key) of the entities version ``after`` of each dataset id listed and
+    versions up to ``upto`` changed or removed."""
+    if not spans:
+        return []
+    rows = session.execute(
+        select(WatchlistDataset.name, WatchlistEntity.key)
+        .join(WatchlistDataset, WatchlistDataset.id == WatchlistEntity.dataset_id)
+        .where(or_(*(_closed(d, after, upto) for d, (after, upto) in spans.items())))
+        .order_by(WatchlistDataset.name, WatchlistEntity.key)
+    )
+    return [(name, key) for name, key in rows]
 
 
 def dataset_named(session: Session, name: str) -> WatchlistDataset | None:

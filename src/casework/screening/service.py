@@ -335,14 +335,6 @@ def list_datasets(session: Session, *, tenant_id: str | None = None) -> list[Dat
     return summaries
 
 
-def current_entities(session: Session, *, dataset: str | None = None) -> list[tuple[str, Entity]]:
-    """(dataset name, entity) for every current entity, in a stable order."""
-    return [
-        (name, Entity.from_document(doc))
-        for name, doc in repository.current_documents(session, dataset=dataset)
-    ]
-
-
 def get_dataset(session: Session, name: str) -> WatchlistDataset:
     dataset = repository.dataset_named(session, name)
     if dataset is None:
