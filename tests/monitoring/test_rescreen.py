@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from casework.checks.runners.screening import Subject
 from casework.models.enums import CheckType
+from casework.monitoring import pool
 from casework.monitoring.rescreen import Delta, rescreen
+from casework.screening import snapshot
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity, Name, Schema
+from tests.screening.test_snapshot import file_backed
 
 
 def _entity(key: str, name: str, topics: list[str]) -> Entity:
@@ -68,3 +73,43 @@ def test_a_version_that_only_removed_entities_screens_nobody():
 def test_subjects_survive_their_stored_form():
     subject = Subject("A B", "owner", Schema.person, ("C D",), "1970", ("DE",), ("X1",))
     assert Subject.of_dict(subject.as_dict()) == subject
+
+
+def test_worker_processes_map_the_difference_snapshot_and_find_the_same(tmp_path: Path):
+    documents = [
+        _entity(key, name, topics).to_document()
+        for key, name, topics in (
+            ("s1", "Heriberto Solano Vidaurre", ["sanction"]),
+            ("p1", "Heriberto Solano Vidaurre", ["role.pep"]),
+            ("c1", "Ilse Kovalenko Brandt", ["crime.fraud"]),
+        )
+    ]
+    delta, path = pool.build_delta(
+        "list-a", 2, documents, frozenset(), snapshots=tmp_path, name="list-a-v2"
+    )
+    assert path is not None and snapshot.manifest(path) is not None
+    assert delta.matcher is not None and file_backed(delta.matcher.index.name_entity)
+    checks = {"SANCTIONS": {}, "PEP": {}, "ADVERSE_MEDIA": {}}
+    people = [
+        "Heriberto Solano Vidaurre",
+        "Ilse Kovalenko Brandt",
+        "Heriberto Solano",
+        "Marisol Fuentealba Quiroga",
+    ]
+    pages: list[pool.Rows] = [
+        [
+            (f"m{page}-{i}", checks, [Subject(name, "customer", Schema.person).as_dict()])
+            for i, name in enumerate(people)
+        ]
+        for page in range(3)
+    ]
+    in_memory = [pool.screen_page(DELTA, rows) for rows in pages]
+    assert sum(len(hits) for _, _, hits in in_memory) > 0
+    assert [pool.screen_page(delta, rows) for rows in pages] == in_memory
+    assert list(pool.in_processes(2, delta, path, pages)) == in_memory
+
+    again, same = pool.build_delta(
+        "list-a", 2, documents, frozenset(), snapshots=tmp_path, name="list-a-v2"
+    )
+    assert same == path  # written once: a worker that takes the run over maps it
+    assert [pool.screen_page(again, rows) for rows in pages] == in_memory

@@ -106,7 +106,8 @@ class TextsBuilder:
         return len(self._offsets) - 1
 
     def freeze(self) -> Texts:
-        data = np.frombuffer(self._data, dtype=np.uint8).copy()
+        """The texts collected; the builder is done with (its buffer is not copied)."""
+        data = np.frombuffer(self._data, dtype=np.uint8)
         return Texts(data, frozen(self._offsets, np.int64))
 
 
@@ -144,7 +145,12 @@ class TokenMap:
         wanted = np.array([stable_hash(k) for k in keys], dtype=np.int64)
         starts = np.searchsorted(self.hashes, wanted, "left")
         ends = np.searchsorted(self.hashes, wanted, "right")
-        return {int(t) for a, b in zip(starts, ends, strict=True) for t in self.ids[a:b]}
+        ids = self.ids
+        return {
+            t
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            for t in ids[a:b].tolist()
+        }
 
     def ids_of(self, key: str) -> list[int]:
         """The ids under one key, in id order."""

@@ -26,6 +26,7 @@ from casework.screening.arrays import (
     Words,
     csr,
     frozen,
+    stable_hash,
     stable_hashes,
     texts_of,
 )
@@ -109,7 +110,7 @@ class TableBuilder:
         self.ident = array("i")
         self.blocks = TextsBuilder()
         self._pending: list[Entity] = []
-        self._entity_keys: list[str] = []
+        self._entity_hashes = array("q")  # of each entity's dataset and key
 
     def _token(self, tok: str) -> int:
         tid = self.vocab.get(tok)
@@ -126,7 +127,7 @@ class TableBuilder:
         if entity.key in self.lookup[ds]:
             raise ValueError(f"duplicate entity key {entity.key!r} in dataset {dataset!r}")
         self.lookup[ds].add(entity.key)
-        self._entity_keys.append(entity_lookup_key(dataset, entity.key))
+        self._entity_hashes.append(stable_hash(entity_lookup_key(dataset, entity.key)))
         self.keys.append(entity.key)
         for form in entity_names(entity):
             nid = len(self.name_entity)
@@ -204,7 +205,7 @@ class TableBuilder:
         t.put_words("acronyms", Words.of(list(self.acronyms)))
         identifiers = list(self.identifiers)
         t.put_texts("identifiers", texts_of(identifiers))
-        hashes = stable_hashes(self._entity_keys)
+        hashes = frozen(self._entity_hashes, np.int64)
         order = np.argsort(hashes, kind="stable")
         t.put_map("entities", TokenMap(hashes[order], order.astype(np.int32)))
 

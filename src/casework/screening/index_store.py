@@ -132,6 +132,7 @@ class IndexStore:
         # Indexes this process maps, by snapshot key: an overlay's base is mapped once
         # however many overlays on it follow, and its caches stay warm.
         self._mapped: weakref.WeakValueDictionary[str, TableIndex] = weakref.WeakValueDictionary()
+        self.built: list[str] = []  # the snapshots this store built, by key
 
     def path(self, versions: Versions) -> Path:
         return self.root / key_of(versions)
@@ -173,9 +174,11 @@ class IndexStore:
             found = self.load(versions)  # written while this process waited
             if found is not None:
                 return found
-            return self._build(session, versions)
+            return self.build(session, versions)
 
-    def _build(self, session: Session, versions: Versions) -> Index:
+    def build(self, session: Session, versions: Versions) -> Index:
+        """Build the index of these versions, write it and map it; only with the lock
+        held (``locked(store.root)``), as ``open`` does."""
         key = key_of(versions)
         _discard(self.root / key)  # there, it could not be trusted
         _remove_temporary(self.root)
@@ -194,6 +197,7 @@ class IndexStore:
             assert mapped is not None  # the overlay was just built on it
             return LayeredIndex(mapped, index, tables.arrays[REMOVED])
         del tables
+        self.built.append(key)
         found = self._load(key)
         if found is None:
             raise RuntimeError(f"screening index {key} was written but cannot be read back")

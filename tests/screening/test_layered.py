@@ -1,0 +1,84 @@
+"""A base index with an overlay finds the entities a new version added, changed or removed
+exactly as a full rebuild does, with the same scores and explanations."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from casework.screening.engine import Match, Matcher, Query
+from casework.screening.entity import Entity, Name, NameKind
+from casework.screening.index_store import build_full
+from casework.screening.index_tables import TableIndex
+from casework.screening.layered import REMOVED, LayeredIndex, overlay_tables
+from tests.screening import world
+
+
+def layered(
+    base: TableIndex, added: list[tuple[str, Entity]], removed: list[tuple[str, str]]
+) -> Matcher:
+    tables = overlay_tables(base, added, removed)
+    return Matcher(LayeredIndex(base, TableIndex(tables), tables.arrays[REMOVED]))
+
+
+@pytest.fixture(scope="module")
+def base() -> TableIndex:
+    return TableIndex(build_full(world.entities()))
+
+
+def test_an_empty_overlay_answers_as_its_base(base: TableIndex):
+    plain, over = Matcher(base), layered(base, [], [])
+    for search in world.searches():
+        assert world.answer(over, search) == world.answer(plain, search), search
+
+
+def _found(matches: list[Match]) -> dict[tuple[str, str], Any]:
+    return {(m.dataset, m.entity_key): (m.score, m.explanation) for m in matches}
+
+
+def test_what_a_version_changed_is_found_as_a_rebuild_finds_it(base: TableIndex):
+    listed = world.entities()
+    rows = world.rows()
+    rng = random.Random(5)
+    picked = rng.sample(range(len(listed)), 90)
+    changed, removed = picked[:40], picked[40:70]
+    new = [
+        ("un", Entity(key=f"new{i}", schema=listed[i][1].schema, names=[Name(rows[i]["a"])]))
+        for i in picked[70:]
+    ]
+    added = [
+        (
+            listed[i][0],
+            replace(listed[i][1], names=[*listed[i][1].names, Name(rows[i]["a"], NameKind.aka)]),
+        )
+        for i in changed
+    ] + new
+    gone = [(listed[i][0], listed[i][1].key) for i in removed]
+    after = {(d, e.key): (d, e) for d, e in listed}
+    for dataset, key in gone:
+        del after[(dataset, key)]
+    after.update({(d, e.key): (d, e) for d, e in added})
+    full = Matcher.build(after.values())
+    over = layered(base, added, gone)
+    assert len(over) == len(full)
+
+    touched = [listed[i] for i in changed + removed] + new
+    checked = 0
+    for dataset, entity in touched:
+        names = {n.value for n in entity.names} | {
+            n.value for n in after.get((dataset, entity.key), (dataset, entity))[1].names
+        }
+        for name in sorted(names):
+            query = Query(entity.schema, name)
+            for datasets in (None, {dataset}):
+                a = _found(full.search(query, threshold=0.5, datasets=datasets))
+                b = _found(over.search(query, threshold=0.5, datasets=datasets))
+                key = (dataset, entity.key)
+                assert (key in a) == (key in b), (query, datasets)
+                assert a.get(key) == b.get(key), (query, datasets)
+                checked += key in a
+        assert over.entity(dataset, entity.key) == full.entity(dataset, entity.key)
+    assert checked > 2 * (len(changed) + len(new)), "the changed and added entities are found"
