@@ -7,6 +7,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -168,30 +169,62 @@ def run_import(
     return report.as_dict()
 
 
-def index_lists(as_json: bool) -> None:
-    """Build the screening index of the lists' current versions here, once, and write it
-    where the processes that search map it (else the first of them builds it)."""
-    from casework.cli_support import open_database
-    from casework.screening.index_store import IndexStore, current
+class IndexAfterImports:
+    """Holds the screening index's lock from before the first import commits until the
+    index of the versions the imports made is built and written (``build``), so that the
+    processes that search never build it themselves: they go on with the index they
+    have, or wait for this one."""
 
-    settings = Settings()
-    started = time.perf_counter()
-    try:
-        with open_database(settings) as database, database.transaction(write=False) as s:
-            index = IndexStore(settings.screening_index_dir).open(s, current(s))
-    except (OSError, RuntimeError) as exc:
-        err.print(
-            f"[yellow]warning:[/yellow] the screening index was not written ({exc}); "
-            "the first search builds it",
-            soft_wrap=True,
-        )
-        return
-    if not as_json and index is not None:
-        err.print(
-            f"screening index: {len(index)} entities, ready in "
-            f"{time.perf_counter() - started:.1f} s",
-            soft_wrap=True,
-        )
+    def __init__(self, as_json: bool) -> None:
+        from casework.screening.index_store import IndexStore
+
+        self.as_json = as_json
+        self.settings = Settings()
+        self.store = IndexStore(self.settings.screening_index_dir)
+        self._held = ExitStack()
+
+    def __enter__(self) -> IndexAfterImports:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.close()
+
+    def hold(self) -> None:
+        from casework.screening.index_store import locked
+
+        if not self._held:
+            self._held.enter_context(locked(self.store.root, wait=True))
+
+    def build(self) -> None:
+        from casework.cli_support import open_database
+        from casework.screening.index_store import current
+
+        self.hold()
+        started = time.perf_counter()
+        try:
+            with (
+                open_database(self.settings) as database,
+                database.transaction(write=False) as session,
+            ):
+                versions = current(session)
+                index = self.store.load(versions)
+                if index is None:
+                    index = self.store.build(session, versions)
+        except (OSError, RuntimeError) as exc:
+            err.print(
+                f"[yellow]warning:[/yellow] the screening index was not written ({exc}); "
+                "the first search builds it",
+                soft_wrap=True,
+            )
+            return
+        finally:
+            self._held.close()
+        if not self.as_json:
+            err.print(
+                f"screening index: {len(index)} entities, ready in "
+                f"{time.perf_counter() - started:.1f} s",
+                soft_wrap=True,
+            )
 
 
 def _human(report: dict[str, Any], verbose: bool = False) -> str:
@@ -240,9 +273,11 @@ def import_command(
     if format_name not in FORMATS:
         err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
-    report = run_import(dataset, format_name, paths, as_json, tenant=tenant)
-    _emit(report, as_json, _human(report, verbose))
-    index_lists(as_json)
+    with IndexAfterImports(as_json) as indexing:
+        indexing.hold()
+        report = run_import(dataset, format_name, paths, as_json, tenant=tenant)
+        _emit(report, as_json, _human(report, verbose))
+        indexing.build()
 
 
 def _download_progress(progress: Progress, name: str) -> Callable[[str, int, int | None], None]:
@@ -292,43 +327,47 @@ def update_command(
         raise typer.Exit(2)
     results: list[dict[str, Any]] = []
     failed = False
-    for name in chosen:
-        source = settings.list_sources[name]
-        with tempfile.TemporaryDirectory(prefix="casework-list-") as tmp:
-            try:
-                with Progress(
-                    TextColumn("[bold]{task.description}"),
-                    BarColumn(),
-                    DownloadColumn(),
-                    TransferSpeedColumn(),
-                    console=err,
-                    disable=as_json,
-                ) as progress:
-                    fetched = download(
-                        source, Path(tmp), on_progress=_download_progress(progress, name)
+    with IndexAfterImports(as_json) as indexing:
+        for name in chosen:
+            source = settings.list_sources[name]
+            with tempfile.TemporaryDirectory(prefix="casework-list-") as tmp:
+                try:
+                    with Progress(
+                        TextColumn("[bold]{task.description}"),
+                        BarColumn(),
+                        DownloadColumn(),
+                        TransferSpeedColumn(),
+                        console=err,
+                        disable=as_json,
+                    ) as progress:
+                        fetched = download(
+                            source, Path(tmp), on_progress=_download_progress(progress, name)
+                        )
+                except DownloadError as exc:
+                    err.print(f"[red]{name}: download failed[/red]: {exc}", soft_wrap=True)
+                    results.append(
+                        {"dataset": name, "status": "download_failed", "error": str(exc)}
                     )
-            except DownloadError as exc:
-                err.print(f"[red]{name}: download failed[/red]: {exc}", soft_wrap=True)
-                results.append({"dataset": name, "status": "download_failed", "error": str(exc)})
-                failed = True
-                continue
-            with open_database(settings) as database, database.transaction(write=False) as s:
-                previous = latest_files(s, name)
-            if previous == file_facts(fetched.paths):
-                results.append({"dataset": name, "status": "unchanged"})
+                    failed = True
+                    continue
+                with open_database(settings) as database, database.transaction(write=False) as s:
+                    previous = latest_files(s, name)
+                if previous == file_facts(fetched.paths):
+                    results.append({"dataset": name, "status": "unchanged"})
+                    if not as_json:
+                        console.print(f"{name}: unchanged")
+                    continue
+                indexing.hold()
+                report = run_import(
+                    name, source.format, fetched.paths, as_json, published_at=fetched.last_modified
+                )
+                results.append({"dataset": name, "status": "imported", "report": report})
                 if not as_json:
-                    console.print(f"{name}: unchanged")
-                continue
-            report = run_import(
-                name, source.format, fetched.paths, as_json, published_at=fetched.last_modified
-            )
-            results.append({"dataset": name, "status": "imported", "report": report})
-            if not as_json:
-                plain(_human(report, verbose))
+                    plain(_human(report, verbose))
+        if any(r["status"] == "imported" for r in results):
+            indexing.build()
     if as_json:
         sys.stdout.write(json.dumps(results, default=_plain, indent=2) + "\n")
-    if any(r["status"] == "imported" for r in results):
-        index_lists(as_json)
     if failed:
         raise typer.Exit(1)
 

@@ -28,7 +28,9 @@ from casework.screening.retrieval import Retrieval
 from casework.screening.score import Record, date_text
 from casework.screening.snapshot import Tables
 
-CACHED = 100_000  # query words whose expansions one index remembers, per kind
+# Query words whose expansions one index remembers, per kind: a few kilobytes each at
+# most, so a process's caches stay within some tens of megabytes however long it runs.
+CACHED = 20_000
 
 
 class TableIndex(Retrieval):
@@ -92,7 +94,7 @@ class TableIndex(Retrieval):
         self.expand_romanised = memo(CACHED)(self._expand_romanised)
         self.expand_abjad = memo(CACHED)(self._expand_abjad)
         self.multi_names_near = memo(CACHED)(self._multi_names_near)
-        self.recutter = Recutter([(self, None)])
+        self.recutter = Recutter([(self, None)], cached=CACHED)
 
     def __len__(self) -> int:
         return len(self.keys)

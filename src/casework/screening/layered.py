@@ -41,7 +41,7 @@ import numpy as np
 from casework.screening.arrays import AnyArray, BoolArray, IntArray, holds
 from casework.screening.entity import Entity
 from casework.screening.index_builder import TableBuilder
-from casework.screening.index_tables import TableIndex
+from casework.screening.index_tables import CACHED, TableIndex
 from casework.screening.recut import Recut, Recutter
 from casework.screening.retrieval import Allowed, Candidates, Reading
 from casework.screening.score import Record
@@ -110,7 +110,7 @@ class LayeredIndex:
         self.ent_schema = self._joined(base.ent_schema, overlay.ent_schema)
         self.ent_dataset = self._joined(base.ent_dataset, overlay.ent_dataset)
         self.ent_topics = self._joined(base.ent_topics, overlay.ent_topics)
-        self.recutter = Recutter([(base, self.alive), (overlay, None)])
+        self.recutter = Recutter([(base, self.alive), (overlay, None)], cached=CACHED)
 
     @staticmethod
     def _joined(first: AnyArray, second: AnyArray) -> AnyArray:

@@ -95,10 +95,10 @@ class Recutter:
     """Other cuts of query names into the words of ``layers``: each layer with the
     entities of it that still count (None: all)."""
 
-    def __init__(self, layers: Sequence[tuple[Layer, Allowed | None]]) -> None:
+    def __init__(self, layers: Sequence[tuple[Layer, Allowed | None]], *, cached: int) -> None:
         self.layers = list(layers)
-        self.split = memo(100_000)(self._split_word)
-        self.split_joined = memo(100_000)(self._split_joined)
+        self.split = memo(cached)(self._split_word)
+        self.split_joined = memo(cached)(self._split_joined)
 
     def known(self, words: Sequence[str]) -> list[bool]:
         """Whether each word is a listed word, as spelled or in its folded spelling, or a

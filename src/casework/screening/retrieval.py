@@ -108,7 +108,7 @@ class Retrieval:
     expand: Callable[[str], Expansions]
     expand_romanised: Callable[[str], Expansions]
     expand_abjad: Callable[[str], Expansions]
-    multi_names_near: Callable[[str], frozenset[int]]
+    multi_names_near: Callable[[str], IntArray]
 
     def _ends_group(self, key: str) -> tuple[list[str], list[int]]:
         """The long folded tokens that begin or end as ``key`` says, and their ids."""
@@ -256,22 +256,26 @@ class Retrieval:
         unique, first = np.unique(ids, return_index=True)
         return unique, sims[first]
 
-    def _multi_names_near(self, token: str) -> frozenset[int]:
-        """Multi-word names holding any expansion of the token (what ``_shared`` counts)."""
-        return frozenset(self._union(token, self.multi_off, self.multi)[0].tolist())
+    def _multi_names_near(self, token: str) -> IntArray:
+        """Multi-word names holding any expansion of the token (what ``_shared`` counts),
+        sorted, each once: often a slice of the mapped postings, so remembering it costs
+        nothing."""
+        return self._union(token, self.multi_off, self.multi)[0]
 
     def shared_enough(self, tokens: tuple[str, ...], alive: Allowed | None = None) -> bool:
         """Whether some multi-word name shares enough of these query words for
         ``retrieve`` to return it by overlap (the rule of ``_shared``); ``alive``, when
         given, says which entities still count."""
         words = sorted(set(retrieval_tokens(tokens)))
+        if not words:
+            return False
         need = min(len(words), max(2, math.ceil(len(words) / 2)))
-        counts: Counter[int] = Counter()
-        for word in words:
-            counts.update(self.multi_names_near(word))
-        if alive is None:
-            return any(count >= need for count in counts.values())
-        names = np.array([n for n, count in counts.items() if count >= need], dtype=np.int32)
+        names, counts = np.unique(
+            np.concatenate([self.multi_names_near(word) for word in words]), return_counts=True
+        )
+        names = names[counts >= need]
+        if alive is None or not len(names):
+            return bool(len(names))
         return bool(alive(self.name_entity[names]).any())
 
     def retrieve(
