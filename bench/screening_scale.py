@@ -282,6 +282,7 @@ def snapshot_mode(parts: Parts, work: list[Query], args: argparse.Namespace) -> 
         built = time.perf_counter() - started
         print(f"index build: {built:.1f} s for {args.entities:,} entities (making them included)")
         print(f"peak resident while building (maxrss): {rss_mb():.0f} MB")
+        latency(Matcher(TableIndex(tables)), work, " (built in memory, for comparison)")
         started = time.perf_counter()
         snapshot.write(tables, full, {"kind": "full"})
         print(f"snapshot written in {time.perf_counter() - started:.1f} s")
