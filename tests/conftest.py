@@ -23,6 +23,7 @@ from casework.infra.db import Database
 from casework.migrations import upgrade
 from casework.tenants import numbering
 from tests.factories import TenantKit, make_tenant_kit
+from tests.s3_server import S3Server
 
 # Tests make rows through services without the application as well: number them as
 # the application does.
@@ -53,6 +54,16 @@ def _postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's) on loopback for the session, its credentials
+    and region in this process's environment, where the AWS SDK looks for them."""
+    with S3Server() as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env.items():
+            patch.setenv(name, value)
+        yield server
 
 
 @pytest.fixture(scope="session")
