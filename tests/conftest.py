@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from casework.app import create_app
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store
 from casework.migrations import upgrade
 from casework.tenants import numbering
 from tests.factories import TenantKit, make_tenant_kit
@@ -30,6 +31,9 @@ from tests.s3_server import S3Server
 numbering.install()
 
 BACKEND = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
+# The document stores a test marked `every_storage` runs against, once each: the local
+# directory and an S3 bucket on a real S3-compatible server.
+STORAGES = ("local", "s3")
 PG_ADMIN_URL = os.environ.get(
     "CASEWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -54,6 +58,14 @@ def _postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("every_storage")
+        and "storage_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("storage_url", STORAGES, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +100,21 @@ def database_url(data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, data_dir: Path) -> Settings:
+def storage_url(request: pytest.FixtureRequest) -> str | None:
+    """CASEWORK_STORAGE_URL of the session's app: unset (the data directory's documents)
+    but for the S3 runs of tests marked `every_storage`, which get a bucket of their own."""
+    if getattr(request, "param", "local") == "local":
+        return None
+    server: S3Server = request.getfixturevalue("s3_server")
+    return server.storage_url(server.create_bucket(), "documents")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path, storage_url: str | None) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
+        storage_url=storage_url,
         max_upload_bytes=2 * 1024 * 1024,
         log_json=True,
         # Jobs run in threads of the test process on both databases; the worker
@@ -119,6 +142,13 @@ def db(settings: Settings) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def app(settings: Settings, db: Database) -> FastAPI:
     return create_app(settings, db)
+
+
+@pytest.fixture(scope="session")
+def store(app: FastAPI) -> Store:
+    """The app's document store."""
+    storage: Store = app.state.storage
+    return storage
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store, StoreUnavailable, open_store
 from casework.tenants import numbering
 
 T = TypeVar("T")
@@ -155,6 +156,18 @@ def bound_socket(host: str, port: int) -> socket.socket:
         reason = _CANNOT_BIND.get(exc.errno or 0, exc.strerror or str(exc))
         raise fail(f"casework cannot listen on {where}: {reason}") from None
     return sock
+
+
+def checked_store(settings: Settings) -> Store:
+    """The document store, checked: one that cannot be used (a missing bucket, refused
+    credentials, an endpoint out of reach) ends the command with one line saying why."""
+    name = "CASEWORK_STORAGE_URL" if settings.storage_url else "CASEWORK_DATA_DIR"
+    store = open_store(settings.storage_location)
+    try:
+        store.check()
+    except StoreUnavailable as exc:
+        raise fail(f"{name}: {exc}") from None
+    return store
 
 
 @contextmanager

@@ -1,0 +1,105 @@
+"""Objects as files under a directory: ``root/<key>``, written in ``root/.incoming``.
+
+Writing on the same filesystem as the final place makes placing a file one atomic
+``os.replace``: a key never names a partly written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from casework.infra.storage import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
+
+INCOMING = ".incoming"
+
+
+class LocalStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.root)!r})"
+
+    def path_for(self, key: str) -> Path:
+        path = PurePosixPath(key)
+        if path.is_absolute() or not path.parts or ".." in path.parts or path.parts[0] == INCOMING:
+            raise ValueError(f"invalid storage key {key!r}")
+        return self.root.joinpath(*path.parts)
+
+    def check(self) -> None:
+        try:
+            (self.root / INCOMING).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root / INCOMING):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise StoreUnavailable(
+                f"cannot write documents in the directory {self.root}: {reason}"
+            ) from None
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> None:
+        target = self.path_for(key)
+        incoming = self.root / INCOMING
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=incoming, prefix="upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(name, target)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+    def open(self, key: str) -> StoredObject:
+        try:
+            file = self.path_for(key).open("rb")
+        except FileNotFoundError:
+            raise MissingObject(key) from None
+        return StoredObject(os.fstat(file.fileno()).st_size, _chunks(file), file.close)
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self.path_for(key).read_bytes()
+        except FileNotFoundError:
+            raise MissingObject(key) from None
+
+    def delete(self, key: str) -> None:
+        self.path_for(key).unlink(missing_ok=True)
+
+    def listing(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for directory, subdirectories, files in os.walk(self.root):
+            subdirectories[:] = sorted(d for d in subdirectories if d != INCOMING)
+            where = Path(directory).relative_to(self.root)
+            for name in sorted(files):
+                yield (where / name).as_posix()
+
+    def drop_incomplete(self, before: datetime) -> int:
+        incoming = self.root / INCOMING
+        if not incoming.is_dir():
+            return 0
+        dropped = 0
+        for path in incoming.iterdir():
+            try:
+                if path.stat().st_mtime < before.timestamp():
+                    path.unlink()
+                    dropped += 1
+            except FileNotFoundError:  # finished or dropped meanwhile
+                continue
+        return dropped
+
+
+def _chunks(file: BinaryIO) -> Iterator[bytes]:
+    with file:
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
