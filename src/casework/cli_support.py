@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from casework.config import Settings
@@ -114,7 +115,7 @@ def read_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = f"CASEWORK_{str(first['loc'][0]).upper()}" if first["loc"] else "a setting"
-        raise fail(f"{name}: {first['msg']}") from None
+        raise fail(escape(f"{name}: {first['msg']}")) from None
 
 
 def address(host: str, port: int) -> str:
@@ -166,7 +167,7 @@ def checked_store(settings: Settings) -> Store:
     try:
         store.check()
     except StoreUnavailable as exc:
-        raise fail(f"{name}: {exc}") from None
+        raise fail(escape(f"{name}: {exc}")) from None
     return store
 
 

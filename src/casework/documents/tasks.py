@@ -7,8 +7,9 @@ No table records such an object, so no query finds this work: the sweeper asks f
 job once every ``EVERY`` per process (procrastinate's queueing lock makes several
 workers asking at once run it once). The job lists the store, which costs one request
 per thousand objects on S3. Only keys of the shape casework makes are considered, and
-only those made more than ``GRACE`` ago (a document's id holds the time it was made), so
-an upload still on its way is never taken for an orphan.
+only those made more than ``GRACE`` ago (a document's id holds the time it was made, a
+time no store's clock or listing can get wrong), so an upload still on its way is never
+taken for an orphan.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def remove_orphans(context: JobContext, *, now: datetime | None = None) -> Orpha
             if key not in named:
                 discard(store, key)
                 removed += 1
-    incomplete = store.drop_incomplete(cutoff)
+    incomplete = 0
+    for key in sorted(set(store.unfinished())):
+        if (made := made_at(key)) is not None and made < cutoff:
+            store.abandon(key)
+            incomplete += 1
     if removed or incomplete:
         log.warning(
             "removed %d stored objects without a document and %d unfinished writes",

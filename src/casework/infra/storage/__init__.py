@@ -3,14 +3,13 @@ an S3 bucket), chosen by ``CASEWORK_STORAGE_URL`` (see ``location``).
 
 A store keeps whole objects under keys the caller makes: an object is visible only
 once all its bytes are written, and a write that fails leaves nothing behind. What a
-document row names is the caller's business; ``listing`` and ``drop_incomplete`` let it
-find what a killed process left without a row (see ``casework.documents.tasks``).
+document row names is the caller's business; ``listing`` and ``unfinished`` let it find
+what a killed process left without a row (see ``casework.documents.tasks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import Protocol
 
 from casework.infra.storage.location import LocalLocation, Location, S3Location
@@ -58,8 +57,12 @@ class Store(Protocol):
     def listing(self) -> Iterator[str]:
         """Every object's key."""
 
-    def drop_incomplete(self, before: datetime) -> int:
-        """Remove writes begun before ``before`` and never finished; how many."""
+    def unfinished(self) -> Iterator[str]:
+        """The keys of writes begun and not finished: under way, or left by a process
+        killed while writing."""
+
+    def abandon(self, key: str) -> None:
+        """Remove what unfinished writes of ``key`` hold."""
 
 
 def open_store(location: Location) -> Store:

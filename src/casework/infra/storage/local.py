@@ -1,4 +1,5 @@
-"""Objects as files under a directory: ``root/<key>``, written in ``root/.incoming``.
+"""Objects as files under a directory: ``root/<key>``, written in ``root/.incoming``
+(each temporary file named after its key, so one a killed process left can be told).
 
 Writing on the same filesystem as the final place makes placing a file one atomic
 ``os.replace``: a key never names a partly written file.
@@ -9,9 +10,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+from urllib.parse import quote, unquote
 
 from casework.infra.storage import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
 
@@ -46,7 +47,7 @@ class LocalStore:
         target = self.path_for(key)
         incoming = self.root / INCOMING
         incoming.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=incoming, prefix="upload-")
+        fd, name = tempfile.mkstemp(dir=incoming, prefix=_incoming_prefix(key))
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
@@ -84,19 +85,24 @@ class LocalStore:
             for name in sorted(files):
                 yield (where / name).as_posix()
 
-    def drop_incomplete(self, before: datetime) -> int:
+    def unfinished(self) -> Iterator[str]:
         incoming = self.root / INCOMING
-        if not incoming.is_dir():
-            return 0
-        dropped = 0
-        for path in incoming.iterdir():
-            try:
-                if path.stat().st_mtime < before.timestamp():
-                    path.unlink()
-                    dropped += 1
-            except FileNotFoundError:  # finished or dropped meanwhile
-                continue
-        return dropped
+        if incoming.is_dir():
+            for path in sorted(incoming.iterdir()):
+                quoted, dot, _random = path.name.rpartition(".")
+                if dot:
+                    yield unquote(quoted)
+
+    def abandon(self, key: str) -> None:
+        for path in (self.root / INCOMING).glob(_incoming_prefix(key) + "*"):
+            if "." not in path.name.removeprefix(_incoming_prefix(key)):
+                path.unlink(missing_ok=True)
+
+
+def _incoming_prefix(key: str) -> str:
+    # The key quoted (no "/" left), then a dot: mkstemp's random part that follows has
+    # no dot, so the last dot ends the key.
+    return quote(key, safe="") + "."
 
 
 def _chunks(file: BinaryIO) -> Iterator[bytes]:

@@ -144,13 +144,16 @@ def _parameters(query: str) -> dict[str, str]:
 
 def _check_endpoint(url: str) -> None:
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # said without repeating the URL, which holds a secret
+        raise ValueError(
+            "endpoint_url must not hold credentials: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY"
+        )
     problem = None
     if parts.scheme not in ("http", "https"):
         problem = "must be an http:// or https:// URL"
     elif not parts.hostname:
         problem = "names no host"
-    elif parts.username is not None or parts.password is not None:
-        problem = "must not hold credentials (use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
     elif parts.path not in ("", "/") or parts.query or parts.fragment:
         problem = "must be the server's address only (scheme, host and port)"
     else:

@@ -4,31 +4,38 @@ A write streams: bytes gather into parts of ``PART_BYTES``, so memory holds one 
 whatever the file's size. A file that fits in one part is one PutObject; a larger one
 is a multipart upload, which S3 shows as an object only once completed, and which is
 aborted when anything fails (the stream itself included), leaving nothing behind. An
-upload a killed process began is aborted later by ``drop_incomplete``.
+upload a killed process began is listed by ``unfinished`` and aborted by ``abandon``.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    NoCredentialsError,
+)
 
 from casework.infra.storage import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
 from casework.infra.storage.location import S3Location
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef, MultipartUploadTypeDef
 
 log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # S3 takes parts of 5 MiB and more (but the last)
+CONNECT_SECONDS = 10
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 _REFUSED = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"})
 _MISSING = frozenset({"NoSuchKey", "404"})
 
@@ -48,7 +55,7 @@ class S3Store:
                 # Most S3-compatible servers are addressed by path, not by host name.
                 s3={"addressing_style": "path"} if location.endpoint_url else {},
                 retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=10,
+                connect_timeout=CONNECT_SECONDS,
                 read_timeout=60,
                 # Checksums only where an operation needs them: servers that do not know
                 # the SDK's newer default checksums refuse uploads carrying them. Uploads
@@ -97,8 +104,12 @@ class S3Store:
             else:
                 message = f"{where} answered {code}: {_message(exc)}"
             raise StoreUnavailable(message) from None
+        except ConnectTimeoutError:
+            raise StoreUnavailable(
+                f"cannot reach {where}: no answer within {CONNECT_SECONDS} seconds"
+            ) from None
         except BotoCoreError as exc:
-            raise StoreUnavailable(f"cannot reach {where}: {exc}") from None
+            raise StoreUnavailable(f"cannot reach {where}: {_reason(exc)}") from None
 
     def write(self, key: str, chunks: Iterable[bytes]) -> None:
         target = self._key(key)
@@ -142,7 +153,7 @@ class S3Store:
     def _abort(self, target: str, upload_id: str) -> None:
         try:
             self._client.abort_multipart_upload(Bucket=self.bucket, Key=target, UploadId=upload_id)
-        except (BotoCoreError, ClientError):  # drop_incomplete aborts it later
+        except (BotoCoreError, ClientError):  # listed by unfinished, to abandon later
             log.warning("could not abort the upload of %s", target, exc_info=True)
 
     def open(self, key: str) -> StoredObject:
@@ -173,17 +184,22 @@ class S3Store:
             for item in page.get("Contents", []):
                 yield item["Key"][len(self._prefix) :]
 
-    def drop_incomplete(self, before: datetime) -> int:
+    def unfinished(self) -> Iterator[str]:
+        for upload in self._uploads(self._prefix):
+            yield upload["Key"][len(self._prefix) :]
+
+    def abandon(self, key: str) -> None:
+        target = self._key(key)
+        for upload in self._uploads(target):
+            if upload["Key"] == target:
+                self._abort(target, upload["UploadId"])
+
+    def _uploads(self, prefix: str) -> Iterator[MultipartUploadTypeDef]:
         pages = self._client.get_paginator("list_multipart_uploads").paginate(
-            Bucket=self.bucket, Prefix=self._prefix
+            Bucket=self.bucket, Prefix=prefix
         )
-        dropped = 0
         for page in pages:
-            for upload in page.get("Uploads", []):
-                if upload["Initiated"] < before:
-                    self._abort(upload["Key"], upload["UploadId"])
-                    dropped += 1
-        return dropped
+            yield from page.get("Uploads", [])
 
 
 def _code(exc: ClientError) -> str:
@@ -192,3 +208,10 @@ def _code(exc: ClientError) -> str:
 
 def _message(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Message", "")).strip() or "no message"
+
+
+def _reason(exc: BotoCoreError) -> str:
+    """What the system said when a connection failed ("Connection refused"), else the
+    SDK's message."""
+    found = _ERRNO.search(str(getattr(exc, "kwargs", {}).get("error", "")))
+    return found.group(1).strip() if found else str(exc)
