@@ -52,7 +52,6 @@ class S3Server:
         self.access_key_id = ""
         self.secret_access_key = ""
         self._process: subprocess.Popen[str] | None = None
-        self._client: S3Client | None = None
         self._drain: threading.Thread | None = None
         self._log: list[str] = []
 
@@ -158,13 +157,6 @@ class S3Server:
 
     def client(self, **credentials: Any) -> S3Client:
         """An S3 client of this server, with its key unless others are given."""
-        if not credentials:
-            if self._client is None:  # made once: making a client takes a while
-                self._client = self._new_client()
-            return self._client
-        return self._new_client(**credentials)
-
-    def _new_client(self, **credentials: Any) -> S3Client:
         return boto3.session.Session().client(
             "s3",
             endpoint_url=self.endpoint,

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from casework.config import Settings
 from casework.documents import service
-from casework.documents.tasks import made_at, remove_orphans
+from casework.documents.tasks import EVERY, _Every, made_at, remove_orphans
 from casework.infra.db import Database
 from casework.infra.ids import new_id
 from casework.infra.jobs import JobContext
@@ -88,8 +88,6 @@ def test_orphans_go_after_a_day_documents_and_foreign_keys_stay(
 
 
 def test_the_sweep_asks_for_the_job_once_in_a_while():
-    from casework.documents.tasks import EVERY, _Every
-
     due = _Every(EVERY)
     assert due() is True
     assert due() is False
