@@ -20,15 +20,20 @@ from sqlalchemy.exc import OperationalError
 from casework.app import create_app
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store
 from casework.migrations import upgrade
 from casework.tenants import numbering
 from tests.factories import TenantKit, make_tenant_kit
+from tests.s3_server import S3Server
 
 # Tests make rows through services without the application as well: number them as
 # the application does.
 numbering.install()
 
 BACKEND = os.environ.get("CASEWORK_TEST_DATABASE", "sqlite")
+# The document stores a test marked `every_storage` runs against, once each: the local
+# directory and an S3 bucket on a real S3-compatible server.
+STORAGES = ("local", "s3")
 PG_ADMIN_URL = os.environ.get(
     "CASEWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -55,6 +60,24 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("every_storage")
+        and "storage_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("storage_url", STORAGES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's) on loopback for the session, its credentials
+    and region in this process's environment, where the AWS SDK looks for them."""
+    with S3Server() as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env.items():
+            patch.setenv(name, value)
+        yield server
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("casework-data")
@@ -77,10 +100,21 @@ def database_url(data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, data_dir: Path) -> Settings:
+def storage_url(request: pytest.FixtureRequest) -> str | None:
+    """CASEWORK_STORAGE_URL of the session's app: unset (the data directory's documents)
+    but for the S3 runs of tests marked `every_storage`, which get a bucket of their own."""
+    if getattr(request, "param", "local") == "local":
+        return None
+    server: S3Server = request.getfixturevalue("s3_server")
+    return server.storage_url(server.create_bucket(), "documents")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path, storage_url: str | None) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
+        storage_url=storage_url,
         max_upload_bytes=2 * 1024 * 1024,
         log_json=True,
         # Jobs run in threads of the test process on both databases; the worker
@@ -108,6 +142,13 @@ def db(settings: Settings) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def app(settings: Settings, db: Database) -> FastAPI:
     return create_app(settings, db)
+
+
+@pytest.fixture(scope="session")
+def store(app: FastAPI) -> Store:
+    """The app's document store."""
+    storage: Store = app.state.storage
+    return storage
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """`casework serve` as a real process: the port comes from --port, else CASEWORK_PORT,
-else 8000; a port it cannot have is said once, in one line, before anything else."""
+else 8000; a port it cannot have is said once, in one line, before anything else; so is
+a document store it cannot use (a bad CASEWORK_STORAGE_URL, a missing bucket, refused
+credentials), and with a usable bucket documents go there."""
 
 from __future__ import annotations
 
@@ -20,9 +22,12 @@ import pytest
 import casework
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage.location import FORMS
 from casework.migrations import upgrade
 from casework.tenants.service import create_tenant
-from tests.conftest import new_database_url
+from tests.conftest import BACKEND, new_database_url
+from tests.factories import make_tenant_kit
+from tests.s3_server import S3Server
 
 pytestmark = pytest.mark.live
 
@@ -172,3 +177,120 @@ def test_make_run_passes_the_port_on(args: tuple[str, ...], command: str):
         check=True,
     )
     assert shown.stdout.splitlines()[-1] == command
+
+
+# --- The document store -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_env(env: dict[str, str], s3_server: S3Server) -> dict[str, str]:
+    """The environment of `casework serve` with the S3 server's credentials."""
+    return {**env, **s3_server.env}
+
+
+def refused(env: dict[str, str], *command: str) -> tuple[int, str, str]:
+    """The exit code, stdout and stderr of a command that is expected to end by itself."""
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "casework.cli", *command],
+        env={**env, "CASEWORK_PORT": str(free_port())},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = process.communicate(timeout=LINE_SECONDS)
+    return process.returncode, out, err
+
+
+def test_a_missing_bucket_is_said_in_one_line_and_ends_the_command(
+    s3_env: dict[str, str], s3_server: S3Server
+):
+    url = s3_server.storage_url("no-such-bucket", "documents")
+    assert refused({**s3_env, "CASEWORK_STORAGE_URL": url}, "serve") == (
+        1,
+        "",
+        "error: CASEWORK_STORAGE_URL: the bucket 'no-such-bucket' does not exist at "
+        f"{s3_server.endpoint}; create it first (casework does not create buckets)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "code"),
+    [
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", "InvalidAccessKeyId"),
+        ("AWS_SECRET_ACCESS_KEY", "not-the-secret", "SignatureDoesNotMatch"),
+    ],
+)
+def test_refused_credentials_are_said_in_one_line(
+    s3_env: dict[str, str], s3_server: S3Server, variable: str, value: str, code: str
+):
+    url = s3_server.storage_url(s3_server.create_bucket(), "documents")
+    assert refused({**s3_env, "CASEWORK_STORAGE_URL": url, variable: value}, "serve") == (
+        1,
+        "",
+        f"error: CASEWORK_STORAGE_URL: {s3_server.endpoint} refused the credentials "
+        f"({code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (
+            "s3://documents?endpoint=http://127.0.0.1:9000",
+            ("unknown parameter 'endpoint': an s3: URL takes endpoint_url and region"),
+        ),
+        ("s3:///documents", "names no bucket (s3://bucket/prefix)"),
+        ("gs://documents", f"must be {FORMS}; the scheme gs: is neither"),
+        (
+            "s3://documents?endpoint_url=localhost:9000",
+            ("endpoint_url 'localhost:9000' must be an http:// or https:// URL"),
+        ),
+    ],
+)
+def test_a_bad_storage_url_is_named(env: dict[str, str], url: str, reason: str):
+    assert refused({**env, "CASEWORK_STORAGE_URL": url}, "serve") == (
+        1,
+        "",
+        f"error: CASEWORK_STORAGE_URL: {reason}\n",
+    )
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="workers run on PostgreSQL")
+def test_the_worker_checks_the_store_too(s3_env: dict[str, str], s3_server: S3Server):
+    url = s3_server.storage_url("no-such-bucket", "")
+    code, out, err = refused({**s3_env, "CASEWORK_STORAGE_URL": url}, "worker")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: CASEWORK_STORAGE_URL: the bucket 'no-such-bucket' does not")
+    assert len(err.splitlines()) == 1
+
+
+def test_documents_go_to_the_bucket_and_come_back(s3_env: dict[str, str], s3_server: S3Server):
+    bucket = s3_server.create_bucket()
+    settings = Settings(
+        database_url=s3_env["CASEWORK_DATABASE_URL"], data_dir=Path(s3_env["CASEWORK_DATA_DIR"])
+    )
+    database = Database(settings)
+    try:
+        kit = make_tenant_kit(database)
+    finally:
+        database.dispose()
+    port = free_port()
+    content = bytes(range(256)) * (12 * 4096)  # 12 MiB: two parts
+    served = {
+        **s3_env,
+        "CASEWORK_PORT": str(port),
+        "CASEWORK_STORAGE_URL": s3_server.storage_url(bucket, "casework/documents"),
+    }
+    with running(served):
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, headers=kit.analyst.headers, timeout=60.0) as client:
+            r = client.post("/v1/documents", files={"file": ("ledger.bin", content)})
+            assert r.status_code == 201, r.text
+            doc = r.json()
+            key = f"casework/documents/{doc['id'][-2:]}/{doc['id']}"
+            assert s3_server.keys(bucket) == [key]
+            with client.stream("GET", f"/v1/documents/{doc['id']}/content") as download:
+                assert download.status_code == 200
+                assert download.headers["content-length"] == str(len(content))
+                assert b"".join(download.iter_bytes()) == content
+    assert s3_server.incomplete_uploads(bucket) == []

@@ -35,6 +35,7 @@ from casework.infra.middleware import (
     CorrelationIdMiddleware,
     MetricsMiddleware,
 )
+from casework.infra.storage import Store, open_store
 from casework.monitoring.router import router as monitoring_router
 from casework.reports.router import router as reports_router
 from casework.retention.router import router as retention_router
@@ -78,11 +79,18 @@ NATIVE_API = (
 )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    storage: Store | None = None,
+) -> FastAPI:
+    """The application; ``storage`` is the document store, by default the settings'
+    (not checked here: ``casework serve`` checks it before starting)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     numbering.install()
     database = database or Database(settings)
+    storage = storage or open_store(settings.storage_location)
     register_adapters()
 
     matchers = MatcherHolder.shared(settings)
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 settings=settings,
                 matchers=matchers,
                 registry=job_registry(),
+                storage=storage,
             ),
             threads=settings.job_threads,
             sweep_seconds=settings.job_sweep_seconds,
@@ -135,6 +144,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.matchers = matchers
+    app.state.storage = storage
     app.state.jobs = runner
     problems.install(app)
     openapi.install(app)

@@ -11,6 +11,7 @@ from casework.audit import tasks as audit
 from casework.cases import events as case_events
 from casework.checks import events as check_events
 from casework.dialects import payloads as dialect_payloads
+from casework.documents import tasks as documents
 from casework.infra.jobs import Registry
 from casework.maintenance import tasks as maintenance
 from casework.processing import tasks as processing
@@ -24,6 +25,7 @@ def job_registry() -> Registry:
     return Registry(
         tasks=[
             *audit.JOBS,
+            *documents.JOBS,
             *processing.JOBS,
             *maintenance.JOBS,
             *retention.JOBS,
@@ -32,6 +34,7 @@ def job_registry() -> Registry:
         ],
         sweepers=[
             *audit.SWEEPERS,
+            *documents.SWEEPERS,
             *processing.SWEEPERS,
             *maintenance.SWEEPERS,
             *retention.SWEEPERS,

@@ -13,6 +13,7 @@ from casework.cli_support import (
     JsonFlag,
     address,
     bound_socket,
+    checked_store,
     console,
     emit,
     fail,
@@ -77,10 +78,10 @@ def worker(
     """Run background jobs (PostgreSQL): checks, webhook deliveries, the recovery sweep."""
     from casework.worker import run_worker
 
-    settings = Settings()
+    settings = read_settings()
     if settings.is_sqlite:
         raise fail("workers need PostgreSQL; on SQLite `casework serve` runs the jobs")
-    run_worker(settings, concurrency=concurrency)
+    run_worker(settings, concurrency=concurrency, storage=checked_store(settings))
 
 
 @app.command()
@@ -112,6 +113,7 @@ def serve(
     # once, instead of after an announcement that casework is listening there.
     sock = bound_socket(host, port)
     try:
+        storage = checked_store(settings)
         with open_database(settings) as database:
             if database.is_sqlite and needs_demo(database):
                 console.print(ensure_demo(database).human())
@@ -122,7 +124,9 @@ def serve(
         else:
             from casework.app import create_app
 
-            config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+            config = uvicorn.Config(
+                create_app(settings, storage=storage), host=host, port=port, log_level="warning"
+            )
         sock.listen(config.backlog)
         console.print(f"casework listening on http://{address(host, port)}  (API docs: /docs)")
         try:

@@ -15,10 +15,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store, StoreUnavailable, open_store
 from casework.tenants import numbering
 
 T = TypeVar("T")
@@ -113,7 +115,7 @@ def read_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = f"CASEWORK_{str(first['loc'][0]).upper()}" if first["loc"] else "a setting"
-        raise fail(f"{name}: {first['msg']}") from None
+        raise fail(escape(f"{name}: {first['msg']}")) from None
 
 
 def address(host: str, port: int) -> str:
@@ -155,6 +157,18 @@ def bound_socket(host: str, port: int) -> socket.socket:
         reason = _CANNOT_BIND.get(exc.errno or 0, exc.strerror or str(exc))
         raise fail(f"casework cannot listen on {where}: {reason}") from None
     return sock
+
+
+def checked_store(settings: Settings) -> Store:
+    """The document store, checked: one that cannot be used (a missing bucket, refused
+    credentials, an endpoint out of reach) ends the command with one line saying why."""
+    name = "CASEWORK_STORAGE_URL" if settings.storage_url else "CASEWORK_DATA_DIR"
+    store = open_store(settings.storage_location)
+    try:
+        store.check()
+    except StoreUnavailable as exc:
+        raise fail(escape(f"{name}: {exc}")) from None
+    return store
 
 
 @contextmanager

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from casework.infra.storage import location as storage_locations
 from casework.infra.validation import DatasetName
 
 
@@ -76,6 +78,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; defaults to a SQLite file in the data directory.",
     )
     database_echo: bool = False
+    storage_url: str | None = Field(
+        default=None,
+        description="Where document bytes are kept: file:///absolute/path (a directory) or "
+        "s3://BUCKET/PREFIX?endpoint_url=http://HOST:PORT&region=REGION (an existing S3 "
+        "bucket, credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS "
+        "SDK's other sources). Unset or empty: <data_dir>/documents.",
+    )
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=25 * 1_048_576, ge=1024)
@@ -233,6 +242,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_location(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            storage_locations.parse(value)
+        except ValueError as exc:
+            # Said as it is, without pydantic's "Value error, " before it.
+            raise PydanticCustomError("storage_url", str(exc)) from None
+        return value.strip()
+
     @property
     def jobs(self) -> Literal["embedded", "procrastinate"]:
         if self.job_runner is not None:
@@ -258,6 +279,12 @@ class Settings(BaseSettings):
         """Where the screening index's snapshots are written once and mapped by every
         process (``casework.screening.index_store``)."""
         return self.data_dir / "screening-index"
+
+    @property
+    def storage_location(self) -> storage_locations.Location:
+        if self.storage_url is None:
+            return storage_locations.LocalLocation(self.documents_dir)
+        return storage_locations.parse(self.storage_url)
 
     @property
     def audit_key_path(self) -> Path:

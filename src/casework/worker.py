@@ -22,6 +22,7 @@ from casework.assembly import job_registry, register_adapters
 from casework.config import Settings
 from casework.infra.db import Database
 from casework.infra.jobs import JobContext, job_key, run_job, sweep
+from casework.infra.storage import Store
 from casework.tenants import numbering
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,14 @@ class ProcrastinateJobs:
             self.app.configure_task(name, queueing_lock=lock).defer(**kwargs)
 
 
-def run_worker(settings: Settings, *, concurrency: int) -> None:
+def run_worker(settings: Settings, *, concurrency: int, storage: Store | None = None) -> None:
     """Run jobs until interrupted, sweeping for unfinished work meanwhile."""
     numbering.install()
     database = Database(settings)
     register_adapters()
-    context = JobContext(database=database, settings=settings, registry=job_registry())
+    context = JobContext(
+        database=database, settings=settings, registry=job_registry(), storage=storage
+    )
     jobs = ProcrastinateJobs(settings, context)
     jobs.ensure_schema()
     jobs.open()  # the synchronous side, used to defer from job threads and the sweep

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.documents.test_documents_api import CSV, PDF, PNG, _uploaded
 from tests.factories import TenantKit, case_body
+
+pytestmark = pytest.mark.every_storage
 
 
 def _case(client: TestClient, kit: TenantKit, **overrides: Any) -> dict:

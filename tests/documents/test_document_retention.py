@@ -9,12 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store
 from casework.models import AuditEvent, Document, IdempotencyRecord
-from tests.documents.test_documents_api import PDF, _stored_files, _upload, _uploaded
+from tests.documents.test_documents_api import PDF, _upload, _uploaded, stored_keys
 from tests.factories import TenantKit
 from tests.retention.helpers import about, at, set_default
+
+pytestmark = pytest.mark.every_storage
 
 
 def _footprint(db: Database, tenant_id: str) -> tuple[int, ...]:
@@ -72,16 +74,16 @@ def test_tenant_default_applies_unless_the_upload_gives_its_own(client: TestClie
 
 @pytest.mark.parametrize("value", ["-2", "36501", "soon", "1.5"])
 def test_out_of_range_is_422_naming_the_field_and_stores_nothing(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings, value: str
+    client: TestClient, kit: TenantKit, db: Database, store: Store, value: str
 ):
-    files = _stored_files(settings)
+    files = stored_keys(store)
     before = _footprint(db, kit.tenant_id)
     headers = {"Idempotency-Key": f"bad-retention-{value}"}
     r = _upload(client, kit.analyst, "a.pdf", PDF, headers=headers, delete_after=value)
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["delete_after"]
     assert _footprint(db, kit.tenant_id) == before
-    assert _stored_files(settings) == files
+    assert stored_keys(store) == files
 
 
 def test_idempotency_key_tells_different_retentions_apart(client: TestClient, kit: TenantKit):

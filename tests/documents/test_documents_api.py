@@ -1,5 +1,5 @@
 """Documents: upload, type sniffing, safe storage, download, limits, tenancy, and attaching
-them to cases."""
+them to cases; on each document store (a local directory, an S3 bucket)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,8 +19,12 @@ from sqlalchemy import func, select
 from casework.config import Settings
 from casework.documents import service as document_service
 from casework.infra.db import Database
+from casework.infra.storage import Store
+from casework.infra.storage.local import LocalStore
 from casework.models import AuditEvent, Document
 from tests.factories import Member, TenantKit
+
+pytestmark = pytest.mark.every_storage
 
 
 def _png() -> bytes:
@@ -98,9 +101,9 @@ def _multipart_headers(member: Member) -> dict[str, str]:
     return {**member.headers, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 
 
-def _stored_files(settings: Settings) -> set[Path]:
-    root = settings.documents_dir
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+def stored_keys(store: Store) -> set[str]:
+    """The key of every object in the store."""
+    return set(store.listing())
 
 
 def _document_count(db: Database, tenant_id: str) -> int:
@@ -122,11 +125,11 @@ def _audit_actions(db: Database, tenant_id: str) -> list[str]:
         )
 
 
-def _storage_path(db: Database, settings: Settings, document_id: str) -> Path:
+def storage_key(db: Database, document_id: str) -> str:
     with db.transaction(write=False) as session:
         document = session.get(Document, document_id)
         assert document is not None
-        return settings.documents_dir / document.storage_key
+        return document.storage_key
 
 
 # --- Upload and type sniffing -------------------------------------------------------------
@@ -267,24 +270,27 @@ def test_upload_writes_an_audit_event(client: TestClient, kit: TenantKit, db: Da
 
 
 def test_path_traversal_name_is_reduced_to_a_basename_and_never_used_on_disk(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    client: TestClient, kit: TenantKit, db: Database, settings: Settings, store: Store
 ):
-    before = _stored_files(settings)
+    before = stored_keys(store)
     content = b"root:x:0:0:root:/root:/bin/bash\n"
     doc = _uploaded(client, kit.analyst, "../../etc/passwd", content)
 
     assert doc["filename"] == "passwd"
     assert "/" not in doc["filename"] and "\\" not in doc["filename"]
 
-    # Exactly one new file, inside documents_dir, named by the generated id.
-    path = _storage_path(db, settings, doc["id"])
-    assert _stored_files(settings) - before == {path}
-    assert path.resolve().is_relative_to(settings.documents_dir.resolve())
-    assert path.name == doc["id"]
-    assert path.read_bytes() == content
-    # Nothing was written where the client's name pointed.
-    assert not (settings.documents_dir / "../../etc/passwd").exists()
+    # Exactly one new object, named by the generated id.
+    key = storage_key(db, doc["id"])
+    assert stored_keys(store) - before == {key}
+    assert key == f"{doc['id'][-2:]}/{doc['id']}"
+    assert store.read(key) == content
+    if isinstance(store, LocalStore):
+        path = store.path_for(key)
+        assert path.resolve().is_relative_to(settings.documents_dir.resolve())
+        # Nothing was written where the client's name pointed.
+        assert not (settings.documents_dir / "../../etc/passwd").exists()
     assert not list(settings.data_dir.rglob("passwd"))
+    assert not any("passwd" in k for k in store.listing())
 
 
 @pytest.mark.parametrize(
@@ -298,11 +304,11 @@ def test_path_traversal_name_is_reduced_to_a_basename_and_never_used_on_disk(
     ],
 )
 def test_filenames_are_sanitized(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings, sent: str, stored: str
+    client: TestClient, kit: TenantKit, db: Database, sent: str, stored: str
 ):
     doc = _uploaded(client, kit.analyst, sent, TEXT)
     assert doc["filename"] == stored
-    assert _storage_path(db, settings, doc["id"]).name == doc["id"]
+    assert storage_key(db, doc["id"]).rpartition("/")[2] == doc["id"]
 
 
 def test_overlong_filename_is_truncated_keeping_its_extension(client: TestClient, kit: TenantKit):
@@ -312,13 +318,13 @@ def test_overlong_filename_is_truncated_keeping_its_extension(client: TestClient
 
 
 def test_same_client_name_twice_gives_two_files(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    client: TestClient, kit: TenantKit, db: Database, store: Store
 ):
     first = _uploaded(client, kit.analyst, "same.txt", b"first version\n")
     second = _uploaded(client, kit.analyst, "same.txt", b"second version\n")
     assert first["id"] != second["id"]
-    assert _storage_path(db, settings, first["id"]).read_bytes() == b"first version\n"
-    assert _storage_path(db, settings, second["id"]).read_bytes() == b"second version\n"
+    assert store.read(storage_key(db, first["id"])) == b"first version\n"
+    assert store.read(storage_key(db, second["id"])) == b"second version\n"
 
 
 # --- Download ------------------------------------------------------------------------------
@@ -335,6 +341,7 @@ def test_download_returns_identical_bytes_as_an_attachment(
     r = client.get(f"/v1/documents/{doc['id']}/content", headers=kit.viewer.headers)
     assert r.status_code == 200
     assert r.content == content
+    assert r.headers["content-length"] == str(len(content))
     assert hashlib.sha256(r.content).hexdigest() == doc["sha256"]
     disposition = r.headers["content-disposition"]
     assert disposition.startswith("attachment;")
@@ -382,19 +389,21 @@ def test_quotes_in_a_filename_cannot_break_out_of_content_disposition(
 
 
 def test_file_of_exactly_the_upload_limit_is_accepted(
-    client: TestClient, kit: TenantKit, settings: Settings, db: Database
+    client: TestClient, kit: TenantKit, settings: Settings, db: Database, store: Store
 ):
     content = b"x" * settings.max_upload_bytes
     doc = _uploaded(client, kit.analyst, "big.txt", content)
     assert doc["size"] == settings.max_upload_bytes
     assert doc["sha256"] == hashlib.sha256(content).hexdigest()
-    assert _storage_path(db, settings, doc["id"]).stat().st_size == settings.max_upload_bytes
+    stored = store.open(storage_key(db, doc["id"]))
+    stored.close()
+    assert stored.size == settings.max_upload_bytes
 
 
 def test_one_byte_over_the_limit_is_413_and_leaves_nothing_behind(
-    client: TestClient, kit: TenantKit, settings: Settings, db: Database
+    client: TestClient, kit: TenantKit, settings: Settings, db: Database, store: Store
 ):
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     audit_before = _audit_actions(db, kit.tenant_id)
 
     r = _upload(client, kit.analyst, "big.txt", b"x" * (settings.max_upload_bytes + 1))
@@ -405,28 +414,28 @@ def test_one_byte_over_the_limit_is_413_and_leaves_nothing_behind(
     assert {e["field"] for e in problem["errors"]} & {"file", "body"}
     assert _document_count(db, kit.tenant_id) == 0
     assert _audit_actions(db, kit.tenant_id) == audit_before
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 def test_body_declared_over_the_multipart_allowance_is_refused_before_reading(
-    client: TestClient, kit: TenantKit, settings: Settings, db: Database
+    client: TestClient, kit: TenantKit, settings: Settings, db: Database, store: Store
 ):
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     # The middleware allows the upload limit plus 64 KiB of multipart framing.
     content = b"x" * (settings.max_upload_bytes + 64 * 1024)
     r = _upload(client, kit.analyst, "huge.txt", content)
     assert r.status_code == 413, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["body"]
     assert _document_count(db, kit.tenant_id) == 0
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 def test_streamed_body_without_length_is_cut_off_by_the_body_limit(
-    client: TestClient, kit: TenantKit, settings: Settings, db: Database
+    client: TestClient, kit: TenantKit, settings: Settings, db: Database, store: Store
 ):
     """No Content-Length (chunked): the middleware counts bytes as they arrive and refuses
     with 413 on `body` once past the upload limit plus the multipart allowance."""
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     audit_before = _audit_actions(db, kit.tenant_id)
     head, _, tail = _raw_multipart("stream.txt", b"\0").partition(b"\0")
     block = b"x" * (64 * 1024)
@@ -444,7 +453,7 @@ def test_streamed_body_without_length_is_cut_off_by_the_body_limit(
     assert [e["field"] for e in r.json()["errors"]] == ["body"]
     assert _document_count(db, kit.tenant_id) == 0
     assert _audit_actions(db, kit.tenant_id) == audit_before
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 def test_small_streamed_upload_without_length_is_accepted(client: TestClient, kit: TenantKit):
@@ -467,17 +476,18 @@ def test_failure_after_the_file_is_placed_removes_it(
     kit: TenantKit,
     settings: Settings,
     db: Database,
+    store: Store,
     monkeypatch: pytest.MonkeyPatch,
 ):
     def audit_down(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(document_service.audit, "record", audit_down)
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     r = _upload(client, kit.analyst, "scan.png", PNG)
     assert r.status_code == 500
     assert _document_count(db, kit.tenant_id) == 0
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 @pytest.mark.parametrize(
@@ -500,14 +510,14 @@ def test_upload_limit_applies_whatever_the_case_of_the_media_type(
 
 
 def test_empty_file_is_422_and_leaves_nothing_behind(
-    client: TestClient, kit: TenantKit, settings: Settings, db: Database
+    client: TestClient, kit: TenantKit, settings: Settings, db: Database, store: Store
 ):
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     r = _upload(client, kit.analyst, "empty.txt", b"", "text/plain")
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["file"]
     assert _document_count(db, kit.tenant_id) == 0
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 def test_missing_file_part_is_422(client: TestClient, kit: TenantKit):
@@ -539,17 +549,22 @@ def test_upload_for_a_customer_and_filter_by_it(client: TestClient, kit: TenantK
 
 
 def test_customer_of_another_tenant_is_422_and_stores_nothing(
-    client: TestClient, kit: TenantKit, other_kit: TenantKit, db: Database, settings: Settings
+    client: TestClient,
+    kit: TenantKit,
+    other_kit: TenantKit,
+    db: Database,
+    settings: Settings,
+    store: Store,
 ):
     foreign_customer = _customer(client, other_kit)
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     for customer_id in (foreign_customer, "0" * 24):
         r = _upload(client, kit.analyst, "scan.png", PNG, customer_id=customer_id)
         assert r.status_code == 422, r.text
         assert [e["field"] for e in r.json()["errors"]] == ["customer_id"]
     assert _document_count(db, kit.tenant_id) == 0
     assert "document.uploaded" not in _audit_actions(db, kit.tenant_id)
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
 
 def test_other_tenants_document_is_not_found(
@@ -576,14 +591,14 @@ def test_unknown_document_is_404(client: TestClient, kit: TenantKit):
 
 
 def test_viewer_cannot_upload_but_can_read(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    client: TestClient, kit: TenantKit, db: Database, settings: Settings, store: Store
 ):
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     r = _upload(client, kit.viewer, "scan.png", PNG)
     assert r.status_code == 403
     assert r.json()["type"].endswith("permission-denied")
     assert _document_count(db, kit.tenant_id) == 0
-    assert _stored_files(settings) == files_before
+    assert stored_keys(store) == files_before
 
     doc = _uploaded(client, kit.analyst, "scan.png", PNG)
     assert client.get(f"/v1/documents/{doc['id']}", headers=kit.viewer.headers).status_code == 200
@@ -600,10 +615,10 @@ def test_anonymous_upload_and_download_are_401(client: TestClient, kit: TenantKi
 
 
 def test_idempotency_key_replays_the_first_upload(
-    client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    client: TestClient, kit: TenantKit, db: Database, settings: Settings, store: Store
 ):
     headers = {"Idempotency-Key": "upload-1"}
-    files_before = _stored_files(settings)
+    files_before = stored_keys(store)
     first = _upload(client, kit.analyst, "scan.png", PNG, headers=headers)
     second = _upload(client, kit.analyst, "scan.png", PNG, headers=headers)
     assert first.status_code == second.status_code == 201
@@ -611,7 +626,7 @@ def test_idempotency_key_replays_the_first_upload(
     assert second.headers["idempotent-replayed"] == "true"
     assert _document_count(db, kit.tenant_id) == 1
     assert _audit_actions(db, kit.tenant_id).count("document.uploaded") == 1
-    assert len(_stored_files(settings) - files_before) == 1
+    assert len(stored_keys(store) - files_before) == 1
 
     other = _upload(client, kit.analyst, "scan.png", PDF, headers=headers)
     assert other.status_code == 422
@@ -619,7 +634,7 @@ def test_idempotency_key_replays_the_first_upload(
     renamed = _upload(client, kit.analyst, "renamed.png", PNG, headers=headers)
     assert renamed.status_code == 422
     assert _document_count(db, kit.tenant_id) == 1
-    assert len(_stored_files(settings) - files_before) == 1
+    assert len(stored_keys(store) - files_before) == 1
 
 
 def test_rejected_upload_does_not_burn_the_idempotency_key(

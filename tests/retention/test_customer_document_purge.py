@@ -5,9 +5,9 @@ keeps the document; the audit chain still verifies with their content erased."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,10 +16,14 @@ from casework.audit import service as audit
 from casework.config import Settings
 from casework.infra.db import Database
 from casework.infra.jobs import JobContext
-from casework.models import AuditEvent, Document
+from casework.infra.storage import Store
+from casework.models import AuditEvent
 from casework.models.base import utcnow
 from casework.retention.tasks import purge_all
 from tests.factories import TenantKit, case_body
+from tests.retention.helpers import storage_key, stored
+
+pytestmark = pytest.mark.every_storage
 
 
 def _upload(client: TestClient, kit: TenantKit, name: str, **form: str) -> dict[str, Any]:
@@ -49,19 +53,17 @@ def _open(client: TestClient, kit: TenantKit, **body: Any) -> dict[str, Any]:
     return dict(r.json())
 
 
-def _file(db: Database, settings: Settings, document_id: str) -> Path:
-    with db.transaction(write=False) as session:
-        doc = session.get(Document, document_id)
-        assert doc is not None
-        return settings.documents_dir / doc.storage_key
-
-
 def _status(client: TestClient, kit: TenantKit, path: str) -> int:
     return client.get(path, headers=kit.viewer.headers).status_code
 
 
 def test_expired_customers_and_documents_go_kept_and_held_ones_stay(
-    app: FastAPI, client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    db: Database,
+    settings: Settings,
+    store: Store,
 ):
     loose = _upload(client, kit, "loose.txt", delete_after="30")
     held_doc = _upload(client, kit, "held.txt", delete_after="30")
@@ -90,8 +92,8 @@ def test_expired_customers_and_documents_go_kept_and_held_ones_stay(
         customer_id=referred["id"],
         attachments=[unheld_doc["id"]],
     )
-    files = {d["id"]: _file(db, settings, d["id"]) for d in (loose, held_doc, expired_id_doc)}
-    assert all(path.exists() for path in files.values())
+    keys = {d["id"]: storage_key(db, d["id"]) for d in (loose, held_doc, expired_id_doc)}
+    assert all(stored(store, key) for key in keys.values())
 
     app.state.jobs.join()  # background work of earlier requests does not race the purge
     done = purge_all(JobContext(database=db, settings=settings), now=utcnow() + timedelta(days=31))
@@ -101,8 +103,9 @@ def test_expired_customers_and_documents_go_kept_and_held_ones_stay(
         assert _status(client, kit, f"/v1/documents/{doc['id']}") == 404
     for doc in (held_doc, kept_doc, recent_doc):
         assert _status(client, kit, f"/v1/documents/{doc['id']}") == 200
-    assert not files[loose["id"]].exists() and not files[expired_id_doc["id"]].exists()
-    assert files[held_doc["id"]].exists()
+    # The objects of purged documents are gone from the store; a held one's stays.
+    assert not stored(store, keys[loose["id"]]) and not stored(store, keys[expired_id_doc["id"]])
+    assert stored(store, keys[held_doc["id"]])
     assert _status(client, kit, f"/v1/customers/{expired['id']}") == 404
     assert _status(client, kit, f"/v1/customers/{referred['id']}") == 200
     assert _status(client, kit, f"/v1/customers/{kept['id']}") == 200

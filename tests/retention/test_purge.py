@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,11 +15,13 @@ from casework.audit import service as audit
 from casework.config import Settings
 from casework.infra.db import Database
 from casework.infra.jobs import JobContext
+from casework.infra.storage import Store
 from casework.models import AuditEvent, Check, Document, WebhookDelivery, WebhookDeliveryStatus
 from casework.models.base import utcnow
 from casework.retention.tasks import purge_all
 from casework.webhooks import service as webhooks
 from tests.factories import TenantKit, case_body
+from tests.retention.helpers import storage_key, stored
 
 
 def _upload(client: TestClient, kit: TenantKit, content: bytes) -> dict[str, Any]:
@@ -42,8 +45,14 @@ def _count(db: Database, model: Any, *where: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
+@pytest.mark.every_storage
 def test_expired_cases_go_held_and_current_ones_stay(
-    app: FastAPI, client: TestClient, kit: TenantKit, db: Database, settings: Settings
+    app: FastAPI,
+    client: TestClient,
+    kit: TenantKit,
+    db: Database,
+    settings: Settings,
+    store: Store,
 ):
     app.state.jobs.join()
     doc = _upload(client, kit, b"statement for the expiring case")
@@ -67,8 +76,8 @@ def test_expired_cases_go_held_and_current_ones_stay(
     )
     assert r.status_code == 200 and r.json()["legal_hold"] is True
     assert expiring["delete_after"] is not None and kept["delete_after"] is None
-    path = settings.documents_dir / _storage_key(db, doc["id"])
-    assert path.exists()
+    key = storage_key(db, doc["id"])
+    assert stored(store, key)
 
     context = JobContext(database=db, settings=settings)
     purge_all(context, now=utcnow() + timedelta(days=31))
@@ -79,7 +88,7 @@ def test_expired_cases_go_held_and_current_ones_stay(
         assert client.get(f"/v1/cases/{case['id']}", headers=kit.viewer.headers).status_code == 200
     assert _count(db, Check, Check.case_id == expiring["id"]) == 0
     assert _count(db, Document, Document.id == doc["id"]) == 0
-    assert not path.exists(), "the file goes with its row"
+    assert not stored(store, key), "the stored object goes with its row"
 
     with db.transaction(write=False) as session:
         trail = session.scalars(
@@ -159,10 +168,3 @@ def test_tenant_default_and_bad_values(client: TestClient, kit: TenantKit):
         f"/v1/cases/{case['id']}/legal-hold", json={"hold": True}, headers=kit.admin.headers
     )
     assert no_reason.status_code == 422
-
-
-def _storage_key(db: Database, document_id: str) -> str:
-    with db.transaction(write=False) as session:
-        doc = session.get(Document, document_id)
-        assert doc is not None
-        return doc.storage_key

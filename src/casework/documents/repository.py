@@ -65,3 +65,10 @@ def page(
         stmt = stmt.where(Document.customer_id == customer_id)
     key = SortKey(column=None, id_column=Document.id, descending=True)
     return base.keyset_page(session, stmt, key=key, cursor=cursor, limit=limit)
+
+
+def stored_keys(session: Session, keys: Collection[str]) -> set[str]:
+    """Which of ``keys`` a document (of any tenant) keeps its bytes under."""
+    if not keys:
+        return set()
+    return set(session.scalars(select(Document.storage_key).where(Document.storage_key.in_(keys))))

@@ -3,29 +3,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from casework.auth.dependencies import DocumentReader, DocumentWriter
 from casework.checks.schemas import RetentionDays
 from casework.documents import service, uploads
 from casework.documents.schemas import DocumentOut
-from casework.documents.storage import LocalStorage
 from casework.idempotency import Idempotent
 from casework.infra.dependencies import AppSettings, DbSession
 from casework.infra.pagination import CursorParam, Page, PageSize
 from casework.infra.routing import CommittingRoute
+from casework.infra.storage import Store
 from casework.models import Document
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], route_class=CommittingRoute)
 
 
-def get_storage(settings: AppSettings) -> LocalStorage:
-    return LocalStorage(settings.documents_dir)
+def get_storage(request: Request) -> Store:
+    """The application's one store (see ``create_app``)."""
+    store: Store = request.app.state.storage
+    return store
 
 
-Storage = Annotated[LocalStorage, Depends(get_storage)]
+Storage = Annotated[Store, Depends(get_storage)]
 
 
 def _out(session: Session, documents: Sequence[Document]) -> list[DocumentOut]:
@@ -94,12 +96,12 @@ def get_document(document_id: str, session: DbSession, principal: DocumentReader
 
 @router.get(
     "/{document_id}/content",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"description": "The stored bytes, as an attachment"}},
 )
 def download_document(
     document_id: str, session: DbSession, principal: DocumentReader, storage: Storage
-) -> FileResponse:
+) -> StreamingResponse:
     """The bytes, typed with the sniffed content type (never the uploader's)."""
     document = service.get_document(session, actor=principal, document_id=document_id)
     return uploads.download(document, storage)

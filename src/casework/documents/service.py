@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -17,14 +19,16 @@ from sqlalchemy.orm import Session, SessionTransaction
 from casework.audit import service as audit
 from casework.auth.principal import Principal
 from casework.documents import repository
-from casework.documents.storage import LocalStorage, StagedFile, TooLarge
 from casework.infra.errors import FieldError, PayloadTooLarge, ValidationFailed
 from casework.infra.ids import new_id
+from casework.infra.storage import Store
 from casework.infra.tenancy import owned
 from casework.models import Customer, Document, User
 from casework.models.base import utcnow
 from casework.retention import service as retention
 from casework.users import repository as user_repository
+
+log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -87,41 +91,99 @@ class _Probe:
         return "application/octet-stream"
 
 
-def _chunks(source: BinaryIO, probe: _Probe) -> Iterator[bytes]:
-    while chunk := source.read(CHUNK_BYTES):
-        probe.feed(chunk)
+class TooLarge(Exception):
+    """The stream went past the upload limit."""
+
+
+class _Meter:
+    """Counts and hashes an upload stream as it passes, stopping it past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise TooLarge
+        self.digest.update(chunk)
+
+
+def _chunks(first: bytes, source: BinaryIO, *watchers: _Probe | _Meter) -> Iterator[bytes]:
+    chunk = first
+    while chunk:
+        for watcher in watchers:
+            watcher.feed(chunk)
         yield chunk
+        chunk = source.read(CHUNK_BYTES)
 
 
-@dataclass(frozen=True)
+def storage_key(document_id: str) -> str:
+    # Spread over 256 directories (a local store's) or key prefixes.
+    return f"{document_id[-2:]}/{document_id}"
+
+
+@dataclass
 class Upload:
-    staged: StagedFile
+    """A received file, stored under ``key`` for the document ``document_id`` that
+    ``create_document`` makes of it (``claimed`` once it has)."""
+
+    document_id: str
+    key: str
+    size: int
+    sha256: str
     filename: str
     content_type: str
+    claimed: bool = False
 
 
 @contextmanager
 def receive(
-    storage: LocalStorage, source: BinaryIO, *, filename: str | None, max_bytes: int
+    storage: Store, source: BinaryIO, *, filename: str | None, max_bytes: int
 ) -> Iterator[Upload]:
-    """Stage an upload; on leaving, its temporary file is gone (placed or removed)."""
-    probe = _Probe()
+    """Store an upload under a new key as it arrives, measuring, hashing and sniffing it
+    on the way (the whole file is never in memory). On leaving, the object stays only if
+    a document claimed it (and goes again if that document's transaction does not
+    commit); otherwise (a replayed request, a refusal) it is deleted."""
+    first = source.read(CHUNK_BYTES)
+    if not first:
+        raise ValidationFailed.on("file", "is empty")
+    document_id = new_id()
+    key = storage_key(document_id)
+    probe, meter = _Probe(), _Meter(max_bytes)
     try:
-        staged = storage.save_stream(_chunks(source, probe), max_bytes=max_bytes)
+        storage.write(key, _chunks(first, source, probe, meter))
     except TooLarge:
         message = f"must be at most {max_bytes} bytes"
         raise PayloadTooLarge(f"file: {message}", errors=[FieldError("file", message)]) from None
+    name = sanitize_filename(filename)
+    upload = Upload(
+        document_id=document_id,
+        key=key,
+        size=meter.size,
+        sha256=meter.digest.hexdigest(),
+        filename=name,
+        content_type=probe.content_type(name),
+    )
     try:
-        if staged.size == 0:
-            raise ValidationFailed.on("file", "is empty")
-        name = sanitize_filename(filename)
-        yield Upload(staged=staged, filename=name, content_type=probe.content_type(name))
+        yield upload
     finally:
-        storage.discard(staged)
+        if not upload.claimed:
+            discard(storage, key)
 
 
-def _delete_unless_committed(session: Session, storage: LocalStorage, key: str) -> None:
-    """Remove a placed file again if the session's transaction ends without committing."""
+def discard(storage: Store, key: str) -> None:
+    """Delete an object nothing refers to. One that cannot be deleted now is left for
+    the sweep of orphaned objects (casework.documents.tasks), so this never raises."""
+    try:
+        storage.delete(key)
+    except Exception:
+        log.warning("could not delete the orphaned object %s", key, exc_info=True)
+
+
+def _delete_unless_committed(session: Session, storage: Store, key: str) -> None:
+    """Remove a stored object again if the session's transaction ends without committing."""
     committed = False
     settled = False
 
@@ -135,7 +197,7 @@ def _delete_unless_committed(session: Session, storage: LocalStorage, key: str) 
         if transaction.parent is None and not settled:
             settled = True
             if not committed:
-                storage.delete(key)
+                discard(storage, key)
 
     event.listen(session, "after_commit", on_commit)
     event.listen(session, "after_transaction_end", on_end)
@@ -145,7 +207,7 @@ def create_document(
     session: Session,
     *,
     actor: Principal,
-    storage: LocalStorage,
+    storage: Store,
     upload: Upload,
     customer_id: str | None,
     delete_after: int | None = None,
@@ -156,19 +218,19 @@ def create_document(
         and owned(session, Customer, customer_id, tenant_id=actor.tenant_id) is None
     ):
         raise ValidationFailed.on("customer_id", f"no customer {customer_id} in this tenant")
+    if upload.claimed:
+        raise RuntimeError("an upload makes one document")
+    upload.claimed = True
+    _delete_unless_committed(session, storage, upload.key)
     now = utcnow()
-    document_id = new_id()
-    key = f"{document_id[-2:]}/{document_id}"
-    storage.place(upload.staged, key)
-    _delete_unless_committed(session, storage, key)
     document = Document(
-        id=document_id,
+        id=upload.document_id,
         tenant_id=actor.tenant_id,
         filename=upload.filename,
         content_type=upload.content_type,
-        size=upload.staged.size,
-        sha256=upload.staged.sha256,
-        storage_key=key,
+        size=upload.size,
+        sha256=upload.sha256,
+        storage_key=upload.key,
         customer_id=customer_id,
         uploaded_by_id=actor.user_id,
         created_at=now,

@@ -1,5 +1,6 @@
-"""Answering an upload (the file staged, stored once per idempotency key, rendered by
-the API that received it) and a download (the stored bytes as an attachment)."""
+"""Answering an upload (the file stored as it arrives, a document made once per
+idempotency key, rendered by the API that received it) and a download (the stored bytes
+streamed as an attachment)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from urllib.parse import quote
 
 from anyascii import anyascii
 from fastapi import UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from casework.auth.principal import Principal
 from casework.config import Settings
 from casework.documents import service
-from casework.documents.storage import LocalStorage
 from casework.idempotency import IdempotentCreate
+from casework.infra.storage import Store
 from casework.models import Document
 
 _NOT_FOR_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\/%]')
@@ -30,16 +32,20 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def download(document: Document, storage: LocalStorage) -> FileResponse:
-    """The bytes, typed with the content type sniffed on upload (never the uploader's)."""
-    return FileResponse(
-        storage.path_for(document.storage_key),
+def download(document: Document, storage: Store) -> StreamingResponse:
+    """The bytes, read from the store a chunk at a time as they are sent, typed with the
+    content type sniffed on upload (never the uploader's)."""
+    stored = storage.open(document.storage_key)
+    return StreamingResponse(
+        iter(stored),
         media_type=document.content_type,
         headers={
+            "Content-Length": str(stored.size),
             "Content-Disposition": content_disposition(document.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
+        background=BackgroundTask(stored.close),
     )
 
 
@@ -49,7 +55,7 @@ def respond(
     *,
     principal: Principal,
     settings: Settings,
-    storage: LocalStorage,
+    storage: Store,
     customer_id: str | None,
     delete_after: int | None,
     once: IdempotentCreate,
@@ -77,5 +83,5 @@ def respond(
             session,
             principal,
             produce,
-            identity=lambda: {"sha256": upload.staged.sha256, "filename": upload.filename} | fields,
+            identity=lambda: {"sha256": upload.sha256, "filename": upload.filename} | fields,
         )

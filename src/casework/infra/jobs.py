@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import Store, open_store
 
 if TYPE_CHECKING:
     from casework.screening.matching import MatcherHolder
@@ -96,12 +97,20 @@ class Registry:
 @dataclass
 class JobContext:
     """What a job may use: its own transactions, the settings, the jobs this process
-    runs, the matcher (made by the first job that screens when none is given)."""
+    runs, the matcher (made by the first job that screens when none is given), the
+    document store (opened from the settings by the first job that needs it when none
+    is given)."""
 
     database: Database
     settings: Settings
     matchers: MatcherHolder | None = None
     registry: Registry = field(default_factory=Registry)
+    storage: Store | None = None
+
+    def store(self) -> Store:
+        if self.storage is None:
+            self.storage = open_store(self.settings.storage_location)
+        return self.storage
 
 
 def job_key(name: str, kwargs: dict[str, Any]) -> str:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from casework.checks import runners
 from casework.checks.runners import CheckFailed, CheckResult, LinkedTransactions, news
-from casework.documents.storage import LocalStorage
 from casework.infra.jobs import JobContext
 from casework.models.enums import CheckType
 from casework.processing.claim import Batch, Claimed
@@ -51,9 +50,9 @@ def run_checks(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, l
     except ValueError as exc:  # a bad setting fails the checks that need it, visibly
         log.error("%s", exc)
         provider, news_error = None, str(exc)
-    # Files are read here, with no transaction open: on SQLite the claiming one holds
-    # the database's write lock.
-    storage = LocalStorage(context.settings.documents_dir)
+    # Documents are read here, with no transaction open: on SQLite the claiming one
+    # holds the database's write lock.
+    storage = context.store()
     done = []
     for batch in batches:
         run_context = runners.RunContext(
@@ -70,8 +69,7 @@ def run_checks(context: JobContext, batches: list[Batch]) -> list[tuple[Batch, l
                 continue
             try:
                 documents = {
-                    doc_id: storage.path_for(key).read_bytes()
-                    for doc_id, key in claimed.document_keys.items()
+                    doc_id: storage.read(key) for doc_id, key in claimed.document_keys.items()
                 }
                 inputs = replace(
                     claimed.inputs, documents=documents, transactions=linked.get(batch.case_id)

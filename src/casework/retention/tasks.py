@@ -1,11 +1,13 @@
-"""The purge job: a batch per transaction until nothing is due; files go after commit
-(a file removed before a rolled-back delete would leave a row without its bytes)."""
+"""The purge job: a batch per transaction until nothing is due; stored objects go after
+commit (one removed before a rolled-back delete would leave a row without its bytes).
+An object a killed process did not get to remove is found by the sweep of orphaned
+objects (casework.documents.tasks)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from casework.documents.storage import LocalStorage
+from casework.documents.service import discard
 from casework.infra.jobs import Job, JobContext, Task, Work
 from casework.models.base import utcnow
 from casework.retention import service
@@ -15,13 +17,13 @@ PURGE = Job("retention.purge")
 
 
 def purge_all(context: JobContext, *, now: datetime | None = None) -> Purged:
-    storage = LocalStorage(context.settings.documents_dir)
+    storage = context.store()
     total = Purged()
     while True:
         with context.database.transaction() as session:
             done = service.purge(session, now=now or utcnow())
         for key in done.files:
-            storage.delete(key)
+            discard(storage, key)
         total.add(done)
         if not (done.cases or done.checks or done.customers or done.documents):
             return total
