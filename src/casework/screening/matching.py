@@ -9,6 +9,7 @@ Either way a new list version reaches a process on its next search.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,8 @@ from casework.screening import repository
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity
 from casework.screening.index_store import IndexStore, Versions, current
+
+log = logging.getLogger(__name__)
 
 
 def build_in_memory(session: Session, versions: Versions) -> Matcher:
@@ -55,7 +58,7 @@ class MatcherHolder:
             return matcher, built_for
         try:
             if self._matcher is None or versions != self._versions:
-                found = self._switch(session, listed, wait=self._matcher is None)
+                found = self._switch(session, listed, held=self._matcher)
                 if found is not None:
                     self._matcher, self._versions = found, versions
             assert self._matcher is not None
@@ -63,8 +66,20 @@ class MatcherHolder:
         finally:
             self._lock.release()
 
-    def _switch(self, session: Session, listed: Versions, *, wait: bool) -> Matcher | None:
+    def _switch(
+        self, session: Session, listed: Versions, *, held: Matcher | None
+    ) -> Matcher | None:
+        """The matcher of these versions; None to go on with ``held`` for now, while
+        another process builds the index or when it could not be built or mapped (each
+        search names the versions it searched, so the older ones show)."""
         if self.store is None:
             return build_in_memory(session, listed)
-        index = self.store.open(session, listed, wait=wait)
+        if held is None:
+            index = self.store.open(session, listed, wait=True)
+            return Matcher(index) if index is not None else None
+        try:
+            index = self.store.open(session, listed, wait=False)
+        except (OSError, RuntimeError):
+            log.exception("the screening index of the new list versions could not be built")
+            return None
         return Matcher(index) if index is not None else None
