@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import quote, unquote
 
-from casework.infra.storage import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
+from casework.infra.storage.store import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
 
 INCOMING = ".incoming"
 

@@ -24,8 +24,8 @@ from botocore.exceptions import (
     NoCredentialsError,
 )
 
-from casework.infra.storage import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
 from casework.infra.storage.location import S3Location
+from casework.infra.storage.store import CHUNK_BYTES, MissingObject, StoredObject, StoreUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
