@@ -58,6 +58,22 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def run_and_print(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, Path], dict[str, Any]],
+    report: Callable[[dict[str, Any]], str],
+) -> None:
+    """Run a benchmark in a scratch directory and print its figures: the report, or with
+    ``--json`` the result as JSON (and the report on stderr)."""
+    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
+        result = run(args, Path(tmp))
+    if args.json:
+        log(report(result))
+        print(json.dumps(result, indent=2))
+    else:
+        print(report(result))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -384,13 +400,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup on terminate too
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        result = run(args, Path(tmp))
-    if args.json:
-        log(report(result))
-        print(json.dumps(result, indent=2))
-    else:
-        print(report(result))
+    run_and_print(args, run, report)
 
 
 if __name__ == "__main__":

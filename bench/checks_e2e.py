@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import random
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from api_cases import cli, log, stats
+from api_cases import cli, log, run_and_print, stats
 from harness import running, subscribed_tenant
 
 LISTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "watchlists"
@@ -240,13 +239,7 @@ def main() -> None:
     args = parser.parse_args()
     if not LISTS.is_dir():
         raise SystemExit(f"the real lists are not at {LISTS}")
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        result = run(args, Path(tmp))
-    if args.json:
-        log(report(result))
-        print(json.dumps(result, indent=2))
-    else:
-        print(report(result))
+    run_and_print(args, run, report)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, func, insert, select, text
 
-from api_cases import CASEWORK, cli, free_port, log, postgres_database, server
+from api_cases import CASEWORK, cli, free_port, log, postgres_database, run_and_print, server
 from casework.infra.ids import new_id
 from casework.models import Alert, Case, Customer, PendingEvaluation, Transaction
 
@@ -444,13 +443,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        result = run(args, Path(tmp))
-    if args.json:
-        log(report(result))
-        print(json.dumps(result, indent=2))
-    else:
-        print(report(result))
+    run_and_print(args, run, report)
 
 
 if __name__ == "__main__":

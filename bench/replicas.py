@@ -25,7 +25,6 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Sequence
@@ -34,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from api_cases import log, postgres_database, run_load
+from api_cases import log, postgres_database, run_and_print, run_load
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -231,13 +230,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="List imports timed.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        result = run(args, Path(tmp))
-    if args.json:
-        log(report(result))
-        print(json.dumps(result, indent=2))
-    else:
-        print(report(result))
+    run_and_print(args, run, report)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import random
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -32,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from api_cases import log
+from api_cases import log, run_and_print
 from harness import running, subscribed_tenant
 
 EVENTS = ("case.created", "check.completed")
@@ -199,13 +198,7 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
-        result = run(args, Path(tmp))
-    if args.json:
-        log(report(result))
-        print(json.dumps(result, indent=2))
-    else:
-        print(report(result))
+    run_and_print(args, run, report)
 
 
 if __name__ == "__main__":
