@@ -112,14 +112,7 @@ def _digest(path: Path) -> str:
 
 
 def _sync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_directory(path: Path) -> None:
+    """Flush a file, or a directory's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -162,7 +155,7 @@ def write(tables: Tables, target: Path, about: dict[str, Any]) -> bool:
             json.dump(manifest, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
-        _sync_directory(temporary)
+        _sync(temporary)
         try:
             temporary.rename(target)
         except OSError:
@@ -170,7 +163,7 @@ def write(tables: Tables, target: Path, about: dict[str, Any]) -> bool:
                 shutil.rmtree(temporary, ignore_errors=True)
                 return False
             raise
-        _sync_directory(target.parent)
+        _sync(target.parent)
         return True
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
