@@ -27,7 +27,7 @@ characters in names written in Han or Hangul (two names that romanise alike).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -150,6 +150,12 @@ def _spans(tokens: tuple[str, ...]) -> tuple[tuple[Span, str], ...]:
     return tuple(spans)
 
 
+@memo(100_000)
+def _joined(tokens: tuple[str, ...]) -> tuple[tuple[Span, str, int], ...]:
+    """Every two or three adjacent words written together, with its length."""
+    return tuple((span, text, len(text)) for span, text in _spans(tokens) if len(span) > 1)
+
+
 def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[int, Span]]:
     """Words of ``short`` that are the initials of a run of words of ``long``.
 
@@ -157,9 +163,12 @@ def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tup
     Armadas Revolucionarias de Colombia). Dotted initials may read as a particle ("D.A."
     as "da"), so the short word may be one, as long as the run has two real words.
     """
+    firsts = {tok[0] for tok in long if tok}
     for i, word in enumerate(short):
         if not 2 <= len(word) <= INITIALS_UP_TO or not word.isalpha():
             continue
+        if not firsts.issuperset(word):
+            continue  # every letter must begin a word of the run
         for start in range(len(long)):
             if not long[start].startswith(word[0]) or token_weight(long[start]) < STRONG_WEIGHT:
                 continue
@@ -196,6 +205,56 @@ def _glued(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[floa
                 sim = token_sim(word, joined)
                 if sim >= MERGE_MIN_SIM:
                     yield sim, i, picked
+
+
+@memo(100_000)
+def _apart(long: tuple[str, ...]) -> tuple[tuple[Span, str, int], ...]:
+    """The two or three words of a whole name that ``_glued`` may join, with their
+    text and its length."""
+    if len(long) < 3 or len(long) > 8:
+        return ()
+    found = []
+    for size in (2, 3):
+        for picked in combinations(range(len(long)), size):
+            if picked[-1] - picked[0] != size - 1:
+                joined = "".join(long[j] for j in picked)
+                found.append((picked, joined, len(joined)))
+    return tuple(found)
+
+
+def _all_glued(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[float, int, Span]]:
+    """What ``_glued`` finds when every word of both names is free."""
+    options = _apart(long)
+    if not options:
+        return
+    for i, word in enumerate(short):
+        size = len(word)
+        if size < GLUE_FROM:
+            continue
+        for picked, joined, length in options:
+            if abs(length - size) <= 2:
+                sim = token_sim(word, joined)
+                if sim >= MERGE_MIN_SIM:
+                    yield sim, i, picked
+
+
+def _all_leftover_pairs(
+    qt: tuple[str, ...], ct: tuple[str, ...], kinds: frozenset[Family]
+) -> list[Pair]:
+    """Every pair ``_leftover_pairs`` could find, whatever is taken before: what it
+    finds among free words it finds among all of them (a taken word only ends a run
+    or leaves a choice out)."""
+    pairs: list[Pair] = []
+    for i, run in _initial_runs(qt, ct):
+        pairs.append((INITIALS_SIM, 1 + len(run), (i,), run))
+    for j, run in _initial_runs(ct, qt):
+        pairs.append((INITIALS_SIM, 1 + len(run), run, (j,)))
+    if not kinds:
+        for sim, i, picked in _all_glued(qt, ct):
+            pairs.append((sim, 1 + len(picked), (i,), picked))
+        for sim, j, picked in _all_glued(ct, qt):
+            pairs.append((sim, 1 + len(picked), picked, (j,)))
+    return pairs
 
 
 _PATRONYMIC_STEM = re.compile(r"(ovich|evich|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi)$")
@@ -253,12 +312,13 @@ def _pairs(
                 if sim > 0.0:
                     pairs.append((sim, 2, (i,), (j,)))
     # Words written together against one word: only spans of about its length can meet.
-    for spans, words, flip in ((_spans(qt), ct, False), (_spans(ct), qt, True)):
-        for span, text in spans:
-            if len(span) == 1:
-                continue
+    for spans, words, flip in ((_joined(qt), ct, False), (_joined(ct), qt, True)):
+        if not spans:
+            continue
+        sizes = [len(word) for word in words]
+        for span, text, size in spans:
             for k, word in enumerate(words):
-                if abs(len(text) - len(word)) > MAX_SPAN_EDITS:
+                if abs(size - sizes[k]) > MAX_SPAN_EDITS:
                     continue
                 a, b = (word, text) if flip else (text, word)
                 if kinds or abjad:
@@ -382,17 +442,39 @@ def _acronym(query: NameForm, candidate: NameForm) -> NameScore | None:
     return None
 
 
-def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameScore:
-    """Align two names token by token and score the alignment (see module docstring)."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What aligning two names starts from, found once for bounding and for aligning:
+    the languages both may be romanised from, and every pair ``_pairs`` finds."""
+
+    kinds: frozenset[Family]
+    abjad: bool
+    pairs: list[Pair]
+
+
+def prepare(query: NameForm, candidate: NameForm) -> Prepared:
+    kinds = kinds_of(query, candidate)
+    abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
+    return Prepared(kinds, abjad, _pairs(query.tokens, candidate.tokens, kinds, abjad))
+
+
+def align_names(
+    query: NameForm, candidate: NameForm, *, person: bool, prepared: Prepared | None = None
+) -> NameScore:
+    """Align two names token by token and score the alignment (see module docstring).
+
+    ``prepared`` is ``prepare(query, candidate)``, when it was made already.
+    """
     if not person:
         acronym = _acronym(query, candidate)
         if acronym is not None:
             return acronym
     qt, ct = query.tokens, candidate.tokens
-    kinds = kinds_of(query, candidate)
-    abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
+    if prepared is None:
+        prepared = prepare(query, candidate)
+    kinds = prepared.kinds
     tally = _Tally(qt, ct)
-    tally.take(_pairs(qt, ct, kinds, abjad))
+    tally.take(prepared.pairs)
     if tally.left:
         tally.take(_leftover_pairs(qt, tally.used_q, ct, tally.used_c, kinds))
     if tally.left and not kinds:
@@ -420,6 +502,159 @@ def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameSc
         unmatched_candidate=tuple(t for i, t in enumerate(ct) if i not in tally.used_c),
         notes=tuple(notes),
     )
+
+
+# Added to every bound: the bound's own sums may round differently from the score's.
+BOUND_MARGIN = 1e-9
+
+
+def bound_names(
+    query: NameForm, candidate: NameForm, *, person: bool, enough: Callable[[float], bool]
+) -> Prepared | None:
+    """None when ``align_names`` is sure to score these names below what is ``enough``
+    (a predicate that holds for every score from some value up), else what aligning
+    them starts from.
+
+    The bound is an exact upper bound, so leaving out what it rules out changes no
+    result. Every word gets the best similarity of any pair it could be in: a pair
+    ``_pairs`` finds, a run of initials or words written together among any of the
+    other name's words (``_leftover_pairs`` on whole names finds all those it could
+    find on what is left), or a loose pair. Then ``matched`` is at most the words'
+    weights times those similarities, halved as pairs halve them, and ``unmatched`` at
+    least the cost of the words no pair can take, at the lowest their position may
+    cost; ``matched / (matched + unmatched + fuzz)`` is at most the first over the sum
+    of both. The caps that depend only on the names apply as they are, and the one on
+    a single strong word in common when no two pairs that would count towards more
+    can be taken together.
+    """
+    if not person and _acronym(query, candidate) is not None:
+        return Prepared(frozenset(), False, []) if enough(ACRONYM_SCORE) else None
+    prepared = prepare(query, candidate)
+    bound = _Bound(query, candidate, person)
+    bound.add(prepared.pairs)
+    if enough(bound.most()):
+        return prepared
+    # Further pairs can only raise the bound: they are looked for only when the pairs
+    # found so far leave the names below what is enough.
+    qt, ct = query.tokens, candidate.tokens
+    bound.add(_all_leftover_pairs(qt, ct, prepared.kinds))
+    if not prepared.kinds:
+        bound.add(_all_loose_pairs(qt, ct))
+    return prepared if enough(bound.most()) else None
+
+
+def _all_loose_pairs(qt: tuple[str, ...], ct: tuple[str, ...]) -> list[Pair]:
+    """Every pair ``_loose_pairs`` could take, whatever else is taken."""
+    left_c = [j for j, other in enumerate(ct) if _may_pair_loosely(other)]
+    found: list[Pair] = []
+    if not left_c:
+        return found
+    for i, word in enumerate(qt):
+        if not _may_pair_loosely(word):
+            continue
+        for j in left_c:
+            other = ct[j]
+            if other[0] == word[0] and ratio(word, other) >= LOOSE_RATIO:
+                found.append((LOOSE_SIM, 2, (i,), (j,)))
+    return found
+
+
+class _Bound:
+    """The most ``align_names`` can score when only the pairs added can be taken (see
+    ``bound_names``)."""
+
+    def __init__(self, query: NameForm, candidate: NameForm, person: bool) -> None:
+        self.query, self.candidate, self.person = query, candidate, person
+        self.wq = [token_weight(t) for t in query.tokens]
+        self.wc = [token_weight(t) for t in candidate.tokens]
+        self.best_q = [0.0] * len(self.wq)
+        self.best_c = [0.0] * len(self.wc)
+        self.counting: list[Pair] = []  # pairs heavy enough to count as strong
+
+    def add(self, pairs: Iterable[Pair]) -> None:
+        wq, wc, best_q, best_c = self.wq, self.wc, self.best_q, self.best_c
+        for pair in pairs:
+            sim, _, qs, cs = pair
+            if len(qs) == 1 and len(cs) == 1:
+                i, j = qs[0], cs[0]
+                if sim > best_q[i]:
+                    best_q[i] = sim
+                if sim > best_c[j]:
+                    best_c[j] = sim
+                if wq[i] + wc[j] >= 2 * STRONG_WEIGHT:
+                    self.counting.append(pair)
+                continue
+            for i in qs:
+                if sim > best_q[i]:
+                    best_q[i] = sim
+            for j in cs:
+                if sim > best_c[j]:
+                    best_c[j] = sim
+            if (sum(wq[i] for i in qs) + sum(wc[j] for j in cs)) / 2 >= STRONG_WEIGHT:
+                self.counting.append(pair)
+
+    def most(self) -> float:
+        query, candidate, person = self.query, self.candidate, self.person
+        wq, wc, best_q, best_c = self.wq, self.wc, self.best_q, self.best_c
+        matched = 0.0
+        for weights, best in ((wq, best_q), (wc, best_c)):
+            for weight, sim in zip(weights, best, strict=True):
+                matched += weight / 2 * sim
+        # Strong words no pair can take are left on both sides: the names differ.
+        different = any(not best_q[i] and wq[i] >= STRONG_WEIGHT for i in range(len(wq))) and any(
+            not best_c[j] and wc[j] >= STRONG_WEIGHT for j in range(len(wc))
+        )
+        unmatched = 0.0
+        for tokens, weights, best in ((query.tokens, wq, best_q), (candidate.tokens, wc, best_c)):
+            last = len(tokens) - 1
+            for i, tok in enumerate(tokens):
+                if best[i]:
+                    continue
+                if different and weights[i] >= STRONG_WEIGHT:
+                    factor = 1.0
+                elif (i != 0 and i != last) or (person and is_patronymic(tok)):
+                    factor = MIDDLE_PERSON if person else MIDDLE_ORG
+                else:
+                    factor = END_ANCHORED if person else 1.0
+                unmatched += weights[i] * factor
+        total = matched + unmatched
+        most = matched / total + BOUND_MARGIN if total > 0 else 0.0
+        if (
+            most > SINGLE_TOKEN_CAP
+            and max(_strong_count(wq), _strong_count(wc)) > 1
+            and self._one_strong_at_most()
+        ):
+            most = SINGLE_TOKEN_CAP
+        if candidate.weak or query.weak:
+            most = min(most, WEAK_ALIAS_CAP)
+        chars_q, chars_c = _ideographs(query), _ideographs(candidate)
+        if chars_q and chars_c and chars_q != chars_c:
+            most = min(most, DIFFERENT_CHARACTERS_CAP)
+        if _digit_runs(query.tokens) != _digit_runs(candidate.tokens):
+            most = min(most, DIFFERENT_NUMBER_CAP)
+        if not person and not forms_agree(query.legal_forms, candidate.legal_forms):
+            most *= DIFFERENT_FORM_FACTOR
+        return most
+
+    def _one_strong_at_most(self) -> bool:
+        """Whether the strong words aligned add up to one at most, whichever of the
+        pairs that count are taken: each counts one, and no two can be taken together
+        (each two share a word)."""
+        counting, wq, wc = self.counting, self.wq, self.wc
+        if len(counting) > 12:
+            return False
+        for _, _, qs, cs in counting:
+            if (len(qs) > 1 and _strong(wq, qs) > 1) or (len(cs) > 1 and _strong(wc, cs) > 1):
+                return False
+        for n, (_, _, qs, cs) in enumerate(counting):
+            for _, _, other_qs, other_cs in counting[n + 1 :]:
+                if not (set(qs).intersection(other_qs) or set(cs).intersection(other_cs)):
+                    return False
+        return True
+
+
+def _strong_count(weights: list[float]) -> int:
+    return sum(1 for w in weights if w >= STRONG_WEIGHT)
 
 
 def kinds_of(query: NameForm, candidate: NameForm) -> frozenset[Family]:

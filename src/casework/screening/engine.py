@@ -39,7 +39,7 @@ from casework.screening.score import (
     STRONG_WEIGHT,
     Record,
     compatible_schemas,
-    score,
+    score_above,
     score_records,
 )
 
@@ -301,15 +301,19 @@ class Matcher:
         matches: list[Match] = []
         for eid, name_ids in wanted.items():
             listed = index.record(eid, sorted(name_ids), like=record)
-            scored = score(record, listed)
+            # None: below the threshold, which is all that matters of it then.
+            scored = score_above(record, listed, threshold)
             for recut in sorted(recut_found.get(eid, ())):
                 recut_record, rewritten = recuts[recut]
-                recut_scored = score(recut_record, listed)
-                if recut_scored.score > scored.score and _uses(
-                    recut_scored.explanation(), rewritten
+                floor = threshold if scored is None else scored.score
+                recut_scored = score_above(recut_record, listed, floor)
+                if (
+                    recut_scored is not None
+                    and (scored is None or recut_scored.score > scored.score)
+                    and _uses(recut_scored.explanation(), rewritten)
                 ):
                     scored = recut_scored
-            if scored.score >= threshold:
+            if scored is not None and scored.score >= threshold:
                 matches.append(
                     Match(
                         entity_key=index.keys[eid],

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names
+from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names, bound_names
 from casework.screening.alignment import STRONG_WEIGHT as STRONG_WEIGHT
 from casework.screening.entity import Schema
 from casework.screening.normalize import NameForm
@@ -191,8 +191,20 @@ def score_records(query: Record, candidate: Record) -> tuple[float, dict[str, An
 
 def score(query: Record, candidate: Record) -> Scored:
     """The calibrated score of a candidate for a query (see the module docstring)."""
+    scored = score_above(query, candidate, None)
+    assert scored is not None  # nothing is left out without a floor
+    return scored
+
+
+def score_above(query: Record, candidate: Record, floor: float | None) -> Scored | None:
+    """``score(query, candidate)`` when it is at least ``floor``, else None.
+
+    Name pairs whose bound (``bound_names``) shows they cannot bring the score up to
+    ``floor``, nor above the best pair found so far, are not aligned: what comes back
+    is always exactly what ``score`` gives.
+    """
     if not compatible(query.schema, candidate.schema):
-        return Scored(
+        refused = Scored(
             0.0,
             None,
             (),
@@ -202,15 +214,9 @@ def score(query: Record, candidate: Record) -> Scored:
                 "text": f"a {query.schema} cannot be a {candidate.schema}",
             },
         )
+        return refused if floor is None or refused.score >= floor else None
     person = Schema.person in (query.schema, candidate.schema)
-    best: NameScore | None = None
-    for qn in query.names:
-        for cn in candidate.names:
-            result = align_names(qn, cn, person=person)
-            if best is None or result.score > best.score:
-                best = result
     parts: list[tuple[str, dict[str, Any]]] = []
-    value = NAME_FACTOR * best.score if best is not None else 0.0
     for key, part in (
         ("birth_date", compare_dates(query.birth_dates, candidate.birth_dates)),
         ("country", compare_countries(query.countries, candidate.countries)),
@@ -218,20 +224,51 @@ def score(query: Record, candidate: Record) -> Scored:
     ):
         if part is not None:
             parts.append((key, part))
-            value += part["adjustment"]
-    value = min(1.0, max(0.0, value))
     common = sorted(query.identifiers & candidate.identifiers)
+
+    def clipped(name_score: float | None) -> float:
+        value = NAME_FACTOR * name_score if name_score is not None else 0.0
+        for _, part in parts:
+            value += part["adjustment"]
+        return min(1.0, max(0.0, value))
+
+    def raised(value: float) -> float:
+        return 1.0 - (1.0 - value) * IDENTIFIER_KEEP if common else value
+
+    best: NameScore | None = None
+
+    def enough(most: float) -> bool:
+        """Whether a name pair that scores at most ``most`` could change the result."""
+        if best is not None and most < best.score:
+            return False
+        return floor is None or raised(clipped(most)) >= floor
+
+    for qn in query.names:
+        for cn in candidate.names:
+            prepared = None
+            if floor is not None:
+                prepared = bound_names(qn, cn, person=person, enough=enough)
+                if prepared is None:
+                    continue
+            result = align_names(qn, cn, person=person, prepared=prepared)
+            if best is None or result.score > best.score:
+                best = result
+    if floor is not None and best is None and query.names and candidate.names:
+        return None  # every pair was ruled out
+    value = clipped(best.score if best is not None else None)
     if common:
-        raised = 1.0 - (1.0 - value) * IDENTIFIER_KEEP
+        lifted = raised(value)
         parts.append(
             (
                 "identifier",
                 {
-                    "adjustment": round(raised - value, 4),
+                    "adjustment": round(lifted - value, 4),
                     "matched": common,
                     "text": f"identifier in common: {', '.join(common)}",
                 },
             )
         )
-        value = raised
+        value = lifted
+    if floor is not None and value < floor:
+        return None
     return Scored(value, best, tuple(parts))
