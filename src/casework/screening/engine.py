@@ -37,6 +37,7 @@ from casework.screening.romanisation import families
 from casework.screening.score import (
     CAPPED_MAX,
     STRONG_WEIGHT,
+    NamePairs,
     Record,
     compatible_schemas,
     score_above,
@@ -299,14 +300,15 @@ class Matcher:
                 if allowed.allows(index, eid):
                     wanted[eid] = set(index.entity_name_ids(eid))
         matches: list[Match] = []
+        pairs = NamePairs()
         for eid, name_ids in wanted.items():
             listed = index.record(eid, sorted(name_ids), like=record)
             # None: below the threshold, which is all that matters of it then.
-            scored = score_above(record, listed, threshold)
+            scored = score_above(record, listed, threshold, pairs)
             for recut in sorted(recut_found.get(eid, ())):
                 recut_record, rewritten = recuts[recut]
                 floor = threshold if scored is None else scored.score
-                recut_scored = score_above(recut_record, listed, floor)
+                recut_scored = score_above(recut_record, listed, floor, pairs)
                 if (
                     recut_scored is not None
                     and (scored is None or recut_scored.score > scored.score)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -104,6 +105,7 @@ DENSE_FROM = 40_000  # total posting length from which retrieval counts in a den
 ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
 INITIALS_RANK = 0.8  # ... and of one found by initials
 INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
+UNION_IDS_KEPT = 6_000_000  # name ids of posting-list unions kept for later searches (48 MB)
 SCHEMAS = list(Schema)
 GENDERS = [None, "male", "female"]
 
@@ -245,6 +247,31 @@ class Recut:
     rewritten: frozenset[str]  # the words the new cut made, which a match must use
 
 
+UnionKey = tuple[str, bool, Reading]
+
+
+class _Unions:
+    """Unions of posting lists already made (``Index._union``), up to so many ids in
+    all, then forgotten all at once: the words of common names come back query after
+    query, and theirs are the longest lists to merge."""
+
+    def __init__(self, kept: int) -> None:
+        self._found: dict[UnionKey, tuple[IntArray, FloatArray]] = {}
+        self._held = 0
+        self._kept = kept
+
+    def get(self, key: UnionKey) -> tuple[IntArray, FloatArray] | None:
+        return self._found.get(key)
+
+    def put(self, key: UnionKey, union: tuple[IntArray, FloatArray]) -> None:
+        size = len(union[0])
+        if self._held + size > self._kept:
+            self._found = {}
+            self._held = 0
+        self._found[key] = union
+        self._held += size
+
+
 @dataclass(frozen=True, slots=True)
 class Candidates:
     """Names retrieved for one query name: ids and cheap scores, best first."""
@@ -254,6 +281,33 @@ class Candidates:
 
 
 _EMPTY = Candidates(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+def _first_of_runs(ordered: IntArray) -> BoolArray:
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
+
+
+def _sorted_unique(ids: IntArray) -> IntArray:
+    """``np.unique(ids)``. The ids come as runs already sorted (posting lists), which a
+    stable sort merges in about linear time; ``np.unique`` hashes them first, many
+    times slower."""
+    ordered = np.sort(ids, kind="stable")
+    found: IntArray = ordered[_first_of_runs(ordered)]
+    return found
+
+
+def _unique_inverse(ids: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
+    """``np.unique(ids, return_inverse=True)``, as ``_sorted_unique`` does it."""
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = _first_of_runs(ordered)
+    inverse = np.empty(len(ids), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    found: IntArray = ordered[first]
+    return found, inverse
 
 
 class Index:
@@ -347,6 +401,7 @@ class Index:
         self.multi_names_near = memo(100_000)(self._multi_names_near)
         self.split = memo(100_000)(self._split_word)
         self.split_joined = memo(100_000)(self._split_joined)
+        self.unions = _Unions(UNION_IDS_KEPT)
 
     def _postings(
         self, tokens: IntArray, names: IntArray, words: int | None = None
@@ -577,7 +632,7 @@ class Index:
                 lists.append(found[0])  # a posting list: sorted, each name once
             else:
                 lists.append(
-                    np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+                    _sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
                 )
         if not lists:
             return None
@@ -712,7 +767,19 @@ class Index:
     def _union(
         self, token: str, offsets: OffsetArray, postings: IntArray, reading: Reading = None
     ) -> tuple[IntArray, FloatArray]:
-        """Names containing any expansion of the token, with the best similarity each."""
+        """Names containing any expansion of the token, with the best similarity each
+        (read-only arrays, which later searches may be given again)."""
+        key = (token, offsets is self.multi_off, reading)
+        found = self.unions.get(key)
+        if found is None:
+            found = self._make_union(token, offsets, postings, reading)
+            found[0].flags.writeable = found[1].flags.writeable = False
+            self.unions.put(key, found)
+        return found
+
+    def _make_union(
+        self, token: str, offsets: OffsetArray, postings: IntArray, reading: Reading
+    ) -> tuple[IntArray, FloatArray]:
         parts = [
             (postings[offsets[tid] : offsets[tid + 1]], sim)
             for tid, sim in self._expansions(token, reading)
@@ -724,7 +791,9 @@ class Index:
             ids, sim = parts[0]
             return ids, np.full(len(ids), sim, dtype=np.float32)
         ids = np.concatenate([p[0] for p in parts])
-        sims = np.concatenate([np.full(len(p[0]), p[1], dtype=np.float32) for p in parts])
+        sims = np.repeat(
+            np.array([p[1] for p in parts], dtype=np.float32), [len(p[0]) for p in parts]
+        )
         unique, first = np.unique(ids, return_index=True)
         return unique, sims[first]
 
@@ -773,7 +842,7 @@ class Index:
         if any(len(ids) for ids, _ in singles):
             ids = np.concatenate([ids for ids, _ in singles])
             parts = [sims * weight for (_, sims), weight in zip(singles, weights, strict=True)]
-            ids, where = np.unique(ids, return_inverse=True)
+            ids, where = _unique_inverse(ids)
             overlap = np.bincount(where, weights=np.concatenate(parts)).astype(np.float32)
             found_ids.append(ids)
             found_scores.append(overlap / (total + self.name_weight[ids] - overlap))
@@ -813,7 +882,7 @@ class Index:
             return cand, dense[cand]
         by_size = sorted(range(len(words)), key=lambda i: (len(unions[i][0]), i))
         seeds = [unions[i][0] for i in by_size[: len(words) - need + 1]]
-        cand = np.unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
+        cand = _sorted_unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
         counts = np.zeros(len(cand), dtype=np.int8)
         overlap = np.zeros(len(cand), dtype=np.float32)
         for (ids, sims), weight in zip(unions, weights, strict=True):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names, bound_names
+from casework.screening.alignment import SINGLE_TOKEN_CAP, NameBound, NameScore, align_names
 from casework.screening.alignment import STRONG_WEIGHT as STRONG_WEIGHT
 from casework.screening.entity import Schema
 from casework.screening.normalize import NameForm
@@ -196,12 +196,32 @@ def score(query: Record, candidate: Record) -> Scored:
     return scored
 
 
-def score_above(query: Record, candidate: Record, floor: float | None) -> Scored | None:
+class NamePairs:
+    """The name pairs one search has bounded or aligned: a listed name recurs (the same
+    name on several entities, a query name again in a cut of it), and each pair is
+    worked out once."""
+
+    def __init__(self) -> None:
+        self.bounds: dict[tuple[NameForm, NameForm, bool], NameBound] = {}
+        self.aligned: dict[tuple[NameForm, NameForm, bool], NameScore] = {}
+
+    def bound(self, query: NameForm, candidate: NameForm, person: bool) -> NameBound:
+        key = (query, candidate, person)
+        found = self.bounds.get(key)
+        if found is None:
+            found = self.bounds[key] = NameBound(query, candidate, person=person)
+        return found
+
+
+def score_above(
+    query: Record, candidate: Record, floor: float | None, pairs: NamePairs | None = None
+) -> Scored | None:
     """``score(query, candidate)`` when it is at least ``floor``, else None.
 
-    Name pairs whose bound (``bound_names``) shows they cannot bring the score up to
+    Name pairs whose bound (``NameBound``) shows they cannot bring the score up to
     ``floor``, nor above the best pair found so far, are not aligned: what comes back
-    is always exactly what ``score`` gives.
+    is always exactly what ``score`` gives. ``pairs`` keeps what was worked out for
+    the next candidate of the same search.
     """
     if not compatible(query.schema, candidate.schema):
         refused = Scored(
@@ -243,14 +263,22 @@ def score_above(query: Record, candidate: Record, floor: float | None) -> Scored
             return False
         return floor is None or raised(clipped(most)) >= floor
 
+    if pairs is None:
+        pairs = NamePairs()
     for qn in query.names:
         for cn in candidate.names:
-            prepared = None
-            if floor is not None:
-                prepared = bound_names(qn, cn, person=person, enough=enough)
-                if prepared is None:
-                    continue
-            result = align_names(qn, cn, person=person, prepared=prepared)
+            names = (qn, cn, person)
+            result = pairs.aligned.get(names)
+            if result is None:
+                prepared = None
+                if floor is not None:
+                    bound = pairs.bound(qn, cn, person)
+                    if not (enough(bound.first) or enough(bound.most())):
+                        continue
+                    prepared = bound.prepared()
+                result = pairs.aligned[names] = align_names(
+                    qn, cn, person=person, prepared=prepared
+                )
             if best is None or result.score > best.score:
                 best = result
     if floor is not None and best is None and query.names and candidate.names:
