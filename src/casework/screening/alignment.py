@@ -27,7 +27,7 @@ characters in names written in Han or Hangul (two names that romanise alike).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -163,11 +163,11 @@ def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tup
     Armadas Revolucionarias de Colombia). Dotted initials may read as a particle ("D.A."
     as "da"), so the short word may be one, as long as the run has two real words.
     """
-    firsts = {tok[0] for tok in long if tok}
+    firsts = "".join({tok[0] for tok in long if tok})
     for i, word in enumerate(short):
         if not 2 <= len(word) <= INITIALS_UP_TO or not word.isalpha():
             continue
-        if not firsts.issuperset(word):
+        if word.strip(firsts):
             continue  # every letter must begin a word of the run
         for start in range(len(long)):
             if not long[start].startswith(word[0]) or token_weight(long[start]) < STRONG_WEIGHT:
@@ -207,60 +207,6 @@ def _glued(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[floa
                     yield sim, i, picked
 
 
-@memo(100_000)
-def _apart(long: tuple[str, ...]) -> tuple[tuple[Span, str, int], ...]:
-    """The two or three words of a whole name that ``_glued`` may join, with their
-    text and its length."""
-    if len(long) < 3 or len(long) > 8:
-        return ()
-    found = []
-    for size in (2, 3):
-        for picked in combinations(range(len(long)), size):
-            if picked[-1] - picked[0] != size - 1:
-                joined = "".join(long[j] for j in picked)
-                found.append((picked, joined, len(joined)))
-    return tuple(found)
-
-
-def _all_glued(
-    short: tuple[str, ...], options: tuple[tuple[Span, str, int], ...]
-) -> Iterator[tuple[float, int, Span]]:
-    """What ``_glued`` finds when every word of both names is free (``options`` is
-    ``_apart`` of the other name)."""
-    for i, word in enumerate(short):
-        size = len(word)
-        if size < GLUE_FROM:
-            continue
-        for picked, joined, length in options:
-            if abs(length - size) <= 2:
-                sim = token_sim(word, joined)
-                if sim >= MERGE_MIN_SIM:
-                    yield sim, i, picked
-
-
-def _all_leftover_pairs(
-    qt: tuple[str, ...], ct: tuple[str, ...], kinds: frozenset[Family], fq: _Facts, fc: _Facts
-) -> list[Pair]:
-    """Every pair ``_leftover_pairs`` could find, whatever is taken before: what it
-    finds among free words it finds among all of them (a taken word only ends a run
-    or leaves a choice out)."""
-    pairs: list[Pair] = []
-    if fq.initials and any(fc.firsts.issuperset(w) for w in fq.initials):
-        for i, run in _initial_runs(qt, ct):
-            pairs.append((INITIALS_SIM, 1 + len(run), (i,), run))
-    if fc.initials and any(fq.firsts.issuperset(w) for w in fc.initials):
-        for j, run in _initial_runs(ct, qt):
-            pairs.append((INITIALS_SIM, 1 + len(run), run, (j,)))
-    if not kinds:
-        if fq.glue and fc.apart:
-            for sim, i, picked in _all_glued(qt, fc.apart):
-                pairs.append((sim, 1 + len(picked), (i,), picked))
-        if fc.glue and fq.apart:
-            for sim, j, picked in _all_glued(ct, fq.apart):
-                pairs.append((sim, 1 + len(picked), picked, (j,)))
-    return pairs
-
-
 _PATRONYMIC_STEM = re.compile(r"(ovich|evich|ovna|evna|ichna|ogly|oglu|uly|kyzy|qizi)$")
 
 
@@ -291,17 +237,7 @@ def _pairs(
     qt: tuple[str, ...], ct: tuple[str, ...], kinds: frozenset[Family], abjad: bool
 ) -> list[Pair]:
     """Every way a word, or two or three written together, of one name may stand for a
-    word of the other, most similar first (see ``_unsorted_pairs``)."""
-    pairs = _unsorted_pairs(qt, ct, kinds, abjad)
-    pairs.sort(key=_pair_order)
-    return pairs
-
-
-def _unsorted_pairs(
-    qt: tuple[str, ...], ct: tuple[str, ...], kinds: frozenset[Family], abjad: bool
-) -> list[Pair]:
-    """Every way a word, or two or three written together, of one name may stand for a
-    word of the other.
+    word of the other, most similar first.
 
     Words of two Chinese or two Korean names also meet through their romanisation keys
     ("Tse-tung" / "Zedong", "Jong Un" / "Jeong Eun"), and words of a name written in
@@ -348,6 +284,7 @@ def _unsorted_pairs(
                         if flip
                         else (sim, len(span) + 1, span, (k,))
                     )
+    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
     return pairs
 
 
@@ -431,7 +368,7 @@ class _Tally:
         return len(self.used_q) < len(self.qt) and len(self.used_c) < len(self.ct)
 
 
-def _strong(weights: Sequence[float], span: Span) -> int:
+def _strong(weights: list[float], span: Span) -> int:
     return sum(1 for i in span if weights[i] >= STRONG_WEIGHT)
 
 
@@ -458,39 +395,17 @@ def _acronym(query: NameForm, candidate: NameForm) -> NameScore | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """What aligning two names starts from, found once for bounding and for aligning:
-    the languages both may be romanised from, and every pair ``_pairs`` finds."""
-
-    kinds: frozenset[Family]
-    abjad: bool
-    pairs: list[Pair]
-
-
-def prepare(query: NameForm, candidate: NameForm) -> Prepared:
-    kinds = kinds_of(query, candidate)
-    abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
-    return Prepared(kinds, abjad, _pairs(query.tokens, candidate.tokens, kinds, abjad))
-
-
-def align_names(
-    query: NameForm, candidate: NameForm, *, person: bool, prepared: Prepared | None = None
-) -> NameScore:
-    """Align two names token by token and score the alignment (see module docstring).
-
-    ``prepared`` is ``prepare(query, candidate)``, when it was made already.
-    """
+def align_names(query: NameForm, candidate: NameForm, *, person: bool) -> NameScore:
+    """Align two names token by token and score the alignment (see module docstring)."""
     if not person:
         acronym = _acronym(query, candidate)
         if acronym is not None:
             return acronym
     qt, ct = query.tokens, candidate.tokens
-    if prepared is None:
-        prepared = prepare(query, candidate)
-    kinds = prepared.kinds
+    kinds = kinds_of(query, candidate)
+    abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
     tally = _Tally(qt, ct)
-    tally.take(prepared.pairs)
+    tally.take(_pairs(qt, ct, kinds, abjad))
     if tally.left:
         tally.take(_leftover_pairs(qt, tally.used_q, ct, tally.used_c, kinds))
     if tally.left and not kinds:
@@ -518,250 +433,6 @@ def align_names(
         unmatched_candidate=tuple(t for i, t in enumerate(ct) if i not in tally.used_c),
         notes=tuple(notes),
     )
-
-
-# Added to every bound: the bound's own sums may round differently from the score's.
-BOUND_MARGIN = 1e-9
-
-
-class NameBound:
-    """The most ``align_names`` can score two names, in two steps, and what aligning
-    them starts from.
-
-    The bound is an exact upper bound, so leaving out a pair it rules out changes no
-    result. Every word gets the best similarity of any pair it could be in: a pair
-    ``_pairs`` finds, a run of initials or words written together among any of the
-    other name's words (``_leftover_pairs`` on whole names finds all those it could
-    find on what is left), or a loose pair. Then ``matched`` is at most the words'
-    weights times those similarities, halved as pairs halve them, and ``unmatched`` at
-    least the cost of the words no pair can take, at the lowest their position may
-    cost; ``matched / (matched + unmatched + fuzz)`` is at most the first over the sum
-    of both. The caps that depend only on the names apply as they are, and the one on
-    a single strong word in common when no two pairs that would count towards more
-    can be taken together.
-
-    ``first`` counts only the pairs ``_pairs`` finds, which aligning needs anyway; the
-    other pairs can only raise it, so ``most`` (every pair) is only worked out when
-    ``first`` is not enough.
-    """
-
-    __slots__ = (
-        "_best_c",
-        "_best_q",
-        "_counting",
-        "_fc",
-        "_fq",
-        "_full",
-        "abjad",
-        "candidate",
-        "first",
-        "kinds",
-        "pairs",
-        "person",
-        "query",
-    )
-
-    def __init__(self, query: NameForm, candidate: NameForm, *, person: bool) -> None:
-        self.query, self.candidate, self.person = query, candidate, person
-        self._full: float | None = None
-        if not person and _acronym(query, candidate) is not None:
-            self.kinds: frozenset[Family] = frozenset()
-            self.abjad, self.pairs = False, []
-            self.first = self._full = ACRONYM_SCORE
-            return
-        self._fq, self._fc = fq, fc = _facts(query), _facts(candidate)
-        self.kinds = fq.families & fc.families
-        self.abjad = query.script in ABJAD_SCRIPTS or candidate.script in ABJAD_SCRIPTS
-        self.pairs = _unsorted_pairs(query.tokens, candidate.tokens, self.kinds, self.abjad)
-        self._best_q = [0.0] * len(query.tokens)
-        self._best_c = [0.0] * len(candidate.tokens)
-        self._counting: list[Pair] = []  # pairs heavy enough to count as strong
-        self._add(self.pairs)
-        self.first = self._most()
-
-    def most(self) -> float:
-        """The bound with every pair the names could be aligned on."""
-        if self._full is None:
-            qt, ct = self.query.tokens, self.candidate.tokens
-            more = _all_leftover_pairs(qt, ct, self.kinds, self._fq, self._fc)
-            if not self.kinds:
-                more += _all_loose_pairs(qt, ct, self._fq, self._fc)
-            if more:
-                self._add(more)
-                self._full = self._most()
-            else:
-                self._full = self.first
-        return self._full
-
-    def prepared(self) -> Prepared:
-        pairs = sorted(self.pairs, key=_pair_order)
-        return Prepared(self.kinds, self.abjad, pairs)
-
-    def _add(self, pairs: list[Pair]) -> None:
-        wq, wc = self._fq.weights, self._fc.weights
-        best_q, best_c, counting = self._best_q, self._best_c, self._counting
-        for pair in pairs:
-            sim, _, qs, cs = pair
-            if len(qs) == 1 and len(cs) == 1:
-                i, j = qs[0], cs[0]
-                if sim > best_q[i]:
-                    best_q[i] = sim
-                if sim > best_c[j]:
-                    best_c[j] = sim
-                if wq[i] + wc[j] >= 2 * STRONG_WEIGHT:
-                    counting.append(pair)
-                continue
-            for i in qs:
-                if sim > best_q[i]:
-                    best_q[i] = sim
-            for j in cs:
-                if sim > best_c[j]:
-                    best_c[j] = sim
-            if sum(wq[i] for i in qs) + sum(wc[j] for j in cs) >= 2 * STRONG_WEIGHT:
-                counting.append(pair)
-
-    def _most(self) -> float:
-        fq, fc, person = self._fq, self._fc, self.person
-        best_q, best_c = self._best_q, self._best_c
-        matched = 0.0
-        unmatched = 0.0
-        left_q = left_c = False  # strong words no pair can take, on each side
-        for facts, best in ((fq, best_q), (fc, best_c)):
-            strong = facts.strong
-            for i, weight in enumerate(facts.weights):
-                sim = best[i]
-                if sim:
-                    matched += weight * sim
-                elif strong[i]:
-                    if facts is fq:
-                        left_q = True
-                    else:
-                        left_c = True
-        matched /= 2
-        # Strong words left on both sides: the names differ, and those cost in full.
-        different = left_q and left_c
-        for facts, best in ((fq, best_q), (fc, best_c)):
-            costs = facts.person_cost if person else facts.org_cost
-            for i, sim in enumerate(best):
-                if not sim:
-                    unmatched += facts.weights[i] if different and facts.strong[i] else costs[i]
-        total = matched + unmatched
-        most = matched / total + BOUND_MARGIN if total > 0 else 0.0
-        if (
-            most > SINGLE_TOKEN_CAP
-            and (fq.strong_count > 1 or fc.strong_count > 1)
-            and _one_strong_at_most(self._counting, fq.weights, fc.weights)
-        ):
-            most = SINGLE_TOKEN_CAP
-        query, candidate = self.query, self.candidate
-        if candidate.weak or query.weak:
-            most = min(most, WEAK_ALIAS_CAP)
-        if fq.ideographs and fc.ideographs and fq.ideographs != fc.ideographs:
-            most = min(most, DIFFERENT_CHARACTERS_CAP)
-        if fq.digits != fc.digits:
-            most = min(most, DIFFERENT_NUMBER_CAP)
-        if not person and not forms_agree(query.legal_forms, candidate.legal_forms):
-            most *= DIFFERENT_FORM_FACTOR
-        return most
-
-
-def bound_names(
-    query: NameForm, candidate: NameForm, *, person: bool, enough: Callable[[float], bool]
-) -> Prepared | None:
-    """None when ``align_names`` is sure to score these names below what is ``enough``
-    (a predicate that holds for every score from some value up; see ``NameBound``),
-    else what aligning them starts from."""
-    bound = NameBound(query, candidate, person=person)
-    if enough(bound.first) or enough(bound.most()):
-        return bound.prepared()
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    """What the bound asks of one name, worked out once per name."""
-
-    weights: tuple[float, ...]
-    strong: tuple[bool, ...]
-    strong_count: int
-    # The least leaving each word out can cost, by position (see ``_position_factor``).
-    person_cost: tuple[float, ...]
-    org_cost: tuple[float, ...]
-    ideographs: str | None
-    digits: tuple[str, ...]
-    firsts: frozenset[str]  # the first letters of its words
-    loose: tuple[int, ...]  # the words that may pair loosely
-    patronymic: tuple[bool, ...]
-    families: frozenset[Family]
-    initials: tuple[str, ...]  # the words that may be the initials of others
-    glue: bool  # whether a word is long enough to be others written together
-    apart: tuple[tuple[Span, str, int], ...]  # see ``_apart``
-
-
-@memo(100_000)
-def _facts(form: NameForm) -> _Facts:
-    tokens = form.tokens
-    weights = tuple(token_weight(t) for t in tokens)
-    strong = tuple(w >= STRONG_WEIGHT for w in weights)
-    last = len(tokens) - 1
-    person_cost, org_cost = [], []
-    for i, (tok, weight) in enumerate(zip(tokens, weights, strict=True)):
-        middle = i not in (0, last)
-        person_factor = MIDDLE_PERSON if middle or is_patronymic(tok) else END_ANCHORED
-        person_cost.append(weight * person_factor)
-        org_cost.append(weight * (MIDDLE_ORG if middle else 1.0))
-    return _Facts(
-        weights=weights,
-        strong=strong,
-        strong_count=sum(strong),
-        person_cost=tuple(person_cost),
-        org_cost=tuple(org_cost),
-        ideographs=_ideographs(form),
-        digits=_digit_runs(tokens),
-        firsts=frozenset(t[0] for t in tokens if t),
-        loose=tuple(i for i, t in enumerate(tokens) if _may_pair_loosely(t)),
-        patronymic=tuple(is_patronymic(t) for t in tokens),
-        families=_families((tokens, form.script)),
-        initials=tuple(t for t in tokens if 2 <= len(t) <= INITIALS_UP_TO and t.isalpha()),
-        glue=any(len(t) >= GLUE_FROM for t in tokens),
-        apart=_apart(tokens),
-    )
-
-
-def _pair_order(pair: Pair) -> tuple[float, int, Span, Span]:
-    return (-pair[0], -pair[1], pair[2], pair[3])
-
-
-def _all_loose_pairs(
-    qt: tuple[str, ...], ct: tuple[str, ...], fq: _Facts, fc: _Facts
-) -> list[Pair]:
-    """Every pair ``_loose_pairs`` could take, whatever else is taken."""
-    found: list[Pair] = []
-    if not fq.loose or not fc.loose:
-        return found
-    for i in fq.loose:
-        word = qt[i]
-        for j in fc.loose:
-            other = ct[j]
-            if other[0] == word[0] and ratio(word, other) >= LOOSE_RATIO:
-                found.append((LOOSE_SIM, 2, (i,), (j,)))
-    return found
-
-
-def _one_strong_at_most(counting: list[Pair], wq: tuple[float, ...], wc: tuple[float, ...]) -> bool:
-    """Whether the strong words aligned add up to one at most, whichever of these pairs
-    (each heavy enough to count) are taken: each counts one, and no two can be taken
-    together (each two share a word)."""
-    if len(counting) > 12:
-        return False
-    for _, _, qs, cs in counting:
-        if (len(qs) > 1 and _strong(wq, qs) > 1) or (len(cs) > 1 and _strong(wc, cs) > 1):
-            return False
-    for n, (_, _, qs, cs) in enumerate(counting):
-        for _, _, other_qs, other_cs in counting[n + 1 :]:
-            if not (set(qs).intersection(other_qs) or set(cs).intersection(other_cs)):
-                return False
-    return True
 
 
 def kinds_of(query: NameForm, candidate: NameForm) -> frozenset[Family]:

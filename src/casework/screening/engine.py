@@ -40,6 +40,7 @@ from casework.screening.score import (
     NamePairs,
     Record,
     compatible_schemas,
+    may_reach,
     score_above,
     score_records,
 )
@@ -302,6 +303,14 @@ class Matcher:
         matches: list[Match] = []
         pairs = NamePairs()
         for eid, name_ids in wanted.items():
+            # Most entities are ruled out by their names' bound before they are read.
+            names = [index.name_form(nid) for nid in sorted(name_ids)]
+            schema = SCHEMAS[int(index.ent_schema[eid])]
+            if not may_reach(record, schema, names, threshold, pairs) and not any(
+                may_reach(recuts[recut][0], schema, names, threshold, pairs)
+                for recut in recut_found.get(eid, ())
+            ):
+                continue
             listed = index.record(eid, sorted(name_ids), like=record)
             # None: below the threshold, which is all that matters of it then.
             scored = score_above(record, listed, threshold, pairs)

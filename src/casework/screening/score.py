@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.screening.alignment import SINGLE_TOKEN_CAP, NameBound, NameScore, align_names
+from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names
 from casework.screening.alignment import STRONG_WEIGHT as STRONG_WEIGHT
+from casework.screening.bounds import QueryName, bound
 from casework.screening.entity import Schema
 from casework.screening.normalize import NameForm
 from casework.screening.similarity import token_sim as token_sim
@@ -202,15 +203,46 @@ class NamePairs:
     worked out once."""
 
     def __init__(self) -> None:
-        self.bounds: dict[tuple[NameForm, NameForm, bool], NameBound] = {}
+        self.query_names: dict[NameForm, QueryName] = {}
+        self.bounds: dict[tuple[NameForm, NameForm, bool], float] = {}
         self.aligned: dict[tuple[NameForm, NameForm, bool], NameScore] = {}
 
-    def bound(self, query: NameForm, candidate: NameForm, person: bool) -> NameBound:
+    def bound(self, query: NameForm, candidate: NameForm, person: bool) -> float:
         key = (query, candidate, person)
         found = self.bounds.get(key)
         if found is None:
-            found = self.bounds[key] = NameBound(query, candidate, person=person)
+            name = self.query_names.get(query)
+            if name is None:
+                name = self.query_names[query] = QueryName(query)
+            found = self.bounds[key] = bound(name, candidate, person=person)
         return found
+
+
+def may_reach(
+    query: Record,
+    schema: Schema | None,
+    names: list[NameForm],
+    floor: float,
+    pairs: NamePairs,
+) -> bool:
+    """Whether a listed entity of ``schema`` with these names could score ``floor``
+    against ``query``, however its dates, countries, gender and identifiers compare:
+    each at its best, and its names at their bound."""
+    if not compatible(query.schema, schema):
+        return floor <= 0.0  # refused, at 0
+    person = Schema.person in (query.schema, schema)
+    value = 0.0
+    if query.names and names:
+        most = max(pairs.bound(qn, cn, person) for qn in query.names for cn in names)
+        value = NAME_FACTOR * most
+    if query.birth_dates:
+        value += DOB_EXACT
+    if query.countries:
+        value += COUNTRY_MATCH
+    value = min(1.0, max(0.0, value))
+    if query.identifiers:
+        value = 1.0 - (1.0 - value) * IDENTIFIER_KEEP
+    return value >= floor
 
 
 def score_above(
@@ -218,7 +250,7 @@ def score_above(
 ) -> Scored | None:
     """``score(query, candidate)`` when it is at least ``floor``, else None.
 
-    Name pairs whose bound (``NameBound``) shows they cannot bring the score up to
+    Name pairs whose bound (``bounds.bound``) shows they cannot bring the score up to
     ``floor``, nor above the best pair found so far, are not aligned: what comes back
     is always exactly what ``score`` gives. ``pairs`` keeps what was worked out for
     the next candidate of the same search.
@@ -270,15 +302,9 @@ def score_above(
             names = (qn, cn, person)
             result = pairs.aligned.get(names)
             if result is None:
-                prepared = None
-                if floor is not None:
-                    bound = pairs.bound(qn, cn, person)
-                    if not (enough(bound.first) or enough(bound.most())):
-                        continue
-                    prepared = bound.prepared()
-                result = pairs.aligned[names] = align_names(
-                    qn, cn, person=person, prepared=prepared
-                )
+                if floor is not None and not enough(pairs.bound(qn, cn, person)):
+                    continue
+                result = pairs.aligned[names] = align_names(qn, cn, person=person)
             if best is None or result.score > best.score:
                 best = result
     if floor is not None and best is None and query.names and candidate.names:
