@@ -72,7 +72,7 @@ SWAPPED_GIVEN_CAP = 0.6  # "Thomas Peter" / "Peter Thomas"
 INITIALS_ONLY_CAP = 0.5  # a person known only by initials
 DIFFERENT_CHARACTERS_CAP = 0.6  # "王毅" / "王义": one romanisation, two names
 ABJAD_SCRIPTS = frozenset({"ARABIC", "HEBREW"})
-_IDEOGRAPHS = frozenset({"CJK", "HANGUL"})
+IDEOGRAPHIC = frozenset({"CJK", "HANGUL"})  # scripts whose characters tell names apart
 _DIGITS = re.compile(r"\d+")
 
 
@@ -530,7 +530,7 @@ def _digit_runs(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 def _ideographs(form: NameForm) -> str | None:
     """The Han or Hangul characters of a name written in them, else None."""
-    if form.script not in _IDEOGRAPHS:
+    if form.script not in IDEOGRAPHIC:
         return None
     return "".join(ch for ch in form.original if ch.isalpha() and not ch.isascii())
 

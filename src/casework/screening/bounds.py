@@ -33,9 +33,9 @@ from casework.screening.alignment import (
     DIFFERENT_NUMBER_CAP,
     END_ANCHORED,
     GLUE_FROM,
+    IDEOGRAPHIC,
     INITIALS_SIM,
     INITIALS_UP_TO,
-    LOOSE_FROM,
     LOOSE_RATIO,
     LOOSE_SIM,
     MAX_SPAN_EDITS,
@@ -56,7 +56,7 @@ from casework.screening.alignment import (
     _similarity,
 )
 from casework.screening.legal_forms import forms_agree
-from casework.screening.normalize import NameForm, is_patronymic, token_weight
+from casework.screening.normalize import NameForm, is_patronymic, memo, token_weight
 from casework.screening.romanisation import Family
 from casework.screening.similarity import token_sim
 
@@ -108,6 +108,19 @@ class QueryName:
         self.other_script = form.script in ABJAD_SCRIPTS
 
 
+def bound_key(candidate: NameForm) -> object:
+    """What of a listed name its bound depends on."""
+    original = candidate.original if candidate.script in IDEOGRAPHIC else None
+    return (
+        candidate.tokens,
+        candidate.legal_forms,
+        candidate.weak,
+        candidate.acronyms,
+        candidate.script,
+        original,
+    )
+
+
 def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
     """At least what ``align_names(query.form, candidate, person=person)`` scores."""
     qform = query.form
@@ -120,7 +133,8 @@ def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
         return 1.0
     qt = qform.tokens
     wq = query.weights
-    wc = [token_weight(t) for t in ct]
+    words = [_word(t) for t in ct]
+    wc = [w[0] for w in words]
     best_q = [0.0] * len(qt)
     best_c = [0.0] * len(ct)
     counting: list[tuple[Span, Span]] = []  # pairs heavy enough to count as strong
@@ -136,7 +150,7 @@ def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
             counting.append((qs, cs))
 
     # One word against one word, as ``_pairs`` compares them.
-    patronymic_c = [is_patronymic(t) for t in ct] if any(query.patronymic) else None
+    patronymic_c = [w[4] for w in words] if any(query.patronymic) else None
     for i, a in enumerate(qt):
         patronymic = patronymic_c is not None and query.patronymic[i]
         for j, b in enumerate(ct):
@@ -152,7 +166,7 @@ def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
                 if wq[i] + wc[j] >= 2 * STRONG_WEIGHT:
                     counting.append(((i,), (j,)))
     # Words written together against one word, of either name.
-    lengths_c = [len(t) for t in ct]
+    lengths_c = [w[1] for w in words]
     if query.spans:
         reach = max(lengths_c) + MAX_SPAN_EDITS
         for span, text, size in query.spans:
@@ -177,11 +191,12 @@ def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
                         take(sim, (i,), tuple(range(start, start + size_of)))
     # Runs of initials, words written together though apart in the other name, loose
     # pairs: what ``_leftover_pairs`` and ``_loose_pairs`` may find.
-    firsts_c = "".join({t[0] for t in ct})
-    if any(not w.strip(firsts_c) for w in query.initials):
-        for i, run in _initial_runs(qt, ct):
-            take(INITIALS_SIM, (i,), run)
-    if any(_may_be_initials(t) and not t.strip(query.firsts) for t in ct):
+    if query.initials:
+        firsts_c = "".join(t[0] for t in ct)
+        if any(not w.strip(firsts_c) for w in query.initials):
+            for i, run in _initial_runs(qt, ct):
+                take(INITIALS_SIM, (i,), run)
+    if any(w[3] and not t.strip(query.firsts) for t, w in zip(ct, words, strict=True)):
         for j, run in _initial_runs(ct, qt):
             take(INITIALS_SIM, run, (j,))
     if query.most_length >= GLUE_FROM and 3 <= len(ct) <= 8:
@@ -192,7 +207,7 @@ def bound(query: QueryName, candidate: NameForm, *, person: bool) -> float:
             take(sim, picked, (j,))
     if query.loose:
         for j, b in enumerate(ct):
-            if lengths_c[j] < LOOSE_FROM or not _may_pair_loosely(b):
+            if not words[j][2]:
                 continue
             for i in query.loose:
                 a = qt[i]
@@ -254,6 +269,19 @@ def _least_costs(tokens: tuple[str, ...], weights: list[float]) -> tuple[list[fl
         person.append(weight * (MIDDLE_PERSON if middle or is_patronymic(token) else END_ANCHORED))
         other.append(weight * (MIDDLE_ORG if middle else 1.0))
     return person, other
+
+
+@memo(200_000)
+def _word(token: str) -> tuple[float, int, bool, bool, bool]:
+    """What bounding asks of a listed word: its weight, its length, whether it may pair
+    loosely, whether it may be initials, whether it is a patronymic."""
+    return (
+        token_weight(token),
+        len(token),
+        _may_pair_loosely(token),
+        _may_be_initials(token),
+        is_patronymic(token),
+    )
 
 
 def _may_be_initials(word: str) -> bool:

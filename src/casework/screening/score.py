@@ -18,7 +18,7 @@ from typing import Any
 
 from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names
 from casework.screening.alignment import STRONG_WEIGHT as STRONG_WEIGHT
-from casework.screening.bounds import QueryName, bound
+from casework.screening.bounds import QueryName, bound, bound_key
 from casework.screening.entity import Schema
 from casework.screening.normalize import NameForm
 from casework.screening.similarity import token_sim as token_sim
@@ -204,11 +204,13 @@ class NamePairs:
 
     def __init__(self) -> None:
         self.query_names: dict[NameForm, QueryName] = {}
-        self.bounds: dict[tuple[NameForm, NameForm, bool], float] = {}
+        self.bounds: dict[tuple[NameForm, object, bool], float] = {}
         self.aligned: dict[tuple[NameForm, NameForm, bool], NameScore] = {}
 
     def bound(self, query: NameForm, candidate: NameForm, person: bool) -> float:
-        key = (query, candidate, person)
+        # Names written differently in the same words bound alike: the text itself only
+        # counts in Han or Hangul.
+        key = (query, bound_key(candidate), person)
         found = self.bounds.get(key)
         if found is None:
             name = self.query_names.get(query)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple
 
 import pycountry
 from rapidfuzz.distance import OSA
@@ -76,39 +75,34 @@ def _allowed_edits(longest: int) -> int:
     return _EDITS[longest] if longest < len(_EDITS) else 3
 
 
-class _Word(NamedTuple):
-    """What ``_token_sim`` asks of a word, looked up once per word."""
-
-    alpha: bool
-    digit: bool
-    place: bool
-    folded: str
-    phonetic: str
-    vowel: bool
-    short_forms: bool
+# What ``_token_sim`` asks of a word, looked up once per word: whether it is all
+# letters, all digits, a place word, its folded spelling, its phonetic key, whether it
+# has a vowel and short forms. A plain tuple, which the garbage collector soon stops
+# walking (a named tuple it walks for good).
+_Word = tuple[bool, bool, bool, str, str, bool, bool]
 
 
 @memo(200_000)
 def _word(token: str) -> _Word:
-    return _Word(
-        alpha=token.isalpha(),
-        digit=token.isdigit(),
-        place=token in place_words(),
-        folded=fold(token),
-        phonetic=phonetic_key(token),
-        vowel=has_vowel(token),
-        short_forms=has_short_forms(token),
+    return (
+        token.isalpha(),
+        token.isdigit(),
+        token in place_words(),
+        fold(token),
+        phonetic_key(token),
+        has_vowel(token),
+        has_short_forms(token),
     )
 
 
-def _sound_alike(a: _Word, b: _Word, dist: int, longest_a: int, longest_b: int) -> bool:
+def _sound_alike(a: _Word, b: _Word, dist: int, size_a: int, size_b: int) -> bool:
     """Same phonetic key, trusted less for short keys, which many unrelated names share."""
-    key = a.phonetic
-    if key != b.phonetic:
+    key = a[4]
+    if key != b[4]:
         return False
-    if len(key) >= 3 and min(longest_a, longest_b) >= 4:
+    if len(key) >= 3 and min(size_a, size_b) >= 4:
         return True
-    return dist <= 1 or OSA.distance(a.folded, b.folded) <= 1
+    return dist <= 1 or OSA.distance(a[3], b[3]) <= 1
 
 
 _SIMILARITIES: dict[tuple[str, str], float] = {}
@@ -134,11 +128,9 @@ def _token_sim(a: str, b: str) -> float:
     if size_a == 1 or size_b == 1:
         return INITIAL_SIM if a[0] == b[0] else 0.0
     wa, wb = _word(a), _word(b)
-    if not (wa.alpha and wb.alpha) and (
-        wa.digit or wb.digit or _DIGITS.findall(a) != _DIGITS.findall(b)
-    ):
+    if not (wa[0] and wb[0]) and (wa[1] or wb[1] or _DIGITS.findall(a) != _DIGITS.findall(b)):
         return 0.0
-    if wa.place and wb.place:
+    if wa[2] and wb[2]:
         return 0.0
     longest = size_a if size_a > size_b else size_b
     allowed = _EDITS[longest] if longest < len(_EDITS) else 3
@@ -147,7 +139,7 @@ def _token_sim(a: str, b: str) -> float:
     dist = OSA.distance(a, b, score_cutoff=max(allowed, 1))
     sim = 1.0 - dist / longest if dist <= allowed else 0.0
     if sim < FOLDED_SIM:
-        fa, fb = wa.folded, wb.folded
+        fa, fb = wa[3], wb[3]
         if fa == fb:
             sim = FOLDED_SIM
         elif fa != a or fb != b:
@@ -156,11 +148,11 @@ def _token_sim(a: str, b: str) -> float:
             folded = OSA.distance(fa, fb, score_cutoff=fallowed)
             if folded <= fallowed:
                 sim = max(sim, FOLDED_SIM * (1.0 - folded / flong))
-    if sim < NICKNAME_SIM and (wa.short_forms or wb.short_forms) and same_given_name(a, b):
+    if sim < NICKNAME_SIM and (wa[6] or wb[6]) and same_given_name(a, b):
         sim = NICKNAME_SIM
     if sim < PHONETIC_SIM and _sound_alike(wa, wb, dist, size_a, size_b):
         sim = PHONETIC_SIM
-    if sim < SKELETON_SIM and (not wa.vowel or not wb.vowel):
+    if sim < SKELETON_SIM and (not wa[5] or not wb[5]):
         key = skeleton(a)
         if len(key) >= 2 and key == skeleton(b) and a[0] == b[0]:
             sim = SKELETON_SIM
