@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             deferrer.open()
             database.jobs = deferrer
         yield
+        matchers.close()
         database.jobs = None
         if runner is not None:
             runner.stop()

@@ -32,6 +32,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -105,6 +106,7 @@ DENSE_FROM = 40_000  # total posting length from which retrieval counts in a den
 ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
 INITIALS_RANK = 0.8  # ... and of one found by initials
 INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
+ENTITY_BLOCKS_KEPT = 256  # blocks of entities kept unpickled (8,192 entities)
 UNION_IDS_KEPT = 6_000_000  # name ids of posting-list unions kept for later searches (48 MB)
 SCHEMAS = list(Schema)
 GENDERS = [None, "male", "female"]
@@ -402,6 +404,9 @@ class Index:
         self.split = memo(100_000)(self._split_word)
         self.split_joined = memo(100_000)(self._split_joined)
         self.unions = _Unions(UNION_IDS_KEPT)
+        # A block is unpickled whole for one entity; the next lookups often want another
+        # of the same block (the matches of a batch of screenings, say).
+        self._decoded = lru_cache(maxsize=ENTITY_BLOCKS_KEPT)(self._decode)
 
     def _postings(
         self, tokens: IntArray, names: IntArray, words: int | None = None
@@ -959,5 +964,9 @@ class Index:
         return None if ds is None else self.lookup.get(ds, {}).get(key)
 
     def entity(self, eid: int) -> Entity:
-        block: list[Entity] = pickle.loads(zlib.decompress(self.blocks[eid // BLOCK_SIZE]))  # noqa: S301
-        return block[eid % BLOCK_SIZE]
+        """The listed entity, shared with every other caller: read it, never change it."""
+        return self._decoded(eid // BLOCK_SIZE)[eid % BLOCK_SIZE]
+
+    def _decode(self, block: int) -> list[Entity]:
+        entities: list[Entity] = pickle.loads(zlib.decompress(self.blocks[block]))  # noqa: S301
+        return entities
