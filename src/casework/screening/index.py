@@ -387,6 +387,9 @@ class Index:
         )
         self.consonants = TokenMap((key, t) for w, t in words if len(key := abjad_key(w)) >= 2)
         self.forms = TokenMap((f, t) for w, t in words for f in {w, fold(w)})
+        # The same keys as a set, for asking about a few words at a time (``known``), which
+        # a search does word by word, often.
+        self.form_hashes = frozenset(hash(f) for w, _ in words for f in {w, fold(w)})
         self.deleted = TokenMap(
             (d, t) for w, t in words for f in {w, fold(w)} if len(f) >= 4 for d in deletions(f)
         )
@@ -538,12 +541,16 @@ class Index:
         ids = ids[allowed(self.name_entity[ids])][:limit]
         return Candidates(ids, np.full(len(ids), ACRONYM_RANK, dtype=np.float32))
 
+    def _held(self, words: Sequence[str]) -> list[bool]:
+        """``self.forms.holds(words)``, from the set of its keys."""
+        forms = self.form_hashes
+        return [hash(w) in forms for w in words]
+
     def known(self, words: Sequence[str]) -> list[bool]:
         """Whether each word is a listed word, as spelled or in its folded spelling, or a
         word names carry that the index sets aside (legal forms, titles)."""
-        vocab = self.vocab
-        held = self.forms.holds([fold(w) for w in words])
-        return [w in vocab or h or w in SET_ASIDE for w, h in zip(words, held, strict=True)]
+        vocab, forms = self.vocab, self.form_hashes
+        return [w in vocab or hash(fold(w)) in forms or w in SET_ASIDE for w in words]
 
     def _split_word(self, token: str) -> tuple[tuple[str, ...], ...]:
         return self._split(token, near_first=True)
@@ -577,8 +584,7 @@ class Index:
             found = self._cuts(
                 folded,
                 lambda words: [
-                    held or w in SET_ASIDE
-                    for w, held in zip(words, self.forms.holds(words), strict=True)
+                    held or w in SET_ASIDE for w, held in zip(words, self._held(words), strict=True)
                 ],
             )
         return () if not found or (not near_first and self._near(token)) else found
