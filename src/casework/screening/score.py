@@ -297,16 +297,20 @@ def score_above(
             return False
         return floor is None or raised(clipped(most)) >= floor
 
-    if pairs is None:
+    if pairs is None and floor is not None:
         pairs = NamePairs()
     for qn in query.names:
         for cn in candidate.names:
-            names = (qn, cn, person)
-            result = pairs.aligned.get(names)
-            if result is None:
-                if floor is not None and not enough(pairs.bound(qn, cn, person)):
-                    continue
-                result = pairs.aligned[names] = align_names(qn, cn, person=person)
+            if pairs is None:
+                result = align_names(qn, cn, person=person)
+            else:
+                names = (qn, cn, person)
+                found = pairs.aligned.get(names)
+                if found is None:
+                    if floor is not None and not enough(pairs.bound(qn, cn, person)):
+                        continue
+                    found = pairs.aligned[names] = align_names(qn, cn, person=person)
+                result = found
             if best is None or result.score > best.score:
                 best = result
     if floor is not None and best is None and query.names and candidate.names:
