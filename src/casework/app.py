@@ -122,6 +122,7 @@ def create_app(
             deferrer.open()
             database.jobs = deferrer
         yield
+        matchers.close()
         database.jobs = None
         if runner is not None:
             runner.stop()

@@ -104,6 +104,14 @@ class Settings(BaseSettings):
         "replaces the defaults, so list them too to keep them.",
     )
     screening_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    screening_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes that screen a large batch of screenings (POST "
+        "/v1/screenings/batch) at once, forked with the matcher, which they share: 0 for "
+        "one per CPU core, 1 for none (the request screens it alone).",
+    )
     list_max_age_days: int = Field(
         default=30,
         ge=1,

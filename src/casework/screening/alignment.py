@@ -72,7 +72,7 @@ SWAPPED_GIVEN_CAP = 0.6  # "Thomas Peter" / "Peter Thomas"
 INITIALS_ONLY_CAP = 0.5  # a person known only by initials
 DIFFERENT_CHARACTERS_CAP = 0.6  # "王毅" / "王义": one romanisation, two names
 ABJAD_SCRIPTS = frozenset({"ARABIC", "HEBREW"})
-_IDEOGRAPHS = frozenset({"CJK", "HANGUL"})
+IDEOGRAPHIC = frozenset({"CJK", "HANGUL"})  # scripts whose characters tell names apart
 _DIGITS = re.compile(r"\d+")
 
 
@@ -150,6 +150,12 @@ def _spans(tokens: tuple[str, ...]) -> tuple[tuple[Span, str], ...]:
     return tuple(spans)
 
 
+@memo(100_000)
+def _joined(tokens: tuple[str, ...]) -> tuple[tuple[Span, str, int], ...]:
+    """Every two or three adjacent words written together, with its length."""
+    return tuple((span, text, len(text)) for span, text in _spans(tokens) if len(span) > 1)
+
+
 def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tuple[int, Span]]:
     """Words of ``short`` that are the initials of a run of words of ``long``.
 
@@ -157,9 +163,12 @@ def _initial_runs(short: tuple[str, ...], long: tuple[str, ...]) -> Iterator[tup
     Armadas Revolucionarias de Colombia). Dotted initials may read as a particle ("D.A."
     as "da"), so the short word may be one, as long as the run has two real words.
     """
+    firsts = "".join({tok[0] for tok in long if tok})
     for i, word in enumerate(short):
         if not 2 <= len(word) <= INITIALS_UP_TO or not word.isalpha():
             continue
+        if word.strip(firsts):
+            continue  # every letter must begin a word of the run
         for start in range(len(long)):
             if not long[start].startswith(word[0]) or token_weight(long[start]) < STRONG_WEIGHT:
                 continue
@@ -253,12 +262,16 @@ def _pairs(
                 if sim > 0.0:
                     pairs.append((sim, 2, (i,), (j,)))
     # Words written together against one word: only spans of about its length can meet.
-    for spans, words, flip in ((_spans(qt), ct, False), (_spans(ct), qt, True)):
-        for span, text in spans:
-            if len(span) == 1:
+    for spans, words, flip in ((_joined(qt), ct, False), (_joined(ct), qt, True)):
+        if not spans:
+            continue
+        sizes = [len(word) for word in words]
+        shortest, longest = min(sizes) - MAX_SPAN_EDITS, max(sizes) + MAX_SPAN_EDITS
+        for span, text, size in spans:
+            if size < shortest or size > longest:
                 continue
             for k, word in enumerate(words):
-                if abs(len(text) - len(word)) > MAX_SPAN_EDITS:
+                if abs(size - sizes[k]) > MAX_SPAN_EDITS:
                     continue
                 a, b = (word, text) if flip else (text, word)
                 if kinds or abjad:
@@ -517,7 +530,7 @@ def _digit_runs(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 def _ideographs(form: NameForm) -> str | None:
     """The Han or Hangul characters of a name written in them, else None."""
-    if form.script not in _IDEOGRAPHS:
+    if form.script not in IDEOGRAPHIC:
         return None
     return "".join(ch for ch in form.original if ch.isalpha() and not ch.isascii())
 

@@ -210,7 +210,9 @@ class IndexAfterImports:
                 index = self.store.load(versions)
                 if index is None:
                     index = self.store.build(session, versions)
-        except (OSError, RuntimeError) as exc:
+        except Exception as exc:
+            # The imports have committed whatever happens here: an index that cannot be
+            # written now is built by the first search, and never fails the command.
             err.print(
                 f"[yellow]warning:[/yellow] the screening index was not written ({exc}); "
                 "the first search builds it",

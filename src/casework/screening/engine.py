@@ -37,9 +37,11 @@ from casework.screening.romanisation import families
 from casework.screening.score import (
     CAPPED_MAX,
     STRONG_WEIGHT,
+    NamePairs,
     Record,
     compatible_schemas,
-    score,
+    may_reach,
+    score_above,
     score_records,
 )
 
@@ -299,17 +301,30 @@ class Matcher:
                 if allowed.allows(index, eid):
                     wanted[eid] = set(index.entity_name_ids(eid))
         matches: list[Match] = []
+        pairs = NamePairs()
         for eid, name_ids in wanted.items():
+            # Most entities are ruled out by their names' bound before they are read.
+            names = [index.name_form(nid) for nid in sorted(name_ids)]
+            schema = SCHEMAS[int(index.ent_schema[eid])]
+            if not may_reach(record, schema, names, threshold, pairs) and not any(
+                may_reach(recuts[recut][0], schema, names, threshold, pairs)
+                for recut in recut_found.get(eid, ())
+            ):
+                continue
             listed = index.record(eid, sorted(name_ids), like=record)
-            scored = score(record, listed)
+            # None: below the threshold, which is all that matters of it then.
+            scored = score_above(record, listed, threshold, pairs)
             for recut in sorted(recut_found.get(eid, ())):
                 recut_record, rewritten = recuts[recut]
-                recut_scored = score(recut_record, listed)
-                if recut_scored.score > scored.score and _uses(
-                    recut_scored.explanation(), rewritten
+                floor = threshold if scored is None else scored.score
+                recut_scored = score_above(recut_record, listed, floor, pairs)
+                if (
+                    recut_scored is not None
+                    and (scored is None or recut_scored.score > scored.score)
+                    and _uses(recut_scored.explanation(), rewritten)
                 ):
                     scored = recut_scored
-            if scored.score >= threshold:
+            if scored is not None and scored.score >= threshold:
                 matches.append(
                     Match(
                         entity_key=index.keys[eid],

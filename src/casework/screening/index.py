@@ -43,6 +43,7 @@ from casework.screening.arrays import AnyArray, IntArray
 from casework.screening.entity import Entity
 from casework.screening.index_builder import GENDERS, SCHEMAS, TableBuilder
 from casework.screening.index_tables import TableIndex
+from casework.screening.normalize import NameForm
 from casework.screening.recut import Recut
 from casework.screening.retrieval import Allowed, Candidates, Reading, Readings
 from casework.screening.score import Record
@@ -113,6 +114,8 @@ class Index(Protocol):
     def recut(self, tokens: tuple[str, ...]) -> list[Recut]: ...
 
     def identifier_entities(self, value: str) -> list[int]: ...
+
+    def name_form(self, nid: int) -> NameForm: ...
 
     def entity_name_ids(self, eid: int) -> range: ...
 

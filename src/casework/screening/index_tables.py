@@ -11,10 +11,11 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
-from casework.screening.arrays import AnyArray, IntArray, OffsetArray, holds
+from casework.screening.arrays import AnyArray, IntArray, OffsetArray, holds, sorted_unique
 from casework.screening.entity import Entity
 from casework.screening.index_builder import (
     BLOCK_SIZE,
@@ -24,13 +25,14 @@ from casework.screening.index_builder import (
 )
 from casework.screening.normalize import NameForm, fold, memo
 from casework.screening.recut import SPLIT_UNLESS_NEAR, Recut, Recutter
-from casework.screening.retrieval import Retrieval
+from casework.screening.retrieval import Retrieval, Unions
 from casework.screening.score import Record, date_text
 from casework.screening.snapshot import Tables
 
 # Query words whose expansions one index remembers, per kind: a few kilobytes each at
 # most, so a process's caches stay within some tens of megabytes however long it runs.
 CACHED = 20_000
+ENTITY_BLOCKS_KEPT = 256  # blocks of entities kept unpickled (8,192 entities)
 
 
 class TableIndex(Retrieval):
@@ -90,6 +92,10 @@ class TableIndex(Retrieval):
         self.ends_offsets = a["ends.offsets"]
         self.ends_tokens = a["ends.tokens"]
         self.ends_spellings = t.texts("ends.spellings")
+        self.unions = Unions()
+        # A block is unpickled whole for one entity; the next lookups often want another
+        # of the same block (the matches of a batch of screenings, say).
+        self._decoded = lru_cache(maxsize=ENTITY_BLOCKS_KEPT)(self._decode)
         self.expand = memo(CACHED)(self._expand)
         self.expand_romanised = memo(CACHED)(self._expand_romanised)
         self.expand_abjad = memo(CACHED)(self._expand_abjad)
@@ -124,7 +130,7 @@ class TableIndex(Retrieval):
         found = [self.multi[self.multi_off[t] : self.multi_off[t + 1]] for t in ids]
         if len(found) == 1:
             return found[0]  # a posting list: sorted, each name once
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+        return sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
 
     def any_near(self, token: str, names: IntArray) -> bool:
         multi, offsets = self.multi, self.multi_off
@@ -195,6 +201,9 @@ class TableIndex(Retrieval):
         return None
 
     def entity(self, eid: int) -> Entity:
-        raw = self.blocks.raw(eid // BLOCK_SIZE)
-        block: list[Entity] = pickle.loads(zlib.decompress(raw))  # noqa: S301
-        return block[eid % BLOCK_SIZE]
+        """The listed entity, shared with every other caller: read it, never change it."""
+        return self._decoded(eid // BLOCK_SIZE)[eid % BLOCK_SIZE]
+
+    def _decode(self, block: int) -> list[Entity]:
+        entities: list[Entity] = pickle.loads(zlib.decompress(self.blocks.raw(block)))  # noqa: S301
+        return entities

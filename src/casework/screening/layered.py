@@ -42,6 +42,7 @@ from casework.screening.arrays import AnyArray, BoolArray, IntArray, holds
 from casework.screening.entity import Entity
 from casework.screening.index_builder import TableBuilder
 from casework.screening.index_tables import CACHED, TableIndex
+from casework.screening.normalize import NameForm
 from casework.screening.recut import Recut, Recutter
 from casework.screening.retrieval import Allowed, Candidates, Reading
 from casework.screening.score import Record
@@ -177,6 +178,11 @@ class LayeredIndex:
         found = np.array(self.base.identifier_entities(value), dtype=np.int32)
         listed: list[int] = found[self.alive(found)].tolist()
         return listed + [e + self.entities for e in self.overlay.identifier_entities(value)]
+
+    def name_form(self, nid: int) -> NameForm:
+        if nid < self.names:
+            return self.base.name_form(nid)
+        return self.overlay.name_form(nid - self.names)
 
     def entity_name_ids(self, eid: int) -> range:
         if eid < self.entities:

@@ -29,7 +29,9 @@ from casework.screening.arrays import (
     TokenMap,
     Words,
     holds,
+    sorted_unique,
     stable_hash,
+    unique_inverse,
 )
 from casework.screening.given_names import full_forms
 from casework.screening.index_builder import LONG, ends_keys
@@ -52,6 +54,7 @@ DENSE_FROM = 40_000  # total posting length from which retrieval counts in a den
 ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
 INITIALS_RANK = 0.8  # ... and of one found by initials
 INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
+UNION_IDS_KEPT = 6_000_000  # name ids of posting-list unions kept for later searches (48 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,30 @@ class Candidates:
 
 EMPTY = Candidates(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
+UnionKey = tuple[str, bool, Reading]
+
+
+class Unions:
+    """Unions of posting lists already made (``Retrieval._union``), up to so many ids in
+    all, then forgotten all at once: the words of common names come back query after
+    query, and theirs are the longest lists to merge."""
+
+    def __init__(self, kept: int = UNION_IDS_KEPT) -> None:
+        self._found: dict[UnionKey, tuple[IntArray, FloatArray]] = {}
+        self._held = 0
+        self._kept = kept
+
+    def get(self, key: UnionKey) -> tuple[IntArray, FloatArray] | None:
+        return self._found.get(key)
+
+    def put(self, key: UnionKey, union: tuple[IntArray, FloatArray]) -> None:
+        size = len(union[0])
+        if self._held + size > self._kept:
+            self._found = {}
+            self._held = 0
+        self._found[key] = union
+        self._held += size
+
 
 class Retrieval:
     """Expansion and retrieval, for a class that holds these tables (``TableIndex``)."""
@@ -95,6 +122,7 @@ class Retrieval:
     acronyms: Words
     acro_off: OffsetArray
     acro: IntArray
+    unions: Unions
     phonetic: TokenMap
     skeletons: TokenMap
     romanised: TokenMap
@@ -240,7 +268,19 @@ class Retrieval:
     def _union(
         self, token: str, offsets: OffsetArray, postings: IntArray, reading: Reading = None
     ) -> tuple[IntArray, FloatArray]:
-        """Names containing any expansion of the token, with the best similarity each."""
+        """Names containing any expansion of the token, with the best similarity each
+        (read-only arrays, which later searches may be given again)."""
+        key = (token, offsets is self.multi_off, reading)
+        found = self.unions.get(key)
+        if found is None:
+            found = self._make_union(token, offsets, postings, reading)
+            found[0].flags.writeable = found[1].flags.writeable = False
+            self.unions.put(key, found)
+        return found
+
+    def _make_union(
+        self, token: str, offsets: OffsetArray, postings: IntArray, reading: Reading
+    ) -> tuple[IntArray, FloatArray]:
         parts = [
             (postings[offsets[tid] : offsets[tid + 1]], sim)
             for tid, sim in self._expansions(token, reading)
@@ -252,7 +292,9 @@ class Retrieval:
             ids, sim = parts[0]
             return ids, np.full(len(ids), sim, dtype=np.float32)
         ids = np.concatenate([p[0] for p in parts])
-        sims = np.concatenate([np.full(len(p[0]), p[1], dtype=np.float32) for p in parts])
+        sims = np.repeat(
+            np.array([p[1] for p in parts], dtype=np.float32), [len(p[0]) for p in parts]
+        )
         unique, first = np.unique(ids, return_index=True)
         return unique, sims[first]
 
@@ -309,7 +351,7 @@ class Retrieval:
         if any(len(ids) for ids, _ in singles):
             ids = np.concatenate([ids for ids, _ in singles])
             parts = [sims * weight for (_, sims), weight in zip(singles, weights, strict=True)]
-            ids, where = np.unique(ids, return_inverse=True)
+            ids, where = unique_inverse(ids)
             overlap = np.bincount(where, weights=np.concatenate(parts)).astype(np.float32)
             found_ids.append(ids)
             found_scores.append(overlap / (total + self.name_weight[ids] - overlap))
@@ -349,7 +391,7 @@ class Retrieval:
             return cand, dense[cand]
         by_size = sorted(range(len(words)), key=lambda i: (len(unions[i][0]), i))
         seeds = [unions[i][0] for i in by_size[: len(words) - need + 1]]
-        cand = np.unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
+        cand = sorted_unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
         counts = np.zeros(len(cand), dtype=np.int8)
         overlap = np.zeros(len(cand), dtype=np.float32)
         for (ids, sims), weight in zip(unions, weights, strict=True):

@@ -18,6 +18,7 @@ from typing import Any
 
 from casework.screening.alignment import SINGLE_TOKEN_CAP, NameScore, align_names
 from casework.screening.alignment import STRONG_WEIGHT as STRONG_WEIGHT
+from casework.screening.bounds import QueryName, bound, bound_key
 from casework.screening.entity import Schema
 from casework.screening.normalize import NameForm
 from casework.screening.similarity import token_sim as token_sim
@@ -191,8 +192,73 @@ def score_records(query: Record, candidate: Record) -> tuple[float, dict[str, An
 
 def score(query: Record, candidate: Record) -> Scored:
     """The calibrated score of a candidate for a query (see the module docstring)."""
+    scored = score_above(query, candidate, None)
+    assert scored is not None  # nothing is left out without a floor
+    return scored
+
+
+class NamePairs:
+    """The name pairs one search has bounded or aligned: a listed name recurs (the same
+    name on several entities, a query name again in a cut of it), and each pair is
+    worked out once."""
+
+    def __init__(self) -> None:
+        self.query_names: dict[NameForm, QueryName] = {}
+        self.bounds: dict[tuple[NameForm, object, bool], float] = {}
+        self.aligned: dict[tuple[NameForm, NameForm, bool], NameScore] = {}
+
+    def bound(self, query: NameForm, candidate: NameForm, person: bool) -> float:
+        # Names written differently in the same words bound alike: the text itself only
+        # counts in Han or Hangul.
+        key = (query, bound_key(candidate), person)
+        found = self.bounds.get(key)
+        if found is None:
+            name = self.query_names.get(query)
+            if name is None:
+                name = self.query_names[query] = QueryName(query)
+            found = self.bounds[key] = bound(name, candidate, person=person)
+        return found
+
+
+def may_reach(
+    query: Record,
+    schema: Schema | None,
+    names: list[NameForm],
+    floor: float,
+    pairs: NamePairs,
+) -> bool:
+    """Whether a listed entity of ``schema`` with these names could score ``floor``
+    against ``query``, however its dates, countries, gender and identifiers compare:
+    each at its best, and its names at their bound."""
+    if not compatible(query.schema, schema):
+        return floor <= 0.0  # refused, at 0
+    person = Schema.person in (query.schema, schema)
+    value = 0.0
+    if query.names and names:
+        most = max(pairs.bound(qn, cn, person) for qn in query.names for cn in names)
+        value = NAME_FACTOR * most
+    if query.birth_dates:
+        value += DOB_EXACT
+    if query.countries:
+        value += COUNTRY_MATCH
+    value = min(1.0, max(0.0, value))
+    if query.identifiers:
+        value = 1.0 - (1.0 - value) * IDENTIFIER_KEEP
+    return value >= floor
+
+
+def score_above(
+    query: Record, candidate: Record, floor: float | None, pairs: NamePairs | None = None
+) -> Scored | None:
+    """``score(query, candidate)`` when it is at least ``floor``, else None.
+
+    Name pairs whose bound (``bounds.bound``) shows they cannot bring the score up to
+    ``floor``, nor above the best pair found so far, are not aligned: what comes back
+    is always exactly what ``score`` gives. ``pairs`` keeps what was worked out for
+    the next candidate of the same search.
+    """
     if not compatible(query.schema, candidate.schema):
-        return Scored(
+        refused = Scored(
             0.0,
             None,
             (),
@@ -202,15 +268,9 @@ def score(query: Record, candidate: Record) -> Scored:
                 "text": f"a {query.schema} cannot be a {candidate.schema}",
             },
         )
+        return refused if floor is None or refused.score >= floor else None
     person = Schema.person in (query.schema, candidate.schema)
-    best: NameScore | None = None
-    for qn in query.names:
-        for cn in candidate.names:
-            result = align_names(qn, cn, person=person)
-            if best is None or result.score > best.score:
-                best = result
     parts: list[tuple[str, dict[str, Any]]] = []
-    value = NAME_FACTOR * best.score if best is not None else 0.0
     for key, part in (
         ("birth_date", compare_dates(query.birth_dates, candidate.birth_dates)),
         ("country", compare_countries(query.countries, candidate.countries)),
@@ -218,20 +278,57 @@ def score(query: Record, candidate: Record) -> Scored:
     ):
         if part is not None:
             parts.append((key, part))
-            value += part["adjustment"]
-    value = min(1.0, max(0.0, value))
     common = sorted(query.identifiers & candidate.identifiers)
+
+    def clipped(name_score: float | None) -> float:
+        value = NAME_FACTOR * name_score if name_score is not None else 0.0
+        for _, part in parts:
+            value += part["adjustment"]
+        return min(1.0, max(0.0, value))
+
+    def raised(value: float) -> float:
+        return 1.0 - (1.0 - value) * IDENTIFIER_KEEP if common else value
+
+    best: NameScore | None = None
+
+    def enough(most: float) -> bool:
+        """Whether a name pair that scores at most ``most`` could change the result."""
+        if best is not None and most < best.score:
+            return False
+        return floor is None or raised(clipped(most)) >= floor
+
+    if pairs is None and floor is not None:
+        pairs = NamePairs()
+    for qn in query.names:
+        for cn in candidate.names:
+            if pairs is None:
+                result = align_names(qn, cn, person=person)
+            else:
+                names = (qn, cn, person)
+                found = pairs.aligned.get(names)
+                if found is None:
+                    if floor is not None and not enough(pairs.bound(qn, cn, person)):
+                        continue
+                    found = pairs.aligned[names] = align_names(qn, cn, person=person)
+                result = found
+            if best is None or result.score > best.score:
+                best = result
+    if floor is not None and best is None and query.names and candidate.names:
+        return None  # every pair was ruled out
+    value = clipped(best.score if best is not None else None)
     if common:
-        raised = 1.0 - (1.0 - value) * IDENTIFIER_KEEP
+        lifted = raised(value)
         parts.append(
             (
                 "identifier",
                 {
-                    "adjustment": round(raised - value, 4),
+                    "adjustment": round(lifted - value, 4),
                     "matched": common,
                     "text": f"identifier in common: {', '.join(common)}",
                 },
             )
         )
-        value = raised
+        value = lifted
+    if floor is not None and value < floor:
+        return None
     return Scored(value, best, tuple(parts))

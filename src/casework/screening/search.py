@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +17,7 @@ from casework.screening import scope
 from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema
-from casework.screening.matching import MatcherHolder
+from casework.screening.matching import MatcherHolder, forked_matcher
 from casework.screening.schemas import (
     CompareRequest,
     CompareResult,
@@ -30,6 +32,9 @@ from casework.screening.schemas import (
     Subject,
 )
 from casework.screening.scope import SearchedList
+
+POOLED_FROM = 100  # queries in a batch from which worker processes screen it
+PARTS_PER_WORKER = 4
 
 
 def _query(subject: Subject, schema: Schema | None) -> tuple[Query, list[str]]:
@@ -143,26 +148,68 @@ def screen_many(
 ) -> list[ScreeningResult | QueryFailed]:
     """Screen each query on its own: one that is invalid, or names a list that cannot be
     searched, is answered with its error in its place and the others are screened.
-    With no list at all every query would fail alike, so that is one error."""
+    With no list at all every query would fail alike, so that is one error.
+
+    A large batch is screened by worker processes holding the same matcher, all at
+    once (``MatcherHolder.workers``); the answers are the same either way."""
     matcher, lists, visible = _lists(session, holder, tenant_id, settings)
     if not lists:
         raise scope.NothingToSearch.on(
             "datasets", f"nothing was searched: no watchlist is loaded; {scope.LOAD_HINT}"
         )
+    threshold = settings.screening_threshold
+    workers = (
+        holder.workers(matcher, settings.screening_processes)
+        if len(queries) >= POOLED_FROM
+        else None
+    )
+    if workers is None:
+        return _screen_part(matcher, lists, visible, queries, 0, threshold)
+    # Parts several to a worker, so that one slow part leaves the others busy.
+    size = max(1, math.ceil(len(queries) / (workers.count * PARTS_PER_WORKER)))
+    try:
+        parts = [
+            workers.pool.submit(
+                _screen_forked, lists, visible, queries[at : at + size], at, threshold
+            )
+            for at in range(0, len(queries), size)
+        ]
+        return [result for part in parts for result in part.result()]
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): this batch is screened here, and the
+        # next one by new workers.
+        holder.drop_workers(workers)
+        return _screen_part(matcher, lists, visible, queries, 0, threshold)
+
+
+def _screen_forked(
+    lists: list[SearchedList],
+    visible: set[str],
+    queries: list[Any],
+    offset: int,
+    default_threshold: float,
+) -> list[ScreeningResult | QueryFailed]:
+    """``_screen_part`` in a worker process, with the matcher it was forked with."""
+    return _screen_part(forked_matcher(), lists, visible, queries, offset, default_threshold)
+
+
+def _screen_part(
+    matcher: Matcher,
+    lists: list[SearchedList],
+    visible: set[str],
+    queries: list[Any],
+    offset: int,
+    default_threshold: float,
+) -> list[ScreeningResult | QueryFailed]:
+    """Each query screened on its own (``queries[offset]`` onwards of a batch), an
+    invalid one answered with its error in its place."""
     results: list[ScreeningResult | QueryFailed] = []
-    for index, raw in enumerate(queries):
+    for index, raw in enumerate(queries, start=offset):
         field = f"queries[{index}]"
         try:
             request = ScreeningRequest.model_validate(raw)
             results.append(
-                _run(
-                    matcher,
-                    lists,
-                    visible,
-                    request,
-                    settings.screening_threshold,
-                    field=f"{field}.datasets",
-                )
+                _run(matcher, lists, visible, request, default_threshold, f"{field}.datasets")
             )
         except ValidationError as exc:
             results.append(_invalid(field, exc))

@@ -18,7 +18,7 @@ import pycountry
 from rapidfuzz.distance import OSA
 
 from casework.screening.given_names import has_short_forms, same_given_name
-from casework.screening.spelling import fold, has_vowel, phonetic_key, skeleton
+from casework.screening.spelling import fold, has_vowel, memo, phonetic_key, skeleton
 
 INITIAL_SIM = 0.6
 NICKNAME_SIM = 0.85  # a given name and its short form ("Bill" / "William")
@@ -75,14 +75,34 @@ def _allowed_edits(longest: int) -> int:
     return _EDITS[longest] if longest < len(_EDITS) else 3
 
 
-def _sound_alike(a: str, b: str, dist: int) -> bool:
+# What ``_token_sim`` asks of a word, looked up once per word: whether it is all
+# letters, all digits, a place word, its folded spelling, its phonetic key, whether it
+# has a vowel and short forms. A plain tuple, which the garbage collector soon stops
+# walking (a named tuple it walks for good).
+_Word = tuple[bool, bool, bool, str, str, bool, bool]
+
+
+@memo(200_000)
+def _word(token: str) -> _Word:
+    return (
+        token.isalpha(),
+        token.isdigit(),
+        token in place_words(),
+        fold(token),
+        phonetic_key(token),
+        has_vowel(token),
+        has_short_forms(token),
+    )
+
+
+def _sound_alike(a: _Word, b: _Word, dist: int, size_a: int, size_b: int) -> bool:
     """Same phonetic key, trusted less for short keys, which many unrelated names share."""
-    key = phonetic_key(a)
-    if key != phonetic_key(b):
+    key = a[4]
+    if key != b[4]:
         return False
-    if len(key) >= 3 and min(len(a), len(b)) >= 4:
+    if len(key) >= 3 and min(size_a, size_b) >= 4:
         return True
-    return dist <= 1 or OSA.distance(fold(a), fold(b)) <= 1
+    return dist <= 1 or OSA.distance(a[3], b[3]) <= 1
 
 
 _SIMILARITIES: dict[tuple[str, str], float] = {}
@@ -104,23 +124,22 @@ def _token_sim(a: str, b: str) -> float:
     """Similarity of two normalised tokens in 0..1; 0 means they are different words."""
     if a == b:
         return 1.0
-    if len(a) == 1 or len(b) == 1:
+    size_a, size_b = len(a), len(b)
+    if size_a == 1 or size_b == 1:
         return INITIAL_SIM if a[0] == b[0] else 0.0
-    if not (a.isalpha() and b.isalpha()) and (
-        a.isdigit() or b.isdigit() or _DIGITS.findall(a) != _DIGITS.findall(b)
-    ):
+    wa, wb = _word(a), _word(b)
+    if not (wa[0] and wb[0]) and (wa[1] or wb[1] or _DIGITS.findall(a) != _DIGITS.findall(b)):
         return 0.0
-    places = place_words()
-    if a in places and b in places:
+    if wa[2] and wb[2]:
         return 0.0
-    longest = max(len(a), len(b))
-    allowed = _allowed_edits(longest)
+    longest = size_a if size_a > size_b else size_b
+    allowed = _EDITS[longest] if longest < len(_EDITS) else 3
     # Past the allowed edits (or one, which the sound-alike test asks about) the exact
     # distance does not matter, so the computation may stop early.
     dist = OSA.distance(a, b, score_cutoff=max(allowed, 1))
     sim = 1.0 - dist / longest if dist <= allowed else 0.0
     if sim < FOLDED_SIM:
-        fa, fb = fold(a), fold(b)
+        fa, fb = wa[3], wb[3]
         if fa == fb:
             sim = FOLDED_SIM
         elif fa != a or fb != b:
@@ -129,11 +148,11 @@ def _token_sim(a: str, b: str) -> float:
             folded = OSA.distance(fa, fb, score_cutoff=fallowed)
             if folded <= fallowed:
                 sim = max(sim, FOLDED_SIM * (1.0 - folded / flong))
-    if sim < NICKNAME_SIM and (has_short_forms(a) or has_short_forms(b)) and same_given_name(a, b):
+    if sim < NICKNAME_SIM and (wa[6] or wb[6]) and same_given_name(a, b):
         sim = NICKNAME_SIM
-    if sim < PHONETIC_SIM and _sound_alike(a, b, dist):
+    if sim < PHONETIC_SIM and _sound_alike(wa, wb, dist, size_a, size_b):
         sim = PHONETIC_SIM
-    if sim < SKELETON_SIM and (not has_vowel(a) or not has_vowel(b)):
+    if sim < SKELETON_SIM and (not wa[5] or not wb[5]):
         key = skeleton(a)
         if len(key) >= 2 and key == skeleton(b) and a[0] == b[0]:
             sim = SKELETON_SIM
