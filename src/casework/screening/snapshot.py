@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -183,6 +184,12 @@ def manifest(path: Path) -> dict[str, Any] | None:
     return found
 
 
+# numpy reads an array file's header with ``ast.literal_eval``, and CPython 3.11's parser
+# is not safe to run in two threads at once (it fails with "AST constructor recursion
+# depth mismatch"): processes mapping snapshots from several threads take turns.
+_HEADERS = threading.Lock()
+
+
 def read(path: Path) -> tuple[Tables, dict[str, Any]] | None:
     """The snapshot at ``path``, mapped, and its manifest; None when there is none, or it
     is of another format or code, or any file differs from what its manifest says."""
@@ -198,10 +205,11 @@ def read(path: Path) -> tuple[Tables, dict[str, Any]] | None:
                 return None
         # Plain arrays over the mapped pages: numpy's memmap subclass makes every slice
         # a Python-level object, ten times slower than an array's.
-        arrays = {
-            file_name.removesuffix(".npy"): np.asarray(np.load(path / file_name, mmap_mode="r"))
-            for file_name in files
-        }
+        with _HEADERS:
+            arrays = {
+                file_name.removesuffix(".npy"): np.asarray(np.load(path / file_name, mmap_mode="r"))
+                for file_name in files
+            }
         return Tables(arrays, dict(about["meta"])), about
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("screening index %s cannot be read: %s", path, exc)
