@@ -39,7 +39,53 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+# The test being run (set as its set-up starts), so that making a database can check that
+# the test asked for the `backend` fixture.
+_running: pytest.Item | None = None
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """The database backend under test. Every test that touches a database asks for it,
+    directly or through another fixture (``database_url`` does): the PostgreSQL run runs
+    only those, since the others answer alike on either backend and the SQLite run has
+    run them already. So does a test marked ``one_backend``, which uses a database for
+    something that does not depend on which (a command-line refusal, scores through the
+    API)."""
+    return BACKEND
+
+
+def _on_every_backend(item: pytest.Item) -> bool:
+    return "backend" in getattr(item, "fixturenames", ()) and (
+        item.get_closest_marker("one_backend") is None
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND == "sqlite":
+        return
+    dropped = [item for item in items if not _on_every_backend(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if _on_every_backend(item)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _running  # one test runs at a time in a process
+    _running = item
+
+
+def _check_backend_asked() -> None:
+    if _running is not None and "backend" not in getattr(_running, "fixturenames", ()):
+        raise pytest.UsageError(
+            f"{_running.nodeid} makes a database but does not ask for the `backend`"
+            " fixture, so the PostgreSQL run would leave it out"
+        )
+
+
 def _postgres_database() -> Iterator[str]:
+    _check_backend_asked()
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -86,6 +132,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def new_database_url(data_dir: Path) -> Iterator[str]:
     """A database of its own on the backend under test, dropped afterwards on PostgreSQL
     (a SQLite file goes with ``data_dir``)."""
+    _check_backend_asked()
     if BACKEND == "postgresql":
         yield from _postgres_database()
     elif BACKEND == "sqlite":
@@ -95,7 +142,7 @@ def new_database_url(data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(data_dir: Path) -> Iterator[str]:
+def database_url(backend: str, data_dir: Path) -> Iterator[str]:
     yield from new_database_url(data_dir)
 
 

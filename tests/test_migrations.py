@@ -15,13 +15,13 @@ from sqlalchemy import Engine, create_engine, text
 
 from casework.migrations import alembic_config, upgrade
 from casework.models import Base
-from tests.conftest import BACKEND, PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL
 
 
 @pytest.fixture
-def scratch_engine(tmp_path) -> Iterator[Engine]:
+def scratch_engine(tmp_path, backend: str) -> Iterator[Engine]:
     """An empty database of the backend under test."""
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
         yield engine
         engine.dispose()

@@ -61,7 +61,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def env(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[dict[str, str]]:
     """The environment of a `casework serve` on a database of its own, which already has
     a tenant (so no demo is loaded) and runs its jobs in the server."""
     data_dir = tmp_path_factory.mktemp("serve")
@@ -130,12 +130,14 @@ def test_serve_listens_on_casework_port(env: dict[str, str]):
         assert answers(port)
 
 
+@pytest.mark.one_backend
 def test_the_port_option_wins_over_casework_port(env: dict[str, str]):
     port = free_port()
     with held_port() as busy, running({**env, "CASEWORK_PORT": str(busy)}, "--port", str(port)):
         assert answers(port)
 
 
+@pytest.mark.one_backend
 def test_a_busy_port_is_said_once_and_ends_the_command(env: dict[str, str]):
     with held_port() as port:
         server = serve({**env, "CASEWORK_PORT": str(port)})
@@ -145,6 +147,7 @@ def test_a_busy_port_is_said_once_and_ends_the_command(env: dict[str, str]):
     assert err == busy_message(port) + "\n"
 
 
+@pytest.mark.one_backend
 def test_a_busy_port_given_as_an_option_is_said_the_same_way(env: dict[str, str]):
     with held_port() as port:
         server = serve(env, "--port", str(port))
@@ -152,6 +155,7 @@ def test_a_busy_port_given_as_an_option_is_said_the_same_way(env: dict[str, str]
     assert (server.returncode, out, err) == (1, "", busy_message(port) + "\n")
 
 
+@pytest.mark.one_backend
 def test_a_port_out_of_range_in_casework_port_is_named(env: dict[str, str]):
     server = serve({**env, "CASEWORK_PORT": "70000"})
     out, err = server.communicate(timeout=LINE_SECONDS)
@@ -201,6 +205,7 @@ def refused(env: dict[str, str], *command: str) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+@pytest.mark.one_backend
 def test_a_missing_bucket_is_said_in_one_line_and_ends_the_command(
     s3_env: dict[str, str], s3_server: S3Server
 ):
@@ -213,6 +218,7 @@ def test_a_missing_bucket_is_said_in_one_line_and_ends_the_command(
     )
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize(
     ("variable", "value", "code"),
     [
@@ -232,6 +238,7 @@ def test_refused_credentials_are_said_in_one_line(
     )
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -264,6 +271,7 @@ def test_the_worker_checks_the_store_too(s3_env: dict[str, str], s3_server: S3Se
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.one_backend
 def test_documents_go_to_the_bucket_and_come_back(s3_env: dict[str, str], s3_server: S3Server):
     bucket = s3_server.create_bucket()
     settings = Settings(

@@ -27,7 +27,7 @@ def isolated_settings(url: str, data_dir: Path, **overrides: object) -> Settings
 
 
 @pytest.fixture
-def fresh_url(tmp_path: Path) -> Iterator[str]:
+def fresh_url(tmp_path: Path, backend: str) -> Iterator[str]:
     yield from new_database_url(tmp_path)
 
 

@@ -39,7 +39,7 @@ from casework.models import (
 from casework.screening.engine import DEFAULT_THRESHOLD, Matcher, Query
 from casework.screening.entity import Entity
 from casework.screening.importers import ftm, ofac_csv, un_xml
-from tests.conftest import BACKEND, _postgres_database
+from tests.conftest import _postgres_database
 from tests.factories import make_tenant_kit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,8 +125,8 @@ def test_no_fictional_name_matches_a_really_listed_party():
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if BACKEND == "postgresql":
+def demo_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    if backend == "postgresql":
         yield from _postgres_database()
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('demo') / 'casework.db'}"

@@ -15,13 +15,13 @@ from casework.infra.secrets_box import box_for
 from casework.migrations import upgrade
 from casework.models import Case, Tenant, User, WatchlistDataset, WatchlistVersion
 from casework.models.base import utcnow
-from tests.conftest import BACKEND, _postgres_database
+from tests.conftest import _postgres_database
 from tests.factories import make_tenant_kit
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Database]:
-    urls = _postgres_database() if BACKEND == "postgresql" else iter([f"sqlite:///{tmp_path}/c.db"])
+def fresh(tmp_path: Path, backend: str) -> Iterator[Database]:
+    urls = _postgres_database() if backend == "postgresql" else iter([f"sqlite:///{tmp_path}/c.db"])
     for url in urls:
         database = Database(
             Settings(database_url=url, data_dir=tmp_path / "data", job_runner="embedded")

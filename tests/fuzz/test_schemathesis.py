@@ -31,7 +31,7 @@ from casework.config import Settings
 from casework.infra.db import Database
 from casework.migrations import upgrade
 from casework.models import Role
-from tests.conftest import BACKEND, new_database_url
+from tests.conftest import new_database_url
 from tests.factories import make_tenant_kit
 
 pytestmark = pytest.mark.live
@@ -184,10 +184,10 @@ def _failures(events: Path) -> tuple[list[str], list[str]]:
 _SHOWN = ("method", "path", "path_parameters", "query", "body")
 
 
-def test_the_fuzzer_finds_nothing(tmp_path: Path) -> None:
+def test_the_fuzzer_finds_nothing(tmp_path: Path, backend: str) -> None:
     network = _isolated_network()
     with _install(tmp_path) as (url, credentials):
-        if network is not None and BACKEND == "postgresql":
+        if network is not None and backend == "postgresql":
             local = _through_socket(url)
             network = network if local is not None else None
             url = local or url

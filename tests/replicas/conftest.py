@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKEND, new_database_url
+from tests.conftest import new_database_url
 from tests.replicas.cluster import Cluster, Tenant
 from tests.replicas.held_news import GATE
 from tests.replicas.watchlist import DATASET, person, write_list
@@ -32,9 +32,13 @@ def bucket(s3_server: S3Server) -> str:
 
 @pytest.fixture(scope="module")
 def cluster(
-    tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server, bucket: str, news_gate: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_server: S3Server,
+    bucket: str,
+    news_gate: Path,
+    backend: str,
 ) -> Iterator[Cluster]:
-    if BACKEND != "postgresql":
+    if backend != "postgresql":
         pytest.skip("replicas and workers share PostgreSQL")
     workdir = tmp_path_factory.mktemp("replicas")
     with contextmanager(new_database_url)(workdir) as url:

@@ -32,6 +32,9 @@ from tests.factories import TenantKit, make_tenant_kit
 from tests.install import Install, fresh_install
 from tests.screening.evasion import TECHNIQUES, TWO, Variant, sources, variants
 
+# What is found does not depend on the database the lists were imported into.
+pytestmark = pytest.mark.one_backend
+
 PER_TECHNIQUE = 60  # 16 techniques and twice as many with two: 1,080 variants
 NEGATIVES = 2000
 SEED = 20160616

@@ -11,6 +11,7 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import TenantKit
@@ -50,6 +51,7 @@ def test_the_pair_set_is_well_formed():
         assert 0.3 <= matches / by_schema[schema] <= 0.7, schema
 
 
+@pytest.mark.one_backend
 def test_compare_decides_the_labelled_pairs(client: TestClient, kit: TenantKit):
     pairs = _pairs()
     overall: Counter[str] = Counter()
