@@ -84,7 +84,9 @@ def _screened(
         results = search.screen_many(
             session, holder, queries, tenant_id=kit.tenant_id, settings=settings
         )
-    answers = json.loads(BatchResult(results=results).model_dump_json(by_alias=True))["results"]
+    body = search.batch_body(results)
+    BatchResult.model_validate_json(body)  # the shape the route declares
+    answers = json.loads(body)["results"]
     for answer in answers:
         answer.pop("took_ms", None)
     return list(answers)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from casework.config import Settings
 from casework.infra.logging import get_logger
+from casework.infra.storage import Store
 from casework.screening import scope
 
 router = APIRouter(tags=["health"])
@@ -63,15 +64,24 @@ def healthz(request: Request) -> Liveness:
     )
 
 
-@router.get("/readyz", responses={503: {"description": "Database unreachable"}})
+@router.get("/readyz", responses={503: {"description": "Database or document store unavailable"}})
 def readyz(request: Request, response: Response) -> Health:
-    """Readiness: the database answers."""
+    """Readiness: the database answers, and the document store can be listed (in an S3
+    bucket: one listing of at most one key). Why the store cannot be used is logged,
+    not shown to whoever probes."""
     try:
         with request.app.state.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:
         response.status_code = 503
         return Health(status="database unavailable")
+    store: Store = request.app.state.storage
+    try:
+        store.check()
+    except Exception as exc:
+        log.warning("readyz: the document store cannot be used", reason=str(exc))
+        response.status_code = 503
+        return Health(status="document store unavailable")
     return Health(status="ok")
 
 

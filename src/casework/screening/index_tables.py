@@ -25,7 +25,7 @@ from casework.screening.index_builder import (
 )
 from casework.screening.normalize import NameForm, fold, memo
 from casework.screening.recut import SPLIT_UNLESS_NEAR, Recut, Recutter
-from casework.screening.retrieval import Retrieval, Unions
+from casework.screening.retrieval import Retrieval, Scratch, Unions
 from casework.screening.score import Record, date_text
 from casework.screening.snapshot import Tables
 
@@ -33,6 +33,7 @@ from casework.screening.snapshot import Tables
 # most, so a process's caches stay within some tens of megabytes however long it runs.
 CACHED = 20_000
 ENTITY_BLOCKS_KEPT = 256  # blocks of entities kept unpickled (8,192 entities)
+WORDS_KEPT = 200_000  # listed words kept decoded (strings only, a few MB)
 
 
 class TableIndex(Retrieval):
@@ -93,6 +94,21 @@ class TableIndex(Retrieval):
         self.ends_tokens = a["ends.tokens"]
         self.ends_spellings = t.texts("ends.spellings")
         self.unions = Unions()
+        # A listed name is read for every search that retrieves it: through memoryviews,
+        # which hand back Python ints without numpy's per-element cost, and with its
+        # words decoded once.
+        self._name_rows = (
+            self.name_tok_off.data,
+            self.name_toks.data,
+            self.name_form_off.data,
+            self.name_forms.data,
+            self.name_acr_off.data,
+            self.name_acrs.data,
+            self.name_weak.data,
+            self.name_script.data,
+        )
+        self._word = memo(WORDS_KEPT)(self.tokens.__getitem__)
+        self.scratch = Scratch(len(self.name_entity))
         # A block is unpickled whole for one entity; the next lookups often want another
         # of the same block (the matches of a batch of screenings, say).
         self._decoded = lru_cache(maxsize=ENTITY_BLOCKS_KEPT)(self._decode)
@@ -145,23 +161,21 @@ class TableIndex(Retrieval):
         return sorted(self.identified.get(value))
 
     def name_form(self, nid: int) -> NameForm:
-        tokens = self.tokens
-        at, end = self.name_tok_off[nid : nid + 2].tolist()
-        form_at, form_end = self.name_form_off[nid : nid + 2].tolist()
-        acr_at, acr_end = self.name_acr_off[nid : nid + 2].tolist()
+        tok_off, toks, form_off, forms, acr_off, acrs, weak, script = self._name_rows
+        word = self._word
+        form_at, form_end = form_off[nid], form_off[nid + 1]
+        acr_at, acr_end = acr_off[nid], acr_off[nid + 1]
         return NameForm(
             original=self.name_text[nid],
-            tokens=tuple(tokens[t] for t in self.name_toks[at:end].tolist()),
-            legal_forms=tuple(
-                self.form_names[c] for c in self.name_forms[form_at:form_end].tolist()
-            )
+            tokens=tuple([word(t) for t in toks[tok_off[nid] : tok_off[nid + 1]]]),
+            legal_forms=tuple([self.form_names[c] for c in forms[form_at:form_end]])
             if form_end > form_at
             else (),
-            weak=bool(self.name_weak[nid]),
-            acronyms=tuple(self.acronyms[t] for t in self.name_acrs[acr_at:acr_end].tolist())
+            weak=bool(weak[nid]),
+            acronyms=tuple([self.acronyms[t] for t in acrs[acr_at:acr_end]])
             if acr_end > acr_at
             else (),
-            script=self.scripts[int(self.name_script[nid])],
+            script=self.scripts[script[nid]],
         )
 
     def entity_name_ids(self, eid: int) -> range:

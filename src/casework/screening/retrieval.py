@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -55,6 +56,7 @@ ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
 INITIALS_RANK = 0.8  # ... and of one found by initials
 INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
 UNION_IDS_KEPT = 6_000_000  # name ids of posting-list unions kept for later searches (48 MB)
+SCRATCH_KEPT = 4  # counting arrays kept for the next searches (5 bytes a listed name each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,33 @@ class Unions:
         self._held += size
 
 
+Counting = tuple[npt.NDArray[np.int8], FloatArray]
+
+
+class Scratch:
+    """Counting arrays with a slot per listed name, all zero, lent to one search at a time
+    (``Retrieval._shared``) and given back zero again. New ones would cost a fresh
+    allocation and a page fault per 4 KiB touched, and a scan of every slot for what
+    was counted; these are cleared where they were counted, and found candidates are
+    read from the posting lists that were counted. Searches in several threads each
+    take their own."""
+
+    def __init__(self, size: int, kept: int = SCRATCH_KEPT) -> None:
+        self._size = size
+        self._kept = kept
+        self._free: list[Counting] = []
+
+    def take(self) -> Counting:
+        try:
+            return self._free.pop()  # atomic: two threads never get the same arrays
+        except IndexError:
+            return np.zeros(self._size, dtype=np.int8), np.zeros(self._size, dtype=np.float32)
+
+    def give(self, arrays: Counting) -> None:
+        if len(self._free) < self._kept:
+            self._free.append(arrays)
+
+
 class Retrieval:
     """Expansion and retrieval, for a class that holds these tables (``TableIndex``)."""
 
@@ -123,6 +152,7 @@ class Retrieval:
     acro_off: OffsetArray
     acro: IntArray
     unions: Unions
+    scratch: Scratch
     phonetic: TokenMap
     skeletons: TokenMap
     romanised: TokenMap
@@ -381,16 +411,10 @@ class Retrieval:
         """
         unions = [self._union(w, self.multi_off, self.multi, reading) for w in words]
         need = min(len(words), max(2, math.ceil(len(words) / 2)))
-        if sum(len(ids) for ids, _ in unions) > DENSE_FROM:
-            hits = np.zeros(len(self.name_entity), dtype=np.int8)
-            dense = np.zeros(len(self.name_entity), dtype=np.float32)
-            for (ids, sims), weight in zip(unions, weights, strict=True):
-                hits[ids] += 1
-                dense[ids] += sims * weight
-            cand = np.flatnonzero(hits >= need).astype(np.int32)
-            return cand, dense[cand]
         by_size = sorted(range(len(words)), key=lambda i: (len(unions[i][0]), i))
         seeds = [unions[i][0] for i in by_size[: len(words) - need + 1]]
+        if sum(len(ids) for ids, _ in unions) > DENSE_FROM:
+            return self._counted(unions, weights, seeds, need)
         cand = sorted_unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
         counts = np.zeros(len(cand), dtype=np.int8)
         overlap = np.zeros(len(cand), dtype=np.float32)
@@ -403,6 +427,28 @@ class Retrieval:
             overlap += np.where(hit, sims[pos], 0.0) * weight
         keep = counts >= need
         return cand[keep], overlap[keep]
+
+    def _counted(
+        self,
+        unions: list[tuple[IntArray, FloatArray]],
+        weights: list[float],
+        seeds: list[IntArray],
+        need: int,
+    ) -> tuple[IntArray, FloatArray]:
+        """``_shared`` for long posting lists: counted in a slot per listed name."""
+        hits, dense = arrays = self.scratch.take()
+        for (ids, sims), weight in zip(unions, weights, strict=True):
+            hits[ids] += 1
+            dense[ids] += sims * weight
+        # Every candidate is in a seed list (see ``_shared``).
+        found = [ids[hits[ids] >= need] for ids in seeds]
+        cand = sorted_unique(np.concatenate(found)) if len(found) > 1 else found[0]
+        overlap = dense[cand]
+        for ids, _ in unions:
+            hits[ids] = 0
+            dense[ids] = 0.0
+        self.scratch.give(arrays)
+        return cand, overlap
 
     def _weight(self, token: str) -> float:
         tid = self.vocab.get(token)

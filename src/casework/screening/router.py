@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from casework.auth.dependencies import ScreeningRunner
 from casework.infra.dependencies import AppSettings, ReadSession
@@ -59,19 +59,20 @@ def screen(
     )
 
 
-@router.post("/v1/screenings/batch", responses=_NOTHING_SEARCHED)
+@router.post("/v1/screenings/batch", responses=_NOTHING_SEARCHED, response_model=BatchResult)
 def screen_batch(
     body: BatchRequest,
     request: Request,
     session: ReadSession,
     settings: AppSettings,
     caller: ScreeningRunner,
-) -> BatchResult:
+) -> Response:
     """Up to 1,000 screenings in one call; results in the order of the queries."""
-    results = search.screen_many(
+    answers = search.screen_many(
         session, _holder(request), body.queries, tenant_id=caller.tenant_id, settings=settings
     )
-    return BatchResult(results=results)
+    # Each answer is already JSON, written where it was screened (see ``screen_many``).
+    return Response(search.batch_body(answers), media_type="application/json")
 
 
 @router.post("/v1/screenings/compare")

@@ -7,7 +7,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
@@ -35,6 +35,9 @@ from casework.screening.scope import SearchedList
 
 POOLED_FROM = 100  # queries in a batch from which worker processes screen it
 PARTS_PER_WORKER = 4
+
+Answer = ScreeningResult | QueryFailed
+_ANSWER: TypeAdapter[Answer] = TypeAdapter(Answer)
 
 
 def _query(subject: Subject, schema: Schema | None) -> tuple[Query, list[str]]:
@@ -145,13 +148,17 @@ def screen_many(
     *,
     tenant_id: str | None,
     settings: Settings,
-) -> list[ScreeningResult | QueryFailed]:
+) -> list[bytes]:
     """Screen each query on its own: one that is invalid, or names a list that cannot be
     searched, is answered with its error in its place and the others are screened.
     With no list at all every query would fail alike, so that is one error.
 
+    Each answer comes back as its JSON (``answer_json``), for ``batch_body`` to join.
     A large batch is screened by worker processes holding the same matcher, all at
-    once (``MatcherHolder.workers``); the answers are the same either way."""
+    once (``MatcherHolder.workers``); the answers are the same either way. A worker
+    sends its answers back written: bytes cross between processes for next to nothing,
+    where the models themselves would cost the request more to unpickle than to
+    screen."""
     matcher, lists, visible = _lists(session, holder, tenant_id, settings)
     if not lists:
         raise scope.NothingToSearch.on(
@@ -164,7 +171,7 @@ def screen_many(
         else None
     )
     if workers is None:
-        return _screen_part(matcher, lists, visible, queries, 0, threshold)
+        return _written(_screen_part(matcher, lists, visible, queries, 0, threshold))
     # Parts several to a worker, so that one slow part leaves the others busy.
     size = max(1, math.ceil(len(queries) / (workers.count * PARTS_PER_WORKER)))
     try:
@@ -179,7 +186,7 @@ def screen_many(
         # A worker died (killed, out of memory): this batch is screened here, and the
         # next one by new workers.
         holder.drop_workers(workers)
-        return _screen_part(matcher, lists, visible, queries, 0, threshold)
+        return _written(_screen_part(matcher, lists, visible, queries, 0, threshold))
 
 
 def _screen_forked(
@@ -188,9 +195,25 @@ def _screen_forked(
     queries: list[Any],
     offset: int,
     default_threshold: float,
-) -> list[ScreeningResult | QueryFailed]:
+) -> list[bytes]:
     """``_screen_part`` in a worker process, with the matcher it was forked with."""
-    return _screen_part(forked_matcher(), lists, visible, queries, offset, default_threshold)
+    return _written(
+        _screen_part(forked_matcher(), lists, visible, queries, offset, default_threshold)
+    )
+
+
+def answer_json(answer: Answer) -> bytes:
+    """One answer of a batch as the API writes it (fields by their aliases)."""
+    return _ANSWER.dump_json(answer, by_alias=True)
+
+
+def _written(answers: list[Answer]) -> list[bytes]:
+    return [answer_json(answer) for answer in answers]
+
+
+def batch_body(answers: list[bytes]) -> bytes:
+    """The JSON of ``BatchResult`` holding these answers (each ``answer_json``)."""
+    return b'{"results":[' + b",".join(answers) + b"]}"
 
 
 def _screen_part(
@@ -200,10 +223,10 @@ def _screen_part(
     queries: list[Any],
     offset: int,
     default_threshold: float,
-) -> list[ScreeningResult | QueryFailed]:
+) -> list[Answer]:
     """Each query screened on its own (``queries[offset]`` onwards of a batch), an
     invalid one answered with its error in its place."""
-    results: list[ScreeningResult | QueryFailed] = []
+    results: list[Answer] = []
     for index, raw in enumerate(queries, start=offset):
         field = f"queries[{index}]"
         try:
