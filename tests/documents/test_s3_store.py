@@ -12,13 +12,18 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
+from casework.app import create_app
+from casework.config import Settings
 from casework.documents import service
+from casework.infra.db import Database
 from casework.infra.errors import PayloadTooLarge, ValidationFailed
 from casework.infra.ids import new_id
-from casework.infra.storage import CHUNK_BYTES, MissingObject, StoreUnavailable
-from casework.infra.storage.location import S3Location
+from casework.infra.storage import CHUNK_BYTES, MissingObject, StoreUnavailable, open_store
+from casework.infra.storage.location import S3Location, parse
 from casework.infra.storage.s3 import PART_BYTES, S3Store
+from tests.factories import TenantKit
 from tests.s3_server import S3Server
 
 MiB = 1024 * 1024
@@ -276,3 +281,36 @@ def test_check_names_an_endpoint_out_of_reach(s3_server: S3Server):
     with pytest.raises(StoreUnavailable) as failed:
         store.check()
     assert str(failed.value) == f"cannot reach {endpoint}: Connection refused"
+
+
+def _emptied_and_deleted(s3_server: S3Server, bucket: str) -> None:
+    client = s3_server.client()
+    for key in s3_server.keys(bucket):
+        client.delete_object(Bucket=bucket, Key=key)
+    client.delete_bucket(Bucket=bucket)
+
+
+def test_a_store_that_fails_under_a_request_is_a_503_and_nothing_is_kept(
+    settings: Settings, db: Database, s3_server: S3Server, kit: TenantKit
+) -> None:
+    bucket = s3_server.create_bucket()
+    store = open_store(parse(s3_server.storage_url(bucket, PREFIX)))
+    client = TestClient(create_app(settings, db, storage=store))
+    headers = kit.analyst.headers
+    kept = client.post(
+        "/v1/documents", files={"file": ("kept.txt", b"kept", "text/plain")}, headers=headers
+    )
+    assert kept.status_code == 201, kept.text
+    listed = client.get("/v1/documents", headers=headers).json()
+    _emptied_and_deleted(s3_server, bucket)
+
+    upload = client.post(
+        "/v1/documents", files={"file": ("lost.txt", b"lost", "text/plain")}, headers=headers
+    )
+    download = client.get(f"/v1/documents/{kept.json()['id']}/content", headers=headers)
+    for answer in (upload, download):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["title"] == "Document store unavailable"
+        assert bucket not in answer.text  # the reason is for the log, not the caller
+    assert client.get("/v1/documents", headers=headers).json() == listed

@@ -16,6 +16,7 @@ from casework.infra.errors import DomainError
 from casework.infra.field_paths import field_path, invalid_json, split_source
 from casework.infra.logging import correlation_id, get_logger
 from casework.infra.routing import other_spelling
+from casework.infra.storage.store import StoreUnavailable
 
 log = get_logger("casework.infra.errors")
 PROBLEM = "application/problem+json"
@@ -235,7 +236,21 @@ def unexpected(method: str, path: str, exc: BaseException) -> JSONResponse:
     )
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The document store failed under a request: a 503 the client may retry, with the
+    reason (which names the bucket or directory) in the log only."""
+    log.warning("store_unavailable", path=request.url.path, reason=str(exc))
+    return problem_response(
+        503,
+        "Document store unavailable",
+        "the document store cannot be used now; nothing was changed, try again later",
+        type_slug="store-unavailable",
+        headers={"Retry-After": "30"},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(StarletteHTTPException, _http)

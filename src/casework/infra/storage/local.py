@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import quote, unquote
@@ -46,19 +47,34 @@ class LocalStore:
     def write(self, key: str, chunks: Iterable[bytes]) -> None:
         target = self.path_for(key)
         incoming = self.root / INCOMING
-        incoming.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=incoming, prefix=_incoming_prefix(key))
+        with self._disk():
+            incoming.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=incoming, prefix=_incoming_prefix(key))
         try:
             with os.fdopen(fd, "wb") as out:
+                # What the stream raises goes on as it is; what the disk raises (full,
+                # read-only) is the store's failure.
                 for chunk in chunks:
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(name, target)
+                    with self._disk():
+                        out.write(chunk)
+                with self._disk():
+                    out.flush()
+                    os.fsync(out.fileno())
+            with self._disk():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(name, target)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
+
+    @contextmanager
+    def _disk(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"could not write in the directory {self.root}: {exc.strerror or exc}"
+            ) from exc
 
     def open(self, key: str) -> StoredObject:
         try:

@@ -138,10 +138,21 @@ class S3Store:
                 UploadId=upload_id,
                 MultipartUpload={"Parts": parts},
             )
-        except BaseException:
+        except (BotoCoreError, ClientError) as exc:
+            if upload_id is not None:
+                self._abort(target, upload_id)
+            raise self._unavailable("write", exc) from exc
+        except BaseException:  # the stream's own failure, which goes on as it is
             if upload_id is not None:
                 self._abort(target, upload_id)
             raise
+
+    def _unavailable(self, doing: str, exc: BotoCoreError | ClientError) -> StoreUnavailable:
+        where = self.location.endpoint_url or "S3"
+        reason = f"{_code(exc)}: {_message(exc)}" if isinstance(exc, ClientError) else _reason(exc)
+        return StoreUnavailable(
+            f"could not {doing} in the bucket {self.bucket!r} at {where}: {reason}"
+        )
 
     def _part(self, target: str, upload_id: str, number: int, body: io.BytesIO) -> Any:
         body.seek(0)
@@ -162,7 +173,9 @@ class S3Store:
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 raise MissingObject(key) from None
-            raise
+            raise self._unavailable("read", exc) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable("read", exc) from exc
         body = answer["Body"]
         return StoredObject(answer["ContentLength"], body.iter_chunks(CHUNK_BYTES), body.close)
 

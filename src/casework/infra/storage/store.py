@@ -10,7 +10,8 @@ CHUNK_BYTES = 1024 * 1024  # how much a download reads at a time
 
 
 class StoreUnavailable(Exception):
-    """The store cannot be used as configured; the message says why, in one line."""
+    """The store cannot be used as configured, or cannot be reached now; the message says
+    why, in one line. A request meeting it is answered 503 (``casework.infra.problems``)."""
 
 
 class MissingObject(LookupError):
