@@ -1,6 +1,7 @@
-"""A large batch is screened by worker processes forked with the matcher, and answers
-exactly as the request's own thread would: every match, score and explanation, every
-error in its place. A worker that dies costs the batch nothing."""
+"""A large batch is screened by worker processes that map the matcher's snapshot, and
+answers exactly as the request's own thread would: every match, score and explanation,
+every error in its place. A worker that dies costs the batch nothing, and no worker holds
+what the server has open (its listening socket above all)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import multiprocessing
 import os
 import secrets
 import signal
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +20,11 @@ from fastapi.testclient import TestClient
 from casework.config import Settings
 from casework.infra.db import Database
 from casework.screening import search
-from casework.screening.matching import MatcherHolder, can_fork
+from casework.screening.index_store import IndexStore
+from casework.screening.matching import MatcherHolder
 from casework.screening.schemas import BatchResult
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit
-
-pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes are forked")
 
 PEOPLE = [
     "Vladimir Vladimirovich Putin",
@@ -92,13 +94,17 @@ def _screened(
     return list(answers)
 
 
+def _holder(tmp_path: Path) -> MatcherHolder:
+    return MatcherHolder(IndexStore(tmp_path / "screening-index"))
+
+
 def test_workers_answer_as_the_request_does(
-    db: Database, settings: Settings, kit: TenantKit, listed: str
+    db: Database, settings: Settings, kit: TenantKit, listed: str, tmp_path: Path
 ) -> None:
     queries = _queries(listed)
-    alone = _screened(db, settings.model_copy(update={"screening_processes": 1}), MatcherHolder(),
-                      kit, queries)  # fmt: skip
-    holder = MatcherHolder()
+    alone = _screened(db, settings.model_copy(update={"screening_processes": 1}),
+                      _holder(tmp_path), kit, queries)  # fmt: skip
+    holder = _holder(tmp_path)
     try:
         pooled = _screened(
             db, settings.model_copy(update={"screening_processes": 2}), holder, kit, queries
@@ -113,11 +119,11 @@ def test_workers_answer_as_the_request_does(
 
 
 def test_a_dead_worker_costs_the_batch_nothing(
-    db: Database, settings: Settings, kit: TenantKit, listed: str
+    db: Database, settings: Settings, kit: TenantKit, listed: str, tmp_path: Path
 ) -> None:
     queries = _queries(listed)
     pooled = settings.model_copy(update={"screening_processes": 2})
-    holder = MatcherHolder()
+    holder = _holder(tmp_path)
     try:
         first = _screened(db, pooled, holder, kit, queries)
         for child in multiprocessing.active_children():
@@ -127,6 +133,34 @@ def test_a_dead_worker_costs_the_batch_nothing(
         assert _screened(db, pooled, holder, kit, queries) == first  # by new workers
     finally:
         holder.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+def test_workers_hold_none_of_the_servers_sockets(
+    db: Database, settings: Settings, kit: TenantKit, listed: str, tmp_path: Path
+) -> None:
+    pooled = settings.model_copy(update={"screening_processes": 2})
+    holder = _holder(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        held = f"socket:[{os.fstat(listening.fileno()).st_ino}]"
+        try:
+            _screened(db, pooled, holder, kit, _queries(listed))
+            workers = multiprocessing.active_children()
+            assert holder._workers is not None and workers
+            for worker in workers:
+                fds = Path(f"/proc/{worker.pid}/fd")
+                assert held not in {os.readlink(fd) for fd in fds.iterdir()}
+        finally:
+            holder.close()
+
+
+def test_a_matcher_built_in_memory_is_screened_in_the_request(
+    db: Database, settings: Settings, kit: TenantKit, listed: str
+) -> None:
+    holder = MatcherHolder()  # no snapshot for workers to map
+    pooled = settings.model_copy(update={"screening_processes": 2})
+    assert _screened(db, pooled, holder, kit, _queries(listed))
+    assert holder._workers is None
 
 
 def test_the_api_answers_a_large_batch_in_order(

@@ -17,7 +17,7 @@ from casework.screening import scope
 from casework.screening.birth_dates import read_birth_date
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, NameKind, Schema
-from casework.screening.matching import MatcherHolder, forked_matcher
+from casework.screening.matching import MatcherHolder, worker_matcher
 from casework.screening.schemas import (
     CompareRequest,
     CompareResult,
@@ -177,7 +177,7 @@ def screen_many(
     try:
         parts = [
             workers.pool.submit(
-                _screen_forked, lists, visible, queries[at : at + size], at, threshold
+                _screen_in_worker, lists, visible, queries[at : at + size], at, threshold
             )
             for at in range(0, len(queries), size)
         ]
@@ -189,16 +189,16 @@ def screen_many(
         return _written(_screen_part(matcher, lists, visible, queries, 0, threshold))
 
 
-def _screen_forked(
+def _screen_in_worker(
     lists: list[SearchedList],
     visible: set[str],
     queries: list[Any],
     offset: int,
     default_threshold: float,
 ) -> list[bytes]:
-    """``_screen_part`` in a worker process, with the matcher it was forked with."""
+    """``_screen_part`` in a worker process, with the matcher it mapped."""
     return _written(
-        _screen_part(forked_matcher(), lists, visible, queries, offset, default_threshold)
+        _screen_part(worker_matcher(), lists, visible, queries, offset, default_threshold)
     )
 
 
