@@ -21,7 +21,14 @@ from casework.infra.db import Database
 from casework.screening import snapshot
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Schema
-from casework.screening.index_store import IndexStore, Versions, current, key_of, locked
+from casework.screening.index_store import (
+    IndexStore,
+    ListVersion,
+    Versions,
+    current,
+    key_of,
+    locked,
+)
 from casework.screening.layered import LayeredIndex
 from casework.screening.matching import MatcherHolder, build_in_memory
 from casework.screening.service import import_dataset
@@ -325,3 +332,29 @@ def test_an_import_writes_the_index_of_the_new_versions(
     assert store.built == []
     with locked(store.root, wait=False) as held:
         assert held, "the import let go of the lock"
+
+
+def test_a_snapshot_naming_a_list_that_is_gone_is_pruned(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    kept_list, gone_list = ListVersion("kept", "d-kept", 2), ListVersion("gone", "d-gone", 5)
+    newer_list = ListVersion("kept", "d-kept", 3)
+
+    def written(key: str, created_at: str, *listed: ListVersion) -> None:
+        path = store.root / key
+        path.mkdir(parents=True)
+        about = {
+            "format": snapshot.FORMAT,
+            "code": snapshot.code_version(),
+            "created_at": created_at,
+            "kind": "full",
+            "base": None,
+            "versions": [[v.name, v.dataset_id, v.version] for v in listed],
+        }
+        (path / snapshot.MANIFEST).write_text(json.dumps(about), encoding="utf-8")
+
+    written("old-with-gone", "2026-01-01T00:00:00", kept_list, gone_list)
+    written("newer", "2026-01-01T00:00:01", newer_list)
+    written("current", "2026-01-02T00:00:00", kept_list)
+    assert store.prune((kept_list,), keep="current") == ["old-with-gone"]
+    # One of a newer version of a list still there is kept, whenever it was made.
+    assert sorted(p.name for p in store.root.iterdir()) == ["current", "newer"]

@@ -262,7 +262,8 @@ class IndexStore:
 
     def prune(self, versions: Versions, *, keep: str) -> list[str]:
         """Delete the snapshots that ``keep`` (the snapshot of ``versions``) supersedes:
-        made before it, of no list version newer than these, and not its base."""
+        made before it, of no list version newer than these, and not its base. A list
+        that is no longer among ``versions`` has no newer version to keep one for."""
         kept = snapshot.manifest(self.root / keep)
         if kept is None:
             return []
@@ -277,7 +278,9 @@ class IndexStore:
                 continue  # being written by another version of the code, or not ours
             try:
                 older = str(about["created_at"]) < str(kept["created_at"])
-                behind = all(now.get(v.dataset_id, -1) >= v.version for v in _read_versions(about))
+                behind = all(
+                    now.get(v.dataset_id, v.version) >= v.version for v in _read_versions(about)
+                )
             except (KeyError, TypeError, ValueError):
                 older = behind = True  # unreadable: nothing can use it
             if older and behind:
