@@ -51,7 +51,10 @@ from casework.screening.similarity import FOLDED_SIM, abjad_key, abjad_sim
 Allowed = Callable[[IntArray], BoolArray]  # which of these entities a search may return
 Expansions = tuple[tuple[int, float], ...]  # listed tokens and their similarity, best first
 
-DENSE_FROM = 40_000  # total posting length from which retrieval counts in a dense array
+DENSE_FROM = 40_000  # total posting length from which retrieval may count in a dense array
+# What probing every posting list for one seed costs, per list, against counting one
+# posting in the dense array (measured at a million entities: about the same).
+PROBE_COST = 1.0
 ACRONYM_RANK = 0.9  # the cheap score of a name found as the acronym a query is
 INITIALS_RANK = 0.8  # ... and of one found by initials
 INITIALLED_SCANNED = 5000  # names holding a query's strong word checked for its initials
@@ -406,14 +409,16 @@ class Retrieval:
         A name must share two words, or half of them for long queries. By pigeonhole it
         then contains one of the ``len(words) - need + 1`` rarest words, so only those
         posting lists are merged into the candidate set and the others are probed. When
-        the lists are long (common names), counting into one slot per listed name is
-        cheaper than merging.
+        the lists are long (common names) and the rarest of them are long too, counting
+        every posting into one slot per listed name is cheaper than probing.
         """
         unions = [self._union(w, self.multi_off, self.multi, reading) for w in words]
         need = min(len(words), max(2, math.ceil(len(words) / 2)))
         by_size = sorted(range(len(words)), key=lambda i: (len(unions[i][0]), i))
         seeds = [unions[i][0] for i in by_size[: len(words) - need + 1]]
-        if sum(len(ids) for ids, _ in unions) > DENSE_FROM:
+        total = sum(len(ids) for ids, _ in unions)
+        probes = sum(len(ids) for ids in seeds) * len(unions) * PROBE_COST
+        if total > DENSE_FROM and probes >= total:
             return self._counted(unions, weights, seeds, need)
         cand = sorted_unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
         counts = np.zeros(len(cand), dtype=np.int8)
