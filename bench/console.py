@@ -322,12 +322,12 @@ def run(args: argparse.Namespace, workdir: Path) -> str:
     with backend as url, ExitStack() as stack:
         if url:
             env["CASEWORK_DATABASE_URL"] = url
-        subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
+        subprocess.run([*CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
         watchlist = write_watchlist(workdir / "bench-list.json")
         cli(env, f"lists import --dataset bench-list --format ftm {watchlist}")
         base = stack.enter_context(server(env, free_port(), workdir))
         if url:
-            worker = subprocess.Popen([CASEWORK, "worker"], env=env, stdout=sys.stderr)
+            worker = subprocess.Popen([*CASEWORK, "worker"], env=env, stdout=sys.stderr)
             stack.callback(worker.wait, 30)
             stack.callback(worker.terminate)  # callbacks run last first: terminate, then wait
         people = create_people(env)

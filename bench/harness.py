@@ -40,7 +40,7 @@ def running(
     with backend as url, ExitStack() as stack:
         if url:
             env["CASEWORK_DATABASE_URL"] = url
-        subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
+        subprocess.run([*CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
         if prepare is not None:
             prepare(env)
         base = stack.enter_context(server(env, free_port(), workdir))
@@ -50,7 +50,7 @@ def running(
                 out = stack.enter_context((workdir / f"worker{index}.log").open("w"))
                 started.append(
                     subprocess.Popen(
-                        [CASEWORK, "worker", *worker_args], env=env, stdout=out, stderr=out
+                        [*CASEWORK, "worker", *worker_args], env=env, stdout=out, stderr=out
                     )
                 )
             stack.callback(lambda: [w.terminate() or w.wait(30) for w in started])

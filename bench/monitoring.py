@@ -336,7 +336,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         url = pg_url or f"sqlite:///{workdir / 'casework.db'}"
         if pg_url:
             env["CASEWORK_DATABASE_URL"] = pg_url
-        subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
+        subprocess.run([*CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
         slug = f"bench-{random.randrange(16**6):06x}"
         cli(env, f"tenants create --slug {slug} --name 'Bench Bank'")
         email = f"admin@{slug}.test"
@@ -361,7 +361,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 out = (workdir / f"worker{index}.log").open("w")
                 workers.append(
                     subprocess.Popen(
-                        [CASEWORK, "worker", "--concurrency", str(args.worker_concurrency)],
+                        [*CASEWORK, "worker", "--concurrency", str(args.worker_concurrency)],
                         env=env,
                         stdout=out,
                         stderr=out,

@@ -28,14 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from api_cases import free_port, log, postgres_database
+from api_cases import CASEWORK, free_port, log, postgres_database, server
 from screening_scale import NEGATIVES, WATCHLISTS, variant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # (a party of unknown kind) is screened as a company.
 QUERY_SCHEMA = {"LegalEntity": "Company"}
 GENDERS = {"m": "male", "male": "male", "f": "female", "female": "female"}
-CASEWORK = [sys.executable, "-m", "casework.cli"]
 LISTS = {  # dataset: (format, files)
     "ofac-sdn": ("ofac-csv", sorted((WATCHLISTS / "ofac_sdn_2019").glob("*.csv"))),
     "ofac-cons": ("ofac-csv", sorted((WATCHLISTS / "ofac_consolidated").glob("*.csv"))),
@@ -61,38 +59,6 @@ def cli(env: dict[str, str], *args: str) -> dict[str, Any]:
         raise SystemExit(f"`casework {' '.join(args)}` exited {proc.returncode}:\n{proc.stderr}")
     found: dict[str, Any] = json.loads(proc.stdout)
     return found
-
-
-@contextmanager
-def server(env: dict[str, str], logdir: Path) -> Iterator[str]:
-    """``casework serve`` on a free port; stopped however the block ends."""
-    port = free_port()
-    with (logdir / "server.err").open("w") as err:
-        proc = subprocess.Popen(
-            [*CASEWORK, "serve", "--port", str(port)], env=env, stdout=err, stderr=err
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(f"server exited with {proc.returncode}")
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("server did not answer /healthz within 120 s")
-                time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def queries(count: int, seed: int) -> list[dict[str, Any]]:
@@ -167,7 +133,7 @@ def main() -> None:
                   "--acting-user", email)["api_key"]  # fmt: skip
         headers = {"Authorization": f"Bearer {key}"}
         with (
-            server(env, Path(tmp)) as base,
+            server(env, free_port(), Path(tmp)) as base,
             httpx.Client(base_url=base, headers=headers, timeout=600) as client,
         ):
             took: list[float] = []

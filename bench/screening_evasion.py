@@ -136,7 +136,7 @@ def http_run(
 ) -> tuple[list[bool], dict[str, list[bool]]]:
     env = {**os.environ, "CASEWORK_DATA_DIR": str(workdir), "CASEWORK_LOG_LEVEL": "WARNING"}
     env.pop("CASEWORK_DATABASE_URL", None)
-    subprocess.run([CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
+    subprocess.run([*CASEWORK, "db", "upgrade"], env=env, check=True, stdout=sys.stderr)
     for dataset, (format_name, paths) in LISTS.items():
         files = " ".join(str(p) for p in paths)
         report = cli(env, f"lists import --dataset {dataset} --format {format_name} {files}")
