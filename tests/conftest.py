@@ -64,10 +64,13 @@ def _on_every_backend(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if BACKEND == "sqlite":
         return
-    dropped = [item for item in items if not _on_every_backend(item)]
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if _on_every_backend(item) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if _on_every_backend(item)]
+        items[:] = kept
 
 
 @pytest.hookimpl(tryfirst=True)

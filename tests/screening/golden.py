@@ -170,7 +170,10 @@ def _recombined(words: dict[Schema, list[str]], count: int, rng: random.Random) 
 
 
 def _variant(name: str, rng: random.Random) -> str:
-    """A listed name as a customer's record may have it: words reordered, a letter lost."""
+    """A listed name as a customer's record may have it: words reordered, a letter lost.
+
+    The same rule as ``bench/screening_scale.py``'s, kept here on purpose: the recorded
+    world must not change when the benchmark does."""
     tokens = name.replace(",", " ").split()
     rng.shuffle(tokens)
     long = [i for i, t in enumerate(tokens) if len(t) >= 5]
