@@ -138,14 +138,12 @@ class S3Store:
                 UploadId=upload_id,
                 MultipartUpload={"Parts": parts},
             )
-        except (BotoCoreError, ClientError) as exc:
+        except BaseException as exc:
             if upload_id is not None:
                 self._abort(target, upload_id)
-            raise self._unavailable("write", exc) from exc
-        except BaseException:  # the stream's own failure, which goes on as it is
-            if upload_id is not None:
-                self._abort(target, upload_id)
-            raise
+            if isinstance(exc, BotoCoreError | ClientError):
+                raise self._unavailable("write", exc) from exc
+            raise  # the stream's own failure goes on as it is
 
     def _unavailable(self, doing: str, exc: BotoCoreError | ClientError) -> StoreUnavailable:
         where = self.location.endpoint_url or "S3"
