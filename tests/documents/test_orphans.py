@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 
 from casework.config import Settings
 from casework.documents import service
-from casework.documents.tasks import EVERY, _Every, made_at, remove_orphans
+from casework.documents.tasks import EVERY, made_at, remove_orphans
 from casework.infra.db import Database
 from casework.infra.ids import new_id
-from casework.infra.jobs import JobContext
+from casework.infra.jobs import Every, JobContext
 from casework.infra.storage import Store, local
 from casework.infra.storage.local import INCOMING, LocalStore
 from casework.infra.storage.s3 import S3Store
@@ -88,6 +88,6 @@ def test_orphans_go_after_a_day_documents_and_foreign_keys_stay(
 
 
 def test_the_sweep_asks_for_the_job_once_in_a_while():
-    due = _Every(EVERY)
+    due = Every(EVERY)
     assert due() is True
     assert due() is False

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-SECONDS = int(os.environ.get("CASEWORK_FUZZ_SECONDS", "150"))
+SECONDS = int(os.environ.get("CASEWORK_FUZZ_SECONDS", "90"))
 # Beyond the budget: loading the schema, starting and stopping the server, the report.
 GRACE_SECONDS = 300
 

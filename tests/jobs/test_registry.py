@@ -105,6 +105,7 @@ def test_the_application_runs_every_job_under_its_stored_name():
         "expired_failure_counters",
         "orphans_due",
         "purge_due",
+        "spent_differences",
         "stale_statistics",
         "unevaluated",
         "unfinished_checks",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -377,3 +378,51 @@ def test_a_large_run_screens_in_worker_processes_with_the_same_result(
         if c["created_by_type"] == "byOngoingAmlHit"
     ]
     assert set(_checks(client, kit, ongoing["id"])) == {"SANCTIONS", "PEP"}
+
+
+def test_a_difference_index_left_behind_is_removed_once_its_run_is_done(
+    db: Database,
+    settings: Any,
+    client: TestClient,
+    kit: TenantKit,
+    jobs: EmbeddedRunner,
+    lists: Lists,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+):
+    lists.publish(BOUT)
+    config = _config(client, kit, [{"type": "SANCTIONS"}])
+    _onboard(client, kit, config, "Heriberto Solano Vidaurre")
+    jobs.join()
+    monkeypatch.setattr(jobs, "defer", lambda *_: None)
+    version = lists.publish(BOUT, SOLANO)
+    run_id = lists.run(version).id
+    # Two machines, each with its own data directory: the first writes the difference's
+    # index and dies; the second takes the run over and finishes it.
+    here = settings.model_copy(update={"data_dir": tmp_path / "a"})
+    there = settings.model_copy(update={"data_dir": tmp_path / "b"})
+    context = JobContext(database=db, settings=here, registry=job_registry())
+    claim = tasks._claim(context, run_id)
+    assert claim is not None
+    _, written = tasks._delta(context, claim)
+    assert written is not None and written.is_dir()
+    differences = written.parent
+    (differences / "kept-by-someone-else").mkdir()
+    later = time.time() + tasks.SPENT_AFTER.total_seconds() + 60
+
+    assert tasks.remove_spent_differences(context, now=later) == [], "the run needs it"
+    with db.transaction() as session:
+        session.execute(
+            update(MonitoringRun)
+            .where(MonitoringRun.id == run_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    run_job(JobContext(database=db, settings=there, registry=job_registry()), RESCREEN,
+            {"run_id": run_id})  # fmt: skip
+    assert lists.run(version).status == "done"
+    assert written.is_dir(), "the other machine cannot remove this one's index"
+
+    assert tasks.remove_spent_differences(context) == [], "written too recently"
+    assert tasks.remove_spent_differences(context, now=later) == [written.name]
+    assert not written.exists()
+    assert (differences / "kept-by-someone-else").is_dir(), "not a name casework gives"

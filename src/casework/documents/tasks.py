@@ -17,14 +17,12 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from casework.documents import repository
 from casework.documents.service import discard
-from casework.infra.jobs import Job, JobContext, Task, Work
+from casework.infra.jobs import Every, Job, JobContext, Task, Work
 from casework.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,24 +81,7 @@ def run_remove_orphans(context: JobContext) -> None:
     remove_orphans(context)
 
 
-class _Every:
-    """True at the first call, then once ``interval`` has passed since the last True."""
-
-    def __init__(self, interval: timedelta) -> None:
-        self.interval = interval.total_seconds()
-        self._last: float | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            if self._last is not None and now - self._last < self.interval:
-                return False
-            self._last = now
-            return True
-
-
-_due = _Every(EVERY)
+_due = Every(EVERY)
 
 
 def orphans_due(_context: JobContext) -> Work:

@@ -20,8 +20,10 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
@@ -58,6 +60,24 @@ JobFunction = Callable[..., None]
 # What unfinished work calls for: each job with its arguments.
 Work = list[tuple[Job, dict[str, Any]]]
 Sweeper = Callable[["JobContext"], Work]
+
+
+class Every:
+    """True at the first call, then once ``interval`` has passed since the last True: for
+    work a sweeper does at most so often in each process."""
+
+    def __init__(self, interval: timedelta) -> None:
+        self.interval = interval.total_seconds()
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if self._last is not None and now - self._last < self.interval:
+                return False
+            self._last = now
+            return True
 
 
 @dataclass(frozen=True)

@@ -169,3 +169,19 @@ def unfinished_runs(session: Session, *, now: datetime, limit: int) -> list[str]
             .limit(limit)
         )
     )
+
+
+def unfinished_versions(
+    session: Session, versions: Sequence[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """Which of these (dataset id, version) pairs have a run not yet done."""
+    if not versions:
+        return set()
+    datasets = sorted({dataset for dataset, _ in versions})
+    rows = session.execute(
+        select(MonitoringRun.dataset_id, MonitoringRun.version).where(
+            MonitoringRun.dataset_id.in_(datasets), MonitoringRun.status != "done"
+        )
+    )
+    wanted = set(versions)
+    return {(row.dataset_id, row.version) for row in rows} & wanted

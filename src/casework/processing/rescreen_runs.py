@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from casework.infra.ids import new_id
-from casework.infra.jobs import JobContext, Work
+from casework.infra.jobs import Every, JobContext, Work
 from casework.models.base import utcnow
 from casework.monitoring import pool, repository
 from casework.monitoring.ongoing import note_delisted
@@ -34,6 +36,11 @@ from casework.screening.scope import SearchedList
 
 log = logging.getLogger(__name__)
 PAGE = 2000
+# A difference index is kept while its run is unfinished, and this long after it was
+# written whatever the run's state, for a process that still starts up to map it.
+SPENT_AFTER = timedelta(hours=1)
+_spent_due = Every(timedelta(minutes=30))
+_DIFFERENCE = re.compile(r"(?P<dataset>.+)-v(?P<version>[0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,10 @@ def rescreen_run(context: JobContext, run_id: str, page_size: int = PAGE) -> Non
             return  # another worker holds the run now
     if _finish(context, claim, delta) and snapshot is not None:
         index_store.forget_difference(snapshot)
+
+
+def difference_name(dataset_id: str, version: int) -> str:
+    return f"{dataset_id}-v{version}"
 
 
 def _processes(context: JobContext) -> int:
@@ -123,7 +134,7 @@ def _delta(context: JobContext, claim: Claim) -> tuple[Delta, Path | None]:
         frozenset(removed),
         dataset.tenant_id,
         snapshots=context.settings.screening_index_dir,
-        name=f"{claim.dataset_id}-v{claim.version}",
+        name=difference_name(claim.dataset_id, claim.version),
     )
 
 
@@ -193,3 +204,37 @@ def unfinished_runs(context: JobContext) -> Work:
     with context.database.session(write=False) as session:
         runs = repository.unfinished_runs(session, now=utcnow(), limit=50)
     return [(RESCREEN, {"run_id": run_id}) for run_id in runs]
+
+
+def spent_differences(context: JobContext) -> Work:
+    """Every so often, remove this machine's spent difference indexes (each machine's
+    processes keep their own under their data directory, so no job queued to any one
+    worker could)."""
+    if _spent_due():
+        remove_spent_differences(context)
+    return []
+
+
+def remove_spent_differences(context: JobContext, *, now: float | None = None) -> list[str]:
+    """Delete the difference indexes whose run is done, or gone with its list, and which
+    were written more than ``SPENT_AFTER`` before ``now`` (seconds since the epoch).
+
+    A run removes its own once done; this finds those of a worker killed in between, and
+    those a machine wrote for a run that another machine's worker took over and ended.
+    """
+    root = context.settings.screening_index_dir
+    cutoff = (time.time() if now is None else now) - SPENT_AFTER.total_seconds()
+    named: dict[tuple[str, int], Path] = {}
+    for path in index_store.difference_snapshots(root):
+        match = _DIFFERENCE.fullmatch(path.name)
+        if match is not None and path.stat().st_mtime < cutoff:
+            named[(match["dataset"], int(match["version"]))] = path
+    if not named:
+        return []
+    with context.database.session(write=False) as session:
+        unfinished = repository.unfinished_versions(session, sorted(named))
+    spent = [path for version, path in sorted(named.items()) if version not in unfinished]
+    index_store.forget_differences(root, spent)
+    if spent:
+        log.info("removed %d spent difference indexes", len(spent))
+    return [path.name for path in spent]

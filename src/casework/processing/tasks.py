@@ -68,4 +68,9 @@ JOBS = [
     Task(RESCREEN, rescreen_runs.rescreen_run),
     Task(EVALUATE, evaluation.evaluate_pending),
 ]
-SWEEPERS = [unfinished_checks, rescreen_runs.unfinished_runs, evaluation.unevaluated]
+SWEEPERS = [
+    unfinished_checks,
+    rescreen_runs.unfinished_runs,
+    rescreen_runs.spent_differences,
+    evaluation.unevaluated,
+]

@@ -345,3 +345,22 @@ def map_difference(path: Path) -> TableIndex:
 
 def forget_difference(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def difference_snapshots(root: Path) -> list[Path]:
+    """The difference indexes written under ``root`` (none being written)."""
+    directory = root / DIFFERENCES
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path
+        for path in directory.iterdir()
+        if path.is_dir() and not path.name.startswith((".", snapshot.TEMPORARY))
+    )
+
+
+def forget_differences(root: Path, paths: Sequence[Path]) -> None:
+    """Delete these difference indexes, with the lock held so none is being rewritten."""
+    with locked(root / DIFFERENCES, wait=True):
+        for path in paths:
+            forget_difference(path)
