@@ -18,6 +18,9 @@ from casework.infra.db import Database
 from casework.infra.jobs import EmbeddedRunner
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, Name, NameKind, Schema
+from casework.screening.index_tables import TableIndex
+from casework.screening.normalize import tokenize
+from casework.screening.recut import Recutter
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit, case_body, make_tenant_kit
 from tests.install import listed, write_list
@@ -99,6 +102,18 @@ def test_the_engine_finds_disguised_names(
 def test_the_cheap_gate_lets_cut_names_through(matcher: Matcher, query: str) -> None:
     """Ongoing monitoring asks ``could_match`` before searching a customer again."""
     assert matcher.could_match(Query(schema=P, name=query), threshold=0.7)
+
+
+def test_remembered_word_lookups_change_no_cut(matcher: Matcher) -> None:
+    """Cutting remembers which words are listed. Given room for two words only, it forgets
+    over and over, and every cut is still the one a recutter that remembers nothing makes."""
+    index = matcher.index
+    assert isinstance(index, TableIndex)
+    forgetful = Recutter([(index, None)], cached=2)
+    queries = [tuple(tokenize(query)) for _, query, _, _ in VARIANTS] * 2
+    assert any(forgetful.recut(tokens) for tokens in queries)
+    for tokens in queries:
+        assert forgetful.recut(tokens) == Recutter([(index, None)], cached=2).recut(tokens)
 
 
 def test_a_name_cut_differently_only_counts_where_the_new_words_match() -> None:

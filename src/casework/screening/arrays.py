@@ -73,6 +73,17 @@ def unique_inverse(ids: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
     return found, inverse
 
 
+def unique_first(ids: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
+    """``np.unique(ids, return_index=True)``: each id once, sorted, and where it first
+    occurs, without the general function's checks, which cost more than the sort on
+    the short arrays of one search."""
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = _first_of_runs(ordered)
+    found: IntArray = ordered[first]
+    return found, order[first]
+
+
 def holds(sorted_ids: IntArray, ids: IntArray) -> BoolArray:
     """Which of ``ids`` are in the sorted array ``sorted_ids``."""
     if not len(sorted_ids):

@@ -311,7 +311,8 @@ class Matcher:
                 for recut in recut_found.get(eid, ())
             ):
                 continue
-            listed = index.record(eid, sorted(name_ids), like=record)
+            listed = index.record(eid, (), like=record)
+            listed.names = names  # read once, for the bound above
             # None: below the threshold, which is all that matters of it then.
             scored = score_above(record, listed, threshold, pairs)
             for recut in sorted(recut_found.get(eid, ())):

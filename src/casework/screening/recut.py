@@ -99,20 +99,53 @@ class Recutter:
         self.layers = list(layers)
         self.split = memo(cached)(self._split_word)
         self.split_joined = memo(cached)(self._split_joined)
+        self._cached = cached
+        # The answers of the layers, word by word: the words of queries, and the pieces
+        # they are cut into, recur from one query to the next.
+        self._spelled: dict[str, bool] = {}
+        self._folded: dict[str, bool] = {}
 
     def known(self, words: Sequence[str]) -> list[bool]:
         """Whether each word is a listed word, as spelled or in its folded spelling, or a
         word names carry that the index sets aside (legal forms, titles)."""
         found = self._listed(words)
-        held = self._any(lambda layer: layer.folded_listed([fold(w) for w in words]), len(words))
+        held = self._remembered(
+            self._folded,
+            words,
+            lambda missing: self._any(
+                lambda layer: layer.folded_listed([fold(w) for w in missing]), len(missing)
+            ),
+        )
         return [f or h or w in SET_ASIDE for w, f, h in zip(words, found, held, strict=True)]
+
+    def _remembered(
+        self,
+        answers: dict[str, bool],
+        words: Sequence[str],
+        ask: Callable[[list[str]], list[bool]],
+    ) -> list[bool]:
+        """``ask(words)``, asking only about the words not in ``answers`` (and keeping
+        what it answers there)."""
+        found = {w: answers.get(w) for w in words}
+        missing = [w for w, answer in found.items() if answer is None]
+        if missing:
+            asked = ask(missing)
+            found.update(zip(missing, asked, strict=True))
+            if len(answers) + len(missing) > self._cached:
+                answers.clear()
+            answers.update(zip(missing, asked, strict=True))
+        return [bool(found[w]) for w in words]
 
     def _any(self, ask: Callable[[Layer], list[bool]], size: int) -> list[bool]:
         answers = [ask(layer) for layer, _ in self.layers]
         return [any(column) for column in zip(*answers, strict=True)] if answers else [False] * size
 
     def _listed(self, words: Sequence[str]) -> list[bool]:
-        return self._any(lambda layer: layer.listed(words), len(words))
+        return self._remembered(
+            self._spelled,
+            words,
+            lambda missing: self._any(lambda layer: layer.listed(missing), len(missing)),
+        )
 
     def _near(self, token: str) -> bool:
         return any(layer.near(token) for layer, _ in self.layers)

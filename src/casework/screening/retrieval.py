@@ -32,6 +32,7 @@ from casework.screening.arrays import (
     holds,
     sorted_unique,
     stable_hash,
+    unique_first,
     unique_inverse,
 )
 from casework.screening.given_names import full_forms
@@ -328,7 +329,7 @@ class Retrieval:
         sims = np.repeat(
             np.array([p[1] for p in parts], dtype=np.float32), [len(p[0]) for p in parts]
         )
-        unique, first = np.unique(ids, return_index=True)
+        unique, first = unique_first(ids)
         return unique, sims[first]
 
     def _multi_names_near(self, token: str) -> IntArray:
