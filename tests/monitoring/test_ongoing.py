@@ -54,12 +54,14 @@ class Lists:
         self.name = f"mon-{secrets.token_hex(4)}"
         self.version = 0
 
-    def publish(self, *records: dict[str, Any]) -> int:
+    def publish(self, *records: dict[str, Any], tenant_id: str | None = None) -> int:
         self.version += 1
         path = self.folder / f"{self.name}-{self.version}.json"
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         with self.db.transaction() as session:
-            return import_dataset(session, name=self.name, format_name="ftm", paths=[path]).version
+            return import_dataset(
+                session, name=self.name, format_name="ftm", paths=[path], tenant_id=tenant_id
+            ).version
 
     def run(self, version: int) -> MonitoringRun:
         with self.db.session(write=False) as session:
@@ -426,3 +428,48 @@ def test_a_difference_index_left_behind_is_removed_once_its_run_is_done(
     assert tasks.remove_spent_differences(context, now=later) == [written.name]
     assert not written.exists()
     assert (differences / "kept-by-someone-else").is_dir(), "not a name casework gives"
+
+
+def test_a_version_nobody_monitored_could_match_indexes_nothing(
+    db: Database,
+    settings: Any,
+    client: TestClient,
+    kit: TenantKit,
+    jobs: EmbeddedRunner,
+    lists: Lists,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+):
+    """A tenant's own list, and no customer of that tenant monitored: its run screens
+    nobody, so it builds no index of the version's entities (a first import of a large
+    list would otherwise index all of it), and it still notes removed entities."""
+    defer = jobs.defer
+    monkeypatch.setattr(jobs, "defer", lambda *_: None)
+    lists.publish(BOUT, SOLANO, tenant_id=kit.tenant_id)
+    version = lists.publish(SOLANO, OFFICIAL, tenant_id=kit.tenant_id)
+    here = settings.model_copy(update={"data_dir": tmp_path / "nobody"})
+    context = JobContext(database=db, settings=here, registry=job_registry())
+    indexed: list[int] = []
+    build = pool.build_delta
+    monkeypatch.setattr(
+        pool,
+        "build_delta",
+        lambda *args, **kwargs: indexed.append(len(args[2])) or build(*args, **kwargs),
+    )
+    run_job(context, RESCREEN, {"run_id": lists.run(version).id})
+    run = lists.run(version)
+    assert run.status == "done" and run.stats.get("customers", 0) == 0
+    assert indexed == [0], "no entity indexed"
+    assert not (here.screening_index_dir / "differences").exists()
+
+    # Once one of the tenant's customers is monitored, the next version is indexed.
+    monkeypatch.setattr(jobs, "defer", defer)
+    config = _config(client, kit, [{"type": "SANCTIONS"}])
+    _onboard(client, kit, config, "Heriberto Solano Vidaurre")
+    jobs.join()
+    monkeypatch.setattr(jobs, "defer", lambda *_: None)
+    version = lists.publish(SOLANO, OFFICIAL, BOUT, tenant_id=kit.tenant_id)
+    claim = tasks._claim(context, lists.run(version).id)
+    assert claim is not None
+    delta, written = tasks._delta(context, claim)
+    assert delta.matcher is not None and written is not None and written.is_dir()

@@ -121,11 +121,17 @@ def _claim(context: JobContext, run_id: str) -> Claim | None:
 
 def _delta(context: JobContext, claim: Claim) -> tuple[Delta, Path | None]:
     """The version's difference, indexed, and the snapshot its index was written to
-    (None when it added and changed nothing)."""
+    (None when it added and changed nothing, or when no monitored customer is left to
+    screen against it: then nothing is indexed, and only the removed entities are noted).
+    """
     with context.database.session(write=False) as session:
         dataset = watchlists.name_and_owner(session, claim.dataset_id)
+        # A tenant's own list is screened against that tenant's customers only.
+        left = repository.page(session, after=claim.cursor, limit=1, tenant_id=dataset.tenant_id)
         # The entities this version brought: exactly its added and changed ones.
-        documents = watchlists.documents_brought(session, claim.dataset_id, claim.version)
+        documents = (
+            watchlists.documents_brought(session, claim.dataset_id, claim.version) if left else []
+        )
         removed = watchlists.keys_removed(session, claim.dataset_id, claim.version)
     return pool.build_delta(
         dataset.name,
