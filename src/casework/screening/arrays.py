@@ -180,7 +180,11 @@ class TokenMap:
         return cls(hashes[order], tokens[order])
 
     def get(self, *keys: str) -> set[int]:
-        wanted = np.array([stable_hash(k) for k in keys], dtype=np.int64)
+        return self.get_hashed(stable_hashes(keys))
+
+    def get_hashed(self, wanted: HashArray) -> set[int]:
+        """``get`` of the keys whose ``stable_hashes`` these are: keys asked of several
+        maps are hashed once."""
         starts = np.searchsorted(self.hashes, wanted, "left")
         sizes = np.searchsorted(self.hashes, wanted, "right") - starts
         found = int(sizes.sum())

@@ -32,6 +32,7 @@ from casework.screening.arrays import (
     holds,
     sorted_unique,
     stable_hash,
+    stable_hashes,
     unique_first,
     unique_inverse,
 )
@@ -198,8 +199,9 @@ class Retrieval:
         nicknamed = full_forms(token)
         if nicknamed:
             found |= self.forms.get(*nicknamed)
-        found |= self.forms.get(*forms, *variants)
-        found |= self.deleted.get(*forms, *variants)
+        hashed = stable_hashes([*forms, *variants])
+        found |= self.forms.get_hashed(hashed)
+        found |= self.deleted.get_hashed(hashed)
         folded = fold(token)
         if len(folded) >= LONG:
             for key in ends_keys(folded):
