@@ -86,6 +86,13 @@ def jobs(app: FastAPI, client: TestClient) -> EmbeddedRunner:
     return runner
 
 
+def _machine(db: Database, settings: Any, data_dir: Path) -> JobContext:
+    """A worker's context on a machine of its own: its own data directory, where it
+    writes the indexes it builds."""
+    own = settings.model_copy(update={"data_dir": data_dir})
+    return JobContext(database=db, settings=own, registry=job_registry())
+
+
 def _config(client: TestClient, kit: TenantKit, checks: list[dict[str, Any]]) -> str:
     slug = f"kyc-{secrets.token_hex(3)}"
     r = client.post(
@@ -401,9 +408,7 @@ def test_a_difference_index_left_behind_is_removed_once_its_run_is_done(
     run_id = lists.run(version).id
     # Two machines, each with its own data directory: the first writes the difference's
     # index and dies; the second takes the run over and finishes it.
-    here = settings.model_copy(update={"data_dir": tmp_path / "a"})
-    there = settings.model_copy(update={"data_dir": tmp_path / "b"})
-    context = JobContext(database=db, settings=here, registry=job_registry())
+    context = _machine(db, settings, tmp_path / "a")
     claim = tasks._claim(context, run_id)
     assert claim is not None
     _, written = tasks._delta(context, claim)
@@ -419,8 +424,7 @@ def test_a_difference_index_left_behind_is_removed_once_its_run_is_done(
             .where(MonitoringRun.id == run_id)
             .values(lease_expires_at=utcnow() - timedelta(seconds=1))
         )
-    run_job(JobContext(database=db, settings=there, registry=job_registry()), RESCREEN,
-            {"run_id": run_id})  # fmt: skip
+    run_job(_machine(db, settings, tmp_path / "b"), RESCREEN, {"run_id": run_id})
     assert lists.run(version).status == "done"
     assert written.is_dir(), "the other machine cannot remove this one's index"
 
@@ -447,8 +451,7 @@ def test_a_version_nobody_monitored_could_match_indexes_nothing(
     monkeypatch.setattr(jobs, "defer", lambda *_: None)
     lists.publish(BOUT, SOLANO, tenant_id=kit.tenant_id)
     version = lists.publish(SOLANO, OFFICIAL, tenant_id=kit.tenant_id)
-    here = settings.model_copy(update={"data_dir": tmp_path / "nobody"})
-    context = JobContext(database=db, settings=here, registry=job_registry())
+    context = _machine(db, settings, tmp_path / "nobody")
     indexed: list[int] = []
     build = pool.build_delta
     monkeypatch.setattr(
@@ -460,7 +463,7 @@ def test_a_version_nobody_monitored_could_match_indexes_nothing(
     run = lists.run(version)
     assert run.status == "done" and run.stats.get("customers", 0) == 0
     assert indexed == [0], "no entity indexed"
-    assert not (here.screening_index_dir / "differences").exists()
+    assert not (context.settings.screening_index_dir / "differences").exists()
 
     # Once one of the tenant's customers is monitored, the next version is indexed.
     monkeypatch.setattr(jobs, "defer", defer)
