@@ -30,6 +30,7 @@ from casework.models.base import utcnow
 from casework.monitoring import pool, repository
 from casework.monitoring.service import RESCREEN
 from casework.processing import rescreen_runs as tasks
+from casework.screening import index_store
 from casework.screening.service import import_dataset
 from tests.factories import TenantKit
 
@@ -429,6 +430,9 @@ def test_a_difference_index_left_behind_is_removed_once_its_run_is_done(
     assert written.is_dir(), "the other machine cannot remove this one's index"
 
     assert tasks.remove_spent_differences(context) == [], "written too recently"
+    with index_store.locked(differences, wait=True):  # another process building one
+        assert tasks.remove_spent_differences(context, now=later) == []
+    assert written.is_dir(), "left for the next sweep"
     assert tasks.remove_spent_differences(context, now=later) == [written.name]
     assert not written.exists()
     assert (differences / "kept-by-someone-else").is_dir(), "not a name casework gives"

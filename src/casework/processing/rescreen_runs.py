@@ -240,7 +240,7 @@ def remove_spent_differences(context: JobContext, *, now: float | None = None) -
     with context.database.session(write=False) as session:
         unfinished = repository.unfinished_versions(session, sorted(named))
     spent = [path for version, path in sorted(named.items()) if version not in unfinished]
-    index_store.forget_differences(root, spent)
-    if spent:
-        log.info("removed %d spent difference indexes", len(spent))
+    if not spent or not index_store.forget_differences(root, spent):
+        return []  # or another process is building one: the next sweep will do
+    log.info("removed %d spent difference indexes", len(spent))
     return [path.name for path in spent]

@@ -359,8 +359,12 @@ def difference_snapshots(root: Path) -> list[Path]:
     )
 
 
-def forget_differences(root: Path, paths: Sequence[Path]) -> None:
-    """Delete these difference indexes, with the lock held so none is being rewritten."""
-    with locked(root / DIFFERENCES, wait=True):
-        for path in paths:
-            forget_difference(path)
+def forget_differences(root: Path, paths: Sequence[Path]) -> bool:
+    """Delete these difference indexes, with the lock held so none is being rewritten;
+    False (nothing deleted) while another process holds it to build one, which may take
+    minutes that a caller should not wait."""
+    with locked(root / DIFFERENCES, wait=False) as held:
+        if held:
+            for path in paths:
+                forget_difference(path)
+        return held
