@@ -311,11 +311,17 @@ class Recutter:
         starts = [j for j, ok in zip(inner, known([token[:j] for j in inner]), strict=True) if ok]
         if not starts or not any(known([token[i:] for i in inner])):
             return ()  # most words: no known word begins or ends them
-        spans = [(i, j) for i in range(1, size) for j in range(i + MIN_PART, size + 1)]
+        # The known words from each place a cut can reach, asked a round of places at a
+        # time: only from there can a cut go on.
         ends: dict[int, list[int]] = defaultdict(list, {0: starts})
-        for (i, j), ok in zip(spans, known([token[i:j] for i, j in spans]), strict=True):
-            if ok:
-                ends[i].append(j)
+        reached, places = {0}, sorted(set(starts))
+        while places:
+            reached.update(places)
+            spans = [(i, j) for i in places for j in range(i + MIN_PART, size + 1)]
+            for (i, j), ok in zip(spans, known([token[i:j] for i, j in spans]), strict=True):
+                if ok:
+                    ends[i].append(j)
+            places = sorted({j for i in places for j in ends[i] if j < size} - reached)
         for parts in range(2, MAX_PARTS + 1):
             cuts: list[tuple[int, ...]] = []
             stack: list[tuple[int, ...]] = [(0,)]
