@@ -12,6 +12,7 @@ written twice.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -233,7 +234,7 @@ def remove_spent_differences(context: JobContext, *, now: float | None = None) -
     named: dict[tuple[str, int], Path] = {}
     for path in index_store.difference_snapshots(root):
         match = _DIFFERENCE.fullmatch(path.name)
-        if match is not None and path.stat().st_mtime < cutoff:
+        if match is not None and _written_at(path) < cutoff:
             named[(match["dataset"], int(match["version"]))] = path
     if not named:
         return []
@@ -244,3 +245,12 @@ def remove_spent_differences(context: JobContext, *, now: float | None = None) -
         return []  # or another process is building one: the next sweep will do
     log.info("removed %d spent difference indexes", len(spent))
     return [path.name for path in spent]
+
+
+def _written_at(path: Path) -> float:
+    """When the index was written; infinitely recent when it is gone already (its run
+    finished and removed it since the directory was listed)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return math.inf
