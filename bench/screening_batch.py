@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+import machine
 from api_cases import CASEWORK, free_port, log, postgres_database, server
 from screening_scale import NEGATIVES, WATCHLISTS, variant
 
@@ -100,6 +101,7 @@ def main() -> None:
     if not WATCHLISTS.is_dir() or not NEGATIVES.is_file():
         sys.exit(f"list files or negatives not found under {WATCHLISTS.parent}")
 
+    print(machine.describe())
     work = [queries(args.size, args.seed + i) for i in range(args.batches + 1)]
     backend = postgres_database(args.postgres) if args.postgres else nullcontext(None)
     with tempfile.TemporaryDirectory(prefix="casework-batch-") as tmp, backend as url:

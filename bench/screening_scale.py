@@ -35,6 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import machine
 from casework.screening import snapshot
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, Identifier, Name, NameKind, Schema
@@ -376,6 +377,7 @@ def main() -> None:
     if not WATCHLISTS.is_dir():
         sys.exit(f"real list files not found at {WATCHLISTS}")
 
+    print(machine.describe())
     parts = Parts(real_entities())
     print(
         f"name parts: {len(set(parts.given))} given names, {len(set(parts.surnames))} surnames,"
