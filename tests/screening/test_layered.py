@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pytest
 
-from casework.screening.engine import Match, Matcher, Query
-from casework.screening.entity import Entity, Name, NameKind
+from casework.screening.engine import EntityFilter, Match, Matcher, Query
+from casework.screening.entity import Entity, Name, NameKind, Schema
 from casework.screening.index_store import build_full
 from casework.screening.index_tables import TableIndex
 from casework.screening.layered import REMOVED, LayeredIndex, overlay_tables
+from casework.screening.normalize import compound_variants, normalize_name
+from casework.screening.score import compatible_schemas
 from tests.screening import world
 
 
@@ -82,3 +85,36 @@ def test_what_a_version_changed_is_found_as_a_rebuild_finds_it(base: TableIndex)
                 checked += key in a
         assert over.entity(dataset, entity.key) == full.entity(dataset, entity.key)
     assert checked > 2 * (len(changed) + len(new)), "the changed and added entities are found"
+
+
+def test_retrieving_at_several_limits_at_once_gives_each_limit_its_own_answer(base: TableIndex):
+    """A search retrieves a set of words once when it asks for it at two limits (a cut of
+    a name that is also its compound variant): what each limit gets must be what
+    retrieving at that limit alone gets, from a base and from a base with an overlay."""
+    listed = world.entities()
+    rows = world.rows()
+    added = [
+        (d, replace(e, names=[*e.names, Name(rows[i]["a"], NameKind.aka)]))
+        for i, (d, e) in enumerate(listed[:400:7])
+    ]
+    over = layered(base, added, [(d, e.key) for d, e in listed[3:400:11]]).index
+    limits = [16, 8, 32, 1, 8]
+    checked = 0
+    for index in (base, over):
+        for search in world.searches():
+            query = search["query"]
+            schema = Schema(query["schema"]) if query["schema"] else None
+            allowed = EntityFilter(
+                schemas=compatible_schemas(schema),
+                datasets=frozenset(search["datasets"]) if search["datasets"] else None,
+            )
+            mask = partial(allowed.mask, index)
+            tokens = normalize_name(query["name"], schema).tokens
+            for words in (tokens, *compound_variants(tokens)):
+                together = index.retrieve_at(words, mask, limits)
+                for limit, found in zip(limits, together, strict=True):
+                    alone = index.retrieve(words, mask, limit)
+                    assert found.names.tolist() == alone.names.tolist(), (words, limit)
+                    assert found.scores.tolist() == alone.scores.tolist(), (words, limit)
+                    checked += len(alone.names) > limit
+    assert checked, "the overlay's answers go past the limit, merged from both layers"

@@ -21,7 +21,7 @@ from casework.screening.alignment import ABJAD_SCRIPTS
 from casework.screening.arrays import BoolArray, IntArray
 from casework.screening.countries import to_alpha3
 from casework.screening.entity import Entity, Schema
-from casework.screening.index import SCHEMAS, Index, IndexBuilder, Readings
+from casework.screening.index import SCHEMAS, Candidates, Index, IndexBuilder, Readings
 from casework.screening.normalize import (
     NameForm,
     compound_variants,
@@ -289,9 +289,17 @@ class Matcher:
             for recut_name, rewritten in self._recut_names(form, query.schema):
                 searches.append((recut_name.tokens, NAMES_PER_RECUT, len(recuts)))
                 recuts.append((replace(record, names=[recut_name]), rewritten))
+            # A cut of the name into listed words may also be one of its compound
+            # variants: each set of words is retrieved once, at every limit it is asked at.
+            limits: dict[tuple[str, ...], list[int]] = {}
+            for tokens, limit_names, _ in searches:
+                limits.setdefault(tokens, []).append(limit_names)
+            retrieved: dict[tuple[tuple[str, ...], int], Candidates] = {}
+            for tokens, asked in limits.items():
+                ranked = index.retrieve_at(tokens, partial(allowed.mask, index), asked, reading)
+                retrieved.update(((tokens, n), c) for n, c in zip(asked, ranked, strict=True))
             for tokens, limit_names, recut in searches:
-                found = index.retrieve(tokens, partial(allowed.mask, index), limit_names, reading)
-                for nid in found.names.tolist():
+                for nid in retrieved[tokens, limit_names].names.tolist():
                     eid = int(index.name_entity[nid])
                     wanted.setdefault(eid, set()).add(nid)
                     if recut >= 0:

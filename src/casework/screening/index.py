@@ -101,6 +101,10 @@ class Index(Protocol):
         self, tokens: tuple[str, ...], allowed: Allowed, limit: int, reading: Reading = None
     ) -> Candidates: ...
 
+    def retrieve_at(
+        self, tokens: tuple[str, ...], allowed: Allowed, limits: list[int], reading: Reading = None
+    ) -> list[Candidates]: ...
+
     def one_word_names(self, token: str, allowed: Allowed, limit: int) -> Candidates: ...
 
     def initialled_names(

@@ -151,6 +151,13 @@ class LayeredIndex:
             self.overlay.retrieve(tokens, self._in_overlay(allowed), limit, reading),
         )
 
+    def retrieve_at(
+        self, tokens: tuple[str, ...], allowed: Allowed, limits: list[int], reading: Reading = None
+    ) -> list[Candidates]:
+        base = self.base.retrieve_at(tokens, self._in_base(allowed), limits, reading)
+        overlay = self.overlay.retrieve_at(tokens, self._in_overlay(allowed), limits, reading)
+        return [self._merged(b, o) for b, o in zip(base, overlay, strict=True)]
+
     def one_word_names(self, token: str, allowed: Allowed, limit: int) -> Candidates:
         return self._merged(
             self.base.one_word_names(token, self._in_base(allowed), limit),

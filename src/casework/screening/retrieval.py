@@ -404,6 +404,15 @@ class Retrieval:
         order = np.lexsort((ids, -scores))[:limit]
         return Candidates(ids[order], scores[order])
 
+    def retrieve_at(
+        self, tokens: tuple[str, ...], allowed: Allowed, limits: list[int], reading: Reading = None
+    ) -> list[Candidates]:
+        """``retrieve`` at each of these limits, retrieved once: names are ranked in one
+        total order (score, then id), so those at a smaller limit are the first ones at
+        a larger."""
+        found = self.retrieve(tokens, allowed, max(limits), reading)
+        return [Candidates(found.names[:limit], found.scores[:limit]) for limit in limits]
+
     def _shared(
         self, words: list[str], weights: list[float], reading: Reading = None
     ) -> tuple[IntArray, FloatArray]:
