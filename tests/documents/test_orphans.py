@@ -22,6 +22,7 @@ from casework.infra.storage import Store, local
 from casework.infra.storage.local import INCOMING, LocalStore
 from casework.infra.storage.s3 import S3Store
 from casework.models.base import utcnow
+from casework.screening.shared_snapshots import PREFIX as SNAPSHOTS
 from tests.documents.test_documents_api import _uploaded, storage_key, stored_keys
 from tests.factories import TenantKit
 
@@ -68,23 +69,27 @@ def test_orphans_go_after_a_day_documents_and_foreign_keys_stay(
     store.write(orphan, iter([b"stored, never committed"]))
     foreign = "notes/readme.txt"  # not a key casework makes: never touched
     store.write(foreign, iter([b"someone else's"]))
+    # A copy of the screening index for other machines is not a document's either.
+    index_copy = f"{SNAPSHOTS}/{'ab' * 12}/manifest.json"
+    store.write(index_copy, iter([b"{}"]))
     _begin_unfinished_write(store, service.storage_key(new_id()))
     context = JobContext(database=db, settings=settings, storage=store)
     try:
         # Within the day an upload may still be on its way to its commit.
         assert remove_orphans(context).removed == 0
-        assert {kept, orphan, foreign} <= stored_keys(store)
+        assert {kept, orphan, foreign, index_copy} <= stored_keys(store)
         assert _unfinished(store) == 1
 
         done = remove_orphans(context, now=utcnow() + timedelta(days=2))
         assert done.removed == 1 and done.incomplete == 1
         keys = stored_keys(store)
-        assert orphan not in keys and {kept, foreign} <= keys
+        assert orphan not in keys and {kept, foreign, index_copy} <= keys
         assert _unfinished(store) == 0
         r = client.get(f"/v1/documents/{doc['id']}/content", headers=kit.viewer.headers)
         assert r.content == b"a document's bytes\n"
     finally:
         store.delete(foreign)
+        store.delete(index_copy)
 
 
 def test_the_sweep_asks_for_the_job_once_in_a_while():

@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.storage import open_store
+from casework.infra.storage.location import parse
 from casework.screening import snapshot
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Schema
@@ -32,6 +34,8 @@ from casework.screening.index_store import (
 from casework.screening.layered import LayeredIndex
 from casework.screening.matching import MatcherHolder, build_in_memory
 from casework.screening.service import import_dataset
+from casework.screening.shared_snapshots import SharedSnapshots
+from tests.s3_server import S3Server
 from tests.screening import world
 from tests.screening.test_snapshot import helper
 
@@ -358,3 +362,114 @@ def test_a_snapshot_naming_a_list_that_is_gone_is_pruned(tmp_path: Path) -> None
     assert store.prune((kept_list,), keep="current") == ["old-with-gone"]
     # One of a newer version of a list still there is kept, whenever it was made.
     assert sorted(p.name for p in store.root.iterdir()) == ["current", "newer"]
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server) -> SharedSnapshots:
+    """Copies of snapshots in a bucket of their own on the real S3-compatible server."""
+    name = s3_server.create_bucket()
+    return SharedSnapshots(open_store(parse(s3_server.storage_url(name, "documents"))))
+
+
+def _copies(shared: SharedSnapshots) -> set[str]:
+    return {key.split("/")[1] for key in shared.store.listing() if key.startswith("screening-")}
+
+
+def test_a_machine_copies_the_snapshot_another_built_from_the_object_store(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
+):
+    lists.people(60)
+    lists.publish()
+    key = key_of(versions(db))
+    builder = IndexStore(tmp_path / "one", shared=bucket, delta_share=0.5)
+    built = opened(db, builder)
+    assert builder.built == [key] and builder.fetched == []
+    assert _copies(bucket) == {key}
+
+    other = IndexStore(tmp_path / "two", shared=bucket)  # another machine
+    copied = opened(db, other)
+    assert other.built == [] and other.fetched == [key]
+    assert answers(copied, lists.name, PEOPLE[:60]) == answers(built, lists.name, PEOPLE[:60])
+    assert answers(copied, lists.name, PEOPLE[:60]) == answers(rebuilt(db), lists.name, PEOPLE[:60])
+
+    # A small new version is an overlay: a third machine copies it and the base it needs.
+    lists.records["p60"] = _record("p60", PEOPLE[60])
+    lists.publish()
+    overlay = key_of(versions(db))
+    assert isinstance(opened(db, builder).index, LayeredIndex)
+    third = IndexStore(tmp_path / "three", shared=bucket)
+    layered = opened(db, third)
+    assert isinstance(layered.index, LayeredIndex)
+    assert third.built == [] and third.fetched == [overlay, key]
+    names = PEOPLE[:61]
+    assert answers(layered, lists.name, names) == answers(rebuilt(db), lists.name, names)
+    assert answers(layered, lists.name, names) == answers(opened(db, builder), lists.name, names)
+
+
+def test_a_copy_that_is_incomplete_or_altered_is_not_taken(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots, s3_server: S3Server
+):
+    lists.people(20)
+    lists.publish()
+    key = key_of(versions(db))
+    opened(db, IndexStore(tmp_path / "one", shared=bucket))
+    about = bucket.manifest(key)
+    assert about is not None
+    files = sorted(about[1]["files"])
+
+    # A file's bytes changed in the bucket: copied, found wrong when mapped, built here.
+    client, name = s3_server.client(), bucket.store.bucket  # type: ignore[attr-defined]
+    target = f"documents/screening-index/{key}/{files[0]}"
+    original = client.get_object(Bucket=name, Key=target)["Body"].read()
+    client.put_object(Bucket=name, Key=target, Body=original[:-1] + bytes([original[-1] ^ 1]))
+    altered = IndexStore(tmp_path / "two", shared=bucket)
+    matcher = opened(db, altered)
+    assert altered.built == [key]
+    assert answers(matcher, lists.name, PEOPLE[:20]) == answers(
+        rebuilt(db), lists.name, PEOPLE[:20]
+    )
+
+    # A file missing (a copy cut short, or being deleted): not taken, built here.
+    client.delete_object(Bucket=name, Key=f"documents/screening-index/{key}/{files[1]}")
+    missing = IndexStore(tmp_path / "three", shared=bucket)
+    opened(db, missing)
+    assert missing.fetched == [] and missing.built == [key]
+    assert not [p for p in (tmp_path / "three").iterdir() if p.name.startswith(".tmp-")]
+
+    # Without its manifest a copy is not there at all.
+    client.delete_object(Bucket=name, Key=f"documents/screening-index/{key}/manifest.json")
+    assert bucket.manifest(key) is None
+
+
+def test_a_bucket_that_fails_leaves_each_machine_building_its_own(
+    db: Database, lists: Lists, tmp_path: Path, s3_server: S3Server
+):
+    lists.people(20)
+    lists.publish()
+    key = key_of(versions(db))
+    gone = SharedSnapshots(open_store(parse(s3_server.storage_url("no-such-bucket", "x"))))
+    store = IndexStore(tmp_path / "one", shared=gone)
+    matcher = opened(db, store)  # built; the copy to the bucket fails, and is only logged
+    assert store.built == [key]
+    again = IndexStore(tmp_path / "two", shared=gone)
+    assert answers(opened(db, again), lists.name, PEOPLE[:20]) == answers(
+        matcher, lists.name, PEOPLE[:20]
+    )
+    assert again.built == [key] and again.fetched == []
+
+
+def test_superseded_copies_are_deleted_from_the_object_store(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
+):
+    lists.people(20)
+    lists.publish()
+    first = key_of(versions(db))
+    store = IndexStore(tmp_path / "one", shared=bucket, delta_share=0.0)
+    opened(db, store)
+    lists.people(40)
+    lists.publish()
+    second = key_of(versions(db))
+    opened(db, store)
+    assert store.built == [first, second]
+    assert _copies(bucket) == {second}
+    assert bucket.manifest(first) is None

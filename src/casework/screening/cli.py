@@ -177,10 +177,13 @@ class IndexAfterImports:
 
     def __init__(self, as_json: bool) -> None:
         from casework.screening.index_store import IndexStore
+        from casework.screening.shared_snapshots import SharedSnapshots
 
         self.as_json = as_json
         self.settings = Settings()
-        self.store = IndexStore(self.settings.screening_index_dir)
+        self.store = IndexStore(
+            self.settings.screening_index_dir, shared=SharedSnapshots.of(self.settings)
+        )
         self._held = ExitStack()
 
     def __enter__(self) -> IndexAfterImports:

@@ -13,9 +13,11 @@ Snapshots (``casework.screening.snapshot``) live under one directory, by default
 * ``differences/``: the indexes of single list versions' differences that ongoing
   monitoring rescreens against (``difference``).
 
-``IndexStore.open`` maps the snapshot for a set of versions when one exists, and else
-builds it: as an overlay on an earlier full snapshot when the versions since changed at
-most ``DELTA_SHARE`` of its entities (``casework.screening.layered``), or in full. Once
+``IndexStore.open`` maps the snapshot for a set of versions when one exists, else copies
+it from the object store when another machine put it there (``shared_snapshots``), and
+else builds it (and puts it there): as an overlay on an earlier full snapshot when the
+versions since changed at most ``DELTA_SHARE`` of its entities
+(``casework.screening.layered``), or in full. Once
 a new snapshot is written and mapped, the ones it supersedes are deleted: a process that
 still maps one goes on reading it (Linux keeps the pages of a deleted file), and a
 process that wants one again builds it again.
@@ -45,6 +47,7 @@ from casework.screening.index import Index
 from casework.screening.index_builder import TableBuilder
 from casework.screening.index_tables import TableIndex
 from casework.screening.layered import REMOVED, LayeredIndex, overlay_tables
+from casework.screening.shared_snapshots import SharedSnapshots
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +129,21 @@ def locked(directory: Path, *, wait: bool) -> Iterator[bool]:
 class IndexStore:
     """Snapshots of the screening index under ``root`` (see the module's docstring)."""
 
-    def __init__(self, root: Path, *, delta_share: float = DELTA_SHARE) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        delta_share: float = DELTA_SHARE,
+        shared: SharedSnapshots | None = None,
+    ) -> None:
         self.root = root
         self.delta_share = delta_share
+        self.shared = shared  # copies in the object store, for and from other machines
         # Indexes this process maps, by snapshot key: an overlay's base is mapped once
         # however many overlays on it follow, and its caches stay warm.
         self._mapped: weakref.WeakValueDictionary[str, TableIndex] = weakref.WeakValueDictionary()
         self.built: list[str] = []  # the snapshots this store built, by key
+        self.fetched: list[str] = []  # ... and those it copied from the object store
 
     def path(self, versions: Versions) -> Path:
         return self.root / key_of(versions)
@@ -172,9 +183,28 @@ class IndexStore:
             if not held:
                 return None
             found = self.load(versions)  # written while this process waited
-            if found is not None:
-                return found
-            return self.build(session, versions)
+            if found is None and self._fetch(key_of(versions)):
+                found = self.load(versions)
+            return found if found is not None else self.build(session, versions)
+
+    def _fetch(self, key: str) -> bool:
+        """Copy snapshot ``key`` from the object store, and the base it overlays when this
+        machine has not got it; only with the lock held."""
+        if self.shared is None:
+            return False
+        _remove_temporary(self.root)
+        _discard(self.root / key)  # there, it could not be trusted
+        about = self.shared.fetch(key, self.root)
+        if about is None:
+            return False
+        self.fetched.append(key)
+        base = about.get("base")
+        if base and snapshot.manifest(self.root / str(base)) is None:
+            _discard(self.root / str(base))
+            if self.shared.fetch(str(base), self.root) is None:
+                return False
+            self.fetched.append(str(base))
+        return True
 
     def build(self, session: Session, versions: Versions) -> Index:
         """Build the index of these versions, write it and map it; only with the lock
@@ -198,6 +228,8 @@ class IndexStore:
             return LayeredIndex(mapped, index, tables.arrays[REMOVED])
         del tables
         self.built.append(key)
+        if self.shared is not None:
+            self.shared.publish(self.root / key)
         found = self._load(key)
         if found is None:
             raise RuntimeError(f"screening index {key} was written but cannot be read back")
@@ -286,6 +318,8 @@ class IndexStore:
             if older and behind:
                 shutil.rmtree(path, ignore_errors=True)
                 deleted.append(path.name)
+                if self.shared is not None:
+                    self.shared.forget(path.name)
         return deleted
 
 

@@ -33,6 +33,7 @@ from casework.screening import repository
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity
 from casework.screening.index_store import IndexStore, Versions, current, versions_of
+from casework.screening.shared_snapshots import SharedSnapshots
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class MatcherHolder:
     @classmethod
     def shared(cls, settings: Settings) -> MatcherHolder:
         """A holder that maps the snapshots under the settings' data directory."""
-        return cls(IndexStore(settings.screening_index_dir))
+        return cls(IndexStore(settings.screening_index_dir, shared=SharedSnapshots.of(settings)))
 
     def __init__(self, store: IndexStore | None = None) -> None:
         self.store = store

@@ -179,9 +179,12 @@ def manifest(path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(found, dict):
         return None
-    if found.get("format") != FORMAT or found.get("code") != code_version():
-        return None
-    return found
+    return found if readable(found) else None
+
+
+def readable(about: dict[str, Any]) -> bool:
+    """Whether a snapshot with this manifest is of the format and code of this process."""
+    return about.get("format") == FORMAT and about.get("code") == code_version()
 
 
 # numpy reads an array file's header with ``ast.literal_eval``, and CPython 3.11's parser

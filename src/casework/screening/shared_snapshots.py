@@ -1,0 +1,143 @@
+"""Snapshots of the screening index kept in the object store too, for other machines.
+
+Processes on one machine share a snapshot through its directory (``index_store``). With
+documents in an S3 bucket (``CASEWORK_STORAGE_URL``), the machine that builds a snapshot
+also copies it to the bucket, under ``screening-index/<key>/``, and a machine that has
+no snapshot of the current versions copies it from there instead of building its own:
+a copy takes seconds where a build of a million entities takes minutes of CPU.
+
+A copy in the bucket is complete once its manifest is there: the files go first and
+the manifest last, and the manifest goes first when a copy is deleted. A machine takes
+a copy into a temporary directory of its own and renames it into place, and then maps
+it as it maps one it wrote: only when every file has the size and checksum the
+manifest gives. A copy missing a file, or of other code, or one the bucket cannot serve
+just now, is not taken, and the machine builds the snapshot itself. Sharing only saves
+work: nothing depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from casework.config import Settings
+from casework.infra.storage import (
+    CHUNK_BYTES,
+    MissingObject,
+    S3Location,
+    Store,
+    StoreUnavailable,
+    open_store,
+)
+from casework.screening import snapshot
+
+log = logging.getLogger(__name__)
+
+PREFIX = "screening-index"
+
+
+class SharedSnapshots:
+    """Copies of snapshots in an object store, by snapshot key."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def of(cls, settings: Settings) -> SharedSnapshots | None:
+        """The copies beside the settings' documents, when those are in a bucket."""
+        location = settings.storage_location
+        return cls(open_store(location)) if isinstance(location, S3Location) else None
+
+    def _key(self, key: str, file_name: str) -> str:
+        return f"{PREFIX}/{key}/{file_name}"
+
+    def publish(self, path: Path) -> bool:
+        """Copy the snapshot at ``path`` to the store; False, and logged, when the store
+        cannot take it now."""
+        about = _manifest_bytes(path)
+        if about is None:
+            return False
+        try:
+            for file_name in json.loads(about)["files"]:
+                self.store.write(self._key(path.name, file_name), _chunks(path / file_name))
+            self.store.write(self._key(path.name, snapshot.MANIFEST), [about])
+        except (StoreUnavailable, OSError) as exc:
+            log.warning("screening index %s not copied to the store: %s", path.name, exc)
+            return False
+        return True
+
+    def manifest(self, key: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The manifest of the store's complete copy of ``key``, as written and read,
+        when it is one this code reads; else None."""
+        try:
+            written = self.store.read(self._key(key, snapshot.MANIFEST))
+            found = json.loads(written)
+        except (MissingObject, StoreUnavailable, ValueError):
+            return None
+        if not isinstance(found, dict) or not snapshot.readable(found):
+            return None
+        return written, found
+
+    def fetch(self, key: str, root: Path) -> dict[str, Any] | None:
+        """Copy the store's snapshot ``key`` to ``root / key``; its manifest, or None when
+        the store has no complete copy that this code reads (or cannot serve it now).
+        What was copied is checked when it is mapped."""
+        found = self.manifest(key)
+        if found is None:
+            return None
+        written, about = found
+        root.mkdir(parents=True, exist_ok=True)
+        temporary = root / f"{snapshot.TEMPORARY}{secrets.token_hex(8)}"
+        try:
+            temporary.mkdir()
+            for file_name in about["files"]:
+                self._download(self._key(key, file_name), temporary / file_name)
+            (temporary / snapshot.MANIFEST).write_bytes(written)
+            temporary.rename(root / key)
+        except (MissingObject, StoreUnavailable, OSError, KeyError, TypeError) as exc:
+            shutil.rmtree(temporary, ignore_errors=True)
+            if (root / key).is_dir():
+                return about  # another process here took it first
+            log.warning("screening index %s not copied from the store: %s", key, exc)
+            return None
+        return about
+
+    def _download(self, key: str, target: Path) -> None:
+        stored = self.store.open(key)
+        try:
+            with target.open("wb") as handle:
+                for chunk in stored:
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            stored.close()
+
+    def forget(self, key: str) -> None:
+        """Delete the store's copy of ``key``, manifest first (logged when it cannot)."""
+        found = self.manifest(key)
+        names = [snapshot.MANIFEST, *(found[1]["files"] if found else [])]
+        try:
+            for file_name in names:
+                self.store.delete(self._key(key, file_name))
+        except Exception as exc:  # the store's own errors: a copy left is only space
+            log.warning("screening index %s not deleted from the store: %s", key, exc)
+
+
+def _manifest_bytes(path: Path) -> bytes | None:
+    try:
+        return (path / snapshot.MANIFEST).read_bytes()
+    except OSError:
+        return None
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
