@@ -9,16 +9,18 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import IncompleteReadError
 from typer.testing import CliRunner
 
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.infra.db import Database
-from casework.infra.storage import open_store
+from casework.infra.storage import Store, StoredObject, open_store
 from casework.infra.storage.location import parse
 from casework.screening import snapshot
 from casework.screening.engine import Matcher, Query
@@ -473,3 +475,39 @@ def test_superseded_copies_are_deleted_from_the_object_store(
     assert store.built == [first, second]
     assert _copies(bucket) == {second}
     assert bucket.manifest(first) is None
+
+
+class CutShort:
+    """The bucket's store, but every download breaks off after its first chunk, as the
+    AWS SDK reports a connection dropped in the middle of a copy."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def open(self, key: str) -> StoredObject:
+        stored = self.store.open(key)
+
+        def chunks() -> Iterator[bytes]:
+            first = next(iter(stored), b"")
+            yield first
+            raise IncompleteReadError(actual_bytes=len(first), expected_bytes=stored.size)
+
+        return StoredObject(stored.size, chunks(), stored.close)
+
+
+def test_a_copy_broken_off_leaves_nothing_and_the_machine_builds(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
+):
+    lists.people(20)
+    lists.publish()
+    key = key_of(versions(db))
+    built = opened(db, IndexStore(tmp_path / "one", shared=bucket))
+    broken = SharedSnapshots(CutShort(bucket.store))  # type: ignore[arg-type]
+    other = IndexStore(tmp_path / "two", shared=broken)
+    matcher = opened(db, other)
+    assert other.fetched == [] and other.built == [key]
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [".lock", key]
+    assert answers(matcher, lists.name, PEOPLE[:20]) == answers(built, lists.name, PEOPLE[:20])

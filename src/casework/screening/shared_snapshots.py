@@ -32,7 +32,6 @@ from casework.infra.storage import (
     MissingObject,
     S3Location,
     Store,
-    StoreUnavailable,
     open_store,
 )
 from casework.screening import snapshot
@@ -67,7 +66,7 @@ class SharedSnapshots:
             for file_name in json.loads(about)["files"]:
                 self.store.write(self._key(path.name, file_name), _chunks(path / file_name))
             self.store.write(self._key(path.name, snapshot.MANIFEST), [about])
-        except (StoreUnavailable, OSError) as exc:
+        except Exception as exc:  # whatever the store or the disk raised: only work lost
             log.warning("screening index %s not copied to the store: %s", path.name, exc)
             return False
         return True
@@ -78,16 +77,20 @@ class SharedSnapshots:
         try:
             written = self.store.read(self._key(key, snapshot.MANIFEST))
             found = json.loads(written)
-        except (MissingObject, StoreUnavailable, ValueError):
+        except MissingObject:
+            return None
+        except Exception as exc:  # the store unavailable, or its answer cut short
+            log.warning("screening index %s: the store's copy cannot be read: %s", key, exc)
             return None
         if not isinstance(found, dict) or not snapshot.readable(found):
             return None
         return written, found
 
     def fetch(self, key: str, root: Path) -> dict[str, Any] | None:
-        """Copy the store's snapshot ``key`` to ``root / key``; its manifest, or None when
-        the store has no complete copy that this code reads (or cannot serve it now).
-        What was copied is checked when it is mapped."""
+        """Copy the store's snapshot ``key`` to ``root / key`` (where nothing is: the
+        caller holds the lock of ``root``); its manifest, or None when the store has no
+        complete copy that this code reads, or cannot serve it now. What was copied is
+        checked when it is mapped."""
         found = self.manifest(key)
         if found is None:
             return None
@@ -100,10 +103,8 @@ class SharedSnapshots:
                 self._download(self._key(key, file_name), temporary / file_name)
             (temporary / snapshot.MANIFEST).write_bytes(written)
             temporary.rename(root / key)
-        except (MissingObject, StoreUnavailable, OSError, KeyError, TypeError) as exc:
+        except Exception as exc:  # a stream cut short included: the machine builds instead
             shutil.rmtree(temporary, ignore_errors=True)
-            if (root / key).is_dir():
-                return about  # another process here took it first
             log.warning("screening index %s not copied from the store: %s", key, exc)
             return None
         return about
