@@ -460,7 +460,7 @@ def test_a_bucket_that_fails_leaves_each_machine_building_its_own(
     assert again.built == [key] and again.fetched == []
 
 
-def test_superseded_copies_are_deleted_from_the_object_store(
+def test_superseded_snapshots_are_deleted_from_the_object_store_and_where_copied(
     db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
 ):
     lists.people(20)
@@ -468,6 +468,8 @@ def test_superseded_copies_are_deleted_from_the_object_store(
     first = key_of(versions(db))
     store = IndexStore(tmp_path / "one", shared=bucket, delta_share=0.0)
     opened(db, store)
+    other = IndexStore(tmp_path / "two", shared=bucket)
+    opened(db, other)
     lists.people(40)
     lists.publish()
     second = key_of(versions(db))
@@ -475,6 +477,11 @@ def test_superseded_copies_are_deleted_from_the_object_store(
     assert store.built == [first, second]
     assert _copies(bucket) == {second}
     assert bucket.manifest(first) is None
+
+    # A machine that copies the new snapshot deletes its own superseded one too.
+    opened(db, other)
+    assert other.fetched == [first, second] and other.built == []
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [".lock", second]
 
 
 class CutShort:

@@ -183,9 +183,15 @@ class IndexStore:
             if not held:
                 return None
             found = self.load(versions)  # written while this process waited
-            if found is None and self._fetch(key_of(versions)):
+            if found is not None:
+                return found
+            key = key_of(versions)
+            if self._fetch(key):
                 found = self.load(versions)
-            return found if found is not None else self.build(session, versions)
+                if found is not None:
+                    self.prune(versions, keep=key)
+                    return found
+            return self.build(session, versions)
 
     def _fetch(self, key: str) -> bool:
         """Copy snapshot ``key`` from the object store, and the base it overlays when this
