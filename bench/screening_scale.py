@@ -10,8 +10,9 @@ With ``--snapshot DIR`` the index is written once as a snapshot under DIR and ma
 every casework process does: it prints the build and write time and the size on disk, the
 start-up of a process that maps it (after writing, again in the same process, and in new
 processes), the resident memory of 1 and 4 processes mapping it (RSS, and PSS and USS from
-/proc/PID/smaps_rollup), the switch to a new version applied as an overlay, and query
-latency on the mapped index and on the base with its overlay.
+/proc/PID/smaps_rollup), the switch to a new version applied as an overlay, query
+latency on the mapped index and on the base with its overlay, and the copy of the
+snapshot through a bucket on an S3-compatible server, as machines share it.
 
     .venv/bin/python bench/screening_scale.py [--entities 1000000] [--queries 3000]
     .venv/bin/python bench/screening_scale.py --snapshot /tmp/index [--reuse]
@@ -23,12 +24,14 @@ import argparse
 import csv
 import gc
 import json
+import os
 import random
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import machine
+from casework.infra.storage import open_store
+from casework.infra.storage.location import parse
 from casework.screening import snapshot
 from casework.screening.engine import Matcher, Query
 from casework.screening.entity import Entity, Identifier, Name, NameKind, Schema
@@ -44,10 +49,12 @@ from casework.screening.index_store import build_full
 from casework.screening.index_tables import TableIndex
 from casework.screening.layered import REMOVED, LayeredIndex, overlay_tables
 from casework.screening.normalize import LEGAL_FORMS
+from casework.screening.shared_snapshots import SharedSnapshots
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 WATCHLISTS = SHARED / "watchlists"
 NEGATIVES = SHARED / "screening-eval" / "negatives_synthetic_people.csv"
+WARM_QUERY = Query(Schema.person, "Vladimir Putin")
 COUNTRIES = ["RUS", "IRN", "SYR", "PRK", "CUB", "IRQ", "AFG", "LBY", "VEN", "CHN", "ARE", "TUR"]
 
 
@@ -356,7 +363,36 @@ def snapshot_mode(parts: Parts, work: list[Query], args: argparse.Namespace) -> 
         f" {time.perf_counter() - started:.2f} s"
     )
     latency(layered, work, " (base and overlay)")
+    bucket_copy(full)
     print(f"peak resident at the end: {rss_mb():.0f} MB")
+
+
+def bucket_copy(full: Path) -> None:
+    """Another machine's way to the snapshot with documents in a bucket: copied there by
+    the machine that built it, then copied from there and mapped. The bucket is on an
+    S3-compatible server (moto's, as the tests start it) on loopback."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.s3_server import S3Server
+
+    key = full.parent.name + "-copy"
+    with S3Server() as server, tempfile.TemporaryDirectory() as machines:
+        os.environ.update(server.env)
+        shared = SharedSnapshots(open_store(parse(server.storage_url(server.create_bucket()))))
+        there = Path(machines) / "one" / key
+        shutil.copytree(full, there)
+        started = time.perf_counter()
+        shared.publish(there)
+        put = time.perf_counter() - started
+        started = time.perf_counter()
+        shared.fetch(key, Path(machines) / "two")
+        fetched = time.perf_counter() - started
+        started = time.perf_counter()
+        Matcher(mapped(Path(machines) / "two" / key)).search(WARM_QUERY, threshold=0.7)
+        print(
+            f"snapshot through a bucket (S3 server on loopback): copied there in {put:.1f} s,"
+            f" copied from there by another machine in {fetched:.1f} s, then mapped (checksums"
+            f" checked) with its first query in {time.perf_counter() - started:.2f} s"
+        )
 
 
 def main() -> None:
