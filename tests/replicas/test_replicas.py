@@ -163,6 +163,12 @@ def _screen_until(
     return results
 
 
+def _newest_snapshot(data_dir: Path) -> Path:
+    """The manifest of the snapshot made last in a data directory."""
+    manifests = (data_dir / "screening-index").glob("*/manifest.json")
+    return max(manifests, key=lambda m: json.loads(m.read_text())["created_at"])
+
+
 def test_a_list_imported_with_the_cli_reaches_both_replicas_and_the_workers(
     cluster: Cluster, tenant: Tenant, tmp_path: Path
 ):
@@ -185,6 +191,12 @@ def test_a_list_imported_with_the_cli_reaches_both_replicas_and_the_workers(
             assert [d["version"] for d in result["datasets"] if d["name"] == DATASET] == [used]
             found = [m["caption"] for m in result["matches"] if m["match"]]
             assert found == ([newcomer] if used == version else []), result
+    # The replicas, each a machine of its own, copied the snapshot the import built
+    # through the bucket rather than build it again: the same manifest, made once.
+    built = _newest_snapshot(cluster.workdir / "cli")
+    for replica in cluster.replicas:
+        copied = cluster.workdir / replica.name / "screening-index" / built.parent.name
+        assert (copied / "manifest.json").read_bytes() == built.read_bytes(), replica.name
 
     with api(cluster.replicas[0], tenant) as client:
         created = client.post(
