@@ -38,7 +38,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 import machine
+from casework.infra.secrets_box import SecretBox
 from casework.infra.storage import open_store
 from casework.infra.storage.location import parse
 from casework.screening import snapshot
@@ -377,7 +380,8 @@ def bucket_copy(full: Path) -> None:
     key = full.parent.name + "-copy"
     with S3Server() as server, tempfile.TemporaryDirectory() as machines:
         os.environ.update(server.env)
-        shared = SharedSnapshots(open_store(parse(server.storage_url(server.create_bucket()))))
+        bucket = open_store(parse(server.storage_url(server.create_bucket())))
+        shared = SharedSnapshots(bucket, SecretBox(Fernet.generate_key()))
         there = Path(machines) / "one" / key
         shutil.copytree(full, there)
         started = time.perf_counter()

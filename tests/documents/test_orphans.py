@@ -23,6 +23,7 @@ from casework.infra.storage.local import INCOMING, LocalStore
 from casework.infra.storage.s3 import S3Store
 from casework.models.base import utcnow
 from casework.screening.shared_snapshots import PREFIX as SNAPSHOTS
+from casework.screening.shared_snapshots import SEALED
 from tests.documents.test_documents_api import _uploaded, storage_key, stored_keys
 from tests.factories import TenantKit
 
@@ -70,7 +71,7 @@ def test_orphans_go_after_a_day_documents_and_foreign_keys_stay(
     foreign = "notes/readme.txt"  # not a key casework makes: never touched
     store.write(foreign, iter([b"someone else's"]))
     # A copy of the screening index for other machines is not a document's either.
-    index_copy = f"{SNAPSHOTS}/{'ab' * 12}/manifest.json"
+    index_copy = f"{SNAPSHOTS}/{'ab' * 12}/{SEALED}"
     store.write(index_copy, iter([b"{}"]))
     _begin_unfinished_write(store, service.storage_key(new_id()))
     context = JobContext(database=db, settings=settings, storage=store)

@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import IncompleteReadError
+from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.infra.db import Database
+from casework.infra.secrets_box import SecretBox
 from casework.infra.storage import Store, StoredObject, open_store
 from casework.infra.storage.location import parse
 from casework.screening import snapshot
@@ -36,11 +38,13 @@ from casework.screening.index_store import (
 from casework.screening.layered import LayeredIndex
 from casework.screening.matching import MatcherHolder, build_in_memory
 from casework.screening.service import import_dataset
-from casework.screening.shared_snapshots import SharedSnapshots
+from casework.screening.shared_snapshots import SEALED, SharedSnapshots
 from tests.s3_server import S3Server
 from tests.screening import world
 from tests.screening.test_snapshot import helper
 
+# The key casework seals what it copies to the bucket with, one per deployment.
+KEY = SecretBox(Fernet.generate_key())
 PEOPLE = list(dict.fromkeys(row["b"] for row in world.rows() if row["schema"] == "Person"))[:80]
 NEWCOMER = "Zebulon Quixotico Marchetti"
 
@@ -370,7 +374,7 @@ def test_a_snapshot_naming_a_list_that_is_gone_is_pruned(tmp_path: Path) -> None
 def bucket(s3_server: S3Server) -> SharedSnapshots:
     """Copies of snapshots in a bucket of their own on the real S3-compatible server."""
     name = s3_server.create_bucket()
-    return SharedSnapshots(open_store(parse(s3_server.storage_url(name, "documents"))))
+    return SharedSnapshots(open_store(parse(s3_server.storage_url(name, "documents"))), KEY)
 
 
 def _copies(shared: SharedSnapshots) -> set[str]:
@@ -439,7 +443,7 @@ def test_a_copy_that_is_incomplete_or_altered_is_not_taken(
     assert not [p for p in (tmp_path / "three").iterdir() if p.name.startswith(".tmp-")]
 
     # Without its manifest a copy is not there at all.
-    client.delete_object(Bucket=name, Key=f"documents/screening-index/{key}/manifest.json")
+    client.delete_object(Bucket=name, Key=f"documents/screening-index/{key}/{SEALED}")
     assert bucket.manifest(key) is None
 
 
@@ -449,7 +453,7 @@ def test_a_bucket_that_fails_leaves_each_machine_building_its_own(
     lists.people(20)
     lists.publish()
     key = key_of(versions(db))
-    gone = SharedSnapshots(open_store(parse(s3_server.storage_url("no-such-bucket", "x"))))
+    gone = SharedSnapshots(open_store(parse(s3_server.storage_url("no-such-bucket", "x"))), KEY)
     store = IndexStore(tmp_path / "one", shared=gone)
     matcher = opened(db, store)  # built; the copy to the bucket fails, and is only logged
     assert store.built == [key]
@@ -512,9 +516,39 @@ def test_a_copy_broken_off_leaves_nothing_and_the_machine_builds(
     lists.publish()
     key = key_of(versions(db))
     built = opened(db, IndexStore(tmp_path / "one", shared=bucket))
-    broken = SharedSnapshots(CutShort(bucket.store))  # type: ignore[arg-type]
+    broken = SharedSnapshots(CutShort(bucket.store), KEY)  # type: ignore[arg-type]
     other = IndexStore(tmp_path / "two", shared=broken)
     matcher = opened(db, other)
     assert other.fetched == [] and other.built == [key]
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [".lock", key]
     assert answers(matcher, lists.name, PEOPLE[:20]) == answers(built, lists.name, PEOPLE[:20])
+
+
+def test_a_copy_not_sealed_with_the_deployments_key_is_not_taken(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots, s3_server: S3Server
+):
+    """Whoever else may write to the bucket cannot have a machine map what they wrote:
+    a snapshot holds pickled entities."""
+    lists.people(20)
+    lists.publish()
+    key = key_of(versions(db))
+    opened(db, IndexStore(tmp_path / "one", shared=bucket))
+    assert bucket.manifest(key) is not None
+
+    # Another deployment's key (or a machine without CASEWORK_SECRET_KEY set).
+    stranger = SharedSnapshots(bucket.store, SecretBox(Fernet.generate_key()))
+    other = IndexStore(tmp_path / "two", shared=stranger)
+    opened(db, other)
+    assert other.fetched == [] and other.built == [key]
+
+    # A manifest put there by hand, in the clear or in place of the sealed one.
+    client, name = s3_server.client(), bucket.store.bucket  # type: ignore[attr-defined]
+    written = (tmp_path / "one" / key / snapshot.MANIFEST).read_bytes()
+    for planted in (written, b"gAAAAAB" + written):
+        client.put_object(
+            Bucket=name, Key=f"documents/screening-index/{key}/{SEALED}", Body=planted
+        )
+        assert bucket.manifest(key) is None
+        third = IndexStore(tmp_path / f"three-{len(planted)}", shared=bucket)
+        opened(db, third)
+        assert third.fetched == [] and third.built == [key]

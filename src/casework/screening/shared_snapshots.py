@@ -6,13 +6,20 @@ also copies it to the bucket, under ``screening-index/<key>/``, and a machine th
 no snapshot of the current versions copies it from there instead of building its own:
 a copy takes seconds where a build of a million entities takes minutes of CPU.
 
-A copy in the bucket is complete once its manifest is there: the files go first and
-the manifest last, and the manifest goes first when a copy is deleted. A machine takes
-a copy into a temporary directory of its own and renames it into place, and then maps
-it as it maps one it wrote: only when every file has the size and checksum the
-manifest gives. A copy missing a file, or of other code, or one the bucket cannot serve
-just now, is not taken, and the machine builds the snapshot itself. Sharing only saves
-work: nothing depends on it.
+The bucket is not trusted. A snapshot holds pickled entities, which a process unpickles
+when it reads them, so a copy is taken only when its manifest is sealed with casework's
+own key (``CASEWORK_SECRET_KEY``, the key every machine of one deployment shares; see
+``casework.infra.secrets_box``): a manifest written by anyone else, or altered, does not
+open. The manifest holds every file's size and SHA-256, which the machine checks when it
+maps the copy, as it does any snapshot; so nothing in a copy is used unless casework
+wrote it.
+
+A copy in the bucket is complete once its sealed manifest is there: the files go first
+and the manifest last, and the manifest goes first when a copy is deleted. A machine
+takes a copy into a temporary directory of its own and renames it into place. A copy
+missing a file, altered, of other code, sealed with another key, or one the bucket
+cannot serve just now, is not taken, and the machine builds the snapshot itself.
+Sharing only saves work: nothing depends on it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Settings
+from casework.infra.secrets_box import SecretBox, SecretBoxError, box_for
 from casework.infra.storage import (
     CHUNK_BYTES,
     MissingObject,
@@ -39,19 +47,23 @@ from casework.screening import snapshot
 log = logging.getLogger(__name__)
 
 PREFIX = "screening-index"
+SEALED = "manifest.sealed"  # the manifest, sealed with casework's key
 
 
 class SharedSnapshots:
     """Copies of snapshots in an object store, by snapshot key."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, box: SecretBox) -> None:
         self.store = store
+        self.box = box
 
     @classmethod
     def of(cls, settings: Settings) -> SharedSnapshots | None:
         """The copies beside the settings' documents, when those are in a bucket."""
         location = settings.storage_location
-        return cls(open_store(location)) if isinstance(location, S3Location) else None
+        if not isinstance(location, S3Location):
+            return None
+        return cls(open_store(location), box_for(settings))
 
     def _key(self, key: str, file_name: str) -> str:
         return f"{PREFIX}/{key}/{file_name}"
@@ -65,7 +77,8 @@ class SharedSnapshots:
         try:
             for file_name in json.loads(about)["files"]:
                 self.store.write(self._key(path.name, file_name), _chunks(path / file_name))
-            self.store.write(self._key(path.name, snapshot.MANIFEST), [about])
+            sealed = self.box.seal(about.decode("utf-8")).encode("ascii")
+            self.store.write(self._key(path.name, SEALED), [sealed])
         except Exception as exc:  # whatever the store or the disk raised: only work lost
             log.warning("screening index %s not copied to the store: %s", path.name, exc)
             return False
@@ -75,12 +88,17 @@ class SharedSnapshots:
         """The manifest of the store's complete copy of ``key``, as written and read,
         when it is one this code reads; else None."""
         try:
-            written = self.store.read(self._key(key, snapshot.MANIFEST))
-            found = json.loads(written)
+            sealed = self.store.read(self._key(key, SEALED))
         except MissingObject:
             return None
         except Exception as exc:  # the store unavailable, or its answer cut short
             log.warning("screening index %s: the store's copy cannot be read: %s", key, exc)
+            return None
+        try:
+            written = self.box.open(sealed.decode("ascii", errors="replace")).encode("utf-8")
+            found = json.loads(written)
+        except (SecretBoxError, ValueError):
+            log.warning("screening index %s: the store's copy is not sealed with this key", key)
             return None
         if not isinstance(found, dict) or not snapshot.readable(found):
             return None
@@ -123,7 +141,7 @@ class SharedSnapshots:
     def forget(self, key: str) -> None:
         """Delete the store's copy of ``key``, manifest first (logged when it cannot)."""
         found = self.manifest(key)
-        names = [snapshot.MANIFEST, *(found[1]["files"] if found else [])]
+        names = [SEALED, *(found[1]["files"] if found else [])]
         try:
             for file_name in names:
                 self.store.delete(self._key(key, file_name))
