@@ -377,6 +377,13 @@ def bucket(s3_server: S3Server) -> SharedSnapshots:
     return SharedSnapshots(open_store(parse(s3_server.storage_url(name, "documents"))), KEY)
 
 
+def _published(db: Database, lists: Lists, people: int) -> str:
+    """Publish a version listing the first ``people`` people; the key of its index."""
+    lists.people(people)
+    lists.publish()
+    return key_of(versions(db))
+
+
 def _copies(shared: SharedSnapshots) -> set[str]:
     return {key.split("/")[1] for key in shared.store.listing() if key.startswith("screening-")}
 
@@ -384,9 +391,7 @@ def _copies(shared: SharedSnapshots) -> set[str]:
 def test_a_machine_copies_the_snapshot_another_built_from_the_object_store(
     db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
 ):
-    lists.people(60)
-    lists.publish()
-    key = key_of(versions(db))
+    key = _published(db, lists, 60)
     builder = IndexStore(tmp_path / "one", shared=bucket, delta_share=0.5)
     built = opened(db, builder)
     assert builder.built == [key] and builder.fetched == []
@@ -415,9 +420,7 @@ def test_a_machine_copies_the_snapshot_another_built_from_the_object_store(
 def test_a_copy_that_is_incomplete_or_altered_is_not_taken(
     db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots, s3_server: S3Server
 ):
-    lists.people(20)
-    lists.publish()
-    key = key_of(versions(db))
+    key = _published(db, lists, 20)
     opened(db, IndexStore(tmp_path / "one", shared=bucket))
     about = bucket.manifest(key)
     assert about is not None
@@ -450,9 +453,7 @@ def test_a_copy_that_is_incomplete_or_altered_is_not_taken(
 def test_a_bucket_that_fails_leaves_each_machine_building_its_own(
     db: Database, lists: Lists, tmp_path: Path, s3_server: S3Server
 ):
-    lists.people(20)
-    lists.publish()
-    key = key_of(versions(db))
+    key = _published(db, lists, 20)
     gone = SharedSnapshots(open_store(parse(s3_server.storage_url("no-such-bucket", "x"))), KEY)
     store = IndexStore(tmp_path / "one", shared=gone)
     matcher = opened(db, store)  # built; the copy to the bucket fails, and is only logged
@@ -467,16 +468,12 @@ def test_a_bucket_that_fails_leaves_each_machine_building_its_own(
 def test_superseded_snapshots_are_deleted_from_the_object_store_and_where_copied(
     db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
 ):
-    lists.people(20)
-    lists.publish()
-    first = key_of(versions(db))
+    first = _published(db, lists, 20)
     store = IndexStore(tmp_path / "one", shared=bucket, delta_share=0.0)
     opened(db, store)
     other = IndexStore(tmp_path / "two", shared=bucket)
     opened(db, other)
-    lists.people(40)
-    lists.publish()
-    second = key_of(versions(db))
+    second = _published(db, lists, 40)
     opened(db, store)
     assert store.built == [first, second]
     assert _copies(bucket) == {second}
@@ -512,9 +509,7 @@ class CutShort:
 def test_a_copy_broken_off_leaves_nothing_and_the_machine_builds(
     db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots
 ):
-    lists.people(20)
-    lists.publish()
-    key = key_of(versions(db))
+    key = _published(db, lists, 20)
     built = opened(db, IndexStore(tmp_path / "one", shared=bucket))
     broken = SharedSnapshots(CutShort(bucket.store), KEY)  # type: ignore[arg-type]
     other = IndexStore(tmp_path / "two", shared=broken)
@@ -529,9 +524,7 @@ def test_a_copy_not_sealed_with_the_deployments_key_is_not_taken(
 ):
     """Whoever else may write to the bucket cannot have a machine map what they wrote:
     a snapshot holds pickled entities."""
-    lists.people(20)
-    lists.publish()
-    key = key_of(versions(db))
+    key = _published(db, lists, 20)
     opened(db, IndexStore(tmp_path / "one", shared=bucket))
     assert bucket.manifest(key) is not None
 
