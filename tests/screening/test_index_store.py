@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import IncompleteReadError
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from casework.cli import app as cli
@@ -545,3 +546,19 @@ def test_a_copy_not_sealed_with_the_deployments_key_is_not_taken(
         third = IndexStore(tmp_path / f"three-{len(planted)}", shared=bucket)
         opened(db, third)
         assert third.fetched == [] and third.built == [key]
+
+
+def test_a_bucket_without_a_shared_secret_key_is_said_at_start(
+    settings: Settings, s3_server: S3Server, caplog: pytest.LogCaptureFixture
+):
+    url = s3_server.storage_url(s3_server.create_bucket(), "documents")
+    assert SharedSnapshots.of(settings.model_copy(update={"storage_url": None})) is None
+    with caplog.at_level("WARNING", logger="casework.screening.shared_snapshots"):
+        keyed = settings.model_copy(
+            update={"storage_url": url, "secret_key": SecretStr(Fernet.generate_key().decode())}
+        )
+        assert SharedSnapshots.of(keyed) is not None
+        assert not caplog.records
+        unkeyed = settings.model_copy(update={"storage_url": url, "secret_key": None})
+        assert SharedSnapshots.of(unkeyed) is not None
+    assert ["CASEWORK_SECRET_KEY is not set" in r.getMessage() for r in caplog.records] == [True]

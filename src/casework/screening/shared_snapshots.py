@@ -63,6 +63,11 @@ class SharedSnapshots:
         location = settings.storage_location
         if not isinstance(location, S3Location):
             return None
+        if settings.secret_key is None:
+            log.warning(
+                "CASEWORK_SECRET_KEY is not set: this machine seals the screening index it "
+                "copies to the bucket with a key of its own, and other machines build theirs"
+            )
         return cls(open_store(location), box_for(settings))
 
     def _key(self, key: str, file_name: str) -> str:
