@@ -93,7 +93,7 @@ def create_app(
     storage = storage or open_store(settings.storage_location)
     register_adapters()
 
-    matchers = MatcherHolder.shared(settings)
+    matchers = MatcherHolder.shared(settings, storage)
     runner: EmbeddedRunner | None = None
     deferrer = None
     if settings.jobs == "procrastinate":

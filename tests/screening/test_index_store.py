@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from casework.app import create_app
 from casework.cli import app as cli
 from casework.config import Settings
 from casework.infra.db import Database
@@ -562,3 +563,14 @@ def test_a_bucket_without_a_shared_secret_key_is_said_at_start(
         unkeyed = settings.model_copy(update={"storage_url": url, "secret_key": None})
         assert SharedSnapshots.of(unkeyed) is not None
     assert ["CASEWORK_SECRET_KEY is not set" in r.getMessage() for r in caplog.records] == [True]
+
+
+def test_the_app_copies_snapshots_through_its_own_document_store(
+    settings: Settings, db: Database, s3_server: S3Server
+):
+    url = s3_server.storage_url(s3_server.create_bucket(), "documents")
+    app = create_app(settings.model_copy(update={"storage_url": url}), db)
+    shared = app.state.matchers.store.shared
+    assert shared is not None and shared.store is app.state.storage
+    local = create_app(settings.model_copy(update={"storage_url": None}), db)
+    assert local.state.matchers.store.shared is None

@@ -111,5 +111,5 @@ def _linked_transactions(session: Session, batches: list[Batch]) -> dict[str, Li
 
 def _matchers(context: JobContext) -> MatcherHolder:
     if context.matchers is None:  # a context made without one keeps the one built here
-        context.matchers = MatcherHolder.shared(context.settings)
+        context.matchers = MatcherHolder.shared(context.settings, context.storage)
     return context.matchers

@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
+from casework.infra.storage import Store
 from casework.screening import repository
 from casework.screening.engine import Matcher
 from casework.screening.entity import Entity
@@ -70,9 +71,11 @@ class Workers:
 
 class MatcherHolder:
     @classmethod
-    def shared(cls, settings: Settings) -> MatcherHolder:
-        """A holder that maps the snapshots under the settings' data directory."""
-        return cls(IndexStore(settings.screening_index_dir, shared=SharedSnapshots.of(settings)))
+    def shared(cls, settings: Settings, documents: Store | None = None) -> MatcherHolder:
+        """A holder that maps the snapshots under the settings' data directory (and
+        shares them through ``documents``, the document store, when that is a bucket)."""
+        copies = SharedSnapshots.of(settings, documents)
+        return cls(IndexStore(settings.screening_index_dir, shared=copies))
 
     def __init__(self, store: IndexStore | None = None) -> None:
         self.store = store

@@ -58,8 +58,9 @@ class SharedSnapshots:
         self.box = box
 
     @classmethod
-    def of(cls, settings: Settings) -> SharedSnapshots | None:
-        """The copies beside the settings' documents, when those are in a bucket."""
+    def of(cls, settings: Settings, documents: Store | None = None) -> SharedSnapshots | None:
+        """The copies beside the settings' documents, when those are in a bucket: in
+        ``documents``, the process's store of them, when it has one open already."""
         location = settings.storage_location
         if not isinstance(location, S3Location):
             return None
@@ -68,7 +69,7 @@ class SharedSnapshots:
                 "CASEWORK_SECRET_KEY is not set: this machine seals the screening index it "
                 "copies to the bucket with a key of its own, and other machines build theirs"
             )
-        return cls(open_store(location), box_for(settings))
+        return cls(documents or open_store(location), box_for(settings))
 
     def _key(self, key: str, file_name: str) -> str:
         return f"{PREFIX}/{key}/{file_name}"
