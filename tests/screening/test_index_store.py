@@ -574,3 +574,21 @@ def test_the_app_copies_snapshots_through_its_own_document_store(
     assert shared is not None and shared.store is app.state.storage
     local = create_app(settings.model_copy(update={"storage_url": None}), db)
     assert local.state.matchers.store.shared is None
+
+
+def test_a_copy_written_by_other_code_is_not_taken(
+    db: Database, lists: Lists, tmp_path: Path, bucket: SharedSnapshots, s3_server: S3Server
+):
+    """Sealed with the deployment's key but built by another version of casework (a
+    rolling upgrade): its layout may differ, so this machine builds its own."""
+    key = _published(db, lists, 20)
+    opened(db, IndexStore(tmp_path / "one", shared=bucket))
+    about = json.loads((tmp_path / "one" / key / snapshot.MANIFEST).read_text())
+    about["code"] = "another-version"
+    client, name = s3_server.client(), bucket.store.bucket  # type: ignore[attr-defined]
+    sealed = KEY.seal(json.dumps(about)).encode()
+    client.put_object(Bucket=name, Key=f"documents/screening-index/{key}/{SEALED}", Body=sealed)
+    assert bucket.manifest(key) is None
+    other = IndexStore(tmp_path / "two", shared=bucket)
+    opened(db, other)
+    assert other.fetched == [] and other.built == [key]
