@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import casework
+from casework.screening import snapshot
 
 PACKAGE = Path(casework.__file__).parent
 # Above processing: the adapters (dialects, console, command line, demo data) and the
@@ -30,7 +31,8 @@ def _modules() -> Iterator[tuple[str, Path]]:
 
 def _imports(module: str, path: Path, *, typing: bool = True) -> set[str]:
     """The casework modules ``module`` imports (without ``typing``, at run time only)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    with snapshot.PARSER:  # the session's app may map a snapshot in a thread meanwhile
+        tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped: set[int] = set()
     if not typing:
         for node in ast.walk(tree):

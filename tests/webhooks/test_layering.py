@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import casework
+from casework.screening import snapshot
 
 PACKAGE = Path(casework.__file__).parent
 # Below the features: the models, the cross-cutting code (infra), the audit trail and
@@ -17,7 +18,9 @@ BENEATH = {"audit", "auth", "infra", "migrations", "models", "webhooks"}
 def _imported(path: Path) -> set[str]:
     """Every module ``path`` imports, also inside functions."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    with snapshot.PARSER:  # the session's app may map a snapshot in a thread meanwhile
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

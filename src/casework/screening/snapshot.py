@@ -189,8 +189,9 @@ def readable(about: dict[str, Any]) -> bool:
 
 # numpy reads an array file's header with ``ast.literal_eval``, and CPython 3.11's parser
 # is not safe to run in two threads at once (it fails with "AST constructor recursion
-# depth mismatch"): processes mapping snapshots from several threads take turns.
-_HEADERS = threading.Lock()
+# depth mismatch"): processes mapping snapshots from several threads take turns, and
+# other code parsing Python in such a process takes its turn with them.
+PARSER = threading.Lock()
 
 
 def read(path: Path) -> tuple[Tables, dict[str, Any]] | None:
@@ -208,7 +209,7 @@ def read(path: Path) -> tuple[Tables, dict[str, Any]] | None:
                 return None
         # Plain arrays over the mapped pages: numpy's memmap subclass makes every slice
         # a Python-level object, ten times slower than an array's.
-        with _HEADERS:
+        with PARSER:
             arrays = {
                 file_name.removesuffix(".npy"): np.asarray(np.load(path / file_name, mmap_mode="r"))
                 for file_name in files
