@@ -9,7 +9,8 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test check lint types test-sqlite test-postgres bench mutation fmt clean
 
-$(STAMP): pyproject.toml
+# setup.py builds the compiled part (src/casework/screening/_postings.c) in place.
+$(STAMP): pyproject.toml setup.py src/casework/screening/_postings.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

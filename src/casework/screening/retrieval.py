@@ -33,7 +33,6 @@ from casework.screening.arrays import (
     sorted_unique,
     stable_hash,
     stable_hashes,
-    unique_first,
     unique_inverse,
 )
 from casework.screening.given_names import full_forms
@@ -46,6 +45,7 @@ from casework.screening.normalize import (
     retrieval_tokens,
     skeleton,
 )
+from casework.screening.postings import probe, union, union_best
 from casework.screening.romanisation import chinese_keys, korean_keys
 from casework.screening.score import token_sim
 from casework.screening.similarity import FOLDED_SIM, abjad_key, abjad_sim
@@ -327,12 +327,7 @@ class Retrieval:
         if len(parts) == 1:
             ids, sim = parts[0]
             return ids, np.full(len(ids), sim, dtype=np.float32)
-        ids = np.concatenate([p[0] for p in parts])
-        sims = np.repeat(
-            np.array([p[1] for p in parts], dtype=np.float32), [len(p[0]) for p in parts]
-        )
-        unique, first = unique_first(ids)
-        return unique, sims[first]
+        return union_best([ids for ids, _ in parts], [sim for _, sim in parts])
 
     def _multi_names_near(self, token: str) -> IntArray:
         """Multi-word names holding any expansion of the token (what ``_shared`` counts),
@@ -432,16 +427,11 @@ class Retrieval:
         probes = sum(len(ids) for ids in seeds) * len(unions) * PROBE_COST
         if total > DENSE_FROM and probes >= total:
             return self._counted(unions, weights, seeds, need)
-        cand = sorted_unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0]
+        cand = union(seeds) if len(seeds) > 1 else seeds[0]
         counts = np.zeros(len(cand), dtype=np.int8)
         overlap = np.zeros(len(cand), dtype=np.float32)
         for (ids, sims), weight in zip(unions, weights, strict=True):
-            if not len(ids) or not len(cand):
-                continue
-            pos = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
-            hit = ids[pos] == cand
-            counts += hit
-            overlap += np.where(hit, sims[pos], 0.0) * weight
+            probe(cand, ids, sims, weight, counts, overlap)
         keep = counts >= need
         return cand[keep], overlap[keep]
 
