@@ -1,8 +1,8 @@
 /* Posting-list merges for candidate retrieval (casework.screening.postings).
  *
- * Each function does in one pass over sorted arrays what the numpy reference in
- * postings.py does with several whole-array operations and their temporaries; the
- * answers are the same, to the bit. Arrays arrive through the buffer protocol: int32
+ * Each function walks the sorted arrays itself, where the numpy reference in postings.py
+ * makes several whole-array operations and their temporaries; the answers are the same,
+ * to the bit. Arrays arrive through the buffer protocol: int32
  * ids, float32 similarities, int8 counts, all C-contiguous.
  *
  * Sums are float32 as numpy computes them: similarity times the weight rounded to

@@ -27,7 +27,8 @@ The index is made of numpy arrays only (``Tables``), built once (``IndexBuilder`
 (``casework.screening.snapshot``, ``casework.screening.index_store``). The parts:
 
 * ``TableIndex`` (``index_tables``): one set of tables, with ``retrieval`` (expansion
-  and ranking) and ``recut`` (other cuts of a query name);
+  and ranking, merging posting lists through ``postings``, compiled where it could be
+  built) and ``recut`` (other cuts of a query name);
 * ``LayeredIndex`` (``layered``): a base index with a small overlay of the entities a
   few new list versions added or changed, the base's removed ones masked.
 
