@@ -35,7 +35,7 @@ static int take(PyObject *object, Buffer *buffer, Py_ssize_t size, char kind, in
         return -1;
     }
     buffer->held = 1;
-    const char *format = buffer->view.format ? buffer->view.format : "B";
+    const char *format = buffer->view.format && buffer->view.format[0] ? buffer->view.format : "B";
     char last = format[strlen(format) - 1];
     int is_float = last == 'f' || last == 'd';
     int is_signed = last == 'b' || last == 'h' || last == 'i' || last == 'l' || last == 'q';
@@ -144,9 +144,10 @@ static PyObject *union_best(PyObject *self, PyObject *args) {
         return NULL;
     }
     int with_sims = out_sims_object != Py_None;
-    PyObject *list_seq = PySequence_Fast(lists, "lists: a sequence of arrays");
+    /* Tuples, which nothing run meanwhile (a number's __float__) can shorten. */
+    PyObject *list_seq = PySequence_Tuple(lists);
     if (list_seq == NULL) return NULL;
-    PyObject *sim_seq = PySequence_Fast(sims, "sims: a sequence of numbers");
+    PyObject *sim_seq = PySequence_Tuple(sims);
     if (sim_seq == NULL) {
         Py_DECREF(list_seq);
         return NULL;
@@ -193,7 +194,8 @@ static PyObject *union_best(PyObject *self, PyObject *args) {
     }
     Py_ssize_t written = held ? runs[0].size : 0;
     if (written) {
-        memcpy(out_ids.view.buf, runs[0].ids, written * sizeof(int32_t));
+        /* The one run left may be a list given as the output itself. */
+        memmove(out_ids.view.buf, runs[0].ids, written * sizeof(int32_t));
         if (with_sims) {
             float *found = out_sims.view.buf;
             for (Py_ssize_t i = 0; i < written; i++) found[i] = sim_at(&runs[0], i);
