@@ -46,6 +46,41 @@ def test_the_union_keeps_each_id_once_with_its_best_similarity(
 
 
 @given(
+    sizes=st.lists(st.integers(0, 20_000), min_size=3, max_size=40),
+    spread=st.sampled_from([30_000, 1_300_000, 2**31 - 1]),
+    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_large_union_is_sorted_to_the_same_answer(
+    sizes: list[int], spread: int, seed: int, data: st.DataObject
+) -> None:
+    # Enough ids for the sorted path, with ids that leave it bits to spare or not
+    # (the largest spread leaves none, and the merge answers instead).
+    rng = np.random.default_rng(seed)
+    lists = [np.unique(rng.integers(0, spread, size)).astype(np.int32) for size in sizes]
+    sims = data.draw(st.lists(similarity, min_size=len(lists), max_size=len(lists)))
+    ids, found = postings.union_best(lists, sims)
+    want_ids, want_sims = postings.union_best_reference(lists, sims)
+    assert ids.tolist() == want_ids.tolist()
+    assert found.tobytes() == want_sims.tobytes()
+
+
+def test_the_sorted_path_is_taken_for_large_unions_of_many_lists() -> None:
+    rng = np.random.default_rng(7)
+    lists = [np.unique(rng.integers(0, 1_300_000, 9000)).astype(np.int32) for _ in range(5)]
+    assert sum(map(len, lists)) >= postings.SORTED_FROM
+    sims = [0.8, 1.0, 0.9, 0.8, 0.75]  # not in order: the most similar still wins
+    union = postings._sorted_union(lists, sims, sum(map(len, lists)))
+    assert union is not None
+    want_ids, want_sims = postings.union_best_reference(lists, sims)
+    assert union[0].tolist() == want_ids.tolist()
+    assert union[1].tobytes() == want_sims.tobytes()
+    lists[0] = np.append(lists[0], np.int32(2**31 - 1))  # no bits left for five ranks
+    assert postings._sorted_union(lists, sims, sum(map(len, lists))) is None
+
+
+@given(
     cand=st.lists(st.integers(0, 3000), max_size=300),
     ids=st.lists(st.integers(0, 3000), max_size=2000),
     weight=st.floats(0.01, 40.0),
@@ -104,6 +139,12 @@ def test_the_compiled_module_refuses_arrays_of_the_wrong_kind() -> None:
     with pytest.raises(ValueError, match="as long as"):
         _postings.probe(good, good, np.ones(3, np.float32), 1.0, np.zeros(2, np.int8),
                         np.zeros(2, np.float32))  # fmt: skip
+    with pytest.raises(ValueError, match="too few bits"):
+        _postings.rank_keys([good, good, good], 1, np.empty(6, np.int32))
+    with pytest.raises(ValueError, match="too large to shift"):
+        _postings.rank_keys([np.array([2**30], np.int32)], 1, np.empty(1, np.int32))
+    with pytest.raises(ValueError, match="shorter"):
+        _postings.rank_keys([good, good], 1, np.empty(3, np.int32))
     with pytest.raises(ValueError, match="contiguous"):
         _postings.probe(good, good, np.ones(2, np.float32), 1.0,
                         np.zeros(2, np.int8)[::-1], np.zeros(2, np.float32))  # fmt: skip

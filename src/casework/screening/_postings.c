@@ -290,9 +290,58 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(rank_keys_doc,
+             "rank_keys(lists, shift, out) -> None\n\n"
+             "Write each id of the k-th list shifted left by shift bits, with k in the\n"
+             "bits freed, into out: sorted, they give every id in order and, first among\n"
+             "its equals, the earliest list holding it.");
+
+static PyObject *rank_keys(PyObject *self, PyObject *args) {
+    PyObject *lists, *out_object;
+    int shift;
+    if (!PyArg_ParseTuple(args, "OiO", &lists, &shift, &out_object)) return NULL;
+    PyObject *list_seq = PySequence_Tuple(lists);
+    if (list_seq == NULL) return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(list_seq);
+    Buffer out = {0}, part = {0};
+    PyObject *result = NULL;
+    if (shift < 0 || shift > 30 || count > ((Py_ssize_t)1 << shift)) {
+        PyErr_SetString(PyExc_ValueError, "shift: too few bits for the lists' ranks");
+        goto done;
+    }
+    if (take(out_object, &out, 4, 'i', 1, "out") < 0) goto done;
+    int32_t *keys = out.view.buf;
+    const int32_t highest = INT32_MAX >> shift;
+    Py_ssize_t room = out.view.shape[0], at = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        if (take(PyTuple_GET_ITEM(list_seq, k), &part, 4, 'i', 0, "lists") < 0) goto done;
+        const int32_t *ids = part.view.buf;
+        Py_ssize_t size = part.view.shape[0];
+        if (size > room - at) {
+            PyErr_SetString(PyExc_ValueError, "out: shorter than the lists");
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < size; i++) {
+            if (ids[i] < 0 || ids[i] > highest) {
+                PyErr_SetString(PyExc_ValueError, "lists: an id too large to shift");
+                goto done;
+            }
+            keys[at++] = (int32_t)(((uint32_t)ids[i] << shift) | (uint32_t)k);
+        }
+        release(&part);
+    }
+    result = Py_NewRef(Py_None);
+done:
+    release(&part);
+    release(&out);
+    Py_DECREF(list_seq);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"union_best", union_best, METH_VARARGS, union_best_doc},
     {"probe", probe, METH_VARARGS, probe_doc},
+    {"rank_keys", rank_keys, METH_VARARGS, rank_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 

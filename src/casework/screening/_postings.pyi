@@ -17,3 +17,6 @@ def probe(
     counts: npt.NDArray[np.int8],
     overlap: npt.NDArray[np.float32],
 ) -> None: ...
+def rank_keys(
+    lists: Sequence[npt.NDArray[np.int32]], shift: int, out: npt.NDArray[np.int32]
+) -> None: ...

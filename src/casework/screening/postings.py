@@ -5,7 +5,8 @@ a word's expansions' lists (each name once, with the similarity of the most simi
 expansion holding it), and probing candidates against each word's union. Both are
 compiled (``_postings.c``, built when casework is installed with a C compiler at hand),
 which walks the sorted arrays without the temporaries and the many calls of the numpy
-versions. The numpy versions are the reference: they give the same answers to the bit,
+versions; a large union of many lists is one numpy sort of keys the compiled module
+writes. The numpy versions are the reference: they give the same answers to the bit,
 serve where the compiled module was not built, and are what the tests compare it with.
 """
 
@@ -26,6 +27,11 @@ except ImportError:  # no C compiler where casework was installed
     _compiled = None
 
 COMPILED = _compiled is not None
+# From this many ids, a union of more than two lists is made by numpy's sort (vectorised
+# on most processors) rather than by merging: the lists interleave, and merging them
+# mispredicts a branch every few ids. Measured on the unions of 3,000 searches at a
+# million entities: 270 ms from 2,048 ids on (the same from 256), 500 ms merging all.
+SORTED_FROM = 2_048
 
 
 def union_best(lists: Sequence[IntArray], sims: Sequence[float]) -> tuple[IntArray, FloatArray]:
@@ -34,10 +40,35 @@ def union_best(lists: Sequence[IntArray], sims: Sequence[float]) -> tuple[IntArr
     if _compiled is None:
         return union_best_reference(lists, sims)
     total = sum(len(ids) for ids in lists)
+    if total >= SORTED_FROM and len(lists) > 2:
+        union = _sorted_union(lists, sims, total)
+        if union is not None:
+            return union
     ids = np.empty(total, dtype=np.int32)
     found = np.empty(total, dtype=np.float32)
     size = _compiled.union_best(lists, sims, ids, found)
     return ids[:size], found[:size]
+
+
+def _sorted_union(
+    lists: Sequence[IntArray], sims: Sequence[float], total: int
+) -> tuple[IntArray, FloatArray] | None:
+    """``union_best`` by one sort of every id with its list's rank in the bits below it,
+    the most similar list ranked first; None when the ids leave too few bits free."""
+    assert _compiled is not None
+    order = sorted(range(len(lists)), key=lambda i: -sims[i])
+    shift = (len(lists) - 1).bit_length()
+    if max(int(lists[i][-1]) for i in order if len(lists[i])) >> (31 - shift):
+        return None
+    keys = np.empty(total, dtype=np.int32)
+    _compiled.rank_keys([lists[i] for i in order], shift, keys)
+    keys.sort()
+    ids = keys >> shift
+    first = np.empty(len(ids), dtype=bool)
+    first[:1] = True
+    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    ranked = np.array([sims[i] for i in order], dtype=np.float32)
+    return ids[first], ranked[keys[first] & ((1 << shift) - 1)]
 
 
 def union_best_reference(
