@@ -9,8 +9,8 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test check lint types test-sqlite test-postgres bench mutation fmt clean
 
-# setup.py builds the compiled part (src/casework/screening/_postings.c) in place.
-$(STAMP): pyproject.toml setup.py src/casework/screening/_postings.c
+# setup.py builds the compiled parts (src/casework/screening/*.c) in place.
+$(STAMP): pyproject.toml setup.py $(wildcard src/casework/screening/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -11,6 +11,12 @@ setup(
             extra_compile_args=["-O2", "-ffp-contract=off"],
             # Without a C compiler casework installs all the same, on the numpy path.
             optional=True,
-        )
+        ),
+        Extension(
+            "casework.screening._hashes",
+            ["src/casework/screening/_hashes.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )
