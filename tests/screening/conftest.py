@@ -1,7 +1,10 @@
-"""Fixtures for the screening engine: the real list files beside the project, if any."""
+"""Fixtures for the screening engine: the real list files beside the project, if any,
+and whether its compiled parts should have been built."""
 
 from __future__ import annotations
 
+import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -24,3 +27,13 @@ def screening_eval() -> Path:
     if not path.is_dir():
         pytest.skip(f"evaluation files not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def c_compiler() -> None:
+    """Skips where no C compiler is at hand: there casework installs without its compiled
+    parts and runs on their numpy paths. Where one is, the install must have built them,
+    and a test asking for this fixture says so when it did not."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}): casework runs on its numpy paths")
