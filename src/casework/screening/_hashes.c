@@ -72,6 +72,21 @@ static int take_map(PyObject *hashes_object, PyObject *ids_object, Py_buffer *ha
     return 0;
 }
 
+/* The ids stored under ``count`` keys of the map given as two objects, as a list. */
+static PyObject *runs_of(PyObject *hashes_object, PyObject *ids_object, const int64_t *keys,
+                         Py_ssize_t count) {
+    Py_buffer hashes, ids;
+    if (take_map(hashes_object, ids_object, &hashes, &ids) < 0) return NULL;
+    PyObject *found = PyList_New(0);
+    if (found != NULL && append_runs(hashes.buf, ids.buf, hashes.shape[0], keys, count,
+                                     found) < 0) {
+        Py_CLEAR(found);
+    }
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&ids);
+    return found;
+}
+
 PyDoc_STRVAR(gather_doc,
              "gather(hashes, ids, keys) -> list[int]\n\n"
              "The ids stored under each of the keys (an int64 array), key after key, each\n"
@@ -80,20 +95,9 @@ PyDoc_STRVAR(gather_doc,
 static PyObject *gather(PyObject *self, PyObject *args) {
     PyObject *hashes_object, *ids_object, *keys_object;
     if (!PyArg_ParseTuple(args, "OOO", &hashes_object, &ids_object, &keys_object)) return NULL;
-    Py_buffer hashes, ids, keys;
-    if (take_map(hashes_object, ids_object, &hashes, &ids) < 0) return NULL;
-    if (take(keys_object, &keys, 8, "keys") < 0) {
-        PyBuffer_Release(&hashes);
-        PyBuffer_Release(&ids);
-        return NULL;
-    }
-    PyObject *found = PyList_New(0);
-    if (found != NULL && append_runs(hashes.buf, ids.buf, hashes.shape[0], keys.buf,
-                                     keys.shape[0], found) < 0) {
-        Py_CLEAR(found);
-    }
-    PyBuffer_Release(&hashes);
-    PyBuffer_Release(&ids);
+    Py_buffer keys;
+    if (take(keys_object, &keys, 8, "keys") < 0) return NULL;
+    PyObject *found = runs_of(hashes_object, ids_object, keys.buf, keys.shape[0]);
     PyBuffer_Release(&keys);
     return found;
 }
@@ -106,17 +110,8 @@ static PyObject *gather_one(PyObject *self, PyObject *args) {
     PyObject *hashes_object, *ids_object;
     long long key;
     if (!PyArg_ParseTuple(args, "OOL", &hashes_object, &ids_object, &key)) return NULL;
-    Py_buffer hashes, ids;
-    if (take_map(hashes_object, ids_object, &hashes, &ids) < 0) return NULL;
     int64_t wanted = (int64_t)key;
-    PyObject *found = PyList_New(0);
-    if (found != NULL &&
-        append_runs(hashes.buf, ids.buf, hashes.shape[0], &wanted, 1, found) < 0) {
-        Py_CLEAR(found);
-    }
-    PyBuffer_Release(&hashes);
-    PyBuffer_Release(&ids);
-    return found;
+    return runs_of(hashes_object, ids_object, &wanted, 1);
 }
 
 PyDoc_STRVAR(contains_doc,
