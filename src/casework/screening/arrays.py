@@ -55,7 +55,8 @@ def frozen(values: array[int], dtype: type) -> AnyArray:
     return np.frombuffer(values, dtype=dtype).copy()
 
 
-def _first_of_runs(ordered: IntArray) -> BoolArray:
+def first_of_runs(ordered: IntArray) -> BoolArray:
+    """Where each run of equal values begins in a sorted array."""
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -67,7 +68,7 @@ def sorted_unique(ids: IntArray) -> IntArray:
     stable sort merges in about linear time; ``np.unique`` hashes them first, many
     times slower."""
     ordered = np.sort(ids, kind="stable")
-    found: IntArray = ordered[_first_of_runs(ordered)]
+    found: IntArray = ordered[first_of_runs(ordered)]
     return found
 
 
@@ -75,7 +76,7 @@ def unique_inverse(ids: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
     """``np.unique(ids, return_inverse=True)``, as ``sorted_unique`` does it."""
     order = np.argsort(ids, kind="stable")
     ordered = ids[order]
-    first = _first_of_runs(ordered)
+    first = first_of_runs(ordered)
     inverse = np.empty(len(ids), dtype=np.intp)
     inverse[order] = np.cumsum(first) - 1
     found: IntArray = ordered[first]
@@ -88,7 +89,7 @@ def unique_first(ids: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
     the short arrays of one search."""
     order = np.argsort(ids, kind="stable")
     ordered = ids[order]
-    first = _first_of_runs(ordered)
+    first = first_of_runs(ordered)
     found: IntArray = ordered[first]
     return found, order[first]
 

@@ -18,7 +18,7 @@ from types import ModuleType
 import numpy as np
 import numpy.typing as npt
 
-from casework.screening.arrays import FloatArray, IntArray, sorted_unique
+from casework.screening.arrays import FloatArray, IntArray, first_of_runs, sorted_unique
 
 _compiled: ModuleType | None
 try:
@@ -64,9 +64,7 @@ def _sorted_union(
     _compiled.rank_keys([lists[i] for i in order], shift, keys)
     keys.sort()
     ids = keys >> shift
-    first = np.empty(len(ids), dtype=bool)
-    first[:1] = True
-    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    first = first_of_runs(ids)
     ranked = np.array([sims[i] for i in order], dtype=np.float32)
     return ids[first], ranked[keys[first] & ((1 << shift) - 1)]
 
@@ -80,8 +78,7 @@ def union_best_reference(
     repeated = np.repeat(np.array(sims, dtype=np.float32), [len(part) for part in lists])
     order = np.lexsort((-repeated, ids))  # by id, the highest similarity first
     ordered = ids[order]
-    first = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    first = first_of_runs(ordered)
     return ordered[first], repeated[order][first]
 
 
