@@ -296,6 +296,23 @@ def test_dialects_take_json_types_as_their_references_document(
     assert footprint(db, kit.tenant_id) == before
 
 
+@pytest.mark.parametrize("number", ["1.5", "9340599751.159231", "1e10", "-2.5", "0.0"])
+def test_a_number_is_no_object_where_bodies_carry_money(
+    client: TestClient, kit: TenantKit, number: str
+):
+    # Such routes read JSON numbers as Decimal; every field of these settings has a
+    # default, so a number read as an object would have set them all back.
+    url = "/v1/settings/transaction-monitoring"
+    h = kit.admin.headers
+    assert client.put(url, json={"sla_hours": 24}, headers=h).status_code == 200
+    r = _raw(client, "PUT", url, number, h)
+    assert r.status_code == 422, r.text
+    assert _fields(r) == ["body"]
+    assert client.get(url, headers=h).json()["sla_hours"] == 24
+    nested = _raw(client, "POST", "/v1/transactions/batch", f'{{"transactions": [{number}]}}', h)
+    assert nested.status_code == 422, nested.text
+
+
 @pytest.fixture(scope="module")
 def small_list(db: Database, tmp_path_factory: pytest.TempPathFactory) -> str:
     name = f"strict-{secrets.token_hex(4)}"

@@ -29,8 +29,9 @@ from pydantic import (
     GetCoreSchemaHandler,
     NaiveDatetime,
     PastDate,
+    model_validator,
 )
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 MAX_JSON_DEPTH = 32
 # Every integer column is at most 64 bits wide on both databases.
@@ -209,7 +210,8 @@ def _strict(schema: Any) -> Any:
 
 class StrictModel(BaseModel):
     """The base of every request model: a JSON body's integers, booleans and numbers are
-    taken only as JSON's own integers, booleans and numbers."""
+    taken only as JSON's own integers, booleans and numbers, and an object only as a
+    JSON object."""
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -217,6 +219,16 @@ class StrictModel(BaseModel):
     ) -> CoreSchema:
         schema: CoreSchema = _strict(handler(source))
         return schema
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_number(cls, data: Any) -> Any:
+        # Bodies carrying money read JSON numbers as Decimal, and FastAPI validates a
+        # body from its attributes: a bare number would pass for an object with every
+        # field left out, as the other JSON values do not.
+        if isinstance(data, Decimal):
+            raise PydanticCustomError("model_type", "Input should be an object")
+        return data
 
 
 def declared_prefix(model: Any, loc: Loc) -> Loc:
