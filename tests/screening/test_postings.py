@@ -144,6 +144,8 @@ def test_the_compiled_module_refuses_arrays_of_the_wrong_kind() -> None:
         _postings.rank_keys([good, good, good], 1, np.empty(6, np.int32))
     with pytest.raises(ValueError, match="too large to shift"):
         _postings.rank_keys([np.array([2**30], np.int32)], 1, np.empty(1, np.int32))
+    with pytest.raises(ValueError, match="too large to shift"):  # no id is negative
+        _postings.rank_keys([np.array([-1], np.int32)], 1, np.empty(1, np.int32))
     with pytest.raises(ValueError, match="shorter"):
         _postings.rank_keys([good, good], 1, np.empty(3, np.int32))
     with pytest.raises(ValueError, match="contiguous"):
